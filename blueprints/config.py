@@ -1,0 +1,642 @@
+"""The stack configuration: one pydantic model, read once from Pulumi config and validated before anything registers.
+
+A stack file (``stacks/Pulumi.<stack>.yaml``) holds plain data under the ``llmd:`` namespace::
+
+    config:
+      llmd:target: {cloud: gcp, project: my-project, region: us-central1, zone: us-central1-a}
+      llmd:cluster: {name: llm-d, kubernetesVersion: "1.35"}
+      llmd:namespace: llm-d-optimized-baseline
+      llmd:pools: [{name: h100, machineType: a3-highgpu-8g, nodeCount: 2}]
+      llmd:models: [{name: qwen3-32b, huggingFaceId: Qwen/Qwen3-32B, pool: h100, tensorParallelSize: 2, replicas: 8}]
+      llmd:gateway: {className: gke-l7-regional-external-managed}
+      llmd:hfToken: {secure: ...}          # optional; a Pulumi secret, never part of StackConfig
+
+Keys are camelCase in YAML (snake_case is accepted too). Unknown keys are errors. :func:`parse_stack_config`
+checks every field and then the cross-field rules that need the accelerator catalog (parallelism fits a node,
+replicas fit the pool, the accelerator exists on the cloud) and raises one :class:`ConfigError` listing *all*
+problems, each naming its key (``llmd:models[0].tensorParallelSize``), the value and what is allowed.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from collections.abc import Mapping
+from enum import StrEnum
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+)
+from pydantic.alias_generators import to_camel
+
+from pulumi_llmd.components import catalog, versions
+from pulumi_llmd.components.quantity import parse_quantity
+from pulumi_llmd.components.serving.model_server import PodResources, pod_fit_problems
+
+#: Pulumi config namespace of every key this library reads.
+CONFIG_NAMESPACE = "llmd"
+#: Top-level keys of the ``llmd:`` namespace that make up a StackConfig.
+STACK_KEYS = ("target", "cluster", "namespace", "pools", "models", "gateway")
+#: Keys read separately as Pulumi secrets, never stored in StackConfig.
+SECRET_KEYS = ("hfToken",)
+
+_DNS_LABEL = re.compile(r"^[a-z]([-a-z0-9]*[a-z0-9])?$")
+
+
+class WellLitPath(StrEnum):
+    """llm-d's well-lit paths, with llm-d's names."""
+
+    OPTIMIZED_BASELINE = "optimized-baseline"
+    PD_DISAGGREGATION = "pd-disaggregation"
+    WIDE_EP = "wide-ep"
+    PRECISE_PREFIX_CACHE_ROUTING = "precise-prefix-cache-routing"
+    TIERED_PREFIX_CACHE = "tiered-prefix-cache"
+    WORKLOAD_AUTOSCALING = "workload-autoscaling"
+    SIMULATED_ACCELERATORS = "simulated-accelerators"
+
+
+#: The paths this release can deploy; the others are named so configs fail with a clear "not yet" message.
+IMPLEMENTED_PATHS: tuple[WellLitPath, ...] = (WellLitPath.OPTIMIZED_BASELINE,)
+
+
+def _dns_label(value: str) -> str:
+    if len(value) > 40 or not _DNS_LABEL.match(value):
+        raise ValueError(
+            "must be a lowercase DNS label: a-z, 0-9 and '-', starting with a letter, at most 40 characters"
+        )
+    return value
+
+
+def _quantity(value: str | int | float) -> str:
+    text = str(value)
+    parse_quantity(text)  # raises ValueError with a clear message
+    return text
+
+
+DnsLabel = Annotated[str, AfterValidator(_dns_label)]
+Quantity = Annotated[str, AfterValidator(_quantity)]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(
+        alias_generator=to_camel,
+        populate_by_name=True,
+        extra="forbid",
+        frozen=True,
+        use_enum_values=False,
+    )
+
+
+# --- target ---------------------------------------------------------------------------------------------------------
+
+
+class GcpTarget(_Model):
+    """Deploy into Google Cloud: a new GKE cluster in ``project`` / ``region`` (node pools in ``zone``)."""
+
+    cloud: Literal["gcp"] = "gcp"
+    project: Annotated[str, Field(pattern=r"^[a-z][-a-z0-9]{4,28}[a-z0-9]$")]
+    region: Annotated[str, Field(pattern=r"^[a-z]+-[a-z]+[0-9]+$")]
+    #: Zone of the accelerator node pools (compact placement and RDMA need one zone). Must lie in ``region``.
+    zone: Annotated[str, Field(pattern=r"^[a-z]+-[a-z]+[0-9]+-[a-z]$")]
+    #: Regional control plane (recommended) or a zonal one in ``zone``.
+    regional_control_plane: bool = True
+
+    @property
+    def cloud_enum(self) -> catalog.Cloud:
+        return catalog.Cloud.GCP
+
+
+Target = GcpTarget
+
+
+# --- cluster --------------------------------------------------------------------------------------------------------
+
+
+def _cidr(value: str) -> str:
+    try:
+        ipaddress.ip_network(value)
+    except ValueError as exc:
+        raise ValueError(f"must be an IPv4 CIDR such as 10.0.0.0/20 ({exc})") from None
+    return value
+
+
+Cidr = Annotated[str, AfterValidator(_cidr)]
+
+
+class NetworkConfig(_Model):
+    """VPC-native networking of the cluster. Defaults leave room for ~1000 nodes and ~250k pods."""
+
+    subnet_cidr: Cidr = "10.0.0.0/20"
+    pods_cidr: Cidr = "10.16.0.0/12"
+    services_cidr: Cidr = "10.2.0.0/20"
+    #: Proxy-only subnet for the regional (internal or external managed) Application Load Balancer of the gateway.
+    proxy_only_cidr: Cidr = "10.3.0.0/23"
+    #: Control-plane range for private clusters (``privateNodes: true``).
+    master_cidr: Cidr = "172.16.0.0/28"
+
+
+class SystemPoolConfig(_Model):
+    """The small CPU pool for system pods, the endpoint pickers and the gateway's helpers."""
+
+    machine_type: str = "e2-standard-8"
+    min_nodes: Annotated[int, Field(ge=1, le=100)] = 1
+    max_nodes: Annotated[int, Field(ge=1, le=100)] = 3
+
+
+ReleaseChannel = Literal["RAPID", "REGULAR", "STABLE", "EXTENDED"]
+
+
+class ClusterConfig(_Model):
+    """The Kubernetes cluster: name, version, release channel, networking."""
+
+    name: DnsLabel = "llm-d"
+    kubernetes_version: Annotated[str, Field(pattern=r"^1\.[0-9]{2}(\.[0-9]+(-gke\.[0-9]+)?)?$")] = (
+        versions.KUBERNETES_VERSION
+    )
+    release_channel: ReleaseChannel = "REGULAR"
+    private_nodes: bool = False
+    #: Deletion protection of the control plane; on by default as for any production cluster.
+    deletion_protection: bool = True
+    network: NetworkConfig = NetworkConfig()
+    system_pool: SystemPoolConfig = SystemPoolConfig()
+
+
+# --- accelerator pools ----------------------------------------------------------------------------------------------
+
+Provisioning = Literal["on-demand", "spot", "reservation", "flex-start"]
+
+
+class AutoscalingConfig(_Model):
+    min_nodes: Annotated[int, Field(ge=0, le=1000)] = 0
+    max_nodes: Annotated[int, Field(ge=1, le=1000)]
+
+
+class PoolConfig(_Model):
+    """An accelerator node pool. Give ``machineType`` or ``accelerator`` (+ ``acceleratorCount`` where a family has
+    several sizes); the other is taken from the catalog. Size it with ``nodeCount`` (fixed) or ``autoscaling``.
+    """
+
+    name: DnsLabel
+    machine_type: str | None = None
+    accelerator: str | None = None
+    accelerator_count: Annotated[int, Field(ge=1, le=16)] | None = None
+    node_count: Annotated[int, Field(ge=0, le=1000)] | None = None
+    autoscaling: AutoscalingConfig | None = None
+    #: on-demand, spot, a named reservation (``reservation``), or DWS flex-start.
+    provisioning: Provisioning = "on-demand"
+    reservation: str | None = None
+    #: COMPACT placement (one zone, low-latency interconnect for multi-node jobs).
+    compact_placement: bool = False
+    #: GKE-managed NVIDIA driver install: DEFAULT or LATEST driver for the node version.
+    gpu_driver_version: Literal["DEFAULT", "LATEST"] = "LATEST"
+    boot_disk_type: str | None = None
+    boot_disk_size_gb: Annotated[int, Field(ge=50, le=65536)] = 200
+
+    @property
+    def max_nodes(self) -> int:
+        """The most nodes this pool can have: ``autoscaling.maxNodes`` or ``nodeCount``."""
+        if self.autoscaling is not None:
+            return self.autoscaling.max_nodes
+        return self.node_count or 0
+
+
+# --- models ---------------------------------------------------------------------------------------------------------
+
+
+class ModelResources(_Model):
+    """CPU and memory of one model-server pod (the guide's values for Qwen3-32B at TP 2 by default)."""
+
+    cpu_request: Quantity = "8"
+    cpu_limit: Quantity = "16"
+    memory_request: Quantity = "96Gi"
+    memory_limit: Quantity = "128Gi"
+    #: Size of the in-memory /dev/shm (NCCL and vLLM's shared-memory transport need it for TP > 1).
+    shm_size: Quantity = "20Gi"
+
+    def to_pod_resources(self) -> PodResources:
+        """These values as the serving components' :class:`PodResources`."""
+        return PodResources(**self.model_dump())
+
+
+class RouterConfig(_Model):
+    """The endpoint picker (EPP) in front of a model's InferencePool."""
+
+    replicas: Annotated[int, Field(ge=1, le=10)] = 1
+    #: Scorer weights; the defaults are the optimized-baseline guide's.
+    scorer_weights: Mapping[str, Annotated[int, Field(ge=0, le=100)]] | None = None
+    #: EPP log verbosity (``-v``).
+    verbosity: Annotated[int, Field(ge=0, le=10)] = 2
+
+    @field_validator("scorer_weights")
+    @classmethod
+    def _known_scorers(cls, value: Mapping[str, int] | None) -> Mapping[str, int] | None:
+        if value is None:
+            return value
+        unknown = sorted(set(value) - set(KNOWN_SCORERS))
+        if unknown:
+            raise ValueError(f"unknown scorer(s) {unknown}; allowed: {sorted(KNOWN_SCORERS)}")
+        return value
+
+
+#: Scorer plugins of the llm-d endpoint picker this library knows how to configure.
+KNOWN_SCORERS = (
+    "queue-scorer",
+    "kv-cache-utilization-scorer",
+    "prefix-cache-scorer",
+    "no-hit-lru-scorer",
+)
+
+
+class ModelConfig(_Model):
+    """One served model: its vLLM server fleet, endpoint picker, InferencePool and route."""
+
+    name: DnsLabel
+    #: Hugging Face model id, e.g. ``Qwen/Qwen3-32B``.
+    hugging_face_id: Annotated[str, Field(pattern=r"^[A-Za-z0-9][\w.-]*/[\w.-]+$")]
+    #: The model name clients send; defaults to the Hugging Face id (as vLLM does).
+    served_name: str | None = None
+    #: The accelerator pool (``pools[].name``); may be left out when the stack has one pool.
+    pool: str | None = None
+    path: WellLitPath = WellLitPath.OPTIMIZED_BASELINE
+    replicas: Annotated[int, Field(ge=1, le=4096)] = 1
+    tensor_parallel_size: Annotated[int, Field(ge=1, le=64)] = 1
+    pipeline_parallel_size: Annotated[int, Field(ge=1, le=64)] = 1
+    max_model_len: Annotated[int, Field(ge=256, le=10_000_000)] | None = None
+    gpu_memory_utilization: Annotated[float, Field(gt=0.1, le=0.99)] | None = None
+    extra_args: tuple[str, ...] = ()
+    extra_env: Mapping[str, str] = Field(default_factory=dict)
+    resources: ModelResources = ModelResources()
+    router: RouterConfig = RouterConfig()
+    #: Path prefix of the HTTPRoute rule that sends requests to this model's InferencePool.
+    route_path_prefix: Annotated[str, Field(pattern=r"^/[A-Za-z0-9/._-]*$")] = "/"
+
+    @field_validator("extra_args")
+    @classmethod
+    def _flags(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        managed = {"--tensor-parallel-size", "--pipeline-parallel-size", "--port", "--served-model-name"}
+        for arg in value:
+            flag = arg.split("=", 1)[0]
+            if flag in managed:
+                raise ValueError(f"{flag} is set from the model's fields; remove it from extraArgs")
+        return value
+
+    @property
+    def gpus_per_replica(self) -> int:
+        """Accelerators one model-server pod uses: TP x PP."""
+        return self.tensor_parallel_size * self.pipeline_parallel_size
+
+
+# --- gateway --------------------------------------------------------------------------------------------------------
+
+#: Gateway classes by implementation. GKE's are managed (regional Application Load Balancers).
+GKE_GATEWAY_CLASSES = ("gke-l7-regional-external-managed", "gke-l7-rilb")
+GATEWAY_CLASSES = GKE_GATEWAY_CLASSES
+
+
+class GatewayConfig(_Model):
+    """The Gateway in front of the InferencePools (llm-d's guides name it ``llm-d-inference-gateway``)."""
+
+    name: DnsLabel = "llm-d-inference-gateway"
+    class_name: Literal["gke-l7-regional-external-managed", "gke-l7-rilb"] = "gke-l7-regional-external-managed"
+    port: Annotated[int, Field(ge=1, le=65535)] = 80
+    #: Backend request timeout in seconds for the GKE load balancer (long generations need minutes).
+    timeout_sec: Annotated[int, Field(ge=1, le=86400)] = 300
+
+
+# --- the stack ------------------------------------------------------------------------------------------------------
+
+
+class StackConfig(_Model):
+    """Everything a stack deploys. Build it with :func:`parse_stack_config` to get the cross-field checks."""
+
+    target: Target
+    cluster: ClusterConfig = ClusterConfig()
+    namespace: DnsLabel = "llm-d"
+    pools: Annotated[tuple[PoolConfig, ...], Field(min_length=1)]
+    models: Annotated[tuple[ModelConfig, ...], Field(min_length=1)]
+    gateway: GatewayConfig = GatewayConfig()
+
+    def pool(self, name: str) -> PoolConfig:
+        """The pool called ``name`` (KeyError if none)."""
+        for pool in self.pools:
+            if pool.name == name:
+                return pool
+        raise KeyError(name)
+
+    def pool_of(self, model: ModelConfig) -> PoolConfig:
+        """The pool a model runs on (its ``pool`` or the only pool)."""
+        return self.pool(model.pool) if model.pool is not None else self.pools[0]
+
+    def shape_of(self, pool: PoolConfig) -> catalog.MachineShape:
+        """The catalog machine shape of a pool (assumes the config passed :func:`parse_stack_config`)."""
+        return resolve_shape(self.target.cloud_enum, pool)
+
+
+# --- errors ---------------------------------------------------------------------------------------------------------
+
+
+class ConfigIssue(BaseModel):
+    """One problem in a stack configuration."""
+
+    model_config = ConfigDict(frozen=True)
+
+    key: str
+    value: Any = None
+    message: str
+
+    def __str__(self) -> str:
+        shown = "" if self.value is None else f" = {self.value!r}"
+        return f"{self.key}{shown}: {self.message}"
+
+
+class ConfigError(ValueError):
+    """A stack configuration is invalid. ``issues`` holds every problem found; ``str()`` lists them one per line."""
+
+    def __init__(self, issues: list[ConfigIssue]):
+        self.issues = issues
+        lines = "\n".join(f"  - {issue}" for issue in issues)
+        super().__init__(f"invalid stack configuration ({len(issues)} problem(s)):\n{lines}")
+
+
+def _key(loc: tuple[int | str, ...]) -> str:
+    out = CONFIG_NAMESPACE + ":"
+    first = True
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += part if first else f".{part}"
+        first = False
+    return out
+
+
+def _from_validation_error(exc: ValidationError) -> list[ConfigIssue]:
+    issues: list[ConfigIssue] = []
+    for err in exc.errors(include_url=False):
+        loc = tuple(p for p in err["loc"] if not (isinstance(p, str) and p.startswith("function-")))
+        message = err["msg"].removeprefix("Value error, ")
+        value = err.get("input")
+        if err["type"] == "missing":
+            value = None
+            message = "is required"
+        elif err["type"] == "extra_forbidden":
+            message = "unknown key (check the spelling; keys are camelCase)"
+        elif isinstance(value, Mapping | list | tuple):
+            value = None  # do not echo whole sub-documents
+        issues.append(ConfigIssue(key=_key(loc), value=value, message=message))
+    return issues
+
+
+# --- cross-field checks ---------------------------------------------------------------------------------------------
+
+
+def resolve_shape(cloud: catalog.Cloud, pool: PoolConfig) -> catalog.MachineShape:
+    """The machine shape of ``pool`` from the catalog (raises :class:`catalog.CatalogError`)."""
+    if pool.machine_type is not None:
+        return catalog.machine(cloud, pool.machine_type)
+    if pool.accelerator is None:
+        raise catalog.CatalogError("give machineType or accelerator")
+    return catalog.machine_for_accelerator(cloud, pool.accelerator, pool.accelerator_count)
+
+
+def _canonical_accelerator(name: str) -> str | None:
+    try:
+        return catalog.accelerator(name).name
+    except catalog.CatalogError:
+        return None
+
+
+def _check_pool(
+    cloud: catalog.Cloud, index: int, pool: PoolConfig
+) -> tuple[list[ConfigIssue], catalog.MachineShape | None]:
+    """The pool's problems, and its machine shape when the catalog knows it."""
+    issues: list[ConfigIssue] = []
+    key = f"{CONFIG_NAMESPACE}:pools[{index}]"
+    if pool.machine_type is None and pool.accelerator is None:
+        issues.append(ConfigIssue(key=key, message="give machineType or accelerator (one of them)"))
+        return issues, None
+    try:
+        shape = resolve_shape(cloud, pool)
+    except catalog.CatalogError as exc:
+        field = "machineType" if pool.machine_type is not None else "accelerator"
+        issues.append(ConfigIssue(key=f"{key}.{field}", value=pool.machine_type or pool.accelerator, message=str(exc)))
+        return issues, None
+    if pool.accelerator is not None and _canonical_accelerator(pool.accelerator) != shape.accelerator.name:
+        issues.append(
+            ConfigIssue(
+                key=f"{key}.accelerator",
+                value=pool.accelerator,
+                message=f"machine type {shape.machine_type} carries {shape.accelerator.name}, not {pool.accelerator}",
+            )
+        )
+    if shape.accelerator.kind is catalog.AcceleratorKind.TPU:
+        issues.append(
+            ConfigIssue(
+                key=f"{key}.machineType",
+                value=shape.machine_type,
+                message="TPU node pools are not supported by this release yet; use a GPU machine type",
+            )
+        )
+    if pool.node_count is None and pool.autoscaling is None:
+        issues.append(ConfigIssue(key=key, message="give nodeCount (fixed size) or autoscaling {minNodes, maxNodes}"))
+    if pool.autoscaling is not None and pool.autoscaling.min_nodes > pool.autoscaling.max_nodes:
+        issues.append(
+            ConfigIssue(
+                key=f"{key}.autoscaling.minNodes",
+                value=pool.autoscaling.min_nodes,
+                message=f"must be <= autoscaling.maxNodes ({pool.autoscaling.max_nodes})",
+            )
+        )
+    if pool.node_count is not None and pool.autoscaling is not None:
+        lo, hi = pool.autoscaling.min_nodes, pool.autoscaling.max_nodes
+        if not lo <= pool.node_count <= hi:
+            issues.append(
+                ConfigIssue(
+                    key=f"{key}.nodeCount",
+                    value=pool.node_count,
+                    message=f"initial node count must lie within autoscaling [{lo}, {hi}]",
+                )
+            )
+    if pool.provisioning == "reservation" and not pool.reservation:
+        issues.append(ConfigIssue(key=f"{key}.reservation", message="is required when provisioning is 'reservation'"))
+    if pool.provisioning != "reservation" and pool.reservation:
+        issues.append(
+            ConfigIssue(
+                key=f"{key}.reservation",
+                value=pool.reservation,
+                message=f"only allowed with provisioning 'reservation' (provisioning is '{pool.provisioning}')",
+            )
+        )
+    if pool.provisioning == "flex-start" and pool.autoscaling is None:
+        issues.append(
+            ConfigIssue(
+                key=f"{key}.autoscaling",
+                message="DWS flex-start pools scale from zero: give autoscaling {minNodes: 0, maxNodes: N}",
+            )
+        )
+    return issues, shape
+
+
+def _check_models(config: StackConfig, shapes: Mapping[str, catalog.MachineShape]) -> list[ConfigIssue]:
+    issues: list[ConfigIssue] = []
+    pool_names = [p.name for p in config.pools]
+    demand: dict[str, int] = dict.fromkeys(pool_names, 0)
+    for index, model in enumerate(config.models):
+        key = f"{CONFIG_NAMESPACE}:models[{index}]"
+        if model.path not in IMPLEMENTED_PATHS:
+            issues.append(
+                ConfigIssue(
+                    key=f"{key}.path",
+                    value=model.path.value,
+                    message=f"not available in this release; available: {[p.value for p in IMPLEMENTED_PATHS]}",
+                )
+            )
+        if model.pool is None and len(config.pools) > 1:
+            issues.append(
+                ConfigIssue(key=f"{key}.pool", message=f"is required when the stack has several pools: {pool_names}")
+            )
+            continue
+        pool_name = model.pool or pool_names[0]
+        if pool_name not in pool_names:
+            issues.append(ConfigIssue(key=f"{key}.pool", value=pool_name, message=f"no such pool; pools: {pool_names}"))
+            continue
+        shape = shapes.get(pool_name)
+        if shape is None:
+            continue  # the pool itself is already reported
+        per_node = shape.accelerator_count
+        need = model.gpus_per_replica
+        if need > per_node:
+            issues.append(
+                ConfigIssue(
+                    key=f"{key}.tensorParallelSize",
+                    value=model.tensor_parallel_size,
+                    message=(
+                        f"TP x PP = {model.tensor_parallel_size} x {model.pipeline_parallel_size} = {need} "
+                        f"accelerators per replica does not fit one {shape.machine_type} node "
+                        f"({per_node} x {shape.accelerator.name}); allowed: TP x PP <= {per_node}"
+                    ),
+                )
+            )
+            continue
+        if per_node % need:
+            issues.append(
+                ConfigIssue(
+                    key=f"{key}.tensorParallelSize",
+                    value=model.tensor_parallel_size,
+                    message=(
+                        f"TP x PP = {need} does not divide the {per_node} accelerators of a {shape.machine_type} "
+                        f"node, which would strand {per_node % need} per node; allowed: a divisor of {per_node}"
+                    ),
+                )
+            )
+        issues.extend(_check_pod_fits_node(key, model, shape))
+        demand[pool_name] += model.replicas * need
+    for index, pool in enumerate(config.pools):
+        shape = shapes.get(pool.name)
+        if shape is None:
+            continue
+        capacity = pool.max_nodes * shape.accelerator_count
+        if demand[pool.name] > capacity:
+            size_key = "autoscaling.maxNodes" if pool.autoscaling is not None else "nodeCount"
+            issues.append(
+                ConfigIssue(
+                    key=f"{CONFIG_NAMESPACE}:pools[{index}].{size_key}",
+                    value=pool.max_nodes,
+                    message=(
+                        f"the models on pool '{pool.name}' need {demand[pool.name]} x {shape.accelerator.name} "
+                        f"(replicas x TP x PP) but {pool.max_nodes} x {shape.machine_type} hold at most {capacity}; "
+                        f"allowed: at least {-(-demand[pool.name] // shape.accelerator_count)} nodes"
+                    ),
+                )
+            )
+    return issues
+
+
+def _check_pod_fits_node(key: str, model: ModelConfig, shape: catalog.MachineShape) -> list[ConfigIssue]:
+    return [
+        ConfigIssue(key=f"{key}.resources.{to_camel(field)}", value=value, message=message)
+        for field, value, message in pod_fit_problems(model.gpus_per_replica, model.resources.to_pod_resources(), shape)
+    ]
+
+
+def _check_stack(config: StackConfig) -> list[ConfigIssue]:
+    issues: list[ConfigIssue] = []
+    target = config.target
+    if not target.zone.startswith(target.region + "-"):
+        issues.append(
+            ConfigIssue(
+                key=f"{CONFIG_NAMESPACE}:target.zone",
+                value=target.zone,
+                message=f"must be a zone of region {target.region} (e.g. {target.region}-a)",
+            )
+        )
+    for field, values in (
+        ("pools", [p.name for p in config.pools]),
+        ("models", [m.name for m in config.models]),
+    ):
+        seen: set[str] = set()
+        for index, value in enumerate(values):
+            if value in seen:
+                issues.append(
+                    ConfigIssue(key=f"{CONFIG_NAMESPACE}:{field}[{index}].name", value=value, message="duplicate name")
+                )
+            seen.add(value)
+    prefixes: dict[str, str] = {}
+    for index, model in enumerate(config.models):
+        other = prefixes.setdefault(model.route_path_prefix, model.name)
+        if other != model.name:
+            issues.append(
+                ConfigIssue(
+                    key=f"{CONFIG_NAMESPACE}:models[{index}].routePathPrefix",
+                    value=model.route_path_prefix,
+                    message=f"already routes to model '{other}'; give each model its own prefix",
+                )
+            )
+    if config.cluster.system_pool.min_nodes > config.cluster.system_pool.max_nodes:
+        issues.append(
+            ConfigIssue(
+                key=f"{CONFIG_NAMESPACE}:cluster.systemPool.minNodes",
+                value=config.cluster.system_pool.min_nodes,
+                message=f"must be <= maxNodes ({config.cluster.system_pool.max_nodes})",
+            )
+        )
+    shapes: dict[str, catalog.MachineShape] = {}
+    cloud = target.cloud_enum
+    for index, pool in enumerate(config.pools):
+        pool_issues, shape = _check_pool(cloud, index, pool)
+        issues.extend(pool_issues)
+        if shape is not None:
+            shapes[pool.name] = shape
+    issues.extend(_check_models(config, shapes))
+    return issues
+
+
+def parse_stack_config(data: Mapping[str, Any]) -> StackConfig:
+    """Validate ``data`` (the ``llmd:`` keys without the namespace, camelCase) into a :class:`StackConfig`.
+
+    Raises :class:`ConfigError` listing every problem: unknown or missing keys, values out of range, and the
+    catalog checks (accelerator offered on the cloud, TP x PP fits one node, replicas fit the pool's maximum).
+    """
+    unknown = sorted(set(data) - set(STACK_KEYS) - set(SECRET_KEYS))
+    issues = [
+        ConfigIssue(
+            key=f"{CONFIG_NAMESPACE}:{k}",
+            message=f"unknown key; allowed: {', '.join(STACK_KEYS + SECRET_KEYS)}",
+        )
+        for k in unknown
+    ]
+    payload = {k: v for k, v in data.items() if k in STACK_KEYS}
+    try:
+        config = StackConfig.model_validate(payload)
+    except ValidationError as exc:
+        raise ConfigError(issues + _from_validation_error(exc)) from None
+    issues.extend(_check_stack(config))
+    if issues:
+        raise ConfigError(issues)
+    return config

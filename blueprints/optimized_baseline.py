@@ -1,0 +1,105 @@
+"""llm-d's optimized-baseline well-lit path (formerly inference-scheduling) for one model.
+
+vLLM ``decode`` servers behind an InferencePool whose endpoint picker scores endpoints by queue depth, KV-cache
+utilisation, prefix-cache hits and a no-hit LRU spread (weights 2/2/3/2), with an HTTPRoute from the stack's
+gateway (llm-d/llm-d ``guides/optimized-baseline``). Upstream result for Qwen3-32B on 16 x H100: 13,163 vs 5,722
+output tok/s and 0.156 s vs 58.1 s mean TTFT against a round-robin Service.
+"""
+
+from __future__ import annotations
+
+import pulumi
+
+from pulumi_llmd.blueprints.config import ModelConfig, WellLitPath
+from pulumi_llmd.components.base import AcceleratorPool
+from pulumi_llmd.components.serving import (
+    OPTIMIZED_BASELINE_SCORERS,
+    EndpointPicker,
+    HttpRoute,
+    InferencePool,
+    ModelServer,
+    PodResources,
+    VllmSpec,
+    model_server_labels,
+)
+
+
+class OptimizedBaseline(pulumi.ComponentResource):
+    """One model served the optimized-baseline way. Type token ``llmd:paths:OptimizedBaseline``.
+
+    Children: :class:`ModelServer` ``<model>-decode``, :class:`EndpointPicker` ``<model>-epp``,
+    :class:`InferencePool` ``<model>`` and :class:`HttpRoute` ``<model>`` from ``gateway``.
+    Outputs: ``pool_name``, ``served_name``, ``route_path``.
+    """
+
+    def __init__(
+        self,
+        model: ModelConfig,
+        *,
+        namespace: str,
+        pool: AcceleratorPool,
+        gateway: str,
+        hf_token_secret: str | None,
+        request_timeout: str | None = None,
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        super().__init__("llmd:paths:OptimizedBaseline", model.name, None, opts)
+        child = pulumi.ResourceOptions(parent=self, depends_on=opts.depends_on if opts else None)
+        labels = model_server_labels(guide=WellLitPath.OPTIMIZED_BASELINE.value, role="decode", model=model.name)
+        served_name = model.served_name or model.hugging_face_id
+        res = model.resources
+        self.servers = ModelServer(
+            f"{model.name}-decode",
+            namespace=namespace,
+            replicas=model.replicas,
+            spec=VllmSpec(
+                model=model.hugging_face_id,
+                served_name=served_name,
+                tensor_parallel_size=model.tensor_parallel_size,
+                pipeline_parallel_size=model.pipeline_parallel_size,
+                max_model_len=model.max_model_len,
+                gpu_memory_utilization=model.gpu_memory_utilization,
+                extra_args=model.extra_args,
+                extra_env=model.extra_env,
+            ),
+            pool=pool,
+            labels=labels,
+            resources=PodResources(
+                cpu_request=res.cpu_request,
+                cpu_limit=res.cpu_limit,
+                memory_request=res.memory_request,
+                memory_limit=res.memory_limit,
+                shm_size=res.shm_size,
+            ),
+            hf_token_secret=hf_token_secret,
+            opts=child,
+        )
+        self.picker = EndpointPicker(
+            f"{model.name}-epp",
+            namespace=namespace,
+            pool_name=model.name,
+            replicas=model.router.replicas,
+            scorer_weights=dict(model.router.scorer_weights or OPTIMIZED_BASELINE_SCORERS),
+            verbosity=model.router.verbosity,
+            opts=child,
+        )
+        self.pool = InferencePool(
+            model.name,
+            namespace=namespace,
+            selector=labels,
+            endpoint_picker=self.picker.service_name,
+            opts=child,
+        )
+        self.route = HttpRoute(
+            model.name,
+            namespace=namespace,
+            gateway=gateway,
+            pool=model.name,
+            path_prefix=model.route_path_prefix,
+            request_timeout=request_timeout,
+            opts=child,
+        )
+        self.pool_name = model.name
+        self.served_name = served_name
+        self.route_path = model.route_path_prefix
+        self.register_outputs({"poolName": model.name, "servedName": served_name, "routePath": model.route_path_prefix})

@@ -1,0 +1,659 @@
+"""Accelerator and machine-shape catalog: the one source of truth for what each cloud offers.
+
+Every other module asks this catalog, never hard-codes, which accelerator a machine type carries, how
+many devices a node has, how much host CPU and memory is left for pods, and which GPU fabric
+(GPUDirect-TCPX/TCPXO, RDMA over RoCE, EFA) the node brings. The data is a declarative table of frozen
+dataclasses built at import time; nothing is read from disk or the network at run time. Each entry carries
+a ``source`` naming the upstream documents it was taken from, so a reviewer can check a number against its
+origin.
+
+Units and conventions:
+
+* ``memory_gib`` on :class:`Accelerator` is the HBM of one device; on :class:`MachineShape` it is the host
+  memory of one node (VM). Google documents both in "GB", which Compute Engine defines as binary gigabytes
+  (GiB); AWS documents GiB. Values are whole numbers as the providers publish them.
+* ``vcpus`` counts vCPUs (hyperthreads) of one node, before Kubernetes system reservations.
+* Accelerator names are the GKE guest-accelerator type ids (``nvidia-h100-80gb``), the GKE TPU node-label
+  values for TPUs (``tpu-v6e-slice``), and, for chips GKE does not offer, the same vendor-model style
+  (``nvidia-l40s``). The same physical device has the same name on every cloud, so
+  :func:`clouds_offering` can compare clouds; :data:`ACCELERATOR_ALIASES` maps a few short spellings
+  (``nvidia-h100``) to the canonical name.
+* TPU topologies are ``AxB`` (v5e, v6e) or ``AxBxC`` (v5p) chip grids, the values of the
+  ``cloud.google.com/gke-tpu-topology`` node label.
+
+Lookup functions raise :class:`CatalogError` (a :class:`ValueError`) whose message names the cloud, the
+rejected value and the values that would have been accepted.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from enum import StrEnum
+from types import MappingProxyType
+
+__all__ = [
+    "ACCELERATORS",
+    "ACCELERATOR_ALIASES",
+    "MACHINES",
+    "Accelerator",
+    "AcceleratorKind",
+    "CatalogError",
+    "Cloud",
+    "MachineShape",
+    "RdmaKind",
+    "TpuShape",
+    "accelerator",
+    "accelerators",
+    "clouds_offering",
+    "machine",
+    "machine_for_accelerator",
+    "machines",
+    "tpu_chips",
+    "tpu_hosts",
+]
+
+
+class Cloud(StrEnum):
+    """A cloud whose managed Kubernetes the blueprints target (GKE on ``gcp``, EKS on ``aws``)."""
+
+    GCP = "gcp"
+    AWS = "aws"
+
+
+class AcceleratorKind(StrEnum):
+    """What kind of device an :class:`Accelerator` is."""
+
+    GPU = "gpu"
+    TPU = "tpu"
+
+
+class RdmaKind(StrEnum):
+    """The node-to-node GPU fabric a machine shape brings (``NONE``: plain VPC networking only)."""
+
+    NONE = "none"
+    #: GKE A3 High: GPUDirect-TCPX over 4 extra gVNIC VPCs (NCCL TCPX plugin + RxDM sidecar).
+    GPUDIRECT_TCPX = "gpudirect-tcpx"
+    #: GKE A3 Mega: GPUDirect-TCPXO over 8 extra gVNIC VPCs (TCPXO daemon).
+    GPUDIRECT_TCPXO = "gpudirect-tcpxo"
+    #: GPUDirect-RDMA over RoCE (GKE A3 Ultra / A4: RDMA VPC with the zone's RoCE network profile).
+    ROCE = "roce"
+    #: AWS Elastic Fabric Adapter (``vpc.amazonaws.com/efa`` extended resource).
+    EFA = "efa"
+    INFINIBAND = "infiniband"
+
+
+class CatalogError(ValueError):
+    """A lookup named something the catalog does not have; the message lists what it does have."""
+
+
+@dataclass(frozen=True)
+class Accelerator:
+    """One accelerator device type.
+
+    Attributes:
+        name: Canonical id: the GKE guest-accelerator type (``nvidia-h100-80gb``), the GKE TPU node-label
+            value (``tpu-v6e-slice``), or a vendor-model id for chips GKE does not offer (``nvidia-l40s``).
+        display: Human-readable name, e.g. ``"NVIDIA H100 80GB"``.
+        kind: GPU or TPU.
+        vendor: ``"nvidia"`` or ``"google"``.
+        memory_gib: High-bandwidth memory of one device, GiB.
+        resource_name: Extended resource pods request for it (``nvidia.com/gpu``, ``google.com/tpu``).
+        source: Upstream document the facts come from.
+    """
+
+    name: str
+    display: str
+    kind: AcceleratorKind
+    vendor: str
+    memory_gib: int
+    resource_name: str
+    source: str
+
+
+@dataclass(frozen=True)
+class TpuShape:
+    """The TPU facts of a TPU machine type.
+
+    Attributes:
+        accelerator_label: Value of the ``cloud.google.com/gke-tpu-accelerator`` node label.
+        chips_per_host: TPU chips on one VM (node) of this machine type.
+        topologies: Values of ``cloud.google.com/gke-tpu-topology`` GKE accepts for a node pool of this
+            machine type, single-host first. A topology with more chips than ``chips_per_host`` is a
+            multi-host slice of ``chips // chips_per_host`` nodes (see :func:`tpu_hosts`).
+        regions: Google Cloud regions offering this TPU version (conservative: only regions the docs list).
+        source: Upstream document the facts come from.
+    """
+
+    accelerator_label: str
+    chips_per_host: int
+    topologies: tuple[str, ...]
+    regions: tuple[str, ...]
+    source: str
+
+
+@dataclass(frozen=True)
+class MachineShape:
+    """One node shape (VM / instance type) on one cloud.
+
+    Attributes:
+        cloud: The cloud offering it.
+        machine_type: The cloud's machine/instance type name (``a3-highgpu-8g``, ``p5.48xlarge``).
+        accelerator: The device the node carries.
+        accelerator_count: Devices per node (TPU: chips per VM).
+        vcpus: vCPUs of one node.
+        memory_gib: Host memory of one node, GiB.
+        rdma: The GPU-to-GPU fabric across nodes.
+        rdma_nics: NICs dedicated to that fabric (GKE: GPU NICs; AWS: EFA interfaces), 0 without one.
+        efa_interfaces: AWS: maximum EFA interfaces (one per network card); 0 on GCP.
+        network_cards: AWS: physical network cards; GCP: physical NICs including the general-purpose gVNICs.
+        mtu: MTU of the RDMA/GPU networks where the fabric fixes it (RoCE 8896, TCPX/TCPXO 8244), else
+            ``None``.
+        tpu: TPU facts for TPU machine types, ``None`` for GPUs.
+        source: Upstream documents the facts come from.
+    """
+
+    cloud: Cloud
+    machine_type: str
+    accelerator: Accelerator
+    accelerator_count: int
+    vcpus: int
+    memory_gib: int
+    rdma: RdmaKind
+    rdma_nics: int
+    efa_interfaces: int
+    network_cards: int
+    mtu: int | None
+    tpu: TpuShape | None
+    source: str
+
+    def __post_init__(self) -> None:
+        problems: list[str] = []
+        if min(self.accelerator_count, self.vcpus, self.memory_gib, self.network_cards) < 1:
+            problems.append("accelerator_count, vcpus, memory_gib and network_cards must be positive")
+        if (self.rdma is RdmaKind.NONE) != (self.rdma_nics == 0):
+            problems.append("rdma_nics must be 0 exactly when rdma is NONE")
+        if (self.rdma is RdmaKind.EFA) != (self.efa_interfaces > 0):
+            problems.append("efa_interfaces must be > 0 exactly when rdma is EFA")
+        if (self.accelerator.kind is AcceleratorKind.TPU) != (self.tpu is not None):
+            problems.append("tpu must be set exactly for TPU accelerators")
+        if self.tpu is not None and (
+            self.tpu.chips_per_host != self.accelerator_count or self.tpu.accelerator_label != self.accelerator.name
+        ):
+            problems.append("tpu.chips_per_host / accelerator_label disagree with the accelerator fields")
+        if problems:
+            raise ValueError(f"catalog entry {self.cloud}/{self.machine_type}: " + "; ".join(problems))
+
+    @property
+    def total_accelerator_memory_gib(self) -> int:
+        """Accelerator memory of the whole node, GiB (``accelerator.memory_gib * accelerator_count``)."""
+        return self.accelerator.memory_gib * self.accelerator_count
+
+
+# --- sources ------------------------------------------------------------------------------------------------
+
+_SRC_GCE_GPUS = "Compute Engine GPU machine types docs (cloud.google.com/compute/docs/gpus)"
+_SRC_GCE_GPU_NET = (
+    "Compute Engine 'Networking and GPU machines' NIC arrangement (cloud.google.com/compute/docs/gpus/"
+    "gpu-network-bandwidth)"
+)
+_SRC_TOOLKIT_GPU = "GoogleCloudPlatform/cluster-toolkit modules/compute/gke-node-pool (gpu_definition.tf)"
+_SRC_TOOLKIT_DIRECT = (
+    "GoogleCloudPlatform/cluster-toolkit modules/compute/gke-node-pool (gpu_direct.tf: min_additional_networks)"
+)
+_SRC_TCPX = (
+    "GKE 'Maximize GPU network bandwidth with GPUDirect-TCPX and multi-networking' "
+    "(cloud.google.com/kubernetes-engine/docs/how-to/gpu-bandwidth-gpudirect-tcpx)"
+)
+_SRC_TCPXO = "GoogleCloudPlatform/cluster-toolkit examples/gke-a3-megagpu/gke-a3-megagpu.yaml (8 gpunets, mtu 8244)"
+_SRC_ROCE = (
+    "GKE 'Maximize GPU network bandwidth in Standard mode clusters' for A3 Ultra/A4 "
+    "(GPUDirect RDMA: RDMA VPC with network profile {zone}-vpc-roce, 8 subnets, MRDMA NICs, mtu 8896); "
+    "GoogleCloudPlatform/cluster-toolkit modules/compute/gke-node-pool and modules/scheduler/gke-cluster"
+)
+_SRC_TPU_TOOLKIT = (
+    "GoogleCloudPlatform/cluster-toolkit modules/compute/gke-node-pool (tpu_accelerator_map, tpu_chip_count_map)"
+)
+_SRC_GKE_TPU = "GKE 'Plan TPUs in GKE' (cloud.google.com/kubernetes-engine/docs/concepts/plan-tpus)"
+_SRC_TPU_REGIONS = "Cloud TPU regions and zones (cloud.google.com/tpu/docs/regions-zones)"
+_SRC_AWS_AC = "AWS EC2 accelerated computing instance types (docs.aws.amazon.com/ec2/latest/instancetypes/ac.html)"
+_SRC_AWS_EFA = (
+    "AWS EC2 user guide 'Maximize network bandwidth on Amazon EC2 instances with multiple network cards' "
+    "(docs.aws.amazon.com/AWSEC2/latest/UserGuide/efa-acc-inst-types.html)"
+)
+_SRC_EKS = "terraform-aws-modules/terraform-aws-eks, pulumi/pulumi-eks, awslabs/ai-on-eks (EFA node groups)"
+
+
+def _src(*parts: str) -> str:
+    return "; ".join(parts)
+
+
+# --- accelerators -------------------------------------------------------------------------------------------
+
+_NVIDIA_GPU = "nvidia.com/gpu"
+_GOOGLE_TPU = "google.com/tpu"
+
+
+def _gpu(name: str, display: str, memory_gib: int, source: str) -> Accelerator:
+    return Accelerator(name, display, AcceleratorKind.GPU, "nvidia", memory_gib, _NVIDIA_GPU, source)
+
+
+def _tpu_chip(name: str, display: str, memory_gib: int, source: str) -> Accelerator:
+    return Accelerator(name, display, AcceleratorKind.TPU, "google", memory_gib, _GOOGLE_TPU, source)
+
+
+_ACCELERATOR_TABLE: tuple[Accelerator, ...] = (
+    _gpu("nvidia-h100-80gb", "NVIDIA H100 80GB", 80, _src(_SRC_GCE_GPUS, _SRC_TOOLKIT_GPU, _SRC_AWS_AC)),
+    _gpu("nvidia-h100-mega-80gb", "NVIDIA H100 Mega 80GB", 80, _src(_SRC_GCE_GPUS, _SRC_TCPXO)),
+    _gpu("nvidia-h200-141gb", "NVIDIA H200 141GB", 141, _src(_SRC_GCE_GPUS, _SRC_AWS_AC)),
+    _gpu("nvidia-b200", "NVIDIA B200 180GB", 180, _src(_SRC_GCE_GPUS, "GKE A4 accelerator type nvidia-b200")),
+    _gpu("nvidia-l4", "NVIDIA L4 24GB", 24, _src(_SRC_GCE_GPUS, _SRC_TOOLKIT_GPU)),
+    # GKE spells the 40 GB A100 "nvidia-tesla-a100"; AWS p4d carries the same A100 40GB SXM part.
+    _gpu("nvidia-tesla-a100", "NVIDIA A100 40GB", 40, _src(_SRC_AWS_AC, _SRC_TOOLKIT_GPU)),
+    _gpu("nvidia-l40s", "NVIDIA L40S 48GB", 48, _SRC_AWS_AC),
+    _tpu_chip(
+        "tpu-v5-lite-podslice",
+        "Google Cloud TPU v5e",
+        16,
+        _src("Cloud TPU v5e docs (cloud.google.com/tpu/docs/v5e: 16 GB HBM2 per chip)", _SRC_TPU_TOOLKIT),
+    ),
+    _tpu_chip(
+        "tpu-v5p-slice",
+        "Google Cloud TPU v5p",
+        95,
+        _src("Cloud TPU v5p docs (cloud.google.com/tpu/docs/v5p: 95 GB HBM2e per chip)", _SRC_TPU_TOOLKIT),
+    ),
+    _tpu_chip(
+        "tpu-v6e-slice",
+        "Google Cloud TPU v6e (Trillium)",
+        32,
+        _src("Cloud TPU v6e docs (cloud.google.com/tpu/docs/v6e: 32 GB HBM per chip)", _SRC_TPU_TOOLKIT),
+    ),
+)
+
+#: Every accelerator by canonical name.
+ACCELERATORS: Mapping[str, Accelerator] = MappingProxyType({a.name: a for a in _ACCELERATOR_TABLE})
+
+#: Short or legacy spellings the lookup functions accept, mapped to the canonical :attr:`Accelerator.name`.
+ACCELERATOR_ALIASES: Mapping[str, str] = MappingProxyType(
+    {
+        "nvidia-h100": "nvidia-h100-80gb",
+        "nvidia-h200": "nvidia-h200-141gb",
+        "nvidia-a100": "nvidia-tesla-a100",
+        "nvidia-a100-40gb": "nvidia-tesla-a100",
+        "tpu-v5e": "tpu-v5-lite-podslice",
+        # One cluster-toolkit file spells the v5e label "tpu-v5e-slice"; GKE nodes carry tpu-v5-lite-podslice.
+        "tpu-v5e-slice": "tpu-v5-lite-podslice",
+        "tpu-v5p": "tpu-v5p-slice",
+        "tpu-v6e": "tpu-v6e-slice",
+    }
+)
+
+_A = ACCELERATORS
+
+# --- GKE GPU machine shapes ---------------------------------------------------------------------------------
+
+
+def _gke_gpu(
+    machine_type: str,
+    accelerator_name: str,
+    count: int,
+    vcpus: int,
+    memory_gib: int,
+    rdma: RdmaKind,
+    rdma_nics: int,
+    nics: int,
+    mtu: int | None,
+    source: str,
+) -> MachineShape:
+    return MachineShape(
+        cloud=Cloud.GCP,
+        machine_type=machine_type,
+        accelerator=_A[accelerator_name],
+        accelerator_count=count,
+        vcpus=vcpus,
+        memory_gib=memory_gib,
+        rdma=rdma,
+        rdma_nics=rdma_nics,
+        efa_interfaces=0,
+        network_cards=nics,
+        mtu=mtu,
+        tpu=None,
+        source=source,
+    )
+
+
+_R = RdmaKind
+_SRC_GKE_GPU = _src(_SRC_GCE_GPUS, _SRC_GCE_GPU_NET, _SRC_TOOLKIT_GPU)
+_SRC_A3_HIGH = _src(_SRC_GKE_GPU, _SRC_TCPX, _SRC_TOOLKIT_DIRECT)
+_SRC_A3_MEGA = _src(_SRC_GKE_GPU, _SRC_TCPXO, _SRC_TOOLKIT_DIRECT)
+_SRC_A3_ULTRA_A4 = _src(_SRC_GKE_GPU, _SRC_ROCE)
+_SRC_G2 = _src(_SRC_GCE_GPUS, _SRC_TOOLKIT_GPU)
+
+# (machine type, accelerator, count, vCPUs, host GiB, fabric, fabric NICs, physical NICs, MTU, source)
+_GKE_A_SERIES: tuple[tuple[str, str, int, int, int, RdmaKind, int, int, int | None, str], ...] = (
+    # A3 High: 1 gVNIC + 4 GPU NICs (GPUDirect-TCPX, 4 extra VPCs, mtu 8244), 1,000 Gbps.
+    ("a3-highgpu-8g", "nvidia-h100-80gb", 8, 208, 1872, _R.GPUDIRECT_TCPX, 4, 5, 8244, _SRC_A3_HIGH),
+    # A3 Mega: 1 gVNIC + 8 GPU NICs (GPUDirect-TCPXO, 8 extra VPCs, mtu 8244), 1,800 Gbps.
+    ("a3-megagpu-8g", "nvidia-h100-mega-80gb", 8, 208, 1872, _R.GPUDIRECT_TCPXO, 8, 9, 8244, _SRC_A3_MEGA),
+    # A3 Ultra / A4: 2 gVNICs + 8 CX-7 RDMA NICs (RoCE, mtu 8896), 3,600 Gbps.
+    ("a3-ultragpu-8g", "nvidia-h200-141gb", 8, 224, 2952, _R.ROCE, 8, 10, 8896, _SRC_A3_ULTRA_A4),
+    ("a4-highgpu-8g", "nvidia-b200", 8, 224, 3968, _R.ROCE, 8, 10, 8896, _SRC_A3_ULTRA_A4),
+)
+
+# G2 (NVIDIA L4): (vCPUs, GPUs); 4 GB of host memory per vCPU; one gVNIC, no GPU fabric.
+_G2_SIZES = ((4, 1), (8, 1), (12, 1), (16, 1), (24, 2), (32, 1), (48, 4), (96, 8))  # fmt: skip
+
+_GKE_GPU_MACHINES: tuple[MachineShape, ...] = (
+    *(_gke_gpu(*row) for row in _GKE_A_SERIES),
+    *(
+        _gke_gpu(f"g2-standard-{cpu}", "nvidia-l4", n, cpu, 4 * cpu, _R.NONE, 0, 1, None, _SRC_G2)
+        for cpu, n in _G2_SIZES
+    ),
+)
+
+# --- GKE TPU machine shapes ---------------------------------------------------------------------------------
+
+_V5E_TOPOLOGIES_4T = ("2x2", "2x4", "4x4", "4x8", "8x8", "8x16", "16x16")
+_V6E_TOPOLOGIES_4T = ("2x2", "2x4", "4x4", "4x8", "8x8", "8x16", "16x16")
+_V5P_TOPOLOGIES_4T = (
+    "2x2x1", "2x2x2", "2x2x4", "2x4x4", "4x4x4", "4x4x8",
+    "4x8x8", "8x8x8", "8x8x16", "8x16x16", "16x16x16", "16x16x24",
+)  # fmt: skip
+
+# Conservative: regions the Cloud TPU availability page lists for each version.
+_V5E_REGIONS = ("europe-west4", "us-central1", "us-south1", "us-west1", "us-west4")
+_V5P_REGIONS = ("europe-west4", "us-central1", "us-east5")
+_V6E_REGIONS = (
+    "asia-northeast1", "europe-west4", "southamerica-west1", "us-central1", "us-east1", "us-east5",
+)  # fmt: skip
+
+_SRC_V5E = _src(
+    "Cloud TPU v5e docs (cloud.google.com/tpu/docs/v5e: VM types ct5lp-hightpu-1t/4t/8t = 24/112/224 vCPUs, "
+    "48/192/384 GB; slice shapes 1x1..16x16)",
+    _SRC_GKE_TPU,
+    _SRC_TPU_TOOLKIT,
+    _SRC_TPU_REGIONS,
+)
+_SRC_V5P = _src(
+    "Cloud TPU v5p docs (cloud.google.com/tpu/docs/v5p: 4-chip VM 208 vCPUs, 448 GB; slice shapes 2x2x1..16x16x24)",
+    "Compute Engine TPU machine types ct5p-hightpu-1t/2t (52/104 vCPUs, 112/224 GB)",
+    _SRC_GKE_TPU,
+    _SRC_TPU_TOOLKIT,
+    _SRC_TPU_REGIONS,
+)
+_SRC_V6E = _src(
+    "Cloud TPU v6e docs (cloud.google.com/tpu/docs/v6e: ct6e-standard-1t/4t/8t = 44/180/180 vCPUs, "
+    "176/720/1440 GiB; the GKE plan-tpus table lists 448 GiB for ct6e-standard-1t, "
+    "the smaller figure is kept)",
+    _SRC_GKE_TPU,
+    _SRC_TPU_TOOLKIT,
+    _SRC_TPU_REGIONS,
+)
+
+# (machine type, accelerator label, chips per VM, vCPUs, host GiB, topologies, regions, source)
+_GKE_TPU_TABLE: tuple[tuple[str, str, int, int, int, tuple[str, ...], tuple[str, ...], str], ...] = (
+    ("ct5lp-hightpu-1t", "tpu-v5-lite-podslice", 1, 24, 48, ("1x1",), _V5E_REGIONS, _SRC_V5E),
+    ("ct5lp-hightpu-4t", "tpu-v5-lite-podslice", 4, 112, 192, _V5E_TOPOLOGIES_4T, _V5E_REGIONS, _SRC_V5E),
+    ("ct5lp-hightpu-8t", "tpu-v5-lite-podslice", 8, 224, 384, ("2x4",), _V5E_REGIONS, _SRC_V5E),
+    # 1- and 2-chip v5p VMs are single-host only; their topology strings are not confirmed by the docs.
+    ("ct5p-hightpu-1t", "tpu-v5p-slice", 1, 52, 112, ("1x1x1",), _V5P_REGIONS, _SRC_V5P),
+    ("ct5p-hightpu-2t", "tpu-v5p-slice", 2, 104, 224, ("2x1x1",), _V5P_REGIONS, _SRC_V5P),
+    ("ct5p-hightpu-4t", "tpu-v5p-slice", 4, 208, 448, _V5P_TOPOLOGIES_4T, _V5P_REGIONS, _SRC_V5P),
+    ("ct6e-standard-1t", "tpu-v6e-slice", 1, 44, 176, ("1x1",), _V6E_REGIONS, _SRC_V6E),
+    ("ct6e-standard-4t", "tpu-v6e-slice", 4, 180, 720, _V6E_TOPOLOGIES_4T, _V6E_REGIONS, _SRC_V6E),
+    ("ct6e-standard-8t", "tpu-v6e-slice", 8, 180, 1440, ("2x4",), _V6E_REGIONS, _SRC_V6E),
+)
+
+_GKE_TPU_MACHINES: tuple[MachineShape, ...] = tuple(
+    MachineShape(
+        cloud=Cloud.GCP,
+        machine_type=mt,
+        accelerator=_A[label],
+        accelerator_count=chips,
+        vcpus=cpu,
+        memory_gib=mem,
+        rdma=RdmaKind.NONE,
+        rdma_nics=0,
+        efa_interfaces=0,
+        network_cards=1,
+        mtu=None,
+        tpu=TpuShape(label, chips, topologies, regions, src),
+        source=src,
+    )
+    for mt, label, chips, cpu, mem, topologies, regions, src in _GKE_TPU_TABLE
+)
+
+# --- EKS instance types -------------------------------------------------------------------------------------
+
+# (instance type, accelerator, GPUs, vCPUs, host GiB, max EFA interfaces, network cards)
+_EKS_TABLE: tuple[tuple[str, str, int, int, int, int, int], ...] = (
+    ("p4d.24xlarge", "nvidia-tesla-a100", 8, 96, 1152, 4, 4),
+    ("p5.48xlarge", "nvidia-h100-80gb", 8, 192, 2048, 32, 32),
+    ("p5e.48xlarge", "nvidia-h200-141gb", 8, 192, 2048, 32, 32),
+    ("p5en.48xlarge", "nvidia-h200-141gb", 8, 192, 2048, 16, 16),  # EFAv3
+    # G6e (L40S): EFA from 8xlarge up (one per network card); the smaller sizes have none.
+    ("g6e.xlarge", "nvidia-l40s", 1, 4, 32, 0, 1),
+    ("g6e.2xlarge", "nvidia-l40s", 1, 8, 64, 0, 1),
+    ("g6e.4xlarge", "nvidia-l40s", 1, 16, 128, 0, 1),
+    ("g6e.8xlarge", "nvidia-l40s", 1, 32, 256, 1, 1),
+    ("g6e.12xlarge", "nvidia-l40s", 4, 48, 384, 1, 1),
+    ("g6e.16xlarge", "nvidia-l40s", 1, 64, 512, 1, 1),
+    ("g6e.24xlarge", "nvidia-l40s", 4, 96, 768, 2, 2),
+    ("g6e.48xlarge", "nvidia-l40s", 8, 192, 1536, 4, 4),
+)
+
+_EKS_MACHINES: tuple[MachineShape, ...] = tuple(
+    MachineShape(
+        cloud=Cloud.AWS,
+        machine_type=it,
+        accelerator=_A[acc],
+        accelerator_count=n,
+        vcpus=cpu,
+        memory_gib=mem,
+        rdma=RdmaKind.EFA if efa else RdmaKind.NONE,
+        rdma_nics=efa,
+        efa_interfaces=efa,
+        network_cards=cards,
+        mtu=None,
+        tpu=None,
+        source=_src(_SRC_AWS_AC, _SRC_AWS_EFA, _SRC_EKS) if efa else _SRC_AWS_AC,
+    )
+    for it, acc, n, cpu, mem, efa, cards in _EKS_TABLE
+)
+
+
+def _index(shapes: Iterable[MachineShape]) -> dict[tuple[Cloud, str], MachineShape]:
+    table: dict[tuple[Cloud, str], MachineShape] = {}
+    for shape in shapes:
+        key = (shape.cloud, shape.machine_type)
+        if key in table:
+            raise ValueError(f"duplicate catalog entry {shape.cloud}/{shape.machine_type}")
+        table[key] = shape
+    return table
+
+
+#: Every machine shape by ``(cloud, machine_type)``.
+MACHINES: Mapping[tuple[Cloud, str], MachineShape] = MappingProxyType(
+    _index((*_GKE_GPU_MACHINES, *_GKE_TPU_MACHINES, *_EKS_MACHINES))
+)
+
+#: Among shapes with the same accelerator and count, these win the default in :func:`machine_for_accelerator`
+#: (p5en is the H200 shape the llm-d P/D guide uses on EKS).
+_PREFERRED: frozenset[tuple[Cloud, str]] = frozenset({(Cloud.AWS, "p5en.48xlarge")})
+
+
+# --- lookups ------------------------------------------------------------------------------------------------
+
+
+def _cloud(cloud: Cloud | str) -> Cloud:
+    if isinstance(cloud, Cloud):
+        return cloud
+    try:
+        return Cloud(str(cloud).lower())
+    except ValueError:
+        raise CatalogError(f"unknown cloud {cloud!r}; known: {', '.join(c.value for c in Cloud)}") from None
+
+
+def _canonical(name: str) -> str:
+    return ACCELERATOR_ALIASES.get(name, name)
+
+
+def machines(cloud: Cloud | str) -> list[MachineShape]:
+    """All machine shapes the catalog knows on ``cloud``.
+
+    Args:
+        cloud: A :class:`Cloud` or its value (``"gcp"``, ``"aws"``; case-insensitive).
+
+    Returns:
+        The shapes, sorted by ``machine_type``.
+
+    Raises:
+        CatalogError: ``cloud`` is not a known cloud.
+    """
+    c = _cloud(cloud)
+    return sorted((s for s in MACHINES.values() if s.cloud is c), key=lambda s: s.machine_type)
+
+
+def machine(cloud: Cloud | str, machine_type: str) -> MachineShape:
+    """The shape of ``machine_type`` on ``cloud``.
+
+    Args:
+        cloud: A :class:`Cloud` or its value.
+        machine_type: The cloud's machine/instance type name, e.g. ``"a3-highgpu-8g"``, ``"p5.48xlarge"``.
+
+    Raises:
+        CatalogError: Unknown cloud, or a machine type the catalog does not have on that cloud; the
+            message lists the machine types it has there, e.g.
+            ``unknown machine type 'x' on gcp; known: a3-highgpu-8g, ...``.
+    """
+    c = _cloud(cloud)
+    shape = MACHINES.get((c, machine_type))
+    if shape is None:
+        known = ", ".join(s.machine_type for s in machines(c))
+        raise CatalogError(f"unknown machine type {machine_type!r} on {c}; known: {known}")
+    return shape
+
+
+def accelerator(name: str) -> Accelerator:
+    """The accelerator called ``name`` (canonical name or an :data:`ACCELERATOR_ALIASES` spelling).
+
+    Raises:
+        CatalogError: No such accelerator; the message lists the canonical names.
+    """
+    acc = ACCELERATORS.get(_canonical(name))
+    if acc is None:
+        raise CatalogError(f"unknown accelerator {name!r}; known: {', '.join(sorted(ACCELERATORS))}")
+    return acc
+
+
+def accelerators(cloud: Cloud | str) -> list[Accelerator]:
+    """The accelerators at least one machine shape on ``cloud`` carries, sorted by name.
+
+    Raises:
+        CatalogError: ``cloud`` is not a known cloud.
+    """
+    found = {s.accelerator.name: s.accelerator for s in machines(cloud)}
+    return [found[n] for n in sorted(found)]
+
+
+def clouds_offering(accelerator_name: str) -> list[Cloud]:
+    """The clouds with at least one machine shape carrying ``accelerator_name``, in :class:`Cloud` order.
+
+    Raises:
+        CatalogError: ``accelerator_name`` is not a known accelerator.
+    """
+    name = accelerator(accelerator_name).name
+    offering = {s.cloud for s in MACHINES.values() if s.accelerator.name == name}
+    return [c for c in Cloud if c in offering]
+
+
+def _default_rank(shape: MachineShape) -> tuple[int, bool, int, str]:
+    preferred = (shape.cloud, shape.machine_type) in _PREFERRED
+    return (shape.accelerator_count, not preferred, shape.vcpus, shape.machine_type)
+
+
+def machine_for_accelerator(cloud: Cloud | str, accelerator_name: str, count: int | None = None) -> MachineShape:
+    """The default machine shape for ``count`` devices of ``accelerator_name`` per node on ``cloud``.
+
+    Among matching shapes the one with the fewest devices wins (when ``count`` is ``None``), then a shape the
+    catalog prefers for that accelerator (EKS H200: ``p5en.48xlarge``), then the fewest vCPUs, then the name.
+    Examples: ``(gcp, "nvidia-h100-80gb")`` -> ``a3-highgpu-8g``; ``(gcp, "nvidia-l4", 2)`` ->
+    ``g2-standard-24``; ``(gcp, "nvidia-l4")`` -> ``g2-standard-4``; ``(aws, "nvidia-l40s", 4)`` ->
+    ``g6e.12xlarge``; ``(aws, "nvidia-h200-141gb")`` -> ``p5en.48xlarge``.
+
+    Args:
+        cloud: A :class:`Cloud` or its value.
+        accelerator_name: Canonical accelerator name or an alias (``"nvidia-h100"``).
+        count: Devices per node (TPU: chips per VM); ``None`` for the smallest shape.
+
+    Raises:
+        CatalogError: Unknown cloud; the accelerator is not offered on that cloud (the message lists
+            what that cloud offers and which clouds offer it, e.g. ``accelerator 'nvidia-b200' is not
+            offered on aws (offered on gcp); aws offers: ...``); or no shape on that cloud has ``count`` of
+            it per node (the message lists the counts offered).
+    """
+    c = _cloud(cloud)
+    name = _canonical(accelerator_name)
+    candidates = [s for s in machines(c) if s.accelerator.name == name]
+    if not candidates:
+        offered = ", ".join(a.name for a in accelerators(c))
+        elsewhere = [o.value for o in clouds_offering(name)] if name in ACCELERATORS else []
+        hint = f" (offered on {', '.join(elsewhere)})" if elsewhere else ""
+        raise CatalogError(f"accelerator {accelerator_name!r} is not offered on {c}{hint}; {c} offers: {offered}")
+    if count is not None:
+        exact = [s for s in candidates if s.accelerator_count == count]
+        if not exact:
+            counts = sorted({s.accelerator_count for s in candidates})
+            raise CatalogError(
+                f"no machine type on {c} has {count} x {name} per node; "
+                f"counts offered: {', '.join(str(n) for n in counts)}"
+            )
+        candidates = exact
+    return min(candidates, key=_default_rank)
+
+
+_TOPOLOGY = re.compile(r"[1-9][0-9]*(?:x[1-9][0-9]*){1,2}")
+
+
+def tpu_chips(topology: str) -> int:
+    """TPU chips in a slice of ``topology``: the product of its dimensions (``"4x4"`` -> 16).
+
+    Args:
+        topology: Two or three positive integers joined by ``x`` (``AxB`` for v5e/v6e, ``AxBxC`` for v5p).
+
+    Raises:
+        CatalogError: ``topology`` is malformed.
+    """
+    if not isinstance(topology, str) or _TOPOLOGY.fullmatch(topology) is None:
+        raise CatalogError(
+            f"malformed TPU topology {topology!r}; expected 2 or 3 positive integers joined by 'x', "
+            "e.g. '2x4' or '2x2x1'"
+        )
+    chips = 1
+    for dim in topology.split("x"):
+        chips *= int(dim)
+    return chips
+
+
+def tpu_hosts(shape: MachineShape, topology: str) -> int:
+    """Nodes (TPU VMs) in one slice of ``topology`` on ``shape``: ``chips // chips_per_host``, at least 1.
+
+    Args:
+        shape: A TPU machine shape (``shape.tpu`` is set).
+        topology: One of ``shape.tpu.topologies``.
+
+    Raises:
+        CatalogError: ``shape`` is not a TPU shape, ``topology`` is malformed, or ``shape`` does not
+            support it (the message lists the supported topologies).
+    """
+    if shape.tpu is None:
+        raise CatalogError(f"machine type {shape.machine_type!r} on {shape.cloud} is not a TPU machine type")
+    chips = tpu_chips(topology)
+    if topology not in shape.tpu.topologies:
+        raise CatalogError(
+            f"topology {topology!r} is not supported by {shape.machine_type} on {shape.cloud}; "
+            f"supported: {', '.join(shape.tpu.topologies)}"
+        )
+    return max(1, chips // shape.tpu.chips_per_host)

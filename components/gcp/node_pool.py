@@ -1,0 +1,205 @@
+"""GKE GPU node pools: guest accelerators with GKE-managed drivers, taints, autoscaling, placement, capacity."""
+
+from __future__ import annotations
+
+import pulumi
+import pulumi_gcp as gcp
+
+from pulumi_llmd.components.base import AcceleratorPool, Toleration
+from pulumi_llmd.components.catalog import AcceleratorKind, MachineShape
+
+PROVISIONING = ("on-demand", "spot", "reservation", "flex-start")
+DRIVER_VERSIONS = ("DEFAULT", "LATEST")
+#: Machine families whose boot disk must be Hyperdisk (GKE A3 Ultra / A4 docs); others default to pd-balanced.
+_HYPERDISK_ONLY = ("a3-ultragpu-", "a4-")
+#: GKE GPU nodes may carry the gIB NCCL plugins, whose tuner fails to load in inference engines: turn them off
+#: (llm-d guides/recipes/modelserver/components/disable-gke-nccl-tuner-patch).
+GKE_NCCL_ENV = {"NCCL_TUNER_PLUGIN": "none", "NCCL_NET_PLUGIN": ""}
+GPU_TAINT_KEY, GPU_TAINT_VALUE = "nvidia.com/gpu", "present"
+GPU_TAINT = Toleration(key=GPU_TAINT_KEY, value=GPU_TAINT_VALUE, effect="NoSchedule")
+
+
+class GpuNodePool(pulumi.ComponentResource):
+    """A GKE node pool of GPU machines, ready for vLLM.
+
+    Type token ``llmd:gcp:GpuNodePool``. The pool attaches the machine's GPUs as guest accelerators with the
+    GKE-managed driver install (``gpu_driver_version`` DEFAULT or LATEST), carries the taint
+    ``nvidia.com/gpu=present:NoSchedule`` and the label ``llm-d.ai/pool=<name>``, uses gVNIC and the GKE metadata
+    server (Workload Identity), and upgrades one node at a time without surge nodes (``maxSurge 0``,
+    ``maxUnavailable 1``) because spare GPU capacity is scarce.
+
+    Outputs: ``node_pool`` (``gcp.container.NodePool``), ``pool`` (an
+    :class:`~pulumi_llmd.components.base.AcceleratorPool` telling pods how to land on these nodes).
+
+    Args:
+        name: pool name, also the GKE node pool name (``cloud.google.com/gke-nodepool`` label).
+        cluster: cluster name; location: the cluster's location (region or zone); project: GCP project id.
+        shape: the catalog machine shape (e.g. ``catalog.machine("gcp", "a3-highgpu-8g")``: 8 x H100 80GB).
+        zone: the one zone the nodes live in (compact placement and GPU capacity are zonal).
+        node_count: fixed size (no autoscaling), or the initial size when ``max_nodes`` is given.
+        min_nodes / max_nodes: autoscaling bounds (per zone).
+        provisioning: ``on-demand``, ``spot``, ``reservation`` (with ``reservation``) or ``flex-start``
+            (Dynamic Workload Scheduler: no reservation, no spot, auto-repair off, scales from zero).
+        compact_placement: COMPACT placement policy.
+        gpu_driver_version: DEFAULT or LATEST.
+        boot_disk_type / boot_disk_size_gb: boot disk (A3 Ultra and A4 need ``hyperdisk-balanced``, the default there).
+
+    Raises:
+        ValueError: a non-GPU shape, a size that is missing or out of order, a reservation without a name (or a name
+        without provisioning ``reservation``), flex-start without autoscaling, an unknown driver version.
+    """
+
+    node_pool: gcp.container.NodePool
+    pool: AcceleratorPool
+
+    def __init__(
+        self,
+        name: str,
+        *,
+        cluster: pulumi.Input[str],
+        location: str,
+        project: str,
+        shape: MachineShape,
+        zone: str,
+        node_count: int | None = None,
+        min_nodes: int | None = None,
+        max_nodes: int | None = None,
+        provisioning: str = "on-demand",
+        reservation: str | None = None,
+        compact_placement: bool = False,
+        gpu_driver_version: str = "LATEST",
+        boot_disk_type: str | None = None,
+        boot_disk_size_gb: int = 200,
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        _validate(
+            shape=shape,
+            node_count=node_count,
+            min_nodes=min_nodes,
+            max_nodes=max_nodes,
+            provisioning=provisioning,
+            reservation=reservation,
+            gpu_driver_version=gpu_driver_version,
+        )
+        super().__init__("llmd:gcp:GpuNodePool", name, None, opts)
+        autoscaled = max_nodes is not None
+        flex = provisioning == "flex-start"
+        accelerator = shape.accelerator.name
+        if boot_disk_type is None:
+            boot_disk_type = "hyperdisk-balanced" if shape.machine_type.startswith(_HYPERDISK_ONLY) else "pd-balanced"
+
+        self.node_pool = gcp.container.NodePool(
+            name,
+            name=name,
+            project=project,
+            cluster=cluster,
+            location=location,
+            node_locations=[zone],
+            initial_node_count=node_count if autoscaled and node_count is not None else None,
+            node_count=None if autoscaled else node_count,
+            autoscaling=(
+                gcp.container.NodePoolAutoscalingArgs(
+                    min_node_count=min_nodes or 0, max_node_count=max_nodes, location_policy="ANY"
+                )
+                if autoscaled
+                else None
+            ),
+            management=gcp.container.NodePoolManagementArgs(auto_repair=not flex, auto_upgrade=True),
+            upgrade_settings=gcp.container.NodePoolUpgradeSettingsArgs(
+                strategy="SURGE", max_surge=0, max_unavailable=1
+            ),
+            placement_policy=(gcp.container.NodePoolPlacementPolicyArgs(type="COMPACT") if compact_placement else None),
+            node_config=gcp.container.NodePoolNodeConfigArgs(
+                machine_type=shape.machine_type,
+                image_type="COS_CONTAINERD",
+                guest_accelerators=[
+                    gcp.container.NodePoolNodeConfigGuestAcceleratorArgs(
+                        type=accelerator,
+                        count=shape.accelerator_count,
+                        gpu_driver_installation_config=(
+                            gcp.container.NodePoolNodeConfigGuestAcceleratorGpuDriverInstallationConfigArgs(
+                                gpu_driver_version=gpu_driver_version
+                            )
+                        ),
+                    )
+                ],
+                gvnic=gcp.container.NodePoolNodeConfigGvnicArgs(enabled=True),
+                disk_type=boot_disk_type,
+                disk_size_gb=boot_disk_size_gb,
+                oauth_scopes=["https://www.googleapis.com/auth/cloud-platform"],
+                workload_metadata_config=gcp.container.NodePoolNodeConfigWorkloadMetadataConfigArgs(
+                    mode="GKE_METADATA"
+                ),
+                shielded_instance_config=gcp.container.NodePoolNodeConfigShieldedInstanceConfigArgs(
+                    enable_secure_boot=True, enable_integrity_monitoring=True
+                ),
+                labels={"llm-d.ai/pool": name, "llm-d.ai/accelerator": accelerator},
+                taints=[
+                    gcp.container.NodePoolNodeConfigTaintArgs(
+                        key=GPU_TAINT_KEY, value=GPU_TAINT_VALUE, effect="NO_SCHEDULE"
+                    )
+                ],
+                spot=provisioning == "spot",
+                flex_start=True if flex else None,
+                reservation_affinity=_reservation_affinity(provisioning, reservation),
+            ),
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        self.pool = AcceleratorPool(
+            name=name,
+            shape=shape,
+            node_selector={"cloud.google.com/gke-nodepool": name, "cloud.google.com/gke-accelerator": accelerator},
+            tolerations=(GPU_TAINT,),
+            max_nodes=max_nodes if max_nodes is not None else (node_count or 0),
+            model_server_env=GKE_NCCL_ENV,
+        )
+        self.register_outputs(
+            {"name": self.node_pool.name, "machineType": shape.machine_type, "accelerator": accelerator}
+        )
+
+
+def _reservation_affinity(
+    provisioning: str, reservation: str | None
+) -> gcp.container.NodePoolNodeConfigReservationAffinityArgs | None:
+    if provisioning == "reservation":
+        return gcp.container.NodePoolNodeConfigReservationAffinityArgs(
+            consume_reservation_type="SPECIFIC_RESERVATION",
+            key="compute.googleapis.com/reservation-name",
+            values=[reservation or ""],
+        )
+    if provisioning in ("spot", "flex-start"):
+        return gcp.container.NodePoolNodeConfigReservationAffinityArgs(consume_reservation_type="NO_RESERVATION")
+    return None
+
+
+def _validate(
+    *,
+    shape: MachineShape,
+    node_count: int | None,
+    min_nodes: int | None,
+    max_nodes: int | None,
+    provisioning: str,
+    reservation: str | None,
+    gpu_driver_version: str,
+) -> None:
+    problems: list[str] = []
+    if shape.accelerator.kind is not AcceleratorKind.GPU:
+        problems.append(f"shape = {shape.machine_type!r}: not a GPU machine type (use a TPU node pool for TPUs)")
+    if provisioning not in PROVISIONING:
+        problems.append(f"provisioning = {provisioning!r}: allowed: {', '.join(PROVISIONING)}")
+    if gpu_driver_version not in DRIVER_VERSIONS:
+        problems.append(f"gpu_driver_version = {gpu_driver_version!r}: allowed: {', '.join(DRIVER_VERSIONS)}")
+    if node_count is None and max_nodes is None:
+        problems.append("give node_count (fixed size) or min_nodes/max_nodes (autoscaling)")
+    if max_nodes is not None and (min_nodes or 0) > max_nodes:
+        problems.append(f"min_nodes = {min_nodes} > max_nodes = {max_nodes}")
+    if max_nodes is not None and node_count is not None and not (min_nodes or 0) <= node_count <= max_nodes:
+        problems.append(f"node_count = {node_count}: must lie within [{min_nodes or 0}, {max_nodes}]")
+    if provisioning == "reservation" and not reservation:
+        problems.append("reservation: required when provisioning is 'reservation'")
+    if provisioning != "reservation" and reservation:
+        problems.append(f"reservation = {reservation!r}: only allowed with provisioning 'reservation'")
+    if provisioning == "flex-start" and max_nodes is None:
+        problems.append("provisioning 'flex-start' needs autoscaling (min_nodes/max_nodes)")
+    if problems:
+        raise ValueError("GpuNodePool: " + "; ".join(problems))

@@ -1,0 +1,67 @@
+"""Register a Kubernetes manifest (a plain dict) as the matching typed ``pulumi_kubernetes`` resource.
+
+Components build their objects as plain, testable manifests (camelCase, exactly what ``kubectl`` would see) and
+register them through :func:`k8s_object`, which picks the typed resource class (``kubernetes:apps/v1:Deployment``
+and so on) or a ``CustomResource`` for CRD kinds. The render, the diffs and the policies therefore see every field.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any
+
+import pulumi
+import pulumi_kubernetes as k8s
+
+_TYPED: dict[tuple[str, str], Any] = {
+    ("v1", "Namespace"): k8s.core.v1.Namespace,
+    ("v1", "ServiceAccount"): k8s.core.v1.ServiceAccount,
+    ("v1", "Service"): k8s.core.v1.Service,
+    ("v1", "ConfigMap"): k8s.core.v1.ConfigMap,
+    ("v1", "Secret"): k8s.core.v1.Secret,
+    ("apps/v1", "Deployment"): k8s.apps.v1.Deployment,
+    ("apps/v1", "DaemonSet"): k8s.apps.v1.DaemonSet,
+    ("apps/v1", "StatefulSet"): k8s.apps.v1.StatefulSet,
+    ("rbac.authorization.k8s.io/v1", "Role"): k8s.rbac.v1.Role,
+    ("rbac.authorization.k8s.io/v1", "RoleBinding"): k8s.rbac.v1.RoleBinding,
+    ("rbac.authorization.k8s.io/v1", "ClusterRole"): k8s.rbac.v1.ClusterRole,
+    ("rbac.authorization.k8s.io/v1", "ClusterRoleBinding"): k8s.rbac.v1.ClusterRoleBinding,
+    ("policy/v1", "PodDisruptionBudget"): k8s.policy.v1.PodDisruptionBudget,
+    ("autoscaling/v2", "HorizontalPodAutoscaler"): k8s.autoscaling.v2.HorizontalPodAutoscaler,
+    ("networking.k8s.io/v1", "NetworkPolicy"): k8s.networking.v1.NetworkPolicy,
+    ("apiextensions.k8s.io/v1", "CustomResourceDefinition"): k8s.apiextensions.v1.CustomResourceDefinition,
+}
+_CAMEL = re.compile(r"(?<!^)(?=[A-Z])")
+
+
+def _snake(key: str) -> str:
+    return _CAMEL.sub("_", key).lower()
+
+
+def k8s_object(resource_name: str, manifest: Mapping[str, Any], opts: pulumi.ResourceOptions) -> pulumi.CustomResource:
+    """Register ``manifest`` (``apiVersion``, ``kind``, ``metadata``, and the kind's top-level fields).
+
+    Built-in kinds become their typed class (top-level keys such as ``roleRef`` map to the ``role_ref`` argument;
+    nested keys stay camelCase); any other ``apiVersion``/``kind`` becomes ``k8s.apiextensions.CustomResource``.
+    ``metadata.name`` must be set (the mock engine cannot auto-name, and stable names keep renders diffable).
+
+    Raises:
+        ValueError: a manifest without ``apiVersion``, ``kind`` or ``metadata.name``.
+    """
+    api_version = manifest.get("apiVersion")
+    kind = manifest.get("kind")
+    name = (manifest.get("metadata") or {}).get("name")
+    if not api_version or not kind or not name:
+        raise ValueError(f"{resource_name}: a manifest needs apiVersion, kind and metadata.name")
+    fields = {k: v for k, v in manifest.items() if k not in ("apiVersion", "kind")}
+    cls = _TYPED.get((api_version, kind))
+    if cls is None:
+        return k8s.apiextensions.CustomResource(resource_name, api_version, kind, opts=opts, **fields)
+    created: pulumi.CustomResource = cls(resource_name, opts=opts, **{_snake(k): v for k, v in fields.items()})
+    return created
+
+
+def child_options(parent: pulumi.Resource, opts: pulumi.ResourceOptions | None) -> pulumi.ResourceOptions:
+    """Options for a component's children: parented to it, and waiting on whatever the component waits on."""
+    return pulumi.ResourceOptions(parent=parent, depends_on=opts.depends_on if opts is not None else None)

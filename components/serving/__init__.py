@@ -1,0 +1,37 @@
+"""llm-d serving, cloud-agnostic: vLLM model servers, the endpoint picker, InferencePool and HTTPRoute.
+
+Cloud specifics (node selectors, tolerations, device resource names, extra env) arrive through
+:class:`~pulumi_llmd.components.base.AcceleratorPool`; nothing here imports a cloud package.
+"""
+
+from pulumi_llmd.components.serving.model_server import (
+    ModelServer,
+    PodResources,
+    VllmSpec,
+    model_server_labels,
+    vllm_deployment,
+)
+from pulumi_llmd.components.serving.router import (
+    OPTIMIZED_BASELINE_SCORERS,
+    EndpointPicker,
+    HttpRoute,
+    InferencePool,
+    endpoint_picker_config,
+    epp_deployment,
+    inference_pool_manifest,
+)
+
+__all__ = [
+    "OPTIMIZED_BASELINE_SCORERS",
+    "EndpointPicker",
+    "HttpRoute",
+    "InferencePool",
+    "ModelServer",
+    "PodResources",
+    "VllmSpec",
+    "endpoint_picker_config",
+    "epp_deployment",
+    "inference_pool_manifest",
+    "model_server_labels",
+    "vllm_deployment",
+]

@@ -1,0 +1,309 @@
+"""vLLM model servers as typed Kubernetes Deployments, the way llm-d's guides deploy them."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import pulumi
+
+from pulumi_llmd.components import versions
+from pulumi_llmd.components.base import HF_TOKEN_KEY, AcceleratorPool
+from pulumi_llmd.components.catalog import MachineShape
+from pulumi_llmd.components.kube import child_options, k8s_object
+from pulumi_llmd.components.quantity import parse_quantity
+
+#: vLLM's HTTP port (OpenAI-compatible API, /health, /metrics) in every llm-d guide.
+VLLM_PORT = 8000
+#: Name of the model-server container port (the InferencePool targets the number; probes use the name).
+PORT_NAME = "modelserver"
+#: Labels llm-d puts on model-server pods (llm-d guides: modelserver kustomizations).
+LABEL_GUIDE = "llm-d.ai/guide"
+LABEL_ROLE = "llm-d.ai/role"
+LABEL_MODEL = "llm-d.ai/model"
+
+
+@dataclass(frozen=True)
+class VllmSpec:
+    """What one vLLM server runs. Shapes: sizes are device counts, ``max_model_len`` is tokens.
+
+    ``tensor_parallel_size`` x ``pipeline_parallel_size`` devices per pod (the ``nvidia.com/gpu`` limit).
+    """
+
+    model: str
+    served_name: str | None = None
+    tensor_parallel_size: int = 1
+    pipeline_parallel_size: int = 1
+    max_model_len: int | None = None
+    gpu_memory_utilization: float | None = None
+    extra_args: Sequence[str] = ()
+    extra_env: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def devices(self) -> int:
+        """Accelerator devices one server uses (TP x PP)."""
+        return self.tensor_parallel_size * self.pipeline_parallel_size
+
+    def args(self) -> list[str]:
+        """``vllm serve`` arguments, in the llm-d guide's order, then the optional ones, then ``extra_args``."""
+        out = [
+            self.model,
+            f"--port={VLLM_PORT}",
+            "--disable-access-log-for-endpoints=/health,/metrics,/v1/models",
+            f"--tensor-parallel-size={self.tensor_parallel_size}",
+        ]
+        if self.pipeline_parallel_size > 1:
+            out.append(f"--pipeline-parallel-size={self.pipeline_parallel_size}")
+        if self.served_name and self.served_name != self.model:
+            out.append(f"--served-model-name={self.served_name}")
+        if self.max_model_len is not None:
+            out.append(f"--max-model-len={self.max_model_len}")
+        if self.gpu_memory_utilization is not None:
+            out.append(f"--gpu-memory-utilization={self.gpu_memory_utilization}")
+        out.extend(self.extra_args)
+        return out
+
+
+@dataclass(frozen=True)
+class PodResources:
+    """CPU / memory requests and limits of a model-server pod, and its in-memory ``/dev/shm`` size (quantities)."""
+
+    cpu_request: str = "8"
+    cpu_limit: str = "16"
+    memory_request: str = "96Gi"
+    memory_limit: str = "128Gi"
+    shm_size: str = "20Gi"
+
+
+def pod_fit_problems(devices: int, resources: PodResources, shape: MachineShape) -> list[tuple[str, str, str]]:
+    """Why model-server pods of ``devices`` accelerators would not fit ``shape`` nodes: ``(field, value, message)``.
+
+    ``shape.accelerator_count // devices`` pods share a node, so their CPU and memory requests must fit its vCPUs
+    and host memory (catalog values, before system reservations); limits must not be below requests.
+    Raises ValueError for a quantity that does not parse.
+    """
+    problems: list[tuple[str, str, str]] = []
+    pods = max(1, shape.accelerator_count // max(1, devices))
+    cpu = parse_quantity(resources.cpu_request) * pods
+    memory_gib = parse_quantity(resources.memory_request) * pods / 2**30
+    where = f"{pods} pod(s) per {shape.machine_type} node"
+    if cpu > shape.vcpus:
+        problems.append(
+            ("cpu_request", resources.cpu_request, f"{where} would request {cpu:g} CPUs; the node has {shape.vcpus}")
+        )
+    if memory_gib > shape.memory_gib:
+        problems.append(
+            (
+                "memory_request",
+                resources.memory_request,
+                f"{where} would request {memory_gib:g} GiB; the node has {shape.memory_gib} GiB",
+            )
+        )
+    for kind in ("cpu", "memory"):
+        request, limit = getattr(resources, f"{kind}_request"), getattr(resources, f"{kind}_limit")
+        if parse_quantity(limit) < parse_quantity(request):
+            problems.append((f"{kind}_limit", limit, f"must be >= {kind} request ({request})"))
+    return problems
+
+
+def model_server_labels(*, guide: str, role: str, model: str) -> dict[str, str]:
+    """The llm-d labels of a model-server pod; the InferencePool selects on them."""
+    return {LABEL_GUIDE: guide, LABEL_MODEL: model, LABEL_ROLE: role}
+
+
+def vllm_deployment(
+    *,
+    name: str,
+    namespace: str,
+    replicas: int,
+    spec: VllmSpec,
+    pool: AcceleratorPool,
+    labels: Mapping[str, str],
+    resources: PodResources,
+    service_account: str,
+    hf_token_secret: str | None,
+    image: str = versions.VLLM_IMAGE,
+) -> dict[str, Any]:
+    """The Deployment manifest of a vLLM fleet (pure function; see :class:`ModelServer`).
+
+    The pod requests and limits ``spec.devices`` x ``pool.resource_name``, lands on the pool through its node
+    selector and tolerations, mounts an in-memory ``/dev/shm``, reads ``HF_TOKEN`` from ``hf_token_secret`` (when
+    given) and has probes sized for model loads that take many minutes: the startup probe allows 15 s + 120 x 30 s
+    (about an hour) before liveness takes over (values from llm-d's optimized-baseline guide).
+    """
+    devices = spec.devices
+    env: list[dict[str, Any]] = []
+    if hf_token_secret:
+        env.append(
+            {
+                "name": HF_TOKEN_KEY,
+                "valueFrom": {"secretKeyRef": {"name": hf_token_secret, "key": HF_TOKEN_KEY}},
+            }
+        )
+    # vLLM >= 0.20 with torch 2.11 needs USER set (llm-d guides/recipes/modelserver/components/images/gpu-vllm).
+    merged_env = {"USER": "llm-d", **dict(pool.model_server_env), **dict(spec.extra_env)}
+    env.extend({"name": k, "value": v} for k, v in sorted(merged_env.items()))
+    container: dict[str, Any] = {
+        "name": "modelserver",
+        "image": image,
+        "imagePullPolicy": "IfNotPresent",
+        "command": ["vllm", "serve"],
+        "args": spec.args(),
+        "env": env,
+        "ports": [{"name": PORT_NAME, "containerPort": VLLM_PORT, "protocol": "TCP"}],
+        "resources": {
+            "requests": {"cpu": resources.cpu_request, "memory": resources.memory_request, pool.resource_name: devices},
+            "limits": {"cpu": resources.cpu_limit, "memory": resources.memory_limit, pool.resource_name: devices},
+        },
+        "startupProbe": {
+            "httpGet": {"path": "/v1/models", "port": PORT_NAME},
+            "initialDelaySeconds": 15,
+            "periodSeconds": 30,
+            "timeoutSeconds": 5,
+            "failureThreshold": 120,
+        },
+        "livenessProbe": {
+            "httpGet": {"path": "/health", "port": PORT_NAME},
+            "periodSeconds": 10,
+            "timeoutSeconds": 5,
+            "failureThreshold": 3,
+        },
+        "readinessProbe": {
+            "httpGet": {"path": "/v1/models", "port": PORT_NAME},
+            "periodSeconds": 5,
+            "timeoutSeconds": 2,
+            "failureThreshold": 3,
+        },
+        "securityContext": {"allowPrivilegeEscalation": False, "privileged": False},
+        "volumeMounts": [
+            {"name": "shm", "mountPath": "/dev/shm"},
+            {"name": "torch-compile-cache", "mountPath": "/.cache"},
+            {"name": "triton-cache", "mountPath": "/.triton"},
+            {"name": "vllm-config", "mountPath": "/.config"},
+        ],
+    }
+    pod_spec: dict[str, Any] = {
+        "serviceAccountName": service_account,
+        "automountServiceAccountToken": False,
+        "terminationGracePeriodSeconds": 60,
+        "securityContext": {"seccompProfile": {"type": "RuntimeDefault"}},
+        "containers": [container],
+        "volumes": [
+            {"name": "shm", "emptyDir": {"medium": "Memory", "sizeLimit": resources.shm_size}},
+            {"name": "torch-compile-cache", "emptyDir": {}},
+            {"name": "triton-cache", "emptyDir": {}},
+            {"name": "vllm-config", "emptyDir": {}},
+        ],
+        **pool.pod_placement(),
+    }
+    return {
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "metadata": {"name": name, "namespace": namespace, "labels": dict(labels)},
+        "spec": {
+            "replicas": replicas,
+            "selector": {"matchLabels": dict(labels)},
+            # Spare accelerators are rare: replace pods one at a time instead of surging new ones.
+            "strategy": {"type": "RollingUpdate", "rollingUpdate": {"maxSurge": 0, "maxUnavailable": 1}},
+            "template": {"metadata": {"labels": dict(labels)}, "spec": pod_spec},
+        },
+    }
+
+
+class ModelServer(pulumi.ComponentResource):
+    """A fleet of vLLM model servers for one model and role (``decode`` in optimized-baseline).
+
+    Type token ``llmd:serving:ModelServer``. Registers a ServiceAccount (no API token), the Deployment from
+    :func:`vllm_deployment` and a PodDisruptionBudget (at most one server voluntarily down at a time).
+    Outputs: ``deployment``, ``labels`` (what an InferencePool selects on), ``name``.
+
+    Args:
+        name: object name prefix (DNS label); the Deployment is ``<name>``.
+        namespace: target namespace.
+        replicas: number of servers (pods), >= 1.
+        spec: :class:`VllmSpec` (model, TP, PP, ...).
+        pool: the :class:`~pulumi_llmd.components.base.AcceleratorPool` to run on.
+        labels: pod labels (use :func:`model_server_labels`).
+        resources: :class:`PodResources` (defaults: the guide's 8-16 CPU, 96-128 GiB, 20 GiB shm).
+        hf_token_secret: name of a Secret with key ``HF_TOKEN`` (None for public models).
+        image: the vLLM image (default pinned in ``versions.VLLM_IMAGE``).
+
+    Raises:
+        ValueError: replicas < 1, TP x PP larger than the devices of one pool node, a quantity that does not parse,
+            or requests that do not fit a node (see :func:`pod_fit_problems`).
+    """
+
+    def __init__(
+        self,
+        name: str,
+        *,
+        namespace: str,
+        replicas: int,
+        spec: VllmSpec,
+        pool: AcceleratorPool,
+        labels: Mapping[str, str],
+        resources: PodResources | None = None,
+        hf_token_secret: str | None = None,
+        image: str = versions.VLLM_IMAGE,
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        resources = resources or PodResources()
+        if replicas < 1:
+            raise ValueError(f"ModelServer {name}: replicas = {replicas}: must be >= 1")
+        if spec.devices > pool.devices_per_node:
+            raise ValueError(
+                f"ModelServer {name}: TP x PP = {spec.devices} exceeds the {pool.devices_per_node} devices of one "
+                f"{pool.shape.machine_type} node in pool '{pool.name}'"
+            )
+        for key in ("cpu_request", "cpu_limit", "memory_request", "memory_limit", "shm_size"):
+            try:
+                parse_quantity(getattr(resources, key))
+            except ValueError as exc:
+                raise ValueError(f"ModelServer {name}: resources.{key}: {exc}") from None
+        problems = pod_fit_problems(spec.devices, resources, pool.shape)
+        if problems:
+            raise ValueError(f"ModelServer {name}: " + "; ".join(f"resources.{f} = {v!r}: {m}" for f, v, m in problems))
+        super().__init__("llmd:serving:ModelServer", name, None, opts)
+        child = child_options(self, opts)
+        ns = namespace
+        sa_name = f"{name}-modelserver"
+        k8s_object(
+            f"{name}-sa",
+            {
+                "apiVersion": "v1",
+                "kind": "ServiceAccount",
+                "metadata": {"name": sa_name, "namespace": ns, "labels": dict(labels)},
+                "automountServiceAccountToken": False,
+            },
+            child,
+        )
+        self.deployment = k8s_object(
+            f"{name}-deployment",
+            vllm_deployment(
+                name=name,
+                namespace=ns,
+                replicas=replicas,
+                spec=spec,
+                pool=pool,
+                labels=labels,
+                resources=resources,
+                service_account=sa_name,
+                hf_token_secret=hf_token_secret,
+                image=image,
+            ),
+            child,
+        )
+        k8s_object(
+            f"{name}-pdb",
+            {
+                "apiVersion": "policy/v1",
+                "kind": "PodDisruptionBudget",
+                "metadata": {"name": name, "namespace": ns, "labels": dict(labels)},
+                "spec": {"maxUnavailable": 1, "selector": {"matchLabels": dict(labels)}},
+            },
+            child,
+        )
+        self.name = name
+        self.labels = dict(labels)
+        self.register_outputs({"name": name, "replicas": replicas, "devicesPerReplica": spec.devices})

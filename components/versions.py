@@ -1,0 +1,58 @@
+"""Every pinned image, chart and CRD version the library deploys, in one place.
+
+Change a pin here and every component, reference stack and golden render follows. Each pin names the upstream
+source that recommends it (llm-d's guides pin their versions in ``guides/env.sh`` and the Kustomize image components).
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+# --- llm-d router (endpoint picker) --------------------------------------------------------------------------------
+#: llm-d router release whose EndpointPicker image and chart layout the serving components follow
+#: (llm-d/llm-d guides/env.sh: ROUTER_CHART_VERSION / ROUTER_EPP_VERSION, June 2026).
+LLMD_ROUTER_VERSION: Final = "v0.9.0"
+#: Endpoint picker (EPP) image, formerly ``llm-d-inference-scheduler`` (llm-d/llm-d guides/env.sh: ROUTER_EPP_IMAGE).
+EPP_IMAGE: Final = f"ghcr.io/llm-d/llm-d-router-endpoint-picker:{LLMD_ROUTER_VERSION}"
+#: P/D disaggregation sidecar, formerly ``llm-d-routing-sidecar`` (llm-d/llm-d guides, pd-disaggregation).
+PD_SIDECAR_IMAGE: Final = f"ghcr.io/llm-d/llm-d-router-disagg-sidecar:{LLMD_ROUTER_VERSION}"
+
+# --- model servers ----------------------------------------------------------------------------------------------------
+#: vLLM OpenAI-compatible server for NVIDIA GPUs (llm-d/llm-d guides/recipes/modelserver/components/images/gpu-vllm).
+VLLM_IMAGE: Final = "vllm/vllm-openai:v0.23.0"
+#: vLLM CPU build, used for the render/tokenizer service of precise-prefix-cache-routing (llm-d guides).
+VLLM_CPU_IMAGE: Final = "vllm/vllm-openai-cpu:v0.23.0"
+#: vLLM for Cloud TPU (llm-d guides v0.5, optimized-baseline/modelserver/tpu).
+VLLM_TPU_IMAGE: Final = "vllm/vllm-tpu:v0.13.2"
+#: llm-d inference simulator for the simulated-accelerators path (llm-d guides v0.5).
+INFERENCE_SIM_IMAGE: Final = "ghcr.io/llm-d/llm-d-inference-sim:v0.7.1"
+
+# --- Kubernetes APIs -------------------------------------------------------------------------------------------
+#: Gateway API standard-channel release whose CRDs the library installs where the platform does not
+#: (kubernetes-sigs/gateway-api v1.6.1, config/crd/standard).
+GATEWAY_API_VERSION: Final = "v1.6.1"
+#: Gateway API Inference Extension release the llm-d guides pin (llm-d/llm-d guides/env.sh: GAIE_VERSION).
+GAIE_VERSION: Final = "v1.5.0"
+#: InferencePool API group/version (GA since GAIE v1.0).
+INFERENCE_POOL_API_VERSION: Final = "inference.networking.k8s.io/v1"
+#: EndpointPickerConfig document version read by the llm-d router's EPP (llm-d guides router values).
+ENDPOINT_PICKER_CONFIG_API_VERSION: Final = "llm-d.ai/v1alpha1"
+#: Gateway API group/version of Gateway and HTTPRoute.
+GATEWAY_API_GROUP_VERSION: Final = "gateway.networking.k8s.io/v1"
+#: GKE Gateway policy API (HealthCheckPolicy, GCPBackendPolicy).
+GKE_NETWORKING_API_VERSION: Final = "networking.gke.io/v1"
+
+# --- clusters ---------------------------------------------------------------------------------------------------------
+#: Kubernetes minor version the reference stacks ask for and the render validates against.
+KUBERNETES_VERSION: Final = "1.35"
+#: Minimum GKE version that installs the InferencePool CRD itself (GKE Inference Gateway docs).
+GKE_MIN_VERSION_WITH_INFERENCEPOOL_CRD: Final = "1.34.0-gke.1626000"
+
+ALL_IMAGES: Final[tuple[str, ...]] = (
+    EPP_IMAGE,
+    PD_SIDECAR_IMAGE,
+    VLLM_IMAGE,
+    VLLM_CPU_IMAGE,
+    VLLM_TPU_IMAGE,
+    INFERENCE_SIM_IMAGE,
+)

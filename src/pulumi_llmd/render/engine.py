@@ -1,0 +1,125 @@
+"""Run a Pulumi program under the Pulumi SDK's mock engine and record every resource it registers.
+
+No Pulumi CLI, cloud or cluster is involved: the program (the project's ``__main__.py``, or any callable) runs
+in-process against a recording mock monitor. Cloud resources get deterministic fake outputs (a GKE endpoint,
+a CA certificate) so that programs which derive a kubeconfig from them still run.
+"""
+
+from __future__ import annotations
+
+import os
+import runpy
+import threading
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pulumi
+import pulumi.runtime
+from pulumi.runtime import mocks as pulumi_mocks
+from pulumi.runtime import settings as pulumi_settings
+from pulumi.runtime.config import CONFIG
+from pulumi.runtime.sync_await import _sync_await
+
+#: The marker that stands in for secret values (config ``secure:`` values, Output.secret inputs) in every render.
+SECRET_MARKER = "[secret]"
+#: A certificate-shaped placeholder (base64 of "mock-cluster-ca") for mocked cluster CA outputs.
+_FAKE_CA = "bW9jay1jbHVzdGVyLWNh"
+
+
+@dataclass(frozen=True)
+class RegisteredResource:
+    """One resource registration as the engine saw it: inputs keep the engine's camelCase keys."""
+
+    urn: str
+    type: str
+    name: str
+    parent: str
+    custom: bool
+    inputs: dict[str, Any]
+
+
+class _Mocks(pulumi.runtime.Mocks):
+    """Echo inputs back as outputs, plus stable fake values for outputs the cloud computes."""
+
+    def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str | None, dict[str, Any]]:
+        outputs = dict(args.inputs)
+        if args.typ == "gcp:container/cluster:Cluster":
+            outputs.setdefault("endpoint", "192.0.2.10")  # TEST-NET-1: documentation address, never routable
+            outputs.setdefault("masterAuth", {"clusterCaCertificate": _FAKE_CA})
+        if args.typ.startswith("gcp:compute/"):
+            name = outputs.get("name", args.name)
+            outputs.setdefault("selfLink", f"https://www.googleapis.com/compute/v1/projects/mock/{name}")
+        return f"{args.name}-id", outputs
+
+    def call(self, args: pulumi.runtime.MockCallArgs) -> tuple[dict[str, Any], list[tuple[str, str]] | None]:
+        return {}, None
+
+
+class _RecordingMonitor(pulumi_mocks.MockMonitor):
+    """The SDK's mock monitor, also remembering each registration's parent and inputs."""
+
+    def __init__(self, mocks: pulumi.runtime.Mocks) -> None:
+        super().__init__(mocks)
+        self.records: list[RegisteredResource] = []
+        self._lock = threading.Lock()
+
+    def RegisterResource(self, request: Any) -> Any:
+        response = super().RegisterResource(request)  # type: ignore[no-untyped-call]
+        if request.type != "pulumi:pulumi:Stack":
+            inputs = pulumi.runtime.rpc.deserialize_properties(request.object)
+            record = RegisteredResource(
+                urn=response.urn,
+                type=request.type,
+                name=request.name,
+                parent=request.parent,
+                custom=bool(request.custom),
+                inputs=inputs,
+            )
+            with self._lock:
+                self.records.append(record)
+        return response
+
+
+@dataclass(frozen=True)
+class ProgramRun:
+    """What a program registered, sorted by URN."""
+
+    resources: list[RegisteredResource]
+
+
+def run_program(
+    program: Callable[[], None] | Path,
+    *,
+    project: str,
+    stack: str,
+    config: Mapping[str, str],
+    secret_keys: tuple[str, ...] = (),
+) -> ProgramRun:
+    """Run ``program`` (a callable, or the path of a Pulumi ``__main__.py``) under the mock engine.
+
+    ``config`` maps fully qualified keys (``llmd:models``) to the string values Pulumi hands a program
+    (structured values JSON-encoded). Raises whatever the program raises, after the engine has settled.
+    Not re-entrant: one run per process at a time (the SDK's runtime settings are global).
+    """
+    monitor = _RecordingMonitor(_Mocks())
+    pulumi_settings.set_root_resource(None)  # type: ignore[arg-type]  # a fresh stack for every run
+    pulumi.runtime.set_mocks(_Mocks(), project=project, stack=stack, preview=False, monitor=monitor)
+    CONFIG.set(dict(config))
+    pulumi.runtime.config._SECRET_KEYS.set(set(secret_keys))
+    env_backup = {k: os.environ.pop(k) for k in list(os.environ) if k.startswith("PULUMI_CONFIG")}
+
+    def body() -> None:
+        if isinstance(program, Path):
+            runpy.run_path(str(program), run_name="__main__")
+        else:
+            program()
+
+    try:
+        pulumi_settings.SETTINGS.rpc_manager.clear()
+        pulumi_settings.SETTINGS.outputs.clear()
+        _sync_await(pulumi.runtime.stack.run_pulumi_func(body))
+    finally:
+        os.environ.update(env_backup)
+    return ProgramRun(resources=sorted(monitor.records, key=lambda r: r.urn))
