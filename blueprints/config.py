@@ -19,6 +19,7 @@ problems, each naming its key (``llmd:models[0].tensorParallelSize``), the value
 
 from __future__ import annotations
 
+import contextlib
 import ipaddress
 import re
 from collections.abc import Mapping
@@ -378,8 +379,13 @@ def _key(loc: tuple[int | str, ...]) -> str:
 
 def _from_validation_error(exc: ValidationError) -> list[ConfigIssue]:
     issues: list[ConfigIssue] = []
-    for err in exc.errors(include_url=False):
+    errors = exc.errors(include_url=False)
+    for err in errors:
         loc = tuple(p for p in err["loc"] if not (isinstance(p, str) and p.startswith("function-")))
+        if err["type"] == "too_short" and any(
+            len(other["loc"]) > len(err["loc"]) and other["loc"][: len(err["loc"])] == err["loc"] for other in errors
+        ):
+            continue  # pydantic also counts the invalid items as missing; the item errors say it all
         message = err["msg"].removeprefix("Value error, ")
         value = err.get("input")
         if err["type"] == "missing":
@@ -483,7 +489,9 @@ def _check_pool(
     return issues, shape
 
 
-def _check_models(config: StackConfig, shapes: Mapping[str, catalog.MachineShape]) -> list[ConfigIssue]:
+def _check_models(
+    config: StackConfig, shapes: Mapping[str, catalog.MachineShape], unchecked_pools: frozenset[str]
+) -> list[ConfigIssue]:
     issues: list[ConfigIssue] = []
     pool_names = [p.name for p in config.pools]
     demand: dict[str, int] = dict.fromkeys(pool_names, 0)
@@ -503,6 +511,8 @@ def _check_models(config: StackConfig, shapes: Mapping[str, catalog.MachineShape
             )
             continue
         pool_name = model.pool or pool_names[0]
+        if pool_name in unchecked_pools:
+            continue  # that pool is invalid and already reported
         if pool_name not in pool_names:
             issues.append(ConfigIssue(key=f"{key}.pool", value=pool_name, message=f"no such pool; pools: {pool_names}"))
             continue
@@ -565,7 +575,7 @@ def _check_pod_fits_node(key: str, model: ModelConfig, shape: catalog.MachineSha
     ]
 
 
-def _check_stack(config: StackConfig) -> list[ConfigIssue]:
+def _check_stack(config: StackConfig, unchecked_pools: frozenset[str] = frozenset()) -> list[ConfigIssue]:
     issues: list[ConfigIssue] = []
     target = config.target
     if not target.zone.startswith(target.region + "-"):
@@ -613,7 +623,60 @@ def _check_stack(config: StackConfig) -> list[ConfigIssue]:
         issues.extend(pool_issues)
         if shape is not None:
             shapes[pool.name] = shape
-    issues.extend(_check_models(config, shapes))
+    issues.extend(_check_models(config, shapes, unchecked_pools))
+    return issues
+
+
+def _valid_items(model: type[_Model], raw: Any) -> list[tuple[int, Any]]:
+    """``(index, parsed item)`` for the items of a raw list that validate on their own."""
+    if not isinstance(raw, list):
+        return []
+    out: list[tuple[int, Any]] = []
+    for index, item in enumerate(raw):
+        with contextlib.suppress(ValidationError):
+            out.append((index, model.model_validate(item)))
+    return out
+
+
+def _partial_checks(payload: Mapping[str, Any]) -> list[ConfigIssue]:
+    """Cross-field checks over the parts of an invalid config that do validate, keyed by their original index.
+
+    So one run reports a typo in ``models[0]`` together with, say, a TP size of ``models[1]`` that does not fit.
+    """
+    try:
+        target = GcpTarget.model_validate(payload.get("target"))
+    except ValidationError:
+        return []  # without a valid target no catalog check can run
+    try:
+        cluster = ClusterConfig.model_validate(payload.get("cluster", {}))
+    except ValidationError:
+        cluster = ClusterConfig()
+    pools = _valid_items(PoolConfig, payload.get("pools"))
+    models = _valid_items(ModelConfig, payload.get("models"))
+    raw = payload.get("pools")
+    raw_pools: list[Any] = raw if isinstance(raw, list) else []
+    valid_names = {p.name for _, p in pools}
+    invalid_names = frozenset(
+        str(item.get("name")) for item in raw_pools if isinstance(item, Mapping) and item.get("name") not in valid_names
+    )
+    partial = StackConfig.model_construct(
+        target=target,
+        cluster=cluster,
+        namespace="llm-d",
+        pools=tuple(p for _, p in pools),
+        models=tuple(m for _, m in models),
+        gateway=GatewayConfig(),
+    )
+    index_maps = {"pools": [i for i, _ in pools], "models": [i for i, _ in models]}
+
+    def remap(match: re.Match[str]) -> str:
+        field, index = match.group(1), int(match.group(2))
+        return f"{field}[{index_maps[field][index]}]"
+
+    issues = []
+    for issue in _check_stack(partial, invalid_names):
+        key = re.sub(r"(pools|models)\[(\d+)\]", remap, issue.key)
+        issues.append(issue.model_copy(update={"key": key}))
     return issues
 
 
@@ -635,7 +698,8 @@ def parse_stack_config(data: Mapping[str, Any]) -> StackConfig:
     try:
         config = StackConfig.model_validate(payload)
     except ValidationError as exc:
-        raise ConfigError(issues + _from_validation_error(exc)) from None
+        field_issues = _from_validation_error(exc)
+        raise ConfigError(issues + field_issues + _partial_checks(payload)) from None
     issues.extend(_check_stack(config))
     if issues:
         raise ConfigError(issues)

@@ -84,9 +84,15 @@ class _RecordingMonitor(pulumi_mocks.MockMonitor):
 
 @dataclass(frozen=True)
 class ProgramRun:
-    """What a program registered, sorted by URN."""
+    """What a program registered (sorted by URN) and the exception it raised, if any."""
 
     resources: list[RegisteredResource]
+    error: BaseException | None = None
+
+    def raise_error(self) -> None:
+        """Re-raise the program's exception, if it raised one."""
+        if self.error is not None:
+            raise self.error
 
 
 def run_program(
@@ -100,7 +106,8 @@ def run_program(
     """Run ``program`` (a callable, or the path of a Pulumi ``__main__.py``) under the mock engine.
 
     ``config`` maps fully qualified keys (``llmd:models``) to the string values Pulumi hands a program
-    (structured values JSON-encoded). Raises whatever the program raises, after the engine has settled.
+    (structured values JSON-encoded). An exception from the program does not propagate: it is returned in
+    ``ProgramRun.error`` together with whatever was registered before it (nothing, for a config error).
     Not re-entrant: one run per process at a time (the SDK's runtime settings are global).
     """
     monitor = _RecordingMonitor(_Mocks())
@@ -116,10 +123,13 @@ def run_program(
         else:
             program()
 
+    error: BaseException | None = None
     try:
         pulumi_settings.SETTINGS.rpc_manager.clear()
         pulumi_settings.SETTINGS.outputs.clear()
         _sync_await(pulumi.runtime.stack.run_pulumi_func(body))
+    except Exception as exc:
+        error = exc
     finally:
         os.environ.update(env_backup)
-    return ProgramRun(resources=sorted(monitor.records, key=lambda r: r.urn))
+    return ProgramRun(resources=sorted(monitor.records, key=lambda r: r.urn), error=error)

@@ -264,4 +264,5 @@ def render_stack(stack: str, *, project_dir: Path | None = None) -> RenderResult
     name, path = project.stack_file(stack)
     config, secret_keys = load_stack_config(path)
     run = run_program(project.program, project=project.name, stack=name, config=config, secret_keys=secret_keys)
+    run.raise_error()
     return build_result(name, run.resources)
