@@ -47,6 +47,7 @@ STACK_KEYS = ("target", "cluster", "namespace", "pools", "models", "gateway")
 #: Keys read separately as Pulumi secrets, never stored in StackConfig.
 SECRET_KEYS = ("hfToken",)
 
+_GKE_MIN_INFERENCEPOOL_MINOR = int(versions.GKE_MIN_VERSION_WITH_INFERENCEPOOL_CRD.split(".")[1])
 _DNS_LABEL = re.compile(r"^[a-z]([-a-z0-9]*[a-z0-9])?$")
 
 
@@ -608,6 +609,19 @@ def _check_stack(config: StackConfig, unchecked_pools: frozenset[str] = frozense
                     message=f"already routes to model '{other}'; give each model its own prefix",
                 )
             )
+    minor = int(config.cluster.kubernetes_version.split(".")[1])
+    if minor < _GKE_MIN_INFERENCEPOOL_MINOR:
+        issues.append(
+            ConfigIssue(
+                key=f"{CONFIG_NAMESPACE}:cluster.kubernetesVersion",
+                value=config.cluster.kubernetes_version,
+                message=(
+                    "GKE installs the InferencePool CRD the gateway needs only from "
+                    f"{versions.GKE_MIN_VERSION_WITH_INFERENCEPOOL_CRD}; "
+                    f"allowed: 1.{_GKE_MIN_INFERENCEPOOL_MINOR} or later"
+                ),
+            )
+        )
     if config.cluster.system_pool.min_nodes > config.cluster.system_pool.max_nodes:
         issues.append(
             ConfigIssue(
