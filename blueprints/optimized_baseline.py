@@ -18,7 +18,6 @@ from pulumi_llmd.components.serving import (
     HttpRoute,
     InferencePool,
     ModelServer,
-    PodResources,
     VllmSpec,
     model_server_labels,
 )
@@ -47,7 +46,6 @@ class OptimizedBaseline(pulumi.ComponentResource):
         child = pulumi.ResourceOptions(parent=self, depends_on=opts.depends_on if opts else None)
         labels = model_server_labels(guide=WellLitPath.OPTIMIZED_BASELINE.value, role="decode", model=model.name)
         served_name = model.served_name or model.hugging_face_id
-        res = model.resources
         self.servers = ModelServer(
             f"{model.name}-decode",
             namespace=namespace,
@@ -64,13 +62,7 @@ class OptimizedBaseline(pulumi.ComponentResource):
             ),
             pool=pool,
             labels=labels,
-            resources=PodResources(
-                cpu_request=res.cpu_request,
-                cpu_limit=res.cpu_limit,
-                memory_request=res.memory_request,
-                memory_limit=res.memory_limit,
-                shm_size=res.shm_size,
-            ),
+            resources=model.resources.to_pod_resources(),
             hf_token_secret=hf_token_secret,
             opts=child,
         )
