@@ -240,6 +240,8 @@ class RouterConfig(_Model):
     def _known_scorers(cls, value: Mapping[str, int] | None) -> Mapping[str, int] | None:
         if value is None:
             return value
+        if not value:
+            raise ValueError("at least one scorer is needed (leave scorerWeights out for the guide's defaults)")
         unknown = sorted(set(value) - set(KNOWN_SCORERS))
         if unknown:
             raise ValueError(f"unknown scorer(s) {unknown}; allowed: {sorted(KNOWN_SCORERS)}")
@@ -511,6 +513,8 @@ def _check_models(
                 ConfigIssue(key=f"{key}.pool", message=f"is required when the stack has several pools: {pool_names}")
             )
             continue
+        if model.pool is None and not pool_names:
+            continue  # the stack's only pool is invalid and already reported
         pool_name = model.pool or pool_names[0]
         if pool_name in unchecked_pools:
             continue  # that pool is invalid and already reported

@@ -71,7 +71,9 @@ class OptimizedBaseline(pulumi.ComponentResource):
             namespace=namespace,
             pool_name=model.name,
             replicas=model.router.replicas,
-            scorer_weights=dict(model.router.scorer_weights or OPTIMIZED_BASELINE_SCORERS),
+            scorer_weights=dict(
+                OPTIMIZED_BASELINE_SCORERS if model.router.scorer_weights is None else model.router.scorer_weights
+            ),
             verbosity=model.router.verbosity,
             opts=child,
         )

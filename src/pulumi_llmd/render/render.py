@@ -126,9 +126,10 @@ def load_stack_config(path: Path) -> tuple[dict[str, str], tuple[str, ...]]:
 
 
 def normalize(value: Any) -> Any:
-    """Engine values as plain, deterministic data: secrets -> ``[secret]``, integral floats -> int, unknowns marked."""
+    """Engine values as plain, deterministic data: secret values -> ``[secret]`` (mapping keys kept), integral
+    floats -> int, unknowns marked."""
     if is_rpc_secret(value):
-        return SECRET_MARKER
+        return _mask(value["value"])
     if isinstance(value, bool) or value is None or isinstance(value, str | int):
         return value
     if isinstance(value, float):
@@ -142,6 +143,18 @@ def normalize(value: Any) -> Any:
     if isinstance(value, pulumi.Resource):
         return "[resource]"
     return str(value)
+
+
+def _mask(value: Any) -> Any:
+    """A secret's shape with every value replaced by the marker (keys stay, so a Secret's ``stringData`` keeps
+    its keys and stays schema-valid)."""
+    if is_rpc_secret(value):
+        return _mask(value["value"])
+    if isinstance(value, Mapping):
+        return {str(k): _mask(v) for k, v in sorted(value.items(), key=lambda kv: str(kv[0]))}
+    if isinstance(value, list | tuple):
+        return [_mask(v) for v in value]
+    return SECRET_MARKER
 
 
 def _is_manifest(resource: RegisteredResource) -> bool:
