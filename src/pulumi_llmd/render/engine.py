@@ -51,6 +51,18 @@ class _Mocks(pulumi.runtime.Mocks):
         if args.typ.startswith("gcp:compute/"):
             name = outputs.get("name", args.name)
             outputs.setdefault("selfLink", f"https://www.googleapis.com/compute/v1/projects/mock/{name}")
+        if args.typ.startswith("aws:"):
+            # AWS (components.aws): what the provider computes and the EKS components read back. Every AWS resource
+            # gets an ARN and, when auto-named (IAM roles), a name; the EKS cluster its endpoint, CA and cluster
+            # security group; a launch template its version.
+            outputs.setdefault("arn", f"arn:aws:mock::123456789012:{args.name}")
+            outputs.setdefault("name", args.name)
+            if args.typ == "aws:eks/cluster:Cluster":
+                outputs.setdefault("endpoint", "https://192.0.2.20")  # TEST-NET-1, never routable
+                outputs.setdefault("certificateAuthority", {"data": _FAKE_CA})
+                outputs["vpcConfig"] = {"clusterSecurityGroupId": "sg-0mockcluster", **(outputs.get("vpcConfig") or {})}
+            if args.typ == "aws:ec2/launchTemplate:LaunchTemplate":
+                outputs.setdefault("latestVersion", 1)
         return f"{args.name}-id", outputs
 
     def call(self, args: pulumi.runtime.MockCallArgs) -> tuple[dict[str, Any], list[tuple[str, str]] | None]:
