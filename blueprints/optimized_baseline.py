@@ -18,6 +18,7 @@ from pulumi_llmd.components.serving import (
     HttpRoute,
     InferencePool,
     ModelServer,
+    ModelServerAutoscaler,
     VllmSpec,
     model_server_labels,
 )
@@ -27,7 +28,10 @@ class OptimizedBaseline(pulumi.ComponentResource):
     """One model served the optimized-baseline way. Type token ``llmd:paths:OptimizedBaseline``.
 
     Children: :class:`ModelServer` ``<model>-decode``, :class:`EndpointPicker` ``<model>-epp``,
-    :class:`InferencePool` ``<model>`` and :class:`HttpRoute` ``<model>`` from ``gateway``.
+    :class:`InferencePool` ``<model>`` and :class:`HttpRoute` ``<model>`` from ``gateway``; with
+    ``autoscaling_metric`` (the HPA's name for vLLM's queue depth, e.g. GKE's
+    ``prometheus.googleapis.com|vllm:num_requests_waiting|gauge``) also a :class:`ModelServerAutoscaler` from
+    ``replicas`` up to what the pool holds at its maximum size.
     Outputs: ``pool_name``, ``served_name``, ``route_path``.
     """
 
@@ -40,6 +44,7 @@ class OptimizedBaseline(pulumi.ComponentResource):
         gateway: str,
         hf_token_secret: str | None,
         request_timeout: str | None = None,
+        autoscaling_metric: str | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         super().__init__("llmd:paths:OptimizedBaseline", model.name, None, opts)
@@ -64,8 +69,21 @@ class OptimizedBaseline(pulumi.ComponentResource):
             labels=labels,
             resources=model.resources.to_pod_resources(),
             hf_token_secret=hf_token_secret,
+            autoscaled=autoscaling_metric is not None,
             opts=child,
         )
+        self.autoscaler: ModelServerAutoscaler | None = None
+        if autoscaling_metric is not None:
+            devices = model.tensor_parallel_size * model.pipeline_parallel_size
+            self.autoscaler = ModelServerAutoscaler(
+                f"{model.name}-decode",
+                namespace=namespace,
+                deployment=f"{model.name}-decode",
+                metric=autoscaling_metric,
+                min_replicas=model.replicas,
+                max_replicas=max(model.replicas, pool.capacity // devices),
+                opts=child,
+            )
         self.picker = EndpointPicker(
             f"{model.name}-epp",
             namespace=namespace,

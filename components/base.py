@@ -96,5 +96,12 @@ class Cluster:
     platform: Platform
     provider: k8s.Provider
     pools: dict[str, AcceleratorPool] = field(default_factory=dict)
-    #: Resources that must exist before workloads are scheduled (e.g. the node pools); serving depends on them.
+    #: Resources that must exist before any workload is scheduled (e.g. the system node pool).
     ready: list[pulumi.Resource] = field(default_factory=list)
+    #: Per accelerator pool, the resources its nodes come from; a model's workloads wait for their own pool only
+    #: (depending on every pool would make registration cost grow with models x pools).
+    pool_ready: dict[str, list[pulumi.Resource]] = field(default_factory=dict)
+
+    def ready_for(self, pool: str) -> list[pulumi.Resource]:
+        """What workloads on ``pool`` must wait for: the cluster-wide ``ready`` plus that pool's own resources."""
+        return [*self.ready, *self.pool_ready.get(pool, [])]

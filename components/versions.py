@@ -48,6 +48,26 @@ KUBERNETES_VERSION: Final = "1.35"
 #: Minimum GKE version that installs the InferencePool CRD itself (GKE Inference Gateway docs).
 GKE_MIN_VERSION_WITH_INFERENCEPOOL_CRD: Final = "1.34.0-gke.1626000"
 
+# --- platform add-ons (AI-conformance: gang scheduling, AI operator, metrics adapter, workload metrics) ---------------
+#: Kueue release (kubernetes-sigs/kueue) whose CRDs the project carries (src/pulumi_llmd/schemas/crds/SOURCES.md).
+KUEUE_VERSION: Final = "v0.19.2"
+#: Kueue's Helm chart (kubernetes-sigs/kueue charts/kueue, published as an OCI artifact on registry.k8s.io).
+KUEUE_CHART: Final = "oci://registry.k8s.io/kueue/charts/kueue"
+KUEUE_CHART_VERSION: Final = KUEUE_VERSION.removeprefix("v")
+#: Kueue API group/version of ResourceFlavor, ClusterQueue and LocalQueue (v1beta2 is the storage version in v0.19).
+KUEUE_API_VERSION: Final = "kueue.x-k8s.io/v1beta2"
+#: LeaderWorkerSet release (kubernetes-sigs/lws) the llm-d guides use for multi-node serving (FACTS: LWS v0.10.0).
+LWS_VERSION: Final = "v0.10.0"
+#: LWS Helm chart (kubernetes-sigs/lws charts/lws on registry.k8s.io; chart versions carry no ``v``).
+LWS_CHART: Final = "oci://registry.k8s.io/lws/charts/lws"
+LWS_CHART_VERSION: Final = LWS_VERSION.removeprefix("v")
+#: Custom Metrics - Stackdriver Adapter image (GoogleCloudPlatform/k8s-stackdriver
+#: custom-metrics-stackdriver-adapter/deploy/production/adapter_new_resource_model.yaml at
+#: 0857364d151373fb985599f4ddee6504166de939): serves GKE Managed Prometheus metrics to the HPA.
+CUSTOM_METRICS_ADAPTER_IMAGE: Final = "gcr.io/gke-release/custom-metrics-stackdriver-adapter:v0.15.1-gke.0"
+#: GKE Managed Service for Prometheus API of PodMonitoring (GoogleCloudPlatform/prometheus-engine).
+GMP_API_VERSION: Final = "monitoring.googleapis.com/v1"
+
 ALL_IMAGES: Final[tuple[str, ...]] = (
     EPP_IMAGE,
     PD_SIDECAR_IMAGE,
@@ -55,4 +75,5 @@ ALL_IMAGES: Final[tuple[str, ...]] = (
     VLLM_CPU_IMAGE,
     VLLM_TPU_IMAGE,
     INFERENCE_SIM_IMAGE,
+    CUSTOM_METRICS_ADAPTER_IMAGE,
 )

@@ -4,6 +4,7 @@ Cloud specifics (node selectors, tolerations, device resource names, extra env) 
 :class:`~pulumi_llmd.components.base.AcceleratorPool`; nothing here imports a cloud package.
 """
 
+from pulumi_llmd.components.serving.autoscaling import VLLM_WAITING_METRIC, ModelServerAutoscaler, hpa_manifest
 from pulumi_llmd.components.serving.model_server import (
     ModelServer,
     PodResources,
@@ -23,14 +24,17 @@ from pulumi_llmd.components.serving.router import (
 
 __all__ = [
     "OPTIMIZED_BASELINE_SCORERS",
+    "VLLM_WAITING_METRIC",
     "EndpointPicker",
     "HttpRoute",
     "InferencePool",
     "ModelServer",
+    "ModelServerAutoscaler",
     "PodResources",
     "VllmSpec",
     "endpoint_picker_config",
     "epp_deployment",
+    "hpa_manifest",
     "inference_pool_manifest",
     "model_server_labels",
     "vllm_deployment",

@@ -228,6 +228,9 @@ class ModelServer(pulumi.ComponentResource):
         resources: :class:`PodResources` (defaults: the guide's 8-16 CPU, 96-128 GiB, 20 GiB shm).
         hf_token_secret: name of a Secret with key ``HF_TOKEN`` (None for public models).
         image: the vLLM image (default pinned in ``versions.VLLM_IMAGE``).
+        autoscaled: a HorizontalPodAutoscaler owns the replica count (see
+            :class:`~pulumi_llmd.components.serving.ModelServerAutoscaler`): ``replicas`` is the initial size and
+            Pulumi ignores later changes of ``spec.replicas``.
 
     Raises:
         ValueError: replicas < 1, TP x PP larger than the devices of one pool node, a quantity that does not parse,
@@ -246,6 +249,7 @@ class ModelServer(pulumi.ComponentResource):
         resources: PodResources | None = None,
         hf_token_secret: str | None = None,
         image: str = versions.VLLM_IMAGE,
+        autoscaled: bool = False,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         resources = resources or PodResources()
@@ -292,7 +296,9 @@ class ModelServer(pulumi.ComponentResource):
                 hf_token_secret=hf_token_secret,
                 image=image,
             ),
-            child,
+            pulumi.ResourceOptions.merge(child, pulumi.ResourceOptions(ignore_changes=["spec.replicas"]))
+            if autoscaled
+            else child,
         )
         k8s_object(
             f"{name}-pdb",
@@ -306,4 +312,5 @@ class ModelServer(pulumi.ComponentResource):
         )
         self.name = name
         self.labels = dict(labels)
+        self.devices_per_replica = spec.devices
         self.register_outputs({"name": name, "replicas": replicas, "devicesPerReplica": spec.devices})

@@ -109,12 +109,16 @@ def epp_deployment(
     selector: Mapping[str, str],
     verbosity: int = 2,
     image: str = versions.EPP_IMAGE,
+    metrics_auth: bool = False,
 ) -> dict[str, Any]:
     """The endpoint picker's Deployment manifest (pure function; see :class:`EndpointPicker`).
 
     Arguments, ports, probes (gRPC health on 9003), resources (4 CPU / 8Gi requested, 16Gi limit) and the 130 s
     grace period follow the llm-d-router chart. With ``replicas > 1`` the pickers run active-passive with
     ``--ha-enable-leader-election`` and the probes ask for the ``liveness`` / ``readiness`` gRPC services.
+    Without ``metrics_auth`` the metrics port serves Prometheus without a bearer token
+    (``--metrics-endpoint-auth=false``, as llm-d's ``recipes/router/features/monitoring.values.yaml`` sets
+    ``prometheus.auth.enabled: false``); NetworkPolicies then decide who may scrape it.
     """
     leader_election = replicas > 1
     args = [
@@ -132,6 +136,8 @@ def epp_deployment(
     if leader_election:
         args.append("--ha-enable-leader-election")
     args += ["--grpc-health-port", str(EPP_HEALTH_PORT), f"--v={verbosity}", "--tracing=false"]
+    if not metrics_auth:
+        args.append("--metrics-endpoint-auth=false")
     live, ready = ("liveness", "readiness") if leader_election else ("inference-extension", "inference-extension")
     container: dict[str, Any] = {
         "name": "epp",
@@ -190,7 +196,8 @@ class EndpointPicker(pulumi.ComponentResource):
     Type token ``llmd:serving:EndpointPicker``. Registers a ServiceAccount, Roles and RoleBindings (pods;
     InferencePools and llm-d InferenceObjectives / InferenceModelRewrites; leases and events when
     ``replicas > 1``), a ConfigMap holding the EndpointPickerConfig, the Deployment from :func:`epp_deployment` and a
-    ClusterIP Service with ``grpc-ext-proc`` 9002 and ``http-metrics`` 9090.
+    ClusterIP Service with ``grpc-ext-proc`` 9002 and ``http-metrics`` 9090, and with ``replicas > 1`` a
+    PodDisruptionBudget keeping at least one picker up (the leader hands over through its lease).
 
     Outputs: ``service_name`` (what the InferencePool's ``endpointPickerRef`` names), ``port`` (9002).
 
@@ -201,6 +208,7 @@ class EndpointPicker(pulumi.ComponentResource):
         replicas: 1, or more for leader-elected high availability.
         scorer_weights: scorer plugin -> weight (default: the optimized-baseline guide's).
         verbosity: ``--v`` log level.
+        metrics_auth: require a bearer token on the metrics port (default off; see :func:`epp_deployment`).
 
     Raises:
         ValueError: replicas < 1, or scorer weights the config cannot hold (see :func:`endpoint_picker_config`).
@@ -216,6 +224,7 @@ class EndpointPicker(pulumi.ComponentResource):
         scorer_weights: Mapping[str, int] | None = None,
         verbosity: int = 2,
         image: str = versions.EPP_IMAGE,
+        metrics_auth: bool = False,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         if replicas < 1:
@@ -250,9 +259,21 @@ class EndpointPicker(pulumi.ComponentResource):
                 selector=selector,
                 verbosity=verbosity,
                 image=image,
+                metrics_auth=metrics_auth,
             ),
             child,
         )
+        if replicas > 1:
+            k8s_object(
+                f"{name}-pdb",
+                {
+                    "apiVersion": "policy/v1",
+                    "kind": "PodDisruptionBudget",
+                    "metadata": meta,
+                    "spec": {"minAvailable": 1, "selector": {"matchLabels": dict(selector)}},
+                },
+                child,
+            )
         k8s_object(
             f"{name}-service",
             {
@@ -272,6 +293,8 @@ class EndpointPicker(pulumi.ComponentResource):
         )
         self.service_name = name
         self.port = EPP_GRPC_PORT
+        self.metrics_port = EPP_METRICS_PORT
+        self.health_port = EPP_HEALTH_PORT
         self.selector = selector
         self.register_outputs({"serviceName": name, "port": EPP_GRPC_PORT, "replicas": replicas})
 

@@ -6,13 +6,22 @@ carried upstream CRD schemas, writes ``DIR/resources.json`` and ``DIR/manifests.
 
 Exit codes: 0 rendered and valid; 1 an object failed its schema (files are still written, to inspect);
 2 the stack configuration is invalid or the stack file cannot be read (nothing is written);
-3 the program failed for another reason.
+3 the program failed for another reason; 4 a mandatory policy is violated (schema-valid, files written): the render
+also runs both policy packs (Kubernetes AI Conformance for ``--kar-version``, default 1.35, and llm-d practices).
+
+``pulumi-llmd check RENDER_DIR [--kar-version 1.35] [--report FILE]`` runs the same policy packs over a render's
+``resources.json`` and can write the pre-filled CNCF AI-conformance checklist. Exit codes: 0 no mandatory violation;
+1 a mandatory policy is violated; 2 the render cannot be read or the version is not carried (1.33-1.36).
+
+``pulumi-llmd diff OLD_RENDER NEW_RENDER [--format text|markdown]`` lists the resources added, removed and changed
+between two renders, with the changed fields. Exit codes: 0 with or without changes; 2 a folder cannot be read.
 """
 
 from __future__ import annotations
 
 import sys
 import time
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -28,6 +37,9 @@ app = typer.Typer(
 EXIT_SCHEMA = 1
 EXIT_CONFIG = 2
 EXIT_PROGRAM = 3
+EXIT_POLICY = 4
+#: ``check``: a mandatory policy is violated.
+EXIT_CHECK_VIOLATION = 1
 
 
 @app.callback()
@@ -45,15 +57,18 @@ def render(
         Path | None, typer.Option("--project-dir", help="Folder with Pulumi.yaml (default: nearest above cwd).")
     ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print only problems.")] = False,
+    kar_version: Annotated[
+        str, typer.Option("--kar-version", help="AI-conformance checklist version the policy check applies.")
+    ] = "1.35",
 ) -> None:
-    """Render STACK offline, validate every Kubernetes object, write the files and print a summary."""
+    """Render STACK offline, validate every Kubernetes object, run the policy packs, write files, print a summary."""
     import pulumi
 
     from pulumi_llmd.render.render import StackFileError, render_stack
 
     started = time.perf_counter()
     try:
-        result = render_stack(stack, project_dir=project_dir)
+        result = render_stack(stack, project_dir=project_dir, kar_version=_kar_version(kar_version))
     except StackFileError as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(EXIT_CONFIG) from None
@@ -69,10 +84,111 @@ def render(
     if not quiet:
         typer.echo(result.summary())
         typer.echo(f"wrote {out / 'resources.json'} and {out / 'manifests.yaml'} in {elapsed:.2f} s")
-    elif not result.ok:
-        typer.echo("\n".join(f"FAIL {issue}" for issue in result.schema_issues), err=True)
+    else:
+        if not result.ok:
+            typer.echo("\n".join(f"FAIL {issue}" for issue in result.schema_issues), err=True)
+        if result.policy is not None and result.policy.mandatory:
+            typer.echo("\n".join(f"  {finding}" for finding in result.policy.mandatory), err=True)
     if not result.ok:
         raise typer.Exit(EXIT_SCHEMA)
+    if not result.policy_ok:
+        raise typer.Exit(EXIT_POLICY)
+
+
+def _kar_version(value: str) -> str:
+    from pulumi_llmd.policies.requirements import normalize_version
+
+    try:
+        return normalize_version(value)
+    except ValueError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(EXIT_CONFIG) from None
+
+
+@app.command("check")
+def check_command(
+    render_dir: Annotated[Path, typer.Argument(help="A render folder (holds resources.json) or a resources.json.")],
+    kar_version: Annotated[
+        str, typer.Option("--kar-version", help="AI-conformance checklist version: 1.33, 1.34, 1.35 or 1.36.")
+    ] = "1.35",
+    report: Annotated[
+        Path | None, typer.Option("--report", help="Write the pre-filled CNCF AI-conformance checklist (YAML) here.")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON instead of text.")] = False,
+) -> None:
+    """Run the AI-conformance and llm-d-practices policy packs over a render; optionally write the checklist.
+
+    Prints each violated policy with its checklist id (e.g. ``accelerator_metrics (KAR-0059)``) and the resource.
+
+    Exit 0 when no mandatory policy is violated, 1 when one is, 2 when the render cannot be read.
+    """
+    import json
+
+    from pulumi_llmd.policies.check import CheckInputError, load_render, run_checks
+    from pulumi_llmd.policies.report import checklist_report_yaml
+
+    version = _kar_version(kar_version)
+    try:
+        resources = load_render(render_dir)
+    except CheckInputError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(EXIT_CONFIG) from None
+    result = run_checks(resources, version)
+    if as_json:
+        typer.echo(json.dumps(result.to_json(), indent=2, sort_keys=True))
+    else:
+        typer.echo("\n".join(result.lines()))
+    if report is not None:
+        folder = render_dir if render_dir.is_dir() else render_dir.parent
+        report.parent.mkdir(parents=True, exist_ok=True)
+        report.write_text(
+            checklist_report_yaml(result, source=str(folder), platform_name=f"pulumi-llm-d ({folder.name})")
+        )
+        if not as_json:
+            typer.echo(f"wrote the AI-conformance v{version} checklist to {report}")
+    if not result.ok:
+        raise typer.Exit(EXIT_CHECK_VIOLATION)
+
+
+class DiffFormat(StrEnum):
+    """Output formats of ``pulumi-llmd diff``."""
+
+    TEXT = "text"
+    MARKDOWN = "markdown"
+
+
+@app.command("diff")
+def diff_command(
+    old: Annotated[Path, typer.Argument(help="The old render folder (resources.json, manifests.yaml).")],
+    new: Annotated[Path, typer.Argument(help="The new render folder.")],
+    output_format: Annotated[
+        DiffFormat, typer.Option("--format", "-f", help="text for a terminal, markdown for a pull-request comment.")
+    ] = DiffFormat.TEXT,
+    title: Annotated[
+        str | None, typer.Option("--title", help="Heading of the markdown output (e.g. the stack).")
+    ] = None,
+) -> None:
+    """Show what changed between two renders: resources added, removed and changed, with the changed fields.
+
+    Kubernetes objects are matched by apiVersion/kind/namespace/name, other resources by type and name.
+
+    Secrets stay redacted.
+
+    Exit 0 whether or not anything changed (a diff is informational; it says "no changes" when nothing did).
+
+    Exit 2 when a folder cannot be read.
+    """
+    from pulumi_llmd.render.diff import RenderFolderError, diff_renders, format_markdown, format_text
+
+    try:
+        result = diff_renders(old, new)
+    except RenderFolderError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(EXIT_CONFIG) from None
+    if output_format is DiffFormat.MARKDOWN:
+        typer.echo(format_markdown(result, title=title), nl=False)
+    else:
+        typer.echo(format_text(result), nl=False)
 
 
 def main() -> None:

@@ -20,6 +20,8 @@ import pulumi
 import yaml
 from pulumi.runtime.rpc import UNKNOWN, is_rpc_secret
 
+from pulumi_llmd.policies.check import CheckResult, resources_from_render, run_checks
+from pulumi_llmd.policies.requirements import DEFAULT_VERSION
 from pulumi_llmd.render.engine import SECRET_MARKER, RegisteredResource, run_program
 from pulumi_llmd.render.validation import SchemaIssue, SchemaValidator
 
@@ -181,11 +183,18 @@ class RenderResult:
     resources: list[dict[str, Any]]
     manifests: list[dict[str, Any]]
     schema_issues: list[SchemaIssue] = field(default_factory=list)
+    #: Both policy packs run over ``resources`` (``pulumi_llmd.policies``); None when the check was skipped.
+    policy: CheckResult | None = None
 
     @property
     def ok(self) -> bool:
         """True when every Kubernetes object passed its schema."""
         return not self.schema_issues
+
+    @property
+    def policy_ok(self) -> bool:
+        """True when no mandatory policy (AI-conformance MUST or llm-d practice) is violated."""
+        return self.policy is None or self.policy.ok
 
     def resources_json(self) -> str:
         """``resources.json`` text (sorted keys, 2-space indent, trailing newline)."""
@@ -220,6 +229,8 @@ class RenderResult:
                 f"schema validation: all {len(self.manifests)} objects valid "
                 "(Kubernetes 1.35 OpenAPI, strict; custom resources against their upstream CRDs)"
             )
+        if self.policy is not None:
+            lines.extend(self.policy.lines())
         return "\n".join(lines)
 
 
@@ -245,8 +256,11 @@ def _validator() -> SchemaValidator:
     return _VALIDATOR
 
 
-def build_result(stack: str, records: Sequence[RegisteredResource]) -> RenderResult:
-    """Normalize engine records into a :class:`RenderResult` and validate every Kubernetes object."""
+def build_result(
+    stack: str, records: Sequence[RegisteredResource], *, kar_version: str | None = DEFAULT_VERSION
+) -> RenderResult:
+    """Normalize engine records into a :class:`RenderResult`, validate every Kubernetes object and run the policy
+    packs for AI-conformance checklist ``kar_version`` (None skips the policy check)."""
     resources = [
         {
             "urn": r.urn,
@@ -263,11 +277,18 @@ def build_result(stack: str, records: Sequence[RegisteredResource]) -> RenderRes
         key=_manifest_key,
     )
     issues = _validator().validate_all(manifests)
-    return RenderResult(stack=stack, resources=resources, manifests=manifests, schema_issues=list(issues))
+    policy = run_checks(resources_from_render(resources), kar_version) if kar_version is not None else None
+    return RenderResult(
+        stack=stack, resources=resources, manifests=manifests, schema_issues=list(issues), policy=policy
+    )
 
 
-def render_stack(stack: str, *, project_dir: Path | None = None) -> RenderResult:
+def render_stack(
+    stack: str, *, project_dir: Path | None = None, kar_version: str | None = DEFAULT_VERSION
+) -> RenderResult:
     """Render one stack of the project in ``project_dir`` (default: the nearest ``Pulumi.yaml`` above the cwd).
+
+    The policy packs run over the result for AI-conformance checklist ``kar_version`` (None: no policy check).
 
     ``stack`` is a stack name (``stacks/Pulumi.<stack>.yaml``) or the path of a stack file. Raises
     :class:`StackFileError` for a missing or unreadable stack file, and whatever the program raises (for an
@@ -278,4 +299,4 @@ def render_stack(stack: str, *, project_dir: Path | None = None) -> RenderResult
     config, secret_keys = load_stack_config(path)
     run = run_program(project.program, project=project.name, stack=name, config=config, secret_keys=secret_keys)
     run.raise_error()
-    return build_result(name, run.resources)
+    return build_result(name, run.resources, kar_version=kar_version)

@@ -1,0 +1,274 @@
+"""GKE workload metrics for llm-d: Managed Prometheus PodMonitorings and the custom-metrics adapter behind the HPA.
+
+GKE Managed Service for Prometheus (on in :class:`~pulumi_llmd.components.gcp.GkeCluster`) scrapes what a
+``PodMonitoring`` (``monitoring.googleapis.com/v1``, GoogleCloudPlatform/prometheus-engine) selects: the vLLM
+servers' ``/metrics`` and the endpoint picker's (AI conformance ``ai_service_metrics``, KAR-0061). The Custom
+Metrics - Stackdriver Adapter serves those series to the HorizontalPodAutoscaler as
+``prometheus.googleapis.com|<metric>|<kind>`` Pods metrics (GKE docs "Configure autoscaling for LLM workloads on
+GPUs"; AI conformance ``pod_autoscaling``, KAR-0057). Objects follow the adapter's upstream manifest
+(GoogleCloudPlatform/k8s-stackdriver ``custom-metrics-stackdriver-adapter/deploy/production/
+adapter_new_resource_model.yaml`` at 0857364d), as typed resources.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import pulumi
+import pulumi_gcp as gcp
+
+from pulumi_llmd.components import versions
+from pulumi_llmd.components.kube import child_options, k8s_object
+
+ADAPTER_NAME = "custom-metrics-stackdriver-adapter"
+ADAPTER_NAMESPACE = "custom-metrics"
+_METRIC_KINDS = ("gauge", "counter", "histogram", "summary", "unknown")
+
+
+def gmp_metric(prometheus_name: str, kind: str = "gauge") -> str:
+    """A Managed Prometheus series as the Stackdriver adapter names it for the HPA.
+
+    ``gmp_metric("vllm:num_requests_waiting")`` -> ``prometheus.googleapis.com|vllm:num_requests_waiting|gauge``.
+    Raises ValueError for an empty name or an unknown kind.
+    """
+    if not prometheus_name:
+        raise ValueError("gmp_metric: the Prometheus metric name is required")
+    if kind not in _METRIC_KINDS:
+        raise ValueError(f"gmp_metric: kind = {kind!r}: allowed: {', '.join(_METRIC_KINDS)}")
+    return f"prometheus.googleapis.com|{prometheus_name}|{kind}"
+
+
+def pod_monitoring_manifest(
+    *,
+    name: str,
+    namespace: str,
+    selector: Mapping[str, str],
+    port: str | int,
+    path: str = "/metrics",
+    interval: str = "15s",
+) -> dict[str, Any]:
+    """A ``PodMonitoring`` scraping ``port``/``path`` every ``interval`` on the pods ``selector`` matches.
+
+    Raises ValueError for an empty selector (it would scrape every pod of the namespace).
+    """
+    if not selector:
+        raise ValueError(f"PodMonitoring {name}: selector must not be empty")
+    return {
+        "apiVersion": versions.GMP_API_VERSION,
+        "kind": "PodMonitoring",
+        "metadata": {"name": name, "namespace": namespace},
+        "spec": {
+            "selector": {"matchLabels": dict(selector)},
+            "endpoints": [{"port": port, "path": path, "interval": interval}],
+        },
+    }
+
+
+class PodMonitoring(pulumi.ComponentResource):
+    """A GKE Managed Prometheus ``PodMonitoring`` for one workload. Type token ``llmd:gcp:PodMonitoring``.
+
+    Args: ``namespace``, ``selector`` (pod labels), ``port`` (name or number), ``path`` (default ``/metrics``),
+    ``interval`` (default ``15s``). Raises ValueError as :func:`pod_monitoring_manifest`.
+    """
+
+    def __init__(
+        self,
+        name: str,
+        *,
+        namespace: str,
+        selector: Mapping[str, str],
+        port: str | int,
+        path: str = "/metrics",
+        interval: str = "15s",
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        manifest = pod_monitoring_manifest(
+            name=name, namespace=namespace, selector=selector, port=port, path=path, interval=interval
+        )
+        super().__init__("llmd:gcp:PodMonitoring", name, None, opts)
+        k8s_object(f"{name}-podmonitoring", manifest, child_options(self, opts))
+        self.register_outputs({"name": name})
+
+
+def adapter_manifests(image: str = versions.CUSTOM_METRICS_ADAPTER_IMAGE) -> list[dict[str, Any]]:
+    """The adapter's Kubernetes objects, as its upstream production manifest lists them (pure function)."""
+    sa = {"kind": "ServiceAccount", "name": ADAPTER_NAME, "namespace": ADAPTER_NAMESPACE}
+    labels = {"run": ADAPTER_NAME, "k8s-app": ADAPTER_NAME}
+    rbac = "rbac.authorization.k8s.io/v1"
+
+    def api_service(group: str, version: str, priority: int) -> dict[str, Any]:
+        return {
+            "apiVersion": "apiregistration.k8s.io/v1",
+            "kind": "APIService",
+            "metadata": {"name": f"{version}.{group}"},
+            "spec": {
+                "insecureSkipTLSVerify": True,
+                "group": group,
+                "groupPriorityMinimum": 100,
+                "versionPriority": priority,
+                "service": {"name": ADAPTER_NAME, "namespace": ADAPTER_NAMESPACE},
+                "version": version,
+            },
+        }
+
+    return [
+        {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": ADAPTER_NAMESPACE}},
+        {
+            "apiVersion": "v1",
+            "kind": "ServiceAccount",
+            "metadata": {"name": ADAPTER_NAME, "namespace": ADAPTER_NAMESPACE},
+        },
+        {
+            "apiVersion": rbac,
+            "kind": "ClusterRoleBinding",
+            "metadata": {"name": "custom-metrics:system:auth-delegator"},
+            "roleRef": {
+                "apiGroup": "rbac.authorization.k8s.io",
+                "kind": "ClusterRole",
+                "name": "system:auth-delegator",
+            },
+            "subjects": [sa],
+        },
+        {
+            "apiVersion": rbac,
+            "kind": "RoleBinding",
+            "metadata": {"name": "custom-metrics-auth-reader", "namespace": "kube-system"},
+            "roleRef": {
+                "apiGroup": "rbac.authorization.k8s.io",
+                "kind": "Role",
+                "name": "extension-apiserver-authentication-reader",
+            },
+            "subjects": [sa],
+        },
+        {
+            "apiVersion": rbac,
+            "kind": "ClusterRole",
+            "metadata": {"name": "custom-metrics-resource-reader"},
+            "rules": [
+                {"apiGroups": [""], "resources": ["pods", "nodes", "nodes/stats"], "verbs": ["get", "list", "watch"]}
+            ],
+        },
+        {
+            "apiVersion": rbac,
+            "kind": "ClusterRoleBinding",
+            "metadata": {"name": "custom-metrics-resource-reader"},
+            "roleRef": {
+                "apiGroup": "rbac.authorization.k8s.io",
+                "kind": "ClusterRole",
+                "name": "custom-metrics-resource-reader",
+            },
+            "subjects": [sa],
+        },
+        {
+            "apiVersion": "apps/v1",
+            "kind": "Deployment",
+            "metadata": {"name": ADAPTER_NAME, "namespace": ADAPTER_NAMESPACE, "labels": dict(labels)},
+            "spec": {
+                "replicas": 1,
+                "selector": {"matchLabels": dict(labels)},
+                "template": {
+                    "metadata": {"labels": {**labels, "kubernetes.io/cluster-service": "true"}},
+                    "spec": {
+                        "serviceAccountName": ADAPTER_NAME,
+                        "containers": [
+                            {
+                                "name": "pod-custom-metrics-stackdriver-adapter",
+                                "image": image,
+                                "imagePullPolicy": "IfNotPresent",
+                                "command": [
+                                    "/adapter",
+                                    "--use-new-resource-model=true",
+                                    "--fallback-for-container-metrics=true",
+                                ],
+                                "resources": {
+                                    "limits": {"cpu": "250m", "memory": "400Mi"},
+                                    "requests": {"cpu": "250m", "memory": "400Mi"},
+                                },
+                            }
+                        ],
+                    },
+                },
+            },
+        },
+        {
+            "apiVersion": "v1",
+            "kind": "Service",
+            "metadata": {
+                "name": ADAPTER_NAME,
+                "namespace": ADAPTER_NAMESPACE,
+                "labels": {**labels, "kubernetes.io/cluster-service": "true", "kubernetes.io/name": "Adapter"},
+            },
+            "spec": {
+                "type": "ClusterIP",
+                "selector": dict(labels),
+                "ports": [{"port": 443, "protocol": "TCP", "targetPort": 443}],
+            },
+        },
+        api_service("custom.metrics.k8s.io", "v1beta1", 100),
+        api_service("custom.metrics.k8s.io", "v1beta2", 200),
+        api_service("external.metrics.k8s.io", "v1beta1", 100),
+        {
+            "apiVersion": rbac,
+            "kind": "ClusterRole",
+            "metadata": {"name": "external-metrics-reader"},
+            "rules": [
+                {"apiGroups": ["external.metrics.k8s.io"], "resources": ["*"], "verbs": ["list", "get", "watch"]}
+            ],
+        },
+        {
+            "apiVersion": rbac,
+            "kind": "ClusterRoleBinding",
+            "metadata": {"name": "external-metrics-reader"},
+            "roleRef": {
+                "apiGroup": "rbac.authorization.k8s.io",
+                "kind": "ClusterRole",
+                "name": "external-metrics-reader",
+            },
+            "subjects": [{"kind": "ServiceAccount", "name": "horizontal-pod-autoscaler", "namespace": "kube-system"}],
+        },
+    ]
+
+
+class CustomMetricsAdapter(pulumi.ComponentResource):
+    """The Custom Metrics - Stackdriver Adapter, pinned to ``versions.CUSTOM_METRICS_ADAPTER_IMAGE``.
+
+    Type token ``llmd:gcp:CustomMetricsAdapter``. Registers the objects of :func:`adapter_manifests` (namespace
+    ``custom-metrics``; APIServices ``custom.metrics.k8s.io`` v1beta1/v1beta2 and ``external.metrics.k8s.io``
+    v1beta1) and grants its Kubernetes service account ``roles/monitoring.viewer`` on ``project`` through Workload
+    Identity Federation (``principal://.../subject/ns/custom-metrics/sa/custom-metrics-stackdriver-adapter``).
+
+    Args:
+        project: the GCP project whose Cloud Monitoring holds the metrics (and whose Workload Identity pool the
+            cluster uses, ``<project>.svc.id.goog``).
+        k8s_opts: options for the Kubernetes objects (the cluster's provider, dependencies).
+    """
+
+    def __init__(
+        self,
+        name: str,
+        *,
+        project: str,
+        k8s_opts: pulumi.ResourceOptions,
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        super().__init__("llmd:gcp:CustomMetricsAdapter", name, None, opts)
+        child = pulumi.ResourceOptions.merge(k8s_opts, pulumi.ResourceOptions(parent=self))
+        for manifest in adapter_manifests():
+            meta = manifest["metadata"]
+            k8s_object(f"{name}-{manifest['kind'].lower()}-{meta['name'].replace(':', '-')}", manifest, child)
+        number = gcp.organizations.get_project_output(project_id=project).number
+        member = number.apply(
+            lambda n: (
+                f"principal://iam.googleapis.com/projects/{n}/locations/global/workloadIdentityPools/"
+                f"{project}.svc.id.goog/subject/ns/{ADAPTER_NAMESPACE}/sa/{ADAPTER_NAME}"
+            )
+        )
+        gcp.projects.IAMMember(
+            f"{name}-monitoring-viewer",
+            project=project,
+            role="roles/monitoring.viewer",
+            member=member,
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        self.register_outputs({"image": versions.CUSTOM_METRICS_ADAPTER_IMAGE})

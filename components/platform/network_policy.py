@@ -1,0 +1,132 @@
+"""NetworkPolicies that let only the gateway (plus the endpoint picker and monitoring) reach llm-d's pods.
+
+Cloud-agnostic: the caller says where gateway traffic comes from. On GKE the regional Application Load Balancer
+behind the Inference Gateway reaches pods from its proxy-only subnet (``cluster.network.proxyOnlyCidr``) and
+Google's health checkers from ``35.191.0.0/16`` and ``130.211.0.0/22`` (Cloud Load Balancing docs); an in-cluster
+gateway (Istio, agentgateway) would be named by namespace instead. Kubelet probes are not subject to
+NetworkPolicy. GKE Dataplane V2 (``ADVANCED_DATAPATH``) enforces them.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import pulumi
+
+from pulumi_llmd.components.kube import child_options, k8s_object
+
+#: Namespace of GKE Managed Prometheus' collectors (they scrape the PodMonitorings' targets).
+GMP_NAMESPACE = "gmp-system"
+
+
+def _ports(ports: Sequence[int]) -> list[dict[str, Any]]:
+    return [{"protocol": "TCP", "port": p} for p in ports]
+
+
+def _namespaces(names: Sequence[str]) -> list[dict[str, Any]]:
+    return [{"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": n}}} for n in names]
+
+
+def serving_network_policies(
+    *,
+    name: str,
+    namespace: str,
+    model_server_labels: Mapping[str, str],
+    model_server_port: int,
+    picker_labels: Mapping[str, str],
+    picker_ports: Sequence[int],
+    picker_metrics_port: int,
+    gateway_cidrs: Sequence[str],
+    monitoring_namespaces: Sequence[str] = (GMP_NAMESPACE,),
+) -> list[dict[str, Any]]:
+    """Two ``networking.k8s.io/v1`` NetworkPolicies (pure function): ``<name>-modelserver`` and ``<name>-epp``.
+
+    Model servers accept ``model_server_port`` from ``gateway_cidrs``, from the endpoint picker (it scrapes their
+    ``/metrics``) and from ``monitoring_namespaces``; the picker accepts ``picker_ports`` (ext-proc, gRPC health)
+    from ``gateway_cidrs`` and ``picker_metrics_port`` from ``monitoring_namespaces``. Everything else is denied.
+
+    Raises ValueError for no gateway CIDR, a CIDR that does not parse, or empty label selectors.
+    """
+    if not gateway_cidrs:
+        raise ValueError(f"NetworkPolicies {name}: gateway_cidrs must name where gateway traffic comes from")
+    for cidr in gateway_cidrs:
+        try:
+            ipaddress.ip_network(cidr)
+        except ValueError:
+            raise ValueError(f"NetworkPolicies {name}: gateway CIDR {cidr!r} is not a CIDR") from None
+    if not model_server_labels or not picker_labels:
+        raise ValueError(f"NetworkPolicies {name}: model-server and picker labels must not be empty")
+    gateway = [{"ipBlock": {"cidr": c}} for c in gateway_cidrs]
+    return [
+        {
+            "apiVersion": "networking.k8s.io/v1",
+            "kind": "NetworkPolicy",
+            "metadata": {"name": f"{name}-modelserver", "namespace": namespace},
+            "spec": {
+                "podSelector": {"matchLabels": dict(model_server_labels)},
+                "policyTypes": ["Ingress"],
+                "ingress": [
+                    {"from": gateway, "ports": _ports([model_server_port])},
+                    {
+                        "from": [{"podSelector": {"matchLabels": dict(picker_labels)}}],
+                        "ports": _ports([model_server_port]),
+                    },
+                    {"from": _namespaces(monitoring_namespaces), "ports": _ports([model_server_port])},
+                ],
+            },
+        },
+        {
+            "apiVersion": "networking.k8s.io/v1",
+            "kind": "NetworkPolicy",
+            "metadata": {"name": f"{name}-epp", "namespace": namespace},
+            "spec": {
+                "podSelector": {"matchLabels": dict(picker_labels)},
+                "policyTypes": ["Ingress"],
+                "ingress": [
+                    {"from": gateway, "ports": _ports(picker_ports)},
+                    {"from": _namespaces(monitoring_namespaces), "ports": _ports([picker_metrics_port])},
+                ],
+            },
+        },
+    ]
+
+
+class ServingNetworkPolicies(pulumi.ComponentResource):
+    """The NetworkPolicies of one model's serving path (see :func:`serving_network_policies` for shapes and errors).
+
+    Type token ``llmd:platform:ServingNetworkPolicies``. Outputs: ``names`` (the two policies).
+    """
+
+    def __init__(
+        self,
+        name: str,
+        *,
+        namespace: str,
+        model_server_labels: Mapping[str, str],
+        model_server_port: int,
+        picker_labels: Mapping[str, str],
+        picker_ports: Sequence[int],
+        picker_metrics_port: int,
+        gateway_cidrs: Sequence[str],
+        monitoring_namespaces: Sequence[str] = (GMP_NAMESPACE,),
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        manifests = serving_network_policies(
+            name=name,
+            namespace=namespace,
+            model_server_labels=model_server_labels,
+            model_server_port=model_server_port,
+            picker_labels=picker_labels,
+            picker_ports=picker_ports,
+            picker_metrics_port=picker_metrics_port,
+            gateway_cidrs=gateway_cidrs,
+            monitoring_namespaces=monitoring_namespaces,
+        )
+        super().__init__("llmd:platform:ServingNetworkPolicies", name, None, opts)
+        child = child_options(self, opts)
+        for manifest in manifests:
+            k8s_object(f"{manifest['metadata']['name']}-networkpolicy", manifest, child)
+        self.names = [m["metadata"]["name"] for m in manifests]
+        self.register_outputs({"names": self.names})

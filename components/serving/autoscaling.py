@@ -1,0 +1,107 @@
+"""Horizontal autoscaling of model servers on an AI-serving metric (``autoscaling/v2`` HorizontalPodAutoscaler).
+
+llm-d's workload-autoscaling path and GKE's "autoscale LLM inference" guidance scale vLLM on queue depth:
+``vllm:num_requests_waiting`` per pod (scale out before requests queue) rather than CPU or GPU utilisation. The
+metric name depends on the adapter (on GKE ``prometheus.googleapis.com|vllm:num_requests_waiting|gauge`` through
+the Custom Metrics - Stackdriver Adapter), so it is a parameter here. Scale-down is slow (model loads take minutes).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pulumi
+
+from pulumi_llmd.components.kube import child_options, k8s_object
+
+#: vLLM's queue-depth gauge (requests waiting for a batch slot), the throughput-oriented scaling signal.
+VLLM_WAITING_METRIC = "vllm:num_requests_waiting"
+
+
+def hpa_manifest(
+    *,
+    name: str,
+    namespace: str,
+    deployment: str,
+    metric: str,
+    target_average: int | str,
+    min_replicas: int,
+    max_replicas: int,
+    scale_down_window_seconds: int = 600,
+) -> dict[str, Any]:
+    """An HPA on a Pods metric (average per pod) for ``deployment`` (pure function).
+
+    Scale-up adds at most 4 pods a minute without stabilisation; scale-down removes one pod per 5 minutes after a
+    ``scale_down_window_seconds`` window. Raises ValueError when ``1 <= min_replicas <= max_replicas`` does not hold
+    or the metric name is empty.
+    """
+    if not 1 <= min_replicas <= max_replicas:
+        raise ValueError(
+            f"HPA {name}: min_replicas = {min_replicas}, max_replicas = {max_replicas}: need 1 <= min <= max"
+        )
+    if not metric:
+        raise ValueError(f"HPA {name}: metric is required")
+    return {
+        "apiVersion": "autoscaling/v2",
+        "kind": "HorizontalPodAutoscaler",
+        "metadata": {"name": name, "namespace": namespace},
+        "spec": {
+            "scaleTargetRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": deployment},
+            "minReplicas": min_replicas,
+            "maxReplicas": max_replicas,
+            "metrics": [
+                {
+                    "type": "Pods",
+                    "pods": {
+                        "metric": {"name": metric},
+                        "target": {"type": "AverageValue", "averageValue": str(target_average)},
+                    },
+                }
+            ],
+            "behavior": {
+                "scaleUp": {
+                    "stabilizationWindowSeconds": 0,
+                    "policies": [{"type": "Pods", "value": 4, "periodSeconds": 60}],
+                },
+                "scaleDown": {
+                    "stabilizationWindowSeconds": scale_down_window_seconds,
+                    "policies": [{"type": "Pods", "value": 1, "periodSeconds": 300}],
+                },
+            },
+        },
+    }
+
+
+class ModelServerAutoscaler(pulumi.ComponentResource):
+    """An HPA for one :class:`~pulumi_llmd.components.serving.ModelServer` fleet. Type ``llmd:serving:Autoscaler``.
+
+    Args: ``deployment`` (the model server's Deployment), ``metric`` (as the metrics adapter names it),
+    ``target_average`` (per-pod average that triggers scale-out; default 5 waiting requests), ``min_replicas`` /
+    ``max_replicas`` (keep ``max_replicas`` x devices per pod within the pool's capacity). Create the ModelServer
+    with ``autoscaled=True`` so Pulumi leaves ``spec.replicas`` to the HPA. Raises ValueError as :func:`hpa_manifest`.
+    """
+
+    def __init__(
+        self,
+        name: str,
+        *,
+        namespace: str,
+        deployment: str,
+        metric: str,
+        min_replicas: int,
+        max_replicas: int,
+        target_average: int | str = 5,
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        manifest = hpa_manifest(
+            name=name,
+            namespace=namespace,
+            deployment=deployment,
+            metric=metric,
+            target_average=target_average,
+            min_replicas=min_replicas,
+            max_replicas=max_replicas,
+        )
+        super().__init__("llmd:serving:Autoscaler", name, None, opts)
+        k8s_object(f"{name}-hpa", manifest, child_options(self, opts))
+        self.register_outputs({"metric": metric, "minReplicas": min_replicas, "maxReplicas": max_replicas})

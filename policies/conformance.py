@@ -1,0 +1,783 @@
+"""One rule per Kubernetes AI Conformance requirement: a resource graph in, an :class:`Assessment` out.
+
+Each ``assess_<id>(graph)`` is pure: it reads only the :class:`~pulumi_llmd.policies.graph.Graph` and returns the
+requirement's status (Implemented / Partially Implemented / Not Implemented / N/A), the resources that show it and,
+when the requirement is not met, violations naming the resources at fault. ``N/A`` is returned when the graph cannot
+tell (for example a stack on an existing cluster whose autoscaler is not part of the graph) or when a conditional
+requirement's condition does not hold; the notes say which. Levels (MUST / SHOULD per checklist version) are not
+decided here but in :mod:`pulumi_llmd.policies.requirements`.
+
+Sources: the CNCF checklists (``pulumi_llmd/conformance``) and the KAR test plans in kubernetes-sigs/ai-conformance.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Mapping
+from typing import Final
+
+from pulumi_llmd.policies.graph import (
+    Graph,
+    PodTemplate,
+    accelerator_counts,
+    as_int,
+    chart_basename,
+    container_args,
+    dig,
+    flag_value,
+    items,
+    lands_on_accelerator_nodes,
+    mapping,
+    pool_accelerators,
+    pool_autoscaling,
+    rdma_attached,
+    selector_matches,
+    uses_accelerators,
+)
+from pulumi_llmd.policies.model import Assessment, Resource, Status, Violation
+
+Assessor = Callable[[Graph], Assessment]
+
+#: Helm charts of gang-scheduling solutions.
+GANG_SCHEDULER_CHARTS: Final = ("kueue", "volcano", "kai-scheduler", "scheduler-plugins")
+#: API groups of gang-scheduling solutions (their CRDs or objects show an installation).
+GANG_SCHEDULER_GROUPS: Final = ("kueue.x-k8s.io", "scheduling.volcano.sh", "scheduling.run.ai", "scheduling.x-k8s.io")
+#: Helm charts of AI operators with CRDs and webhooks (robust_controller).
+AI_OPERATOR_CHARTS: Final = (
+    "lws",
+    "kuberay-operator",
+    "kserve",
+    "kserve-llmisvc-resources",
+    "training-operator",
+    "kubeflow-trainer",
+    "jobset",
+    "dynamo-platform",
+)
+#: API groups of those operators' custom resources.
+AI_OPERATOR_GROUPS: Final = (
+    "leaderworkerset.x-k8s.io",
+    "ray.io",
+    "serving.kserve.io",
+    "kubeflow.org",
+    "trainer.kubeflow.org",
+    "jobset.x-k8s.io",
+    "nvidia.com",
+)
+#: Charts / workloads that serve custom.metrics.k8s.io or external.metrics.k8s.io to the HPA.
+METRICS_ADAPTERS: Final = ("custom-metrics-stackdriver-adapter", "prometheus-adapter", "keda", "datadog-cluster-agent")
+#: Charts of Prometheus-compatible monitoring systems.
+MONITORING_CHARTS: Final = ("kube-prometheus-stack", "prometheus", "victoria-metrics-k8s-stack", "prometheus-operator")
+#: Charts that expose per-GPU metrics.
+ACCELERATOR_METRICS_CHARTS: Final = ("dcgm-exporter", "gpu-operator")
+#: Gateway API implementations installed by chart.
+GATEWAY_IMPLEMENTATION_CHARTS: Final = (
+    "istiod",
+    "gateway-helm",
+    "kgateway",
+    "agentgateway",
+    "envoy-gateway",
+    "nginx-gateway-fabric",
+)
+
+
+def _ev(resource: Resource, what: str) -> str:
+    return f"{resource.describe()}: {what}"
+
+
+def _status(ok: int, total: int) -> Status:
+    if total and ok == total:
+        return Status.IMPLEMENTED
+    return Status.PARTIAL if ok else Status.NOT_IMPLEMENTED
+
+
+def _minor(version: object) -> tuple[int, int] | None:
+    match = re.match(r"^v?(\d+)\.(\d+)", str(version or ""))
+    return (int(match.group(1)), int(match.group(2))) if match else None
+
+
+def _workloads_with(templates: Iterable[PodTemplate]) -> dict[str, tuple[Resource, list[PodTemplate]]]:
+    found: dict[str, tuple[Resource, list[PodTemplate]]] = {}
+    for t in templates:
+        found.setdefault(t.workload.urn, (t.workload, []))[1].append(t)
+    return found
+
+
+# --- accelerators -------------------------------------------------------------------------------------------------
+
+
+def assess_dra_support(graph: Graph) -> Assessment:
+    """dra_support (KAR-0051): the cluster serves ``resource.k8s.io/v1`` (GA and on by default from Kubernetes 1.34)."""
+    clusters = [(c, c.props.get("minMasterVersion")) for c in graph.gke_clusters()]
+    clusters += [(c, c.props.get("version")) for c in graph.of_type("aws:eks/cluster:Cluster")]
+    dra_objects = graph.kubernetes("DeviceClass", "ResourceClaimTemplate", "ResourceClaim", group="resource.k8s.io")
+    if not clusters:
+        if dra_objects:
+            return Assessment(
+                Status.IMPLEMENTED,
+                "DRA objects are part of the stack, so the cluster serves resource.k8s.io.",
+                tuple(_ev(o, "resource.k8s.io object") for o in dra_objects),
+            )
+        return Assessment(
+            Status.NOT_APPLICABLE,
+            "The graph has no cluster resource (existing cluster): its Kubernetes version and DRA APIs are not "
+            "visible.",
+        )
+    evidence, violations, unknown = [], [], []
+    for cluster, version in clusters:
+        minor = _minor(version)
+        if minor is None:
+            unknown.append(cluster)
+        elif minor >= (1, 34):
+            evidence.append(_ev(cluster, f"Kubernetes {version}: resource.k8s.io/v1 (DRA) is GA and served"))
+        else:
+            violations.append(
+                Violation(
+                    f"Kubernetes {version} predates DRA GA (resource.k8s.io/v1, 1.34): ask for 1.34 or later", cluster
+                )
+            )
+    if violations:
+        return Assessment(
+            Status.NOT_IMPLEMENTED, "The cluster version predates DRA GA.", tuple(evidence), tuple(violations)
+        )
+    if unknown and not evidence:
+        return Assessment(
+            Status.NOT_APPLICABLE,
+            "No minimum cluster version is pinned: the release channel decides it, which the graph does not show.",
+        )
+    notes = "DRA APIs are served by the cluster version the stack pins"
+    if dra_objects:
+        notes += f"; {len(dra_objects)} DRA object(s) in the stack"
+    return Assessment(Status.IMPLEMENTED, notes + ".", tuple(evidence + [_ev(o, "DRA object") for o in dra_objects]))
+
+
+def _gpu_operator_policies(graph: Graph) -> list[Resource]:
+    return graph.kubernetes("ClusterPolicy", group="nvidia.com")
+
+
+def assess_driver_runtime_management(graph: Graph) -> Assessment:
+    """driver_runtime_management (KAR-0001): accelerator drivers installed and maintained by the platform."""
+    pools = graph.accelerator_pools()
+    operators = [p for p in _gpu_operator_policies(graph) if dig(p.props, "spec", "driver", "enabled") is not False]
+    if not pools and not operators:
+        return Assessment(Status.NOT_APPLICABLE, "The graph has no accelerator node pool.")
+    evidence = [_ev(p, "GPU Operator ClusterPolicy manages the driver and toolkit") for p in operators]
+    violations = []
+    for pool in pools:
+        kind, _ = pool_accelerators(pool)
+        if kind == "tpu":
+            evidence.append(_ev(pool, "TPU runtime installed and upgraded by GKE"))
+            continue
+        if pool.type == "aws:eks/nodeGroup:NodeGroup":
+            evidence.append(_ev(pool, f"amiType {kind} ships the driver and container toolkit"))
+            continue
+        versions = [
+            dig(acc, "gpuDriverInstallationConfig", "gpuDriverVersion")
+            for acc in items(dig(pool.props, "nodeConfig", "guestAccelerators"))
+        ]
+        managed = [v for v in versions if v in ("DEFAULT", "LATEST")]
+        if managed:
+            evidence.append(
+                _ev(pool, f"gpuDriverInstallationConfig.gpuDriverVersion {managed[0]} (GKE-managed driver)")
+            )
+        elif not operators:
+            violations.append(
+                Violation("GPU driver not installed by the platform: set gpuDriverVersion DEFAULT or LATEST", pool)
+            )
+    status = _status(len(pools) - len(violations), len(pools)) if pools else Status.IMPLEMENTED
+    return Assessment(
+        status, "Drivers are installed and upgraded with the node image.", tuple(evidence), tuple(violations)
+    )
+
+
+def assess_gpu_sharing(graph: Graph) -> Assessment:
+    """gpu_sharing (KAR-0003): at least one GPU sharing strategy (time-sharing, MPS, MIG) offered."""
+    gpu_pools = [p for p in graph.accelerator_pools() if pool_accelerators(p)[0] != "tpu"]
+    evidence = []
+    for pool in gpu_pools:
+        for acc in items(dig(pool.props, "nodeConfig", "guestAccelerators")):
+            strategy = dig(acc, "gpuSharingConfig", "gpuSharingStrategy")
+            partition = mapping(acc).get("gpuPartitionSize")
+            if strategy:
+                evidence.append(_ev(pool, f"gpuSharingConfig {strategy}"))
+            if partition:
+                evidence.append(_ev(pool, f"gpuPartitionSize {partition} (MIG)"))
+    for policy in _gpu_operator_policies(graph):
+        if dig(policy.props, "spec", "mig", "strategy") or dig(policy.props, "spec", "devicePlugin", "config"):
+            evidence.append(_ev(policy, "GPU Operator MIG strategy / device-plugin sharing config"))
+    if evidence:
+        return Assessment(Status.IMPLEMENTED, "GPU sharing is configured.", tuple(evidence))
+    if not gpu_pools:
+        return Assessment(Status.NOT_APPLICABLE, "The graph has no GPU node pool.")
+    return Assessment(
+        Status.NOT_IMPLEMENTED,
+        "Every pool hands out whole GPUs; GKE offers time-sharing, MPS (gpuSharingConfig) and MIG (gpuPartitionSize) "
+        "per node pool for workloads that need less than one GPU.",
+        (),
+        tuple(
+            Violation("no GPU sharing strategy: set gpuSharingConfig or gpuPartitionSize for sub-GPU workloads", p)
+            for p in gpu_pools
+        ),
+    )
+
+
+def assess_virtualized_accelerator(graph: Graph) -> Assessment:
+    """virtualized_accelerator (KAR-0004): vGPU exposed and managed where the accelerators are virtualized."""
+    evidence = [
+        _ev(p, "GPU Operator vgpuManager enabled")
+        for p in _gpu_operator_policies(graph)
+        if dig(p.props, "spec", "vgpuManager", "enabled") is True
+    ]
+    if evidence:
+        return Assessment(Status.IMPLEMENTED, "vGPU is managed by the GPU Operator.", tuple(evidence))
+    return Assessment(
+        Status.NOT_APPLICABLE,
+        "No virtualized accelerator in the graph: the node pools attach physical GPUs/TPUs by passthrough "
+        "(GKE offers no vGPU), so there is no vGPU to expose.",
+    )
+
+
+# --- networking ---------------------------------------------------------------------------------------------------
+
+
+def _attached_routes(graph: Graph) -> list[Resource]:
+    gateways = {(g.namespace, g.object_name) for g in graph.kubernetes("Gateway", group="gateway.networking.k8s.io")}
+    attached = []
+    for route in graph.kubernetes("HTTPRoute", "GRPCRoute", group="gateway.networking.k8s.io"):
+        for parent in items(dig(route.props, "spec", "parentRefs")):
+            ref = mapping(parent)
+            if (str(ref.get("namespace") or route.namespace), str(ref.get("name"))) in gateways:
+                attached.append(route)
+                break
+    return attached
+
+
+def assess_ai_inference(graph: Graph) -> Assessment:
+    """ai_inference: the Gateway API with an implementation, and Gateways/routes for the inference services."""
+    providers = []
+    for cluster in graph.gke_clusters():
+        channel = dig(cluster.props, "gatewayApiConfig", "channel")
+        if channel in ("CHANNEL_STANDARD", "CHANNEL_EXPERIMENTAL"):
+            providers.append(_ev(cluster, f"gatewayApiConfig.channel {channel} (GKE Gateway controller)"))
+    providers += [
+        _ev(c, "Gateway API CRD")
+        for c in graph.has_crd("gateway.networking.k8s.io")
+        if c.kind == "CustomResourceDefinition"
+    ]
+    providers += [_ev(r, "Gateway API implementation") for r in graph.releases_of(*GATEWAY_IMPLEMENTATION_CHARTS)]
+    gateways = graph.kubernetes("Gateway", group="gateway.networking.k8s.io")
+    routes = _attached_routes(graph)
+    evidence = providers + [_ev(g, f"Gateway of class {dig(g.props, 'spec', 'gatewayClassName')}") for g in gateways]
+    evidence += [_ev(r, "route attached to a Gateway") for r in routes]
+    if (providers or not graph.gke_clusters()) and gateways and routes:
+        return Assessment(Status.IMPLEMENTED, "Inference traffic enters through the Gateway API.", tuple(evidence))
+    violations: list[Violation] = []
+    if not providers and graph.gke_clusters():
+        violations += [
+            Violation("the Gateway API is not enabled: set gatewayApiConfig.channel CHANNEL_STANDARD", c)
+            for c in graph.gke_clusters()
+        ]
+    if not gateways:
+        violations.append(Violation("no Gateway object serves the inference routes"))
+    elif not routes:
+        violations += [Violation("no HTTPRoute/GRPCRoute attaches to this Gateway", g) for g in gateways]
+    status = Status.PARTIAL if providers or gateways else Status.NOT_IMPLEMENTED
+    return Assessment(
+        status, "The Gateway API path to the model servers is incomplete.", tuple(evidence), tuple(violations)
+    )
+
+
+def assess_advanced_inference_ingress(graph: Graph) -> Assessment:
+    """advanced_inference_ingress (KAR-0011): Gateway API Inference Extension (InferencePool + endpoint picker)."""
+    pools = graph.kubernetes("InferencePool")
+    routed = set()
+    for route in graph.kubernetes("HTTPRoute", group="gateway.networking.k8s.io"):
+        for rule in items(dig(route.props, "spec", "rules")):
+            for backend in items(mapping(rule).get("backendRefs")):
+                if mapping(backend).get("kind") == "InferencePool":
+                    routed.add((route.namespace, str(mapping(backend).get("name"))))
+    if not pools:
+        return Assessment(
+            Status.NOT_IMPLEMENTED,
+            "No InferencePool in the graph.",
+            (),
+            (Violation("no InferencePool: route model traffic through the Gateway API Inference Extension"),),
+        )
+    evidence, violations = [], []
+    for pool in pools:
+        picker = dig(pool.props, "spec", "endpointPickerRef", "name")
+        if (pool.namespace, pool.object_name) in routed and picker:
+            evidence.append(_ev(pool, f"routed by an HTTPRoute, endpoint picker {picker}"))
+        else:
+            violations.append(Violation("InferencePool without an HTTPRoute backendRef or endpointPickerRef", pool))
+    return Assessment(
+        _status(len(evidence), len(pools)),
+        "InferencePools route requests by model-server metrics.",
+        tuple(evidence),
+        tuple(violations),
+    )
+
+
+def _roles(graph: Graph) -> dict[str, list[PodTemplate]]:
+    roles: dict[str, list[PodTemplate]] = {}
+    for t in graph.model_servers():
+        role = t.labels.get("llm-d.ai/role")
+        if role:
+            roles.setdefault(role, []).append(t)
+    return roles
+
+
+def _needs_fast_network(graph: Graph) -> list[str]:
+    reasons = []
+    roles = _roles(graph)
+    if "prefill" in roles and "decode" in roles:
+        reasons.append("prefill/decode disaggregation transfers KV caches between pods")
+    for lws in graph.kubernetes("LeaderWorkerSet"):
+        size = as_int(dig(lws.props, "spec", "leaderWorkerTemplate", "size")) or 1
+        if size > 1:
+            reasons.append(f"{lws.describe()} spans {size} pods per replica")
+    for t in graph.model_servers():
+        for c in t.containers(init=False):
+            args = container_args(c)
+            if "--enable-expert-parallel" in args or (as_int(flag_value(args, "--data-parallel-size")) or 1) > 1:
+                reasons.append(f"{t.workload.describe()} runs expert/data parallel across pods")
+    return reasons
+
+
+def assess_high_performance_networking(graph: Graph) -> Assessment:
+    """high_performance_networking (KAR-0010): RDMA/multi-NIC networking where pods need it (conditional)."""
+    reasons = _needs_fast_network(graph)
+    if not reasons:
+        return Assessment(
+            Status.NOT_APPLICABLE,
+            "Condition does not hold: no workload needs high-performance pod-to-pod communication (every model server "
+            "fits one node; no P/D KV transfer, multi-node or expert-parallel workload).",
+        )
+    evidence = []
+    for cluster in graph.gke_clusters():
+        if cluster.props.get("enableMultiNetworking"):
+            evidence.append(_ev(cluster, "enableMultiNetworking"))
+    for pool in graph.node_pools():
+        if items(dig(pool.props, "networkConfig", "additionalNodeNetworkConfigs")):
+            evidence.append(_ev(pool, "additionalNodeNetworkConfigs (extra NICs)"))
+    attached = [t for t in graph.model_servers() if rdma_attached(t)]
+    evidence += [_ev(t.workload, "pods attach RDMA/EFA interfaces") for t in attached]
+    if attached:
+        return Assessment(Status.IMPLEMENTED, "Needed because " + "; ".join(reasons) + ".", tuple(evidence))
+    return Assessment(
+        Status.NOT_IMPLEMENTED,
+        "Needed because " + "; ".join(reasons) + ", but no pod attaches an RDMA/EFA interface.",
+        tuple(evidence),
+        (Violation("high-performance networking needed (" + "; ".join(reasons) + ") but no pod attaches RDMA/EFA"),),
+    )
+
+
+def assess_disaggregated_inference(graph: Graph) -> Assessment:
+    """disaggregated_inference (KAR-0041): separate prefill and decode workloads."""
+    roles = _roles(graph)
+    if "prefill" in roles and "decode" in roles:
+        evidence = [_ev(t.workload, f"llm-d.ai/role={role}") for role in ("prefill", "decode") for t in roles[role]]
+        return Assessment(Status.IMPLEMENTED, "Prefill and decode run as separately scaled workloads.", tuple(evidence))
+    return Assessment(
+        Status.NOT_IMPLEMENTED,
+        "The stack serves aggregated (decode-only) model servers; llm-d's pd-disaggregation path would split prefill "
+        "and decode.",
+        tuple(_ev(t.workload, f"llm-d.ai/role={r}") for r, ts in roles.items() for t in ts),
+        (Violation("no separate prefill and decode workloads"),),
+    )
+
+
+# --- scheduling and orchestration ---------------------------------------------------------------------------------
+
+
+def assess_gang_scheduling(graph: Graph) -> Assessment:
+    """gang_scheduling (KAR-0053): a gang-scheduling solution (Kueue, Volcano, KAI) is installed."""
+    releases = graph.releases_of(*GANG_SCHEDULER_CHARTS)
+    objects = [r for g in GANG_SCHEDULER_GROUPS for r in graph.has_crd(g)]
+    queues = [o for o in objects if o.kind in ("ClusterQueue", "LocalQueue", "Queue", "ResourceFlavor")]
+    evidence = [_ev(r, f"Helm chart {r.props.get('chart')} {r.props.get('version')}") for r in releases]
+    evidence += [_ev(q, "queue") for q in queues]
+    if releases:
+        return Assessment(Status.IMPLEMENTED, "A gang scheduler is installed with the stack.", tuple(evidence))
+    crds = [o for o in objects if o.kind == "CustomResourceDefinition"]
+    if crds:
+        return Assessment(
+            Status.IMPLEMENTED, "A gang scheduler's CRDs are installed.", tuple(_ev(c, "CRD") for c in crds)
+        )
+    if queues:
+        return Assessment(
+            Status.PARTIAL,
+            "Queues exist but the scheduler's installation is not part of the graph.",
+            tuple(evidence),
+            (Violation("queue objects without a gang scheduler installation (Kueue / Volcano release)"),),
+        )
+    return Assessment(
+        Status.NOT_IMPLEMENTED,
+        "No gang-scheduling solution in the graph.",
+        (),
+        (Violation("no gang scheduler: install Kueue (kubernetes-sigs/kueue), Volcano or KAI"),),
+    )
+
+
+def _autoscaler_provided(graph: Graph) -> list[str]:
+    found = [c.describe() for c in graph.gke_clusters()]
+    found += [c.describe() for c in graph.of_type("aws:eks/cluster:Cluster")]
+    found += [r.describe() for r in graph.releases_of("karpenter", "cluster-autoscaler")]
+    return found
+
+
+def assess_cluster_autoscaling(graph: Graph) -> Assessment:
+    """cluster_autoscaling (KAR-0055, conditional MUST): accelerator node groups scale up and down."""
+    providers = _autoscaler_provided(graph)
+    if not providers:
+        return Assessment(
+            Status.NOT_APPLICABLE,
+            "The graph has no cluster, node pool or autoscaler resource (existing cluster): whether the platform "
+            "provides a cluster autoscaler is not visible.",
+        )
+    nap = [
+        c
+        for c in graph.gke_clusters()
+        if dig(c.props, "clusterAutoscaling", "enabled")
+        and any(
+            "gpu" in str(mapping(r).get("resourceType", ""))
+            for r in items(dig(c.props, "clusterAutoscaling", "resourceLimits"))
+        )
+    ]
+    pools = graph.accelerator_pools()
+    if not pools and not nap:
+        return Assessment(Status.NOT_APPLICABLE, "The graph has no accelerator node pool to scale.")
+    evidence = [_ev(c, "node auto-provisioning with accelerator resource limits") for c in nap]
+    violations = []
+    for pool in pools:
+        bounds = pool_autoscaling(pool)
+        kind = pool_accelerators(pool)[0]
+        if bounds is not None and bounds[1] > bounds[0]:
+            evidence.append(_ev(pool, f"{kind} pool autoscales {bounds[0]}..{bounds[1]} nodes on pending pods"))
+        elif nap:
+            evidence.append(_ev(pool, "fixed size; accelerators also come from node auto-provisioning"))
+        elif bounds is not None:
+            violations.append(
+                Violation(f"autoscaling {bounds[0]}..{bounds[1]} cannot scale: set maxNodeCount > minNodeCount", pool)
+            )
+        else:
+            violations.append(Violation("fixed-size accelerator pool: add autoscaling (min/max nodes)", pool))
+    status = Status.IMPLEMENTED if nap else _status(len(pools) - len(violations), len(pools))
+    return Assessment(
+        status,
+        "The platform provides a cluster autoscaler ("
+        + ", ".join(providers[:1])
+        + "); accelerator pools scale with it.",
+        tuple(evidence),
+        tuple(violations),
+    )
+
+
+def _hpa_metrics(hpa: Resource) -> list[str]:
+    return [str(mapping(m).get("type")) for m in items(dig(hpa.props, "spec", "metrics"))]
+
+
+def _metrics_adapters(graph: Graph) -> list[Resource]:
+    found = graph.releases_of(*METRICS_ADAPTERS)
+    found += [d for d in graph.kubernetes("Deployment") if any(a in d.object_name for a in METRICS_ADAPTERS)]
+    found += [
+        s
+        for s in graph.kubernetes("APIService")
+        if dig(s.props, "spec", "group") in ("custom.metrics.k8s.io", "external.metrics.k8s.io")
+    ]
+    return found
+
+
+def assess_pod_autoscaling(graph: Graph) -> Assessment:
+    """pod_autoscaling (KAR-0057, conditional MUST): HPAs on custom AI metrics for accelerator workloads."""
+    disabled = [
+        c for c in graph.gke_clusters() if dig(c.props, "addonsConfig", "horizontalPodAutoscaling", "disabled") is True
+    ]
+    if disabled:
+        return Assessment(
+            Status.NOT_APPLICABLE,
+            "Condition does not hold: the cluster's HorizontalPodAutoscaling add-on is disabled "
+            f"({disabled[0].describe()}).",
+        )
+    workloads = _workloads_with(t for t in graph.templates() if uses_accelerators(t))
+    if not workloads:
+        return Assessment(Status.NOT_APPLICABLE, "No workload in the graph uses accelerators.")
+    hpas = graph.kubernetes("HorizontalPodAutoscaler")
+    adapters = _metrics_adapters(graph)
+    evidence = [_ev(a, "serves custom/external metrics to the HPA") for a in adapters]
+    violations: list[Violation] = []
+    covered = 0
+    for workload, _ in workloads.values():
+        matching = [
+            h
+            for h in hpas
+            if h.namespace == workload.namespace
+            and dig(h.props, "spec", "scaleTargetRef", "kind") == workload.kind
+            and dig(h.props, "spec", "scaleTargetRef", "name") == workload.object_name
+        ]
+        custom = [h for h in matching if set(_hpa_metrics(h)) & {"Pods", "Object", "External"}]
+        if custom:
+            covered += 1
+            names = [
+                str(
+                    dig(m, "pods", "metric", "name")
+                    or dig(m, "external", "metric", "name")
+                    or dig(m, "object", "metric", "name")
+                )
+                for h in custom
+                for m in items(dig(h.props, "spec", "metrics"))
+                if mapping(m).get("type") in ("Pods", "Object", "External")
+            ]
+            evidence.append(_ev(custom[0], f"scales {workload.kind} {workload.object_name} on {', '.join(names)}"))
+        elif matching:
+            violations.append(
+                Violation("the HPA uses only Resource metrics; scale on an AI-serving metric", matching[0])
+            )
+        else:
+            violations.append(
+                Violation("accelerator workload without a HorizontalPodAutoscaler on a custom metric", workload)
+            )
+    if covered and not adapters:
+        violations.append(Violation("HPAs use custom metrics but no metrics adapter serves custom.metrics.k8s.io"))
+        return Assessment(Status.PARTIAL, "No metrics adapter in the graph.", tuple(evidence), tuple(violations))
+    return Assessment(
+        _status(covered, len(workloads)),
+        "Accelerator workloads scale on serving metrics through the HPA and a metrics adapter.",
+        tuple(evidence),
+        tuple(violations),
+    )
+
+
+# --- observability ------------------------------------------------------------------------------------------------
+
+
+def assess_accelerator_metrics(graph: Graph) -> Assessment:
+    """accelerator_metrics (KAR-0059): per-accelerator utilisation and memory metrics (DCGM on GPUs)."""
+    pools = graph.accelerator_pools()
+    gpu_pools = [p for p in pools if pool_accelerators(p)[0] != "tpu"]
+    accelerated = [t for t in graph.templates() if uses_accelerators(t)]
+    if not pools and not accelerated:
+        return Assessment(Status.NOT_APPLICABLE, "No accelerator in the graph.")
+    evidence, violations = [], []
+    for cluster in graph.gke_clusters():
+        components = [str(c) for c in items(dig(cluster.props, "monitoringConfig", "enableComponents"))]
+        prometheus = dig(cluster.props, "monitoringConfig", "managedPrometheus", "enabled") is True
+        if "DCGM" in components and prometheus:
+            evidence.append(_ev(cluster, "monitoringConfig.enableComponents DCGM with managed Prometheus"))
+        elif "DCGM" in components:
+            violations.append(
+                Violation("DCGM metrics need managed Prometheus (monitoringConfig.managedPrometheus)", cluster)
+            )
+        elif gpu_pools:
+            violations.append(
+                Violation("GPU metrics off: add DCGM to monitoringConfig.enableComponents (GKE DCGM exporter)", cluster)
+            )
+    exporters = graph.releases_of(*ACCELERATOR_METRICS_CHARTS)
+    exporters += [d for d in graph.kubernetes("DaemonSet") if "dcgm-exporter" in d.object_name]
+    exporters += [
+        p for p in _gpu_operator_policies(graph) if dig(p.props, "spec", "dcgmExporter", "enabled") is not False
+    ]
+    evidence += [_ev(e, "DCGM exporter") for e in exporters]
+    if exporters:
+        violations = []
+    if gpu_pools or not pools:
+        if evidence and not violations:
+            return Assessment(
+                Status.IMPLEMENTED, "Per-GPU utilisation, memory, power and temperature are exported.", tuple(evidence)
+            )
+        if not graph.gke_clusters() and not exporters:
+            violations.append(Violation("no accelerator metrics exporter (dcgm-exporter / GPU Operator)"))
+        return Assessment(
+            Status.PARTIAL if evidence else Status.NOT_IMPLEMENTED,
+            "Accelerator metrics are not collected.",
+            tuple(evidence),
+            tuple(violations),
+        )
+    return Assessment(
+        Status.IMPLEMENTED,
+        "TPU metrics (utilisation, HBM) are exported by GKE for TPU node pools.",
+        tuple(_ev(p, "TPU pool: GKE system metrics") for p in pools),
+    )
+
+
+def _monitored(template: PodTemplate, monitors: list[Resource]) -> Resource | None:
+    namespace = template.workload.namespace
+    for monitor in monitors:
+        selects = selector_matches(dig(monitor.props, "spec", "selector"), template.labels)
+        if monitor.kind == "ClusterPodMonitoring" and selects:
+            return monitor
+        if monitor.kind in ("PodMonitoring", "PodMonitor") and monitor.namespace in ("", namespace) and selects:
+            return monitor
+        if monitor.kind == "ServiceMonitor" and monitor.namespace == namespace:
+            return monitor
+    return None
+
+
+def assess_ai_service_metrics(graph: Graph) -> Assessment:
+    """ai_service_metrics (KAR-0061): a monitoring system that discovers and scrapes the model servers' metrics."""
+    systems = [
+        _ev(c, "monitoringConfig.managedPrometheus (GKE Managed Service for Prometheus)")
+        for c in graph.gke_clusters()
+        if dig(c.props, "monitoringConfig", "managedPrometheus", "enabled") is True
+    ]
+    systems += [_ev(r, "Prometheus stack") for r in graph.releases_of(*MONITORING_CHARTS)]
+    systems += [_ev(p, "Prometheus") for p in graph.kubernetes("Prometheus", group="monitoring.coreos.com")]
+    monitors = graph.kubernetes("PodMonitoring", "ClusterPodMonitoring", group="monitoring.googleapis.com")
+    monitors += graph.kubernetes("PodMonitor", "ServiceMonitor", group="monitoring.coreos.com")
+    if not systems:
+        return Assessment(
+            Status.NOT_IMPLEMENTED,
+            "No Prometheus-compatible monitoring system in the graph.",
+            (),
+            tuple(
+                Violation("managed Prometheus is off: set monitoringConfig.managedPrometheus.enabled", c)
+                for c in graph.gke_clusters()
+            )
+            or (Violation("no monitoring system (GKE managed Prometheus, kube-prometheus-stack)"),),
+        )
+    evidence = list(systems)
+    violations = []
+    servers = graph.model_servers() + graph.endpoint_pickers()
+    for template in servers:
+        monitor = _monitored(template, monitors)
+        if monitor is not None:
+            evidence.append(_ev(monitor, f"scrapes {template.workload.kind} {template.workload.object_name}"))
+        else:
+            violations.append(
+                Violation("metrics of this workload are not collected: add a PodMonitoring", template.workload)
+            )
+    ok = len(servers) - len(violations)
+    status = Status.IMPLEMENTED if not violations else (Status.PARTIAL if ok or systems else Status.NOT_IMPLEMENTED)
+    return Assessment(
+        status,
+        "Model-server and endpoint-picker metrics are scraped in Prometheus format.",
+        tuple(evidence),
+        tuple(violations),
+    )
+
+
+# --- security -----------------------------------------------------------------------------------------------------
+
+
+def accelerator_access_problems(template: PodTemplate) -> list[str]:
+    """Why pods of ``template`` could reach accelerators outside the device plugin / DRA (empty when none)."""
+    if not lands_on_accelerator_nodes(template):
+        return []
+    problems = []
+    if template.spec.get("hostPID") or template.spec.get("hostIPC"):
+        problems.append("shares the host PID/IPC namespace on accelerator nodes")
+    for volume in items(template.spec.get("volumes")):
+        path = str(dig(volume, "hostPath", "path") or "")
+        if path == "/dev" or path.startswith("/dev/"):
+            problems.append(f"mounts host device path {path} (bypasses the device plugin)")
+    for container in template.containers():
+        name = container.get("name", "?")
+        security = mapping(container.get("securityContext"))
+        if security.get("privileged") is True:
+            problems.append(f"container {name} is privileged (sees every device on the node)")
+        added = {str(c) for c in items(dig(security, "capabilities", "add"))}
+        if added & {"SYS_ADMIN", "ALL", "CAP_SYS_ADMIN"}:
+            problems.append(f"container {name} adds {sorted(added & {'SYS_ADMIN', 'ALL', 'CAP_SYS_ADMIN'})}")
+        if not accelerator_counts(container):
+            for env in items(container.get("env")):
+                if mapping(env).get("name") in (
+                    "NVIDIA_VISIBLE_DEVICES",
+                    "CUDA_VISIBLE_DEVICES",
+                ) and "value" in mapping(env):
+                    problems.append(f"container {name} selects GPUs by {mapping(env)['name']} without a device limit")
+    return problems
+
+
+def assess_secure_accelerator_access(graph: Graph) -> Assessment:
+    """secure_accelerator_access (KAR-0049): accelerators reached only through device plugins / DRA."""
+    templates = [t for t in graph.templates() if lands_on_accelerator_nodes(t)]
+    if not templates:
+        return Assessment(Status.NOT_APPLICABLE, "No workload in the graph runs on accelerator nodes.")
+    evidence, violations = [], []
+    for template in templates:
+        problems = accelerator_access_problems(template)
+        if problems:
+            violations += [Violation(p, template.workload) for p in problems]
+            continue
+        counts = {k: v for c in template.containers() for k, v in accelerator_counts(c).items()}
+        how = ", ".join(f"{k}: {v}" for k, v in counts.items()) or "resourceClaims"
+        evidence.append(_ev(template.workload, f"devices only through limits ({how}); no privileged or /dev mounts"))
+    if violations:
+        return Assessment(
+            Status.NOT_IMPLEMENTED,
+            "A workload on accelerator nodes can reach devices outside the device plugin / DRA.",
+            tuple(evidence),
+            tuple(violations),
+        )
+    return Assessment(
+        Status.IMPLEMENTED,
+        "Accelerators are allocated by the device plugin; workloads cannot reach other devices.",
+        tuple(evidence),
+    )
+
+
+# --- operator -----------------------------------------------------------------------------------------------------
+
+
+def _webhook_disabled(values: object) -> list[str]:
+    found = []
+    if isinstance(values, Mapping):
+        for key, value in values.items():
+            lowered = str(key).lower()
+            if "webhook" in lowered and value is False:
+                found.append(str(key))
+            if "webhook" in lowered and isinstance(value, Mapping) and value.get("enabled") is False:
+                found.append(f"{key}.enabled")
+            found += _webhook_disabled(value)
+    return found
+
+
+def assess_robust_controller(graph: Graph) -> Assessment:
+    """robust_controller (KAR-0063): an AI operator with CRDs and a working webhook is installed."""
+    releases = graph.releases_of(*AI_OPERATOR_CHARTS)
+    evidence, violations = [], []
+    for release in releases:
+        disabled = _webhook_disabled(release.props.get("values"))
+        if disabled:
+            violations.append(Violation(f"operator webhook disabled ({', '.join(disabled)})", release))
+        else:
+            evidence.append(_ev(release, f"{chart_basename(release)} {release.props.get('version')} with its webhook"))
+    custom = [r for g in AI_OPERATOR_GROUPS for r in graph.has_crd(g) if r.kind != "ClusterPolicy"]
+    evidence += [_ev(r, "custom resource reconciled by the operator") for r in custom]
+    if len(violations) < len(releases):
+        return Assessment(
+            Status.IMPLEMENTED,
+            "An AI operator with CRDs and webhooks is installed.",
+            tuple(evidence),
+            tuple(violations),
+        )
+    if releases or custom:
+        if not violations:
+            violations.append(
+                Violation("AI operator custom resources without the operator's installation in the graph")
+            )
+        return Assessment(Status.PARTIAL, "The AI operator is not fully installed.", tuple(evidence), tuple(violations))
+    return Assessment(
+        Status.NOT_IMPLEMENTED,
+        "No AI operator in the graph.",
+        (),
+        (Violation("no AI operator with CRDs and webhooks (e.g. LeaderWorkerSet, KubeRay, KServe)"),),
+    )
+
+
+ASSESSORS: Final[Mapping[str, Assessor]] = {
+    "dra_support": assess_dra_support,
+    "driver_runtime_management": assess_driver_runtime_management,
+    "gpu_sharing": assess_gpu_sharing,
+    "virtualized_accelerator": assess_virtualized_accelerator,
+    "ai_inference": assess_ai_inference,
+    "advanced_inference_ingress": assess_advanced_inference_ingress,
+    "high_performance_networking": assess_high_performance_networking,
+    "disaggregated_inference": assess_disaggregated_inference,
+    "gang_scheduling": assess_gang_scheduling,
+    "cluster_autoscaling": assess_cluster_autoscaling,
+    "pod_autoscaling": assess_pod_autoscaling,
+    "accelerator_metrics": assess_accelerator_metrics,
+    "ai_service_metrics": assess_ai_service_metrics,
+    "secure_accelerator_access": assess_secure_accelerator_access,
+    "robust_controller": assess_robust_controller,
+}

@@ -1,0 +1,546 @@
+"""Compare two offline renders: resources added, removed and changed, with the changed fields.
+
+A render folder holds ``resources.json`` (required) and ``manifests.yaml`` (optional; without it the Kubernetes
+objects are taken from the inputs in ``resources.json``). Resources are matched by identity, not by position:
+
+* Kubernetes objects by ``(apiVersion, kind, namespace, name)``;
+* every other resource (cloud resources, providers, components) by ``(type, name)``; when one render holds the
+  same ``(type, name)`` twice, by URN.
+
+Field changes are dotted paths (``spec.template.spec.containers[name=vllm].image``) with the old and the new
+value. Lists of objects that all carry a distinct ``name`` are matched by name, lists of scalars element by
+element (insertions and deletions found with :mod:`difflib`), multi-line strings line by line. Values are shown
+truncated; values under ``data``/``stringData`` of a Kubernetes Secret are never shown, and the render itself has
+already replaced every Pulumi secret with ``[secret]``. The output order is stable: cloud resources before
+Kubernetes objects, each sorted by identity, fields in document order.
+
+    result = diff_renders(Path("out/base"), Path("out/head"))
+    print(format_text(result))
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+import re
+from collections import Counter
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+
+__all__ = [
+    "MISSING",
+    "Entry",
+    "FieldChange",
+    "RenderDiff",
+    "RenderFolderError",
+    "RenderSnapshot",
+    "ResourceChange",
+    "ResourceKey",
+    "diff_renders",
+    "diff_snapshots",
+    "format_markdown",
+    "format_text",
+    "load_render",
+    "relative_urn",
+]
+
+#: Longest shown value (characters) before it is cut with ``...``.
+VALUE_LIMIT = 100
+#: Most field changes listed per changed resource; the rest are counted.
+FIELD_LIMIT = 25
+#: Most changed lines shown for a multi-line string.
+LINE_LIMIT = 20
+#: Markdown output is cut near this size (GitHub comments hold at most 65,536 characters).
+MARKDOWN_LIMIT = 60_000
+
+_PLAIN_KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]*$")
+_REDACTED = "[redacted]"
+
+
+class _Missing:
+    """The value of a field that does not exist on one side."""
+
+    _instance: _Missing | None = None
+
+    def __new__(cls) -> _Missing:
+        if cls._instance is None:
+            cls._instance = super().__new__(cls)
+        return cls._instance
+
+    def __repr__(self) -> str:
+        return "(absent)"
+
+
+#: Stands for "no such field" as the old value of an added field or the new value of a removed one.
+MISSING = _Missing()
+
+
+class RenderFolderError(ValueError):
+    """A render folder that cannot be read (missing, no ``resources.json``, not JSON or YAML of the right shape)."""
+
+
+@dataclass(frozen=True, order=True)
+class ResourceKey:
+    """The identity of a resource across renders.
+
+    ``group`` is ``"cloud"`` (matched by ``type`` and ``name``) or ``"kubernetes"`` (matched by ``api_version``,
+    ``kind``, ``namespace`` and ``name``; ``type`` is then empty). Cloud sorts before Kubernetes.
+    """
+
+    group: Literal["cloud", "kubernetes"]
+    type: str = ""
+    api_version: str = ""
+    kind: str = ""
+    namespace: str = ""
+    name: str = ""
+
+    def __str__(self) -> str:
+        if self.group == "kubernetes":
+            where = f"{self.namespace}/" if self.namespace else ""
+            return f"{self.api_version} {self.kind} {where}{self.name}"
+        return f"{self.type} {self.name}"
+
+
+@dataclass(frozen=True)
+class FieldChange:
+    """One changed field: its dotted path, the old and the new value (:data:`MISSING` when absent)."""
+
+    path: str
+    old: Any
+    new: Any
+    #: True when the values must not be shown (Kubernetes Secret data).
+    redacted: bool = False
+
+    @property
+    def kind(self) -> Literal["added", "removed", "changed"]:
+        """``added`` (no old value), ``removed`` (no new value) or ``changed``."""
+        if self.old is MISSING:
+            return "added"
+        if self.new is MISSING:
+            return "removed"
+        return "changed"
+
+
+@dataclass(frozen=True)
+class ResourceChange:
+    """A resource present in both renders whose content differs."""
+
+    key: ResourceKey
+    fields: tuple[FieldChange, ...]
+
+
+@dataclass(frozen=True)
+class RenderDiff:
+    """What differs between an old and a new render."""
+
+    added: tuple[ResourceKey, ...] = ()
+    removed: tuple[ResourceKey, ...] = ()
+    changed: tuple[ResourceChange, ...] = ()
+    old_count: int = 0
+    new_count: int = 0
+    #: Per-side notes that do not make a change, e.g. a folder without manifests.yaml.
+    notes: tuple[str, ...] = field(default_factory=tuple)
+
+    @property
+    def empty(self) -> bool:
+        """True when nothing was added, removed or changed."""
+        return not (self.added or self.removed or self.changed)
+
+    def headline(self) -> str:
+        """One line: ``no changes`` or the counts."""
+        if self.empty:
+            return f"no changes ({self.new_count} resources)"
+        return (
+            f"{len(self.added)} added, {len(self.removed)} removed, {len(self.changed)} changed "
+            f"({self.old_count} -> {self.new_count} resources)"
+        )
+
+
+# --- reading a render -------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One resource of a render: its content and its URN without stack and project (see :func:`relative_urn`).
+
+    ``body`` is the ``inputs`` of a cloud resource, or the whole object of a Kubernetes object.
+    """
+
+    body: Mapping[str, Any]
+    urn: str = ""
+
+
+@dataclass(frozen=True)
+class RenderSnapshot:
+    """One render as identity -> :class:`Entry`, plus notes on how it was read."""
+
+    resources: dict[ResourceKey, Entry]
+    notes: tuple[str, ...] = ()
+
+
+def _is_manifest(resource: Mapping[str, Any]) -> bool:
+    inputs = resource.get("inputs")
+    return (
+        bool(resource.get("custom"))
+        and str(resource.get("type", "")).startswith("kubernetes:")
+        and isinstance(inputs, Mapping)
+        and "apiVersion" in inputs
+        and "kind" in inputs
+    )
+
+
+def _kube_key(obj: Mapping[str, Any]) -> ResourceKey:
+    meta = obj.get("metadata")
+    meta = meta if isinstance(meta, Mapping) else {}
+    return ResourceKey(
+        group="kubernetes",
+        api_version=str(obj.get("apiVersion", "")),
+        kind=str(obj.get("kind", "")),
+        namespace=str(meta.get("namespace") or ""),
+        name=str(meta.get("name") or ""),
+    )
+
+
+def _add_unique(into: dict[ResourceKey, Entry], key: ResourceKey, value: Entry) -> None:
+    """Add ``value`` under ``key``; a repeated key gets ``#2``, ``#3`` ... appended to its name."""
+    candidate, n = key, 1
+    while candidate in into:
+        n += 1
+        candidate = ResourceKey(key.group, key.type, key.api_version, key.kind, key.namespace, f"{key.name}#{n}")
+    into[candidate] = value
+
+
+def relative_urn(urn: str) -> str:
+    """A URN without ``urn:pulumi:STACK::PROJECT::``: the parent type chain and the name, which is what decides
+    whether Pulumi sees the same resource; renders of differently named stacks stay comparable.
+    """
+    parts = urn.split("::", 2)
+    if len(parts) != 3 or not parts[0].startswith("urn:pulumi:"):
+        return urn
+    return parts[2]
+
+
+def _read_resources(folder: Path) -> list[Mapping[str, Any]]:
+    resources_file = folder / "resources.json"
+    try:
+        raw = json.loads(resources_file.read_text())
+    except FileNotFoundError:
+        raise RenderFolderError(f"{folder}: no resources.json (is this a render folder?)") from None
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise RenderFolderError(f"{resources_file}: cannot read: {exc}") from None
+    if not isinstance(raw, list) or not all(isinstance(r, Mapping) and "type" in r and "name" in r for r in raw):
+        raise RenderFolderError(f"{resources_file}: expected a list of resources with 'type' and 'name'")
+    return raw
+
+
+def _read_manifests(path: Path) -> list[Mapping[str, Any]]:
+    try:
+        docs = [d for d in yaml.safe_load_all(path.read_text()) if d is not None]
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+        raise RenderFolderError(f"{path}: cannot read: {exc}") from None
+    if not all(isinstance(d, Mapping) for d in docs):
+        raise RenderFolderError(f"{path}: every document must be a Kubernetes object (a mapping)")
+    return docs
+
+
+def load_render(folder: Path) -> RenderSnapshot:
+    """Read a render folder (``resources.json`` and, if present, ``manifests.yaml``) into a :class:`RenderSnapshot`.
+
+    Raises :class:`RenderFolderError` when the folder or ``resources.json`` is missing or either file is malformed.
+    """
+    if not folder.is_dir():
+        raise RenderFolderError(f"{folder}: not a folder")
+    raw = _read_resources(folder)
+    snapshot: dict[ResourceKey, Entry] = {}
+
+    cloud = [r for r in raw if not _is_manifest(r)]
+    counts = Counter((str(r["type"]), str(r["name"])) for r in cloud)
+    for r in cloud:
+        type_, name, urn = str(r["type"]), str(r["name"]), str(r.get("urn", ""))
+        shown = name if counts[(type_, name)] == 1 else relative_urn(urn)
+        inputs = r.get("inputs")
+        entry = Entry(body=inputs if isinstance(inputs, Mapping) else {}, urn=relative_urn(urn))
+        _add_unique(snapshot, ResourceKey(group="cloud", type=type_, name=shown), entry)
+
+    urns: dict[ResourceKey, list[str]] = {}
+    for r in raw:
+        if _is_manifest(r):
+            urns.setdefault(_kube_key(r["inputs"]), []).append(relative_urn(str(r.get("urn", ""))))
+    notes: list[str] = []
+    manifests_file = folder / "manifests.yaml"
+    if manifests_file.is_file():
+        objects = _read_manifests(manifests_file)
+    else:
+        notes.append(f"{folder}: no manifests.yaml; Kubernetes objects taken from resources.json")
+        objects = [r["inputs"] for r in raw if _is_manifest(r)]
+    for obj in objects:
+        same = urns.get(_kube_key(obj))
+        _add_unique(snapshot, _kube_key(obj), Entry(body=obj, urn=same.pop(0) if same else ""))
+    return RenderSnapshot(resources=snapshot, notes=tuple(notes))
+
+
+# --- comparing ----------------------------------------------------------------------------------------------------
+
+
+def _key_path(path: str, key: str) -> str:
+    part = key if _PLAIN_KEY.match(key) else f"[{json.dumps(key)}]"
+    if not path:
+        return part
+    return f"{path}{part}" if part.startswith("[") else f"{path}.{part}"
+
+
+def _named(items: Sequence[Any]) -> list[str] | None:
+    """The ``name`` of every item when all items are mappings with distinct string names, else None."""
+    names = [item.get("name") for item in items if isinstance(item, Mapping)]
+    if len(names) != len(items) or not all(isinstance(n, str) for n in names) or len(set(names)) != len(names):
+        return None
+    return [str(n) for n in names]
+
+
+def _is_scalar(value: Any) -> bool:
+    return value is None or isinstance(value, str | int | float | bool)
+
+
+def _compare(path: str, old: Any, new: Any, redact: bool) -> Iterator[FieldChange]:
+    if old is new or (type(old) is type(new) and _is_scalar(old) and old == new):
+        return  # containers are always walked: 1 == 1.0 == True, yet they render differently
+    if isinstance(old, Mapping) and isinstance(new, Mapping):
+        for key in [*old, *(k for k in new if k not in old)]:
+            sub = _key_path(path, str(key))
+            yield from _compare(sub, old.get(key, MISSING), new.get(key, MISSING), redact)
+        return
+    if isinstance(old, list) and isinstance(new, list):
+        yield from _compare_lists(path, old, new, redact)
+        return
+    if old is MISSING and isinstance(new, Mapping) and new:
+        yield from _compare(path, {}, new, redact)
+        return
+    if new is MISSING and isinstance(old, Mapping) and old:
+        yield from _compare(path, old, {}, redact)
+        return
+    yield FieldChange(path or "(value)", old, new, redacted=redact)
+
+
+def _compare_lists(path: str, old: list[Any], new: list[Any], redact: bool) -> Iterator[FieldChange]:
+    old_names, new_names = _named(old), _named(new)
+    if old_names is not None and new_names is not None and (old or new):
+        by_old = dict(zip(old_names, old, strict=True))
+        by_new = dict(zip(new_names, new, strict=True))
+        for name in [*old_names, *(n for n in new_names if n not in by_old)]:
+            before, after = by_old.get(name, MISSING), by_new.get(name, MISSING)
+            if before is MISSING or after is MISSING:  # a whole item added or removed: its name is in the path
+                item = after if before is MISSING else before
+                rest = {k: v for k, v in item.items() if k != "name"}
+                if rest:
+                    before, after = ({}, rest) if before is MISSING else (rest, {})
+            yield from _compare(f"{path}[name={name}]", before, after, redact)
+        common_old = [n for n in old_names if n in by_new]
+        common_new = [n for n in new_names if n in by_old]
+        if common_old != common_new:
+            yield FieldChange(f"{path}(order)", common_old, common_new, redacted=False)
+        return
+    if all(_is_scalar(v) for v in (*old, *new)):
+        matcher = difflib.SequenceMatcher(
+            a=[json.dumps(v) for v in old], b=[json.dumps(v) for v in new], autojunk=False
+        )
+        for op, i1, i2, j1, j2 in matcher.get_opcodes():
+            if op == "equal":
+                continue
+            if op == "replace" and i2 - i1 == j2 - j1:
+                for offset in range(i2 - i1):
+                    yield FieldChange(f"{path}[{j1 + offset}]", old[i1 + offset], new[j1 + offset], redacted=redact)
+            elif op == "insert":
+                for j in range(j1, j2):
+                    yield FieldChange(f"{path}[{j}]", MISSING, new[j], redacted=redact)
+            elif op == "delete":
+                for i in range(i1, i2):
+                    yield FieldChange(f"{path}[{i}]", old[i], MISSING, redacted=redact)
+            else:
+                yield FieldChange(f"{path}[{j1}:{j2}]", old[i1:i2], new[j1:j2], redacted=redact)
+        return
+    for index in range(max(len(old), len(new))):
+        yield from _compare(
+            f"{path}[{index}]",
+            old[index] if index < len(old) else MISSING,
+            new[index] if index < len(new) else MISSING,
+            redact,
+        )
+
+
+def _resource_fields(key: ResourceKey, old: Entry, new: Entry) -> list[FieldChange]:
+    secret = key.group == "kubernetes" and key.kind == "Secret" and key.api_version == "v1"
+    changes: list[FieldChange] = []
+    for top in [*old.body, *(k for k in new.body if k not in old.body)]:
+        redact = secret and top in ("data", "stringData")
+        changes.extend(
+            _compare(_key_path("", str(top)), old.body.get(top, MISSING), new.body.get(top, MISSING), redact)
+        )
+    if old.urn != new.urn:  # a new parent or Pulumi name: Pulumi replaces the resource unless it has an alias
+        changes.append(FieldChange("(urn)", old.urn, new.urn))
+    return changes
+
+
+def diff_snapshots(old: RenderSnapshot, new: RenderSnapshot) -> RenderDiff:
+    """The differences between two loaded renders."""
+    added = tuple(sorted(k for k in new.resources if k not in old.resources))
+    removed = tuple(sorted(k for k in old.resources if k not in new.resources))
+    changed = []
+    for key in sorted(k for k in old.resources if k in new.resources):
+        fields = _resource_fields(key, old.resources[key], new.resources[key])
+        if fields:
+            changed.append(ResourceChange(key, tuple(fields)))
+    return RenderDiff(
+        added=added,
+        removed=removed,
+        changed=tuple(changed),
+        old_count=len(old.resources),
+        new_count=len(new.resources),
+        notes=(*old.notes, *new.notes),
+    )
+
+
+def diff_renders(old: Path, new: Path) -> RenderDiff:
+    """The differences between the render folders ``old`` and ``new`` (:class:`RenderFolderError` if unreadable)."""
+    return diff_snapshots(load_render(old), load_render(new))
+
+
+# --- formatting ---------------------------------------------------------------------------------------------------
+
+
+def _show(value: Any, redacted: bool = False, limit: int = VALUE_LIMIT) -> str:
+    if value is MISSING:
+        return "(absent)"
+    if redacted:
+        return _REDACTED
+    text = json.dumps(value, sort_keys=True, ensure_ascii=False)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def _multiline(change: FieldChange) -> bool:
+    return (
+        not change.redacted
+        and isinstance(change.old, str)
+        and isinstance(change.new, str)
+        and ("\n" in change.old or "\n" in change.new)
+    )
+
+
+def _line_diff(old: str, new: str) -> list[str]:
+    """The ``-``/``+`` lines between two multi-line strings, at most :data:`LINE_LIMIT` of them."""
+    lines = [
+        line
+        for line in difflib.unified_diff(old.splitlines(), new.splitlines(), lineterm="", n=0)
+        if line[:1] in "+-" and not line.startswith(("+++", "---"))
+    ]
+    if len(lines) > LINE_LIMIT:
+        lines = [*lines[:LINE_LIMIT], f"  ... {len(lines) - LINE_LIMIT} more changed line(s)"]
+    return [line if len(line) <= VALUE_LIMIT + 2 else line[: VALUE_LIMIT - 1] + "..." for line in lines]
+
+
+def _field_lines(change: FieldChange) -> list[str]:
+    """A field change as text lines: ``path: old -> new`` (multi-line strings as a line diff below the path)."""
+    if _multiline(change):
+        return [
+            f"{change.path}: text changed",
+            *(f"  {line[0]} {line[1:]}" for line in _line_diff(change.old, change.new)),
+        ]
+    if change.redacted and change.kind == "changed":
+        return [f"{change.path}: {_REDACTED} (changed)"]
+    return [f"{change.path}: {_show(change.old, change.redacted)} -> {_show(change.new, change.redacted)}"]
+
+
+def _limited(fields: Sequence[FieldChange]) -> tuple[Sequence[FieldChange], int]:
+    return fields[:FIELD_LIMIT], max(0, len(fields) - FIELD_LIMIT)
+
+
+def format_text(diff: RenderDiff) -> str:
+    """The diff for a terminal: a headline, then added, removed and changed resources with their fields."""
+    lines = [diff.headline()]
+    lines.extend(f"note: {note}" for note in diff.notes)
+    if diff.added:
+        lines.append("added:")
+        lines.extend(f"  + {key}" for key in diff.added)
+    if diff.removed:
+        lines.append("removed:")
+        lines.extend(f"  - {key}" for key in diff.removed)
+    if diff.changed:
+        lines.append("changed:")
+        for change in diff.changed:
+            lines.append(f"  ~ {change.key}")
+            shown, more = _limited(change.fields)
+            for f in shown:
+                lines.extend(f"      {line}" for line in _field_lines(f))
+            if more:
+                lines.append(f"      ... and {more} more field(s)")
+    return "\n".join(lines) + "\n"
+
+
+def _code(text: str) -> str:
+    """Inline Markdown code that survives backticks in ``text``."""
+    fence = "``" if "`" in text else "`"
+    return f"{fence}{text}{fence}" if fence == "`" else f"{fence} {text} {fence}"
+
+
+def format_markdown(diff: RenderDiff, title: str | None = None) -> str:
+    """The diff as GitHub Markdown (for a pull-request comment): lists of added and removed resources, and a
+    collapsible ``diff`` block of changed fields per changed resource. Cut near :data:`MARKDOWN_LIMIT` characters.
+    """
+    heading = f"#### {_code(title)}: " if title else "#### "
+    out = [f"{heading}{diff.headline()}", ""]
+    out.extend(f"> {note}" for note in diff.notes)
+    for label, keys in (("Added", diff.added), ("Removed", diff.removed)):
+        if not keys:
+            continue
+        items = [f"- {_code(str(k))}" for k in keys]
+        if len(keys) <= 15:
+            out += [f"**{label} ({len(keys)})**", "", *items, ""]
+        else:
+            out += ["<details>", f"<summary><b>{label} ({len(keys)})</b></summary>", "", *items, "", "</details>", ""]
+    if diff.changed:
+        out += [f"**Changed ({len(diff.changed)})**", ""]
+        for change in diff.changed:
+            block = [
+                "<details open>" if len(change.fields) <= 10 else "<details>",
+                f"<summary><code>{_html(str(change.key))}</code> ({len(change.fields)} field(s))</summary>",
+                "",
+                "```diff",
+            ]
+            shown, more = _limited(change.fields)
+            for f in shown:
+                block.extend(line.replace("```", "'''") for line in _diff_lines(f))  # never close the fence early
+            if more:
+                block.append(f"# ... and {more} more field(s)")
+            block += ["```", "", "</details>", ""]
+            out.extend(block)
+    text = "\n".join(out).rstrip() + "\n"
+    if len(text) > MARKDOWN_LIMIT:
+        cut = text[:MARKDOWN_LIMIT].rsplit("\n", 1)[0]
+        if cut.count("```") % 2:
+            cut += "\n```"
+        text = cut + "\n\n_(cut: the diff is too long for one comment; run `pulumi-llmd diff` locally)_\n"
+    return text
+
+
+def _html(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _diff_lines(change: FieldChange) -> list[str]:
+    """A field change as ``diff`` lines: ``- path: old`` and ``+ path: new``."""
+    if _multiline(change):
+        return [
+            f"~ {change.path}: text changed",
+            *(f"{line[0]}     {line[1:]}" for line in _line_diff(change.old, change.new)),
+        ]
+    if change.redacted:
+        return [f"~ {change.path}: {_REDACTED} ({change.kind})"]
+    lines = []
+    if change.old is not MISSING:
+        lines.append(f"- {change.path}: {_show(change.old)}")
+    if change.new is not MISSING:
+        lines.append(f"+ {change.path}: {_show(change.new)}")
+    return lines
