@@ -29,6 +29,16 @@ typecheck: setup
 
 check-all: lint typecheck test
 
+goldens: setup  ## re-render every stack in stacks/ into goldens/<stack>/ (commit the result with the change)
+	rm -rf goldens
+	status=0; for f in stacks/Pulumi.*.yaml; do \
+		s=$$(basename $$f .yaml); s=$${s#Pulumi.}; \
+		$(BIN)/pulumi-llmd render $$s --out goldens/$$s --quiet || status=$$?; \
+	done; exit $$status
+
+bench: setup  ## render fleets of 1-64 models and compare with bare SDK resources (prints a Markdown table)
+	$(BIN)/python scripts/bench.py
+
 crds: setup  ## re-derive the carried CRD schemas from upstream CRD files (DIR=... to point elsewhere)
 	$(BIN)/python scripts/vendor_crds.py $(if $(DIR),--src $(DIR),)
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Final
+from typing import Any, Final
 
 from pulumi_llmd.policies.graph import (
     ACCELERATOR_RESOURCES,
@@ -381,6 +381,9 @@ def check_network_policies(graph: Graph) -> list[Violation]:
         for p in graph.kubernetes("NetworkPolicy")
         if "Ingress" in items(dig(p.props, "spec", "policyTypes")) or dig(p.props, "spec", "ingress") is not None
     ]
+    by_namespace: dict[str | None, list[Any]] = {}
+    for policy in policies:
+        by_namespace.setdefault(policy.namespace, []).append(policy)
     proxies = _proxy_ranges(graph)
     pickers = graph.endpoint_pickers()
     found = []
@@ -388,9 +391,8 @@ def check_network_policies(graph: Graph) -> list[Violation]:
         workload = template.workload
         selecting = [
             p
-            for p in policies
-            if p.namespace == workload.namespace
-            and selector_matches(dig(p.props, "spec", "podSelector"), template.labels)
+            for p in by_namespace.get(workload.namespace, [])
+            if selector_matches(dig(p.props, "spec", "podSelector"), template.labels)
         ]
         if not selecting:
             found.append(Violation("no NetworkPolicy restricts ingress to these pods", workload))

@@ -19,6 +19,7 @@ between two renders, with the changed fields. Exit codes: 0 with or without chan
 
 from __future__ import annotations
 
+import gc
 import sys
 import time
 from enum import StrEnum
@@ -67,6 +68,8 @@ def render(
     from pulumi_llmd.render.render import StackFileError, render_stack
 
     started = time.perf_counter()
+    # A one-shot process: collect garbage rarely (the SDKs' imports leave ~1M long-lived objects to walk).
+    gc.set_threshold(100_000, 50, 100)
     try:
         result = render_stack(stack, project_dir=project_dir, kar_version=_kar_version(kar_version))
     except StackFileError as exc:
