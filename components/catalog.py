@@ -47,19 +47,27 @@ __all__ = [
     "accelerator",
     "accelerators",
     "clouds_offering",
+    "custom_accelerator",
+    "custom_shape",
     "machine",
     "machine_for_accelerator",
     "machines",
     "tpu_chips",
     "tpu_hosts",
+    "validate_extended_resource",
 ]
 
 
 class Cloud(StrEnum):
-    """A cloud whose managed Kubernetes the blueprints target (GKE on ``gcp``, EKS on ``aws``)."""
+    """A cloud whose managed Kubernetes the blueprints target (GKE on ``gcp``, EKS on ``aws``).
+
+    ``EXISTING`` marks shapes described by hand for a cluster the library does not create (kind, on-prem, CoreWeave,
+    OpenShift; see :func:`custom_shape`); the catalog's tables hold no entries for it.
+    """
 
     GCP = "gcp"
     AWS = "aws"
+    EXISTING = "existing"
 
 
 class AcceleratorKind(StrEnum):
@@ -657,3 +665,141 @@ def tpu_hosts(shape: MachineShape, topology: str) -> int:
             f"supported: {', '.join(shape.tpu.topologies)}"
         )
     return max(1, chips // shape.tpu.chips_per_host)
+
+
+# --- shapes the catalog does not know (existing clusters) ----------------------------------------------------------
+
+#: A DNS-1123 subdomain (the domain of an extended resource), at most 253 characters.
+_DNS_SUBDOMAIN = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*")
+#: The name part of a qualified name: 1-63 alphanumerics, '-', '_' or '.', starting and ending alphanumeric.
+_QUALIFIED_NAME = re.compile(r"[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?")
+_SRC_CUSTOM = "described by the user for a cluster the library does not create (not from the catalog's tables)"
+
+
+def validate_extended_resource(resource_name: str) -> str:
+    """``resource_name`` if it is a Kubernetes extended resource name (``domain/name``), else raise.
+
+    The domain is a DNS subdomain outside ``kubernetes.io`` (reserved for built-in resources) and the name a qualified
+    name of at most 63 characters, e.g. ``nvidia.com/gpu``, ``amd.com/gpu``, ``google.com/tpu``, ``rdma/ib``.
+
+    Raises:
+        CatalogError: the message names the value and the form that is allowed.
+    """
+    domain, slash, name = str(resource_name).partition("/")
+    ok = (
+        isinstance(resource_name, str)
+        and slash == "/"
+        and len(domain) <= 253
+        and _DNS_SUBDOMAIN.fullmatch(domain) is not None
+        and _QUALIFIED_NAME.fullmatch(name) is not None
+        and not (domain == "kubernetes.io" or domain.endswith(".kubernetes.io"))
+    )
+    if not ok:
+        raise CatalogError(
+            f"resource_name {resource_name!r} is not a Kubernetes extended resource; allowed: 'domain/name' with a "
+            "DNS subdomain outside kubernetes.io and a name of 1-63 characters [A-Za-z0-9._-], e.g. 'nvidia.com/gpu', "
+            "'amd.com/gpu', 'google.com/tpu'"
+        )
+    return resource_name
+
+
+def _vendor(resource_name: str) -> str:
+    labels = resource_name.partition("/")[0].split(".")
+    return labels[-2] if len(labels) >= 2 else labels[0]
+
+
+def custom_accelerator(
+    name: str,
+    resource_name: str,
+    memory_gib: int = 0,
+    vendor: str | None = None,
+    *,
+    kind: AcceleratorKind | None = None,
+    display: str | None = None,
+    source: str = _SRC_CUSTOM,
+) -> Accelerator:
+    """An :class:`Accelerator` the catalog does not list (an AMD MI300X, an Intel Gaudi, a MIG slice, ...).
+
+    Args:
+        name: an id for the device, e.g. ``"amd-mi300x"``.
+        resource_name: the extended resource pods request for one device (``amd.com/gpu``).
+        memory_gib: HBM of one device, GiB; 0 when unknown.
+        vendor: defaults to the second-level label of the resource's domain (``amd.com/gpu`` -> ``amd``).
+        kind: defaults to TPU for ``google.com/tpu``, GPU otherwise.
+        display: human-readable name (defaults to ``name``).
+        source: where the facts come from.
+
+    Raises:
+        CatalogError: an empty name, a negative memory size or a malformed ``resource_name``.
+    """
+    if not isinstance(name, str) or not name.strip():
+        raise CatalogError(f"accelerator name {name!r} is empty; allowed: a non-empty id such as 'amd-mi300x'")
+    validate_extended_resource(resource_name)
+    if memory_gib < 0:
+        raise CatalogError(f"accelerator {name}: memory_gib = {memory_gib}: must be >= 0 (0 when unknown)")
+    return Accelerator(
+        name=name,
+        display=display or name,
+        kind=kind or (AcceleratorKind.TPU if resource_name == _GOOGLE_TPU else AcceleratorKind.GPU),
+        vendor=vendor or _vendor(resource_name),
+        memory_gib=memory_gib,
+        resource_name=resource_name,
+        source=source,
+    )
+
+
+def custom_shape(
+    *,
+    machine_type: str,
+    accelerator: Accelerator,
+    accelerator_count: int,
+    vcpus: int,
+    memory_gib: int,
+    rdma: RdmaKind = RdmaKind.NONE,
+    rdma_nics: int | None = None,
+    source: str = _SRC_CUSTOM,
+) -> MachineShape:
+    """A :class:`MachineShape` on :attr:`Cloud.EXISTING` for nodes the catalog does not know.
+
+    Not added to :data:`MACHINES`. ``rdma_nics`` defaults to 0 without a fabric and to one NIC per device with one
+    (the usual 8-GPU InfiniBand/RoCE node); EFA shapes get as many EFA interfaces. A TPU accelerator gets a
+    single-host :class:`TpuShape` with no known topologies or regions.
+
+    Args:
+        machine_type: a name for the node type (``"gd-8xh100ib-i128"``, ``"dgx-h100"``, a pool name).
+        accelerator: from :func:`accelerator` or :func:`custom_accelerator`.
+        accelerator_count: devices per node, >= 1.
+        vcpus / memory_gib: allocatable CPUs and host memory (GiB) of one node, >= 1.
+        rdma: the node-to-node fabric.
+        rdma_nics: NICs on that fabric.
+        source: where the facts come from.
+
+    Raises:
+        CatalogError: an empty machine type, or counts that are not positive (the message names the field).
+    """
+    if not isinstance(machine_type, str) or not machine_type.strip():
+        raise CatalogError(f"machine_type {machine_type!r} is empty; allowed: a non-empty name for the node type")
+    for field_name, value in (("accelerator_count", accelerator_count), ("vcpus", vcpus), ("memory_gib", memory_gib)):
+        if value < 1:
+            raise CatalogError(f"{machine_type}: {field_name} = {value}: must be >= 1")
+    nics = (0 if rdma is RdmaKind.NONE else accelerator_count) if rdma_nics is None else rdma_nics
+    if (rdma is RdmaKind.NONE) != (nics == 0):
+        raise CatalogError(f"{machine_type}: rdma_nics = {nics}: must be 0 exactly when rdma is none (rdma = {rdma})")
+    tpu = None
+    if accelerator.kind is AcceleratorKind.TPU:
+        tpu = TpuShape(accelerator.name, accelerator_count, (), (), source)
+    return MachineShape(
+        cloud=Cloud.EXISTING,
+        machine_type=machine_type,
+        accelerator=accelerator,
+        accelerator_count=accelerator_count,
+        vcpus=vcpus,
+        memory_gib=memory_gib,
+        rdma=rdma,
+        rdma_nics=nics,
+        efa_interfaces=nics if rdma is RdmaKind.EFA else 0,
+        network_cards=1 + nics,
+        mtu=None,
+        tpu=tpu,
+        source=source,
+    )

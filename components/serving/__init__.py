@@ -21,21 +21,33 @@ from pulumi_llmd.components.serving.router import (
     epp_deployment,
     inference_pool_manifest,
 )
+from pulumi_llmd.components.serving.simulator import (
+    SIMULATED_ACCELERATORS_GUIDE,
+    SIMULATOR_RESOURCES,
+    InferenceSimulator,
+    SimulatorSpec,
+    simulator_deployment,
+)
 
 __all__ = [
     "OPTIMIZED_BASELINE_SCORERS",
+    "SIMULATED_ACCELERATORS_GUIDE",
+    "SIMULATOR_RESOURCES",
     "VLLM_WAITING_METRIC",
     "EndpointPicker",
     "HttpRoute",
     "InferencePool",
+    "InferenceSimulator",
     "ModelServer",
     "ModelServerAutoscaler",
     "PodResources",
+    "SimulatorSpec",
     "VllmSpec",
     "endpoint_picker_config",
     "epp_deployment",
     "hpa_manifest",
     "inference_pool_manifest",
     "model_server_labels",
+    "simulator_deployment",
     "vllm_deployment",
 ]

@@ -100,6 +100,13 @@ def pod_fit_problems(devices: int, resources: PodResources, shape: MachineShape)
                 f"{where} would request {memory_gib:g} GiB; the node has {shape.memory_gib} GiB",
             )
         )
+    problems.extend(limit_problems(resources))
+    return problems
+
+
+def limit_problems(resources: PodResources) -> list[tuple[str, str, str]]:
+    """CPU and memory limits below their requests, as ``(field, value, message)``; ValueError for a bad quantity."""
+    problems: list[tuple[str, str, str]] = []
     for kind in ("cpu", "memory"):
         request, limit = getattr(resources, f"{kind}_request"), getattr(resources, f"{kind}_limit")
         if parse_quantity(limit) < parse_quantity(request):
@@ -107,9 +114,80 @@ def pod_fit_problems(devices: int, resources: PodResources, shape: MachineShape)
     return problems
 
 
+def quantity_problem(component: str, resources: PodResources, keys: Sequence[str]) -> str | None:
+    """The first ``resources.<key>`` that is not a Kubernetes quantity, as ``"<component>: resources.<key>: ..."``."""
+    for key in keys:
+        try:
+            parse_quantity(getattr(resources, key))
+        except ValueError as exc:
+            return f"{component}: resources.{key}: {exc}"
+    return None
+
+
 def model_server_labels(*, guide: str, role: str, model: str) -> dict[str, str]:
     """The llm-d labels of a model-server pod; the InferencePool selects on them."""
     return {LABEL_GUIDE: guide, LABEL_MODEL: model, LABEL_ROLE: role}
+
+
+def hf_token_env(secret: str | None) -> list[dict[str, Any]]:
+    """``HF_TOKEN`` read from key ``HF_TOKEN`` of Secret ``secret`` (an empty list without a secret)."""
+    if not secret:
+        return []
+    return [{"name": HF_TOKEN_KEY, "valueFrom": {"secretKeyRef": {"name": secret, "key": HF_TOKEN_KEY}}}]
+
+
+def model_server_port() -> dict[str, Any]:
+    """The serving port of a model-server container: ``modelserver`` = 8000/TCP (the InferencePool's target)."""
+    return {"name": PORT_NAME, "containerPort": VLLM_PORT, "protocol": "TCP"}
+
+
+def model_server_probes(*, startup_failure_threshold: int) -> dict[str, dict[str, Any]]:
+    """Startup, liveness and readiness probes of a model-server container (llm-d guides' modelserver values).
+
+    Startup: ``/v1/models`` after 15 s, every 30 s, ``startup_failure_threshold`` tries; liveness: ``/health`` every
+    10 s; readiness: ``/v1/models`` every 5 s. All on the named port :data:`PORT_NAME`.
+    """
+    return {
+        "startupProbe": {
+            "httpGet": {"path": "/v1/models", "port": PORT_NAME},
+            "initialDelaySeconds": 15,
+            "periodSeconds": 30,
+            "timeoutSeconds": 5,
+            "failureThreshold": startup_failure_threshold,
+        },
+        "livenessProbe": {
+            "httpGet": {"path": "/health", "port": PORT_NAME},
+            "periodSeconds": 10,
+            "timeoutSeconds": 5,
+            "failureThreshold": 3,
+        },
+        "readinessProbe": {
+            "httpGet": {"path": "/v1/models", "port": PORT_NAME},
+            "periodSeconds": 5,
+            "timeoutSeconds": 2,
+            "failureThreshold": 3,
+        },
+    }
+
+
+def service_account_manifest(name: str, namespace: str, labels: Mapping[str, str]) -> dict[str, Any]:
+    """A ServiceAccount that mounts no API token (model servers never call the Kubernetes API)."""
+    return {
+        "apiVersion": "v1",
+        "kind": "ServiceAccount",
+        "metadata": {"name": name, "namespace": namespace, "labels": dict(labels)},
+        "automountServiceAccountToken": False,
+    }
+
+
+def disruption_budget_manifest(name: str, namespace: str, labels: Mapping[str, str]) -> dict[str, Any]:
+    """A PodDisruptionBudget letting at most one of the pods selected by ``labels`` be voluntarily down."""
+    return {
+        "apiVersion": "policy/v1",
+        "kind": "PodDisruptionBudget",
+        "metadata": {"name": name, "namespace": namespace, "labels": dict(labels)},
+        "spec": {"maxUnavailable": 1, "selector": {"matchLabels": dict(labels)}},
+    }
 
 
 def vllm_deployment(
@@ -133,14 +211,7 @@ def vllm_deployment(
     (about an hour) before liveness takes over (values from llm-d's optimized-baseline guide).
     """
     devices = spec.devices
-    env: list[dict[str, Any]] = []
-    if hf_token_secret:
-        env.append(
-            {
-                "name": HF_TOKEN_KEY,
-                "valueFrom": {"secretKeyRef": {"name": hf_token_secret, "key": HF_TOKEN_KEY}},
-            }
-        )
+    env = hf_token_env(hf_token_secret)
     # vLLM >= 0.20 with torch 2.11 needs USER set (llm-d guides/recipes/modelserver/components/images/gpu-vllm).
     merged_env = {"USER": "llm-d", **dict(pool.model_server_env), **dict(spec.extra_env)}
     env.extend({"name": k, "value": v} for k, v in sorted(merged_env.items()))
@@ -151,30 +222,12 @@ def vllm_deployment(
         "command": ["vllm", "serve"],
         "args": spec.args(),
         "env": env,
-        "ports": [{"name": PORT_NAME, "containerPort": VLLM_PORT, "protocol": "TCP"}],
+        "ports": [model_server_port()],
         "resources": {
             "requests": {"cpu": resources.cpu_request, "memory": resources.memory_request, pool.resource_name: devices},
             "limits": {"cpu": resources.cpu_limit, "memory": resources.memory_limit, pool.resource_name: devices},
         },
-        "startupProbe": {
-            "httpGet": {"path": "/v1/models", "port": PORT_NAME},
-            "initialDelaySeconds": 15,
-            "periodSeconds": 30,
-            "timeoutSeconds": 5,
-            "failureThreshold": 120,
-        },
-        "livenessProbe": {
-            "httpGet": {"path": "/health", "port": PORT_NAME},
-            "periodSeconds": 10,
-            "timeoutSeconds": 5,
-            "failureThreshold": 3,
-        },
-        "readinessProbe": {
-            "httpGet": {"path": "/v1/models", "port": PORT_NAME},
-            "periodSeconds": 5,
-            "timeoutSeconds": 2,
-            "failureThreshold": 3,
-        },
+        **model_server_probes(startup_failure_threshold=120),
         "securityContext": {"allowPrivilegeEscalation": False, "privileged": False},
         "volumeMounts": [
             {"name": "shm", "mountPath": "/dev/shm"},
@@ -260,11 +313,11 @@ class ModelServer(pulumi.ComponentResource):
                 f"ModelServer {name}: TP x PP = {spec.devices} exceeds the {pool.devices_per_node} devices of one "
                 f"{pool.shape.machine_type} node in pool '{pool.name}'"
             )
-        for key in ("cpu_request", "cpu_limit", "memory_request", "memory_limit", "shm_size"):
-            try:
-                parse_quantity(getattr(resources, key))
-            except ValueError as exc:
-                raise ValueError(f"ModelServer {name}: resources.{key}: {exc}") from None
+        bad = quantity_problem(
+            f"ModelServer {name}", resources, ("cpu_request", "cpu_limit", "memory_request", "memory_limit", "shm_size")
+        )
+        if bad:
+            raise ValueError(bad)
         problems = pod_fit_problems(spec.devices, resources, pool.shape)
         if problems:
             raise ValueError(f"ModelServer {name}: " + "; ".join(f"resources.{f} = {v!r}: {m}" for f, v, m in problems))
@@ -272,16 +325,7 @@ class ModelServer(pulumi.ComponentResource):
         child = child_options(self, opts)
         ns = namespace
         sa_name = f"{name}-modelserver"
-        k8s_object(
-            f"{name}-sa",
-            {
-                "apiVersion": "v1",
-                "kind": "ServiceAccount",
-                "metadata": {"name": sa_name, "namespace": ns, "labels": dict(labels)},
-                "automountServiceAccountToken": False,
-            },
-            child,
-        )
+        k8s_object(f"{name}-sa", service_account_manifest(sa_name, ns, labels), child)
         self.deployment = k8s_object(
             f"{name}-deployment",
             vllm_deployment(
@@ -300,16 +344,7 @@ class ModelServer(pulumi.ComponentResource):
             if autoscaled
             else child,
         )
-        k8s_object(
-            f"{name}-pdb",
-            {
-                "apiVersion": "policy/v1",
-                "kind": "PodDisruptionBudget",
-                "metadata": {"name": name, "namespace": ns, "labels": dict(labels)},
-                "spec": {"maxUnavailable": 1, "selector": {"matchLabels": dict(labels)}},
-            },
-            child,
-        )
+        k8s_object(f"{name}-pdb", disruption_budget_manifest(name, ns, labels), child)
         self.name = name
         self.labels = dict(labels)
         self.devices_per_replica = spec.devices
