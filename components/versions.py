@@ -68,6 +68,39 @@ CUSTOM_METRICS_ADAPTER_IMAGE: Final = "gcr.io/gke-release/custom-metrics-stackdr
 #: GKE Managed Service for Prometheus API of PodMonitoring (GoogleCloudPlatform/prometheus-engine).
 GMP_API_VERSION: Final = "monitoring.googleapis.com/v1"
 
+# --- platform add-ons for clusters other than GKE (EKS, existing clusters such as kind) -------------------------------
+#: Istio release llm-d's guides install as the self-managed inference gateway (FACTS: "Istio 1.29.2"; llm-d
+#: docs/infrastructure/gateway/istio and install-gateway-control-plane.sh: ISTIO_VERSION=1.29.2).
+ISTIO_VERSION: Final = "1.29.2"
+#: Istio's Helm chart repository, charts ``base`` and ``istiod``
+#: (llm-d guides/prereq/gateway-provider/istio.helmfile.yaml).
+ISTIO_CHART_REPO: Final = "https://istio-release.storage.googleapis.com/charts"
+ISTIO_CHART_VERSION: Final = ISTIO_VERSION
+#: agentgateway release llm-d's guides install (FACTS: "agentgateway v1.1.0"; llm-d docs/resources/gateway/agentgateway:
+#: AGENTGATEWAY_VERSION=v1.1.0, ``helm upgrade --install ... --version v1.1.0``; chart versions carry the ``v``).
+AGENTGATEWAY_VERSION: Final = "v1.1.0"
+#: agentgateway's CRD and control-plane charts, OCI artifacts on cr.agentgateway.dev (same llm-d page).
+AGENTGATEWAY_CRDS_CHART: Final = "oci://cr.agentgateway.dev/charts/agentgateway-crds"
+AGENTGATEWAY_CHART: Final = "oci://cr.agentgateway.dev/charts/agentgateway"
+AGENTGATEWAY_CHART_VERSION: Final = AGENTGATEWAY_VERSION
+#: NVIDIA k8s-device-plugin chart (NVIDIA/k8s-device-plugin deployments/helm/nvidia-device-plugin, published at
+#: https://nvidia.github.io/k8s-device-plugin). 0.19.3 is the newest patch of the 0.19 line (release v0.19.3, June
+#: 2026), the chart NVIDIA DeepOps pinned (k8s_gpu_plugin_chart_version) and dcgm-exporter 4.8.3 was validated with.
+NVIDIA_DEVICE_PLUGIN_CHART_REPO: Final = "https://nvidia.github.io/k8s-device-plugin"
+NVIDIA_DEVICE_PLUGIN_CHART: Final = "nvidia-device-plugin"
+NVIDIA_DEVICE_PLUGIN_CHART_VERSION: Final = "0.19.3"
+#: AWS EFA device plugin chart, exposes ``vpc.amazonaws.com/efa`` (aws/eks-charts
+#: stable/aws-efa-k8s-device-plugin/Chart.yaml: version v0.5.20, appVersion v0.5.13; FACTS: "eks-charts, v0.5.x").
+EFA_DEVICE_PLUGIN_CHART_REPO: Final = "https://aws.github.io/eks-charts"
+EFA_DEVICE_PLUGIN_CHART: Final = "aws-efa-k8s-device-plugin"
+EFA_DEVICE_PLUGIN_CHART_VERSION: Final = "v0.5.20"
+#: NVIDIA DCGM exporter chart (NVIDIA/dcgm-exporter deployment/, published at
+#: https://nvidia.github.io/dcgm-exporter/helm-charts): chart 4.8.3 = release 4.6.0-4.8.3 (DCGM 4.6.0, exporter
+#: 4.8.3; NVIDIA/dcgm-exporter PR #712, July 2026).
+DCGM_EXPORTER_CHART_REPO: Final = "https://nvidia.github.io/dcgm-exporter/helm-charts"
+DCGM_EXPORTER_CHART: Final = "dcgm-exporter"
+DCGM_EXPORTER_CHART_VERSION: Final = "4.8.3"
+
 ALL_IMAGES: Final[tuple[str, ...]] = (
     EPP_IMAGE,
     PD_SIDECAR_IMAGE,

@@ -8,6 +8,14 @@ For every *served* version of every CRD it writes a description-free JSON Schema
 (draft 2020-12) to ``src/pulumi_llmd/schemas/crds/<group>_<version>_<kind>.json``
 and a ``SOURCES.md`` provenance table beside them.
 
+It also writes the upstream CRDs of the groups the library installs itself
+(``MANIFEST_GROUPS``: Gateway API, the Inference Extension, llm-d) as manifests to
+``src/pulumi_llmd/schemas/crd-manifests/<upstream file name>``: every ``description``
+stripped (a *property* named ``description`` is kept), otherwise unchanged - the
+structural schema, ``x-kubernetes-*`` extensions and CEL rules stay - as YAML with
+sorted keys. ``components/platform/crds.py`` registers them; they are listed in the
+same ``SOURCES.md``.
+
 Conversion rules (OpenAPI v3 structural schema -> JSON Schema):
 
 * ``description``/``title``/``example``/``externalDocs`` are dropped (a *property*
@@ -31,12 +39,13 @@ Usage::
 
     python scripts/vendor_crds.py                 # default sources, write files
     python scripts/vendor_crds.py --check         # exit 1 if files are stale
-    python scripts/vendor_crds.py --src DIR --src DIR2 --out OUTDIR
+    python scripts/vendor_crds.py --src DIR --src DIR2 --out OUTDIR --manifests-out DIR3
 """
 
 from __future__ import annotations
 
 import argparse
+import copy
 import json
 import re
 import sys
@@ -53,6 +62,15 @@ DEFAULT_SOURCES = (
     REPO_ROOT / "scripts" / "upstream-crds",
 )
 DEFAULT_OUT = REPO_ROOT / "src" / "pulumi_llmd" / "schemas" / "crds"
+DEFAULT_MANIFEST_OUT = REPO_ROOT / "src" / "pulumi_llmd" / "schemas" / "crd-manifests"
+#: API groups whose CRDs the library installs itself (``GatewayApiCrds``) and therefore carries as manifests. The other
+#: groups come with their operators' Helm charts (Kueue, LWS, Prometheus) or with the platform (GKE, GPU Operator).
+MANIFEST_GROUPS = frozenset({"gateway.networking.k8s.io", "inference.networking.k8s.io", "llm-d.ai"})
+#: Mappings whose keys are names (of properties, patterns, dependencies), not schema keywords: a ``description`` key
+#: there is a property called "description" and is kept.
+_NAME_MAPS = frozenset({"properties", "patternProperties", "dependencies", "definitions"})
+#: Keys whose values are data (defaults, enum values, examples, object metadata), never documentation: kept verbatim.
+_DATA_KEYS = frozenset({"default", "enum", "example", "const", "metadata"})
 JSON_SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
 
 # OpenAPI keywords copied through unchanged (after recursive conversion where needed).
@@ -326,9 +344,18 @@ class _Carried:
     source: Source
 
 
-def collect(src_dirs: Sequence[Path]) -> list[_Carried]:
-    """Read and convert every CRD file in the given source folders."""
-    carried: dict[tuple[str, str, str], _Carried] = {}
+@dataclass(frozen=True)
+class _Upstream:
+    """One upstream file: its path, provenance and CustomResourceDefinition documents (as published)."""
+
+    path: Path
+    source: Source
+    crds: list[dict[str, Any]]
+
+
+def read_upstream(src_dirs: Sequence[Path]) -> list[_Upstream]:
+    """Read every upstream CRD file of the given source folders (each with its SOURCES.md row)."""
+    upstream: list[_Upstream] = []
     for src_dir in src_dirs:
         if not src_dir.is_dir():
             raise VendorError(f"source folder {src_dir} does not exist")
@@ -345,23 +372,115 @@ def collect(src_dirs: Sequence[Path]) -> list[_Carried]:
             crds = [d for d in docs if isinstance(d, dict) and d.get("kind") == "CustomResourceDefinition"]
             if not crds:
                 raise VendorError(f"{path}: no CustomResourceDefinition in file")
-            for index, crd in enumerate(crds):
-                for conv in convert_crd(crd, f"{path.name}[{index}]"):
-                    key = (conv.group, conv.version, conv.kind)
-                    if key in carried:
-                        raise VendorError(
-                            f"{path}: {conv.group}/{conv.version} {conv.kind} already read from "
-                            f"{carried[key].source.file}"
-                        )
-                    carried[key] = _Carried(conv, source)
+            upstream.append(_Upstream(path, source, crds))
         missing = sorted(set(sources) - {p.name for p in files})
         if missing:
             raise VendorError(f"{sources_md} lists files that are not there: {missing}")
+    return upstream
+
+
+def _convert_all(upstream: Iterable[_Upstream]) -> list[_Carried]:
+    carried: dict[tuple[str, str, str], _Carried] = {}
+    for item in upstream:
+        for index, crd in enumerate(item.crds):
+            for conv in convert_crd(crd, f"{item.path.name}[{index}]"):
+                key = (conv.group, conv.version, conv.kind)
+                if key in carried:
+                    raise VendorError(
+                        f"{item.path}: {conv.group}/{conv.version} {conv.kind} already read from "
+                        f"{carried[key].source.file}"
+                    )
+                carried[key] = _Carried(conv, item.source)
     return [carried[key] for key in sorted(carried)]
 
 
-def render_sources(carried: Iterable[_Carried]) -> str:
-    """Render the provenance table of the carried schemas."""
+def collect(src_dirs: Sequence[Path]) -> list[_Carried]:
+    """Read and convert every CRD file in the given source folders."""
+    return _convert_all(read_upstream(src_dirs))
+
+
+# --- carried CRD manifests ------------------------------------------------------------------------------------------
+
+
+def strip_descriptions(node: Any) -> Any:
+    """A copy of ``node`` (a CRD, or any part of one) without ``description`` keys, otherwise unchanged.
+
+    ``description`` is dropped from schema nodes and from every other mapping (e.g. printer columns), but kept where
+    it is a name - a property called ``description`` under ``properties``/``patternProperties``/``dependencies`` -
+    and where it is data (inside ``default``, ``enum``, ``example``, ``const`` and ``metadata`` values).
+    Structure, ``x-kubernetes-*`` extensions and CEL rules are untouched.
+    """
+    if isinstance(node, Mapping):
+        out: dict[str, Any] = {}
+        for key, value in node.items():
+            if key == "description":
+                continue
+            if key in _DATA_KEYS:
+                out[key] = copy.deepcopy(value)
+            elif key in _NAME_MAPS and isinstance(value, Mapping):
+                out[key] = {name: strip_descriptions(sub) for name, sub in value.items()}
+            else:
+                out[key] = strip_descriptions(value)
+        return out
+    if isinstance(node, list):
+        return [strip_descriptions(item) for item in node]
+    return copy.deepcopy(node)
+
+
+def render_crd_manifest(crds: Sequence[Mapping[str, Any]], source: Source | None = None) -> str:
+    """The carried manifest text of upstream CRD documents: descriptions stripped, YAML with sorted keys.
+
+    Deterministic: the same documents give the same text whatever their key order. ``source`` adds a provenance
+    comment.
+    """
+    lines = ["# Generated by scripts/vendor_crds.py; do not edit by hand."]
+    if source is not None:
+        lines.append(
+            f"# Upstream: {source.repository} {source.tag} ({source.commit}) {source.path}, Apache-2.0;"
+            " every description stripped, otherwise unchanged."
+        )
+    header = "\n".join(lines) + "\n"
+    body = "".join(
+        "---\n"
+        + yaml.safe_dump(
+            strip_descriptions(crd), sort_keys=True, allow_unicode=True, default_flow_style=False, width=1_000_000
+        )
+        for crd in crds
+    )
+    return header + body
+
+
+@dataclass(frozen=True)
+class CarriedManifest:
+    """One carried manifest file: its name (the upstream file name), text, CRD names and provenance."""
+
+    filename: str
+    text: str
+    crd_names: tuple[str, ...]
+    source: Source
+
+
+def collect_manifests(upstream: Iterable[_Upstream], groups: frozenset[str] = MANIFEST_GROUPS) -> list[CarriedManifest]:
+    """The carried manifests of the upstream files whose CRDs all belong to ``groups``, sorted by file name."""
+    manifests: dict[str, CarriedManifest] = {}
+    for item in upstream:
+        crd_groups = {str(_as_mapping(crd.get("spec"), f"{item.path}.spec").get("group")) for crd in item.crds}
+        if not crd_groups <= groups:
+            continue
+        if item.path.name in manifests:
+            raise VendorError(f"{item.path}: a manifest {item.path.name} was already read from another folder")
+        names = tuple(str((crd.get("metadata") or {}).get("name")) for crd in item.crds)
+        manifests[item.path.name] = CarriedManifest(
+            filename=item.path.name,
+            text=render_crd_manifest(item.crds, item.source),
+            crd_names=names,
+            source=item.source,
+        )
+    return [manifests[name] for name in sorted(manifests)]
+
+
+def render_sources(carried: Iterable[_Carried], manifests: Iterable[CarriedManifest] = ()) -> str:
+    """Render the provenance tables of the carried schemas and (when there are any) the carried manifests."""
     lines = [
         "# Carried CRD schemas",
         "",
@@ -383,16 +502,54 @@ def render_sources(carried: Iterable[_Carried]) -> str:
             f"| {conv.filename} | {conv.group} | {conv.version} | {conv.kind} | {src.repository} | "
             f"{src.tag} | {src.commit} | {src.path} | {conv.cel_rules} |"
         )
+    manifests = list(manifests)
+    if manifests:
+        lines += [
+            "",
+            "## Carried CRD manifests",
+            "",
+            "`../crd-manifests/<file>` holds the upstream CustomResourceDefinitions the library installs itself",
+            "(`components/platform/crds.py`): every `description` stripped, otherwise unchanged (structural",
+            "schema, `x-kubernetes-*` extensions and CEL rules kept), YAML with sorted keys.",
+            "",
+            "| manifest file | CRDs | repository | tag | commit | upstream path |",
+            "|---|---|---|---|---|---|",
+        ]
+        for manifest in manifests:
+            src = manifest.source
+            lines.append(
+                f"| {manifest.filename} | {', '.join(manifest.crd_names)} | {src.repository} | {src.tag} | "
+                f"{src.commit} | {src.path} |"
+            )
     return "\n".join(lines) + "\n"
 
 
-def plan(src_dirs: Sequence[Path]) -> tuple[dict[str, str], int, int]:
-    """Compute every output file's content; returns (files, schema count, CEL rule count)."""
-    carried = collect(src_dirs)
+def plan(src_dirs: Sequence[Path]) -> tuple[dict[str, str], int, int, dict[str, str]]:
+    """Compute every output file's content.
+
+    Returns (schema folder files, schema count, CEL rule count, manifest folder files).
+    """
+    upstream = read_upstream(src_dirs)
+    carried = _convert_all(upstream)
+    manifests = collect_manifests(upstream)
     files = {item.converted.filename: render_schema(item.converted.schema) for item in carried}
-    files["SOURCES.md"] = render_sources(carried)
+    files["SOURCES.md"] = render_sources(carried, manifests)
     cel = sum(item.converted.cel_rules for item in carried)
-    return files, len(carried), cel
+    return files, len(carried), cel, {m.filename: m.text for m in manifests}
+
+
+def _out_of_date(out_dir: Path, files: Mapping[str, str], pattern: str) -> tuple[list[str], list[str]]:
+    """(stale, changed) file names of ``out_dir`` against the planned ``files``; stale ones match ``pattern``."""
+    existing = {p.name for p in out_dir.glob(pattern)} | (
+        {"SOURCES.md"} if "SOURCES.md" in files and (out_dir / "SOURCES.md").exists() else set()
+    )
+    stale = sorted(existing - set(files))
+    changed = sorted(
+        name
+        for name, text in files.items()
+        if not (out_dir / name).is_file() or (out_dir / name).read_text(encoding="utf-8") != text
+    )
+    return stale, changed
 
 
 def _parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
@@ -406,6 +563,12 @@ def _parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         "../shared/reference/crds and scripts/upstream-crds/)",
     )
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="output folder (default: %(default)s)")
+    parser.add_argument(
+        "--manifests-out",
+        type=Path,
+        default=DEFAULT_MANIFEST_OUT,
+        help="output folder of the carried CRD manifests (default: %(default)s)",
+    )
     parser.add_argument("--check", action="store_true", help="do not write; exit 1 if the output is stale")
     return parser.parse_args(argv)
 
@@ -415,35 +578,35 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parse_args(argv)
     src_dirs: list[Path] = list(args.src) if args.src else list(DEFAULT_SOURCES)
     out_dir: Path = args.out
+    manifests_dir: Path = args.manifests_out
     try:
-        files, count, cel = plan(src_dirs)
+        files, count, cel, manifests = plan(src_dirs)
     except VendorError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
 
-    existing = {p.name for p in out_dir.glob("*.json")} | (
-        {"SOURCES.md"} if (out_dir / "SOURCES.md").exists() else set()
-    )
-    stale = sorted(existing - set(files))
-    changed = sorted(
-        name
-        for name, text in files.items()
-        if not (out_dir / name).is_file() or (out_dir / name).read_text(encoding="utf-8") != text
-    )
+    outputs = [(out_dir, files, *_out_of_date(out_dir, files, "*.json"))]
+    outputs.append((manifests_dir, manifests, *_out_of_date(manifests_dir, manifests, "*.yaml")))
     if args.check:
-        if stale or changed:
-            print(f"out of date: changed {changed}, stale {stale}", file=sys.stderr)
+        problems = [
+            f"{folder}: changed {changed}, stale {stale}" for folder, _, stale, changed in outputs if stale or changed
+        ]
+        if problems:
+            print("out of date: " + "; ".join(problems), file=sys.stderr)
             return 1
-        print(f"{count} schemas up to date; {cel} CEL rules not evaluated")
+        print(f"{count} schemas and {len(manifests)} manifests up to date; {cel} CEL rules not evaluated")
         return 0
 
-    out_dir.mkdir(parents=True, exist_ok=True)
-    for name in stale:
-        (out_dir / name).unlink()
-    for name in changed:
-        (out_dir / name).write_text(files[name], encoding="utf-8")
+    for folder, planned, stale, changed in outputs:
+        folder.mkdir(parents=True, exist_ok=True)
+        for name in stale:
+            (folder / name).unlink()
+        for name in changed:
+            (folder / name).write_text(planned[name], encoding="utf-8")
+    (_, _, stale, changed), (_, _, m_stale, m_changed) = outputs
     print(
-        f"wrote {count} schemas to {out_dir} ({len(changed)} changed, {len(stale)} removed); "
+        f"wrote {count} schemas to {out_dir} ({len(changed)} changed, {len(stale)} removed) and {len(manifests)} "
+        f"manifests to {manifests_dir} ({len(m_changed)} changed, {len(m_stale)} removed); "
         f"{cel} CEL rules not evaluated"
     )
     return 0

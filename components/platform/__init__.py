@@ -1,7 +1,19 @@
 """Cluster add-ons every well-lit path needs: the namespace, the inference gateway, GKE load-balancer policies,
-gang scheduling (Kueue) and the LeaderWorkerSet operator, and the serving NetworkPolicies."""
+gang scheduling (Kueue) and the LeaderWorkerSet operator, and the serving NetworkPolicies; and for clusters other
+than GKE the Gateway API / InferencePool CRDs, a gateway implementation (Istio or agentgateway), the NVIDIA and EFA
+device plugins and the DCGM exporter."""
 
+from pulumi_llmd.components.platform.crds import CRD_BUNDLES, GatewayApiCrds, crd_manifests
+from pulumi_llmd.components.platform.devices import DcgmExporter, EfaDevicePlugin, NvidiaDevicePlugin
 from pulumi_llmd.components.platform.gateway import GkeInferencePoolPolicies, InferenceGateway
+from pulumi_llmd.components.platform.gateways import (
+    GATEWAY_IMPLEMENTATIONS,
+    AgentGateway,
+    IstioGateway,
+    gateway_class_for,
+    gateway_implementation,
+    gateway_labels_for,
+)
 from pulumi_llmd.components.platform.namespace import StackNamespace
 from pulumi_llmd.components.platform.network_policy import ServingNetworkPolicies, serving_network_policies
 from pulumi_llmd.components.platform.scheduling import (
@@ -12,13 +24,25 @@ from pulumi_llmd.components.platform.scheduling import (
 )
 
 __all__ = [
+    "CRD_BUNDLES",
+    "GATEWAY_IMPLEMENTATIONS",
+    "AgentGateway",
+    "DcgmExporter",
+    "EfaDevicePlugin",
+    "GatewayApiCrds",
     "GkeInferencePoolPolicies",
     "InferenceGateway",
+    "IstioGateway",
     "Kueue",
     "KueueQueues",
     "LeaderWorkerSetController",
+    "NvidiaDevicePlugin",
     "ServingNetworkPolicies",
     "StackNamespace",
+    "crd_manifests",
+    "gateway_class_for",
+    "gateway_implementation",
+    "gateway_labels_for",
     "kueue_queue_manifests",
     "serving_network_policies",
 ]

@@ -12,6 +12,7 @@ conformance ``robust_controller``, KAR-0063) and is what llm-d's multi-node path
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -24,6 +25,14 @@ from pulumi_llmd.components.kube import child_options, k8s_object
 
 KUEUE_NAMESPACE = "kueue-system"
 LWS_NAMESPACE = "lws-system"
+#: A namespace name: a DNS-1123 label.
+_NAMESPACE = re.compile(r"[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?")
+
+
+def check_namespace(where: str, namespace: str) -> None:
+    """Raise ValueError (naming ``where``) unless ``namespace`` is a valid namespace name (a DNS-1123 label)."""
+    if not isinstance(namespace, str) or _NAMESPACE.fullmatch(namespace) is None:
+        raise ValueError(f"{where}: namespace {namespace!r} is not a DNS-1123 label (lower case, digits, '-', <= 63)")
 
 
 def helm_release(
@@ -34,9 +43,13 @@ def helm_release(
     namespace: str,
     values: Mapping[str, Any] | None,
     opts: pulumi.ResourceOptions,
+    repository: str | None = None,
+    create_namespace: bool = True,
 ) -> k8s.helm.v3.Release:
-    """A Helm release of ``chart`` at ``version`` into ``namespace`` (created), waiting until it is ready.
+    """A Helm release of ``chart`` at ``version`` into ``namespace``, waiting until it is ready.
 
+    ``chart`` is an ``oci://`` reference, or a chart name in the classic Helm repository ``repository`` (its URL,
+    passed as ``repository_opts``). The namespace is created unless ``create_namespace`` is False (``kube-system``).
     Raises ValueError for an empty chart or version (every chart the library installs is pinned).
     """
     if not chart or not version:
@@ -46,8 +59,9 @@ def helm_release(
         name=name,
         chart=chart,
         version=version,
+        repository_opts=k8s.helm.v3.RepositoryOptsArgs(repo=repository) if repository else None,
         namespace=namespace,
-        create_namespace=True,
+        create_namespace=create_namespace,
         atomic=True,
         values=dict(values or {}),
         opts=opts,

@@ -1,0 +1,272 @@
+"""Device plugins and GPU telemetry for clusters whose platform does not install them (EKS, existing clusters).
+
+GKE installs the NVIDIA driver, device plugin and DCGM itself. On EKS with the AL2023 NVIDIA AMI (driver included) the
+cluster still needs the NVIDIA device plugin to expose ``nvidia.com/gpu``, the AWS EFA device plugin to expose
+``vpc.amazonaws.com/efa`` on EFA nodes, and optionally the DCGM exporter for GPU metrics (FACTS, "EKS: device
+plugins"). Each is the vendor's Helm chart as a typed ``kubernetes:helm.sh/v3:Release`` (chart, pinned version, chart
+repository and values visible in the render), the way :class:`~pulumi_llmd.components.platform.scheduling.Kueue` is
+installed:
+
+* :class:`NvidiaDevicePlugin`: ``nvidia-device-plugin`` from https://nvidia.github.io/k8s-device-plugin;
+* :class:`EfaDevicePlugin`: ``aws-efa-k8s-device-plugin`` from https://aws.github.io/eks-charts;
+* :class:`DcgmExporter`: ``dcgm-exporter`` from https://nvidia.github.io/dcgm-exporter/helm-charts.
+
+Placement uses the same :class:`~pulumi_llmd.components.base.Toleration` objects as the accelerator pools, so a
+blueprint can pass ``pool.node_selector`` / ``pool.tolerations`` straight through.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any, Final
+
+import pulumi
+import pulumi_kubernetes as k8s
+
+from pulumi_llmd.components import versions
+from pulumi_llmd.components.base import Toleration
+from pulumi_llmd.components.kube import child_options
+from pulumi_llmd.components.platform.scheduling import check_namespace, helm_release
+
+#: The taint GPU nodes carry (GKE ``nvidia.com/gpu=present:NoSchedule``, EKS ``nvidia.com/gpu:NoSchedule``): tolerated
+#: whatever its value.
+GPU_TOLERATION: Final = Toleration("nvidia.com/gpu", None, "NoSchedule")
+#: The label EFA-enabled nodes carry (FACTS: EKS EFA node groups label ``vpc.amazonaws.com/efa.present``).
+EFA_NODE_SELECTOR: Final[Mapping[str, str]] = {"vpc.amazonaws.com/efa.present": "true"}
+#: The label of GPU nodes (NVIDIA GPU Feature Discovery / GPU Operator; the EKS GPU node groups set it too).
+GPU_NODE_SELECTOR: Final[Mapping[str, str]] = {"nvidia.com/gpu.present": "true"}
+
+NVIDIA_DEVICE_PLUGIN_NAMESPACE: Final = "nvidia-device-plugin"
+EFA_DEVICE_PLUGIN_NAMESPACE: Final = "kube-system"
+DCGM_EXPORTER_NAMESPACE: Final = "dcgm-exporter"
+
+
+def _placement(
+    where: str, node_selector: Mapping[str, str] | None, tolerations: Sequence[Toleration]
+) -> tuple[dict[str, str] | None, list[dict[str, str]]]:
+    """Validated ``nodeSelector`` (sorted; None if not given) and ``tolerations`` (Kubernetes form) for chart values.
+
+    Raises ValueError for an empty or non-string node selector key/value or a toleration that is not a Toleration.
+    """
+    selector: dict[str, str] | None = None
+    if node_selector is not None:
+        bad = [(k, v) for k, v in node_selector.items() if not isinstance(k, str) or not k or not isinstance(v, str)]
+        if bad:
+            raise ValueError(f"{where}: node_selector entries must map non-empty label keys to strings, got {bad}")
+        selector = dict(sorted(node_selector.items()))
+    wrong = [t for t in tolerations if not isinstance(t, Toleration)]
+    if wrong:
+        raise ValueError(f"{where}: tolerations must be base.Toleration objects, got {wrong!r}")
+    return selector, [t.to_k8s() for t in tolerations]
+
+
+def _selector_affinity(selector: Mapping[str, str]) -> dict[str, Any]:
+    """A required node affinity equivalent to ``selector`` (one term, one ``In`` expression per label)."""
+    expressions = [{"key": k, "operator": "In", "values": [v]} for k, v in sorted(selector.items())]
+    return {
+        "nodeAffinity": {
+            "requiredDuringSchedulingIgnoredDuringExecution": {"nodeSelectorTerms": [{"matchExpressions": expressions}]}
+        }
+    }
+
+
+def nvidia_device_plugin_values(
+    *, node_selector: Mapping[str, str] | None = None, tolerations: Sequence[Toleration] = (GPU_TOLERATION,)
+) -> dict[str, Any]:
+    """Values of the ``nvidia-device-plugin`` chart (pure function).
+
+    ``tolerations`` replace the chart's list. Without ``node_selector`` the chart's own node affinity places the
+    plugin (nodes labelled ``nvidia.com/gpu.present=true`` or NFD's ``feature.node.kubernetes.io/pci-10de.present``);
+    with one, the plugin runs exactly there: ``nodeSelector`` is set and the affinity's terms are replaced by the same
+    labels (Helm replaces lists), so it no longer needs NFD labels. Raises ValueError for malformed placement.
+    """
+    selector, tols = _placement("NvidiaDevicePlugin", node_selector, tolerations)
+    values: dict[str, Any] = {"tolerations": tols}
+    if selector is not None:
+        values["nodeSelector"] = selector
+        values["affinity"] = _selector_affinity(selector)
+    return values
+
+
+def efa_device_plugin_values(
+    *,
+    node_selector: Mapping[str, str] | None = EFA_NODE_SELECTOR,
+    tolerations: Sequence[Toleration] = (GPU_TOLERATION,),
+) -> dict[str, Any]:
+    """Values of the ``aws-efa-k8s-device-plugin`` chart (pure function): ``nodeSelector`` (default
+    ``vpc.amazonaws.com/efa.present: "true"``; None leaves the chart's instance-type affinity alone) and
+    ``tolerations`` (default the GPU taint, as EFA nodes are GPU nodes here). Raises ValueError for malformed
+    placement."""
+    selector, tols = _placement("EfaDevicePlugin", node_selector, tolerations)
+    values: dict[str, Any] = {"tolerations": tols}
+    if selector is not None:
+        values["nodeSelector"] = selector
+    return values
+
+
+def dcgm_exporter_values(
+    *,
+    node_selector: Mapping[str, str] | None = GPU_NODE_SELECTOR,
+    tolerations: Sequence[Toleration] = (GPU_TOLERATION,),
+    service_monitor: bool = False,
+) -> dict[str, Any]:
+    """Values of the ``dcgm-exporter`` chart (pure function): ``nodeSelector`` (default
+    ``nvidia.com/gpu.present: "true"``; None runs it on every node the tolerations allow), ``tolerations`` (default
+    the GPU taint) and ``serviceMonitor.enabled`` (off by default: the chart turns it on, which needs the Prometheus
+    Operator CRDs). Raises ValueError for malformed placement."""
+    selector, tols = _placement("DcgmExporter", node_selector, tolerations)
+    values: dict[str, Any] = {"tolerations": tols, "serviceMonitor": {"enabled": bool(service_monitor)}}
+    if selector is not None:
+        values["nodeSelector"] = selector
+    return values
+
+
+class NvidiaDevicePlugin(pulumi.ComponentResource):
+    """The NVIDIA device plugin DaemonSet (``nvidia.com/gpu``), chart ``nvidia-device-plugin`` pinned to
+    ``versions.NVIDIA_DEVICE_PLUGIN_CHART_VERSION`` from ``versions.NVIDIA_DEVICE_PLUGIN_CHART_REPO``.
+
+    Type token ``llmd:platform:NvidiaDevicePlugin``. Needed on EKS with the AL2023 NVIDIA AMI (not on GKE, nor with
+    Bottlerocket, which bundles it). Release ``<name>`` in its own namespace (created; the chart refuses
+    ``default``). Placement: see :func:`nvidia_device_plugin_values`.
+
+    Args:
+        name: component and release name (default ``nvidia-device-plugin``).
+        node_selector: labels of the GPU nodes (e.g. ``pool.node_selector``); None (default) keeps the chart's
+            GPU-node affinity.
+        tolerations: taints to tolerate (default ``nvidia.com/gpu`` Exists NoSchedule).
+        namespace: default ``nvidia-device-plugin``.
+
+    Outputs: ``release``, ``namespace``.
+
+    Raises:
+        ValueError: malformed node selector or tolerations, or an invalid namespace (nothing is registered).
+    """
+
+    def __init__(
+        self,
+        name: str = "nvidia-device-plugin",
+        *,
+        node_selector: Mapping[str, str] | None = None,
+        tolerations: Sequence[Toleration] = (GPU_TOLERATION,),
+        namespace: str = NVIDIA_DEVICE_PLUGIN_NAMESPACE,
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        check_namespace(f"NvidiaDevicePlugin {name}", namespace)
+        values = nvidia_device_plugin_values(node_selector=node_selector, tolerations=tolerations)
+        super().__init__("llmd:platform:NvidiaDevicePlugin", name, None, opts)
+        self.release: k8s.helm.v3.Release = helm_release(
+            name,
+            chart=versions.NVIDIA_DEVICE_PLUGIN_CHART,
+            version=versions.NVIDIA_DEVICE_PLUGIN_CHART_VERSION,
+            repository=versions.NVIDIA_DEVICE_PLUGIN_CHART_REPO,
+            namespace=namespace,
+            values=values,
+            opts=child_options(self, opts),
+        )
+        self.namespace = namespace
+        self.register_outputs(
+            {"chart": versions.NVIDIA_DEVICE_PLUGIN_CHART, "version": versions.NVIDIA_DEVICE_PLUGIN_CHART_VERSION}
+        )
+
+
+class EfaDevicePlugin(pulumi.ComponentResource):
+    """The AWS EFA device plugin DaemonSet (``vpc.amazonaws.com/efa``), chart ``aws-efa-k8s-device-plugin`` pinned to
+    ``versions.EFA_DEVICE_PLUGIN_CHART_VERSION`` (v0.5.x) from ``versions.EFA_DEVICE_PLUGIN_CHART_REPO``.
+
+    Type token ``llmd:platform:EfaDevicePlugin``. Release ``<name>`` in ``kube-system`` (where the EKS user guide
+    installs it; not created). The chart also keeps its own affinity to EFA-capable instance types. Placement: see
+    :func:`efa_device_plugin_values`.
+
+    Args:
+        name: component and release name (default ``aws-efa-k8s-device-plugin``).
+        node_selector: default ``{"vpc.amazonaws.com/efa.present": "true"}``; None for the chart's affinity only.
+        tolerations: default ``nvidia.com/gpu`` Exists NoSchedule.
+        namespace: default ``kube-system``; any other is created.
+
+    Outputs: ``release``, ``namespace``.
+
+    Raises:
+        ValueError: malformed node selector or tolerations, or an invalid namespace (nothing is registered).
+    """
+
+    def __init__(
+        self,
+        name: str = "aws-efa-k8s-device-plugin",
+        *,
+        node_selector: Mapping[str, str] | None = EFA_NODE_SELECTOR,
+        tolerations: Sequence[Toleration] = (GPU_TOLERATION,),
+        namespace: str = EFA_DEVICE_PLUGIN_NAMESPACE,
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        check_namespace(f"EfaDevicePlugin {name}", namespace)
+        values = efa_device_plugin_values(node_selector=node_selector, tolerations=tolerations)
+        super().__init__("llmd:platform:EfaDevicePlugin", name, None, opts)
+        self.release: k8s.helm.v3.Release = helm_release(
+            name,
+            chart=versions.EFA_DEVICE_PLUGIN_CHART,
+            version=versions.EFA_DEVICE_PLUGIN_CHART_VERSION,
+            repository=versions.EFA_DEVICE_PLUGIN_CHART_REPO,
+            namespace=namespace,
+            create_namespace=namespace != "kube-system",
+            values=values,
+            opts=child_options(self, opts),
+        )
+        self.namespace = namespace
+        self.register_outputs(
+            {"chart": versions.EFA_DEVICE_PLUGIN_CHART, "version": versions.EFA_DEVICE_PLUGIN_CHART_VERSION}
+        )
+
+
+class DcgmExporter(pulumi.ComponentResource):
+    """NVIDIA DCGM exporter DaemonSet (GPU metrics on port 9400 for Prometheus), chart ``dcgm-exporter`` pinned to
+    ``versions.DCGM_EXPORTER_CHART_VERSION`` from ``versions.DCGM_EXPORTER_CHART_REPO``.
+
+    Type token ``llmd:platform:DcgmExporter``. Release ``<name>`` in its own namespace (created). The chart's
+    ServiceMonitor stays off unless ``service_monitor=True`` (it needs the Prometheus Operator's CRDs). Placement: see
+    :func:`dcgm_exporter_values`.
+
+    Args:
+        name: component and release name (default ``dcgm-exporter``).
+        node_selector: default ``{"nvidia.com/gpu.present": "true"}``; None for every node the tolerations allow.
+        tolerations: default ``nvidia.com/gpu`` Exists NoSchedule.
+        service_monitor: create the chart's ServiceMonitor (default False).
+        namespace: default ``dcgm-exporter``.
+
+    Outputs: ``release``, ``namespace``.
+
+    Raises:
+        ValueError: malformed node selector or tolerations, or an invalid namespace (nothing is registered).
+    """
+
+    def __init__(
+        self,
+        name: str = "dcgm-exporter",
+        *,
+        node_selector: Mapping[str, str] | None = GPU_NODE_SELECTOR,
+        tolerations: Sequence[Toleration] = (GPU_TOLERATION,),
+        service_monitor: bool = False,
+        namespace: str = DCGM_EXPORTER_NAMESPACE,
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        check_namespace(f"DcgmExporter {name}", namespace)
+        values = dcgm_exporter_values(
+            node_selector=node_selector, tolerations=tolerations, service_monitor=service_monitor
+        )
+        super().__init__("llmd:platform:DcgmExporter", name, None, opts)
+        self.release: k8s.helm.v3.Release = helm_release(
+            name,
+            chart=versions.DCGM_EXPORTER_CHART,
+            version=versions.DCGM_EXPORTER_CHART_VERSION,
+            repository=versions.DCGM_EXPORTER_CHART_REPO,
+            namespace=namespace,
+            values=values,
+            opts=child_options(self, opts),
+        )
+        self.namespace = namespace
+        self.register_outputs(
+            {
+                "chart": versions.DCGM_EXPORTER_CHART,
+                "version": versions.DCGM_EXPORTER_CHART_VERSION,
+                "serviceMonitor": bool(service_monitor),
+            }
+        )

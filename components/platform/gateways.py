@@ -1,0 +1,228 @@
+"""The inference gateway implementation for clusters without a managed one (EKS, kind, other existing clusters).
+
+GKE brings its own Gateway controller (the ``gke-l7-*`` classes); elsewhere llm-d's guides install a Gateway API
+implementation that supports the Inference Extension (InferencePool backends, the endpoint picker over ext_proc):
+
+* ``istio`` (default): Istio 1.29.2 from its Helm charts ``base`` and ``istiod``
+  (https://istio-release.storage.googleapis.com/charts) with the Inference Extension switched on in istiod
+  (``pilot.env.ENABLE_GATEWAY_API_INFERENCE_EXTENSION=true``, llm-d docs/infrastructure/gateway/istio and
+  ``install-gateway-control-plane.sh``; the Istio task "Kubernetes Gateway API Inference Extension" also sets
+  ``SUPPORT_GATEWAY_API_INFERENCE_EXTENSION=true``, the switch Istio's own code checks, so both are set). istiod
+  creates the ``istio`` GatewayClass and deploys an Envoy proxy per Gateway.
+* ``agentgateway``: agentgateway v1.1.0 from its OCI charts ``agentgateway-crds`` and ``agentgateway``
+  (cr.agentgateway.dev) with ``inferenceExtension.enabled=true`` (llm-d docs/resources/gateway/agentgateway); it
+  creates the ``agentgateway`` GatewayClass.
+
+Both need the Gateway API and InferencePool CRDs first (:class:`~pulumi_llmd.components.platform.crds.GatewayApiCrds`,
+pass it in ``opts.depends_on``). The Gateway object itself is :class:`InferenceGateway` with
+``class_name=gateway_class_for(implementation)``; llm-d's istio recipe also labels it
+``istio.io/enable-inference-extproc: "true"`` (:func:`gateway_labels_for`).
+
+Left out of llm-d's istio recipe (guides/recipes/gateway/istio): the ``llm-d-inference-gateway`` ConfigMap the
+Gateway references through ``spec.infrastructure.parametersRef`` (proxy requests 2 CPU/4Gi, limits 8 CPU/16Gi, warn
+log levels, a ClusterIP Service) - it tunes the proxy Deployment but is not needed for routing, and the Gateway's
+owner would have to reference it - and the access-log ``Telemetry`` (marked DEBUG ONLY in the recipe).
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+import pulumi
+import pulumi_kubernetes as k8s
+
+from pulumi_llmd.components import versions
+from pulumi_llmd.components.kube import child_options
+from pulumi_llmd.components.platform.scheduling import check_namespace, helm_release
+
+#: The self-installed gateway implementations the library supports; the first is the default.
+GATEWAY_IMPLEMENTATIONS: Final = ("istio", "agentgateway")
+DEFAULT_GATEWAY_IMPLEMENTATION: Final = GATEWAY_IMPLEMENTATIONS[0]
+#: Implementation -> the GatewayClass its controller creates (llm-d guides/recipes/gateway/<implementation>).
+_GATEWAY_CLASSES: Final = {"istio": "istio", "agentgateway": "agentgateway"}
+#: Implementation -> labels llm-d's recipe puts on the Gateway (istio: turn on the inference ext_proc filter).
+_GATEWAY_LABELS: Final = {"istio": {"istio.io/enable-inference-extproc": "true"}, "agentgateway": {}}
+
+ISTIO_NAMESPACE: Final = "istio-system"
+AGENTGATEWAY_NAMESPACE: Final = "agentgateway-system"
+#: istiod environment that enables InferencePool backends (strings: the chart renders them as env values).
+ISTIO_INFERENCE_ENV: Final = {
+    "ENABLE_GATEWAY_API_INFERENCE_EXTENSION": "true",
+    "SUPPORT_GATEWAY_API_INFERENCE_EXTENSION": "true",
+}
+
+
+def _check_implementation(implementation: str) -> str:
+    if implementation not in GATEWAY_IMPLEMENTATIONS:
+        raise ValueError(
+            f"gateway implementation {implementation!r} is not supported: allowed {', '.join(GATEWAY_IMPLEMENTATIONS)}"
+        )
+    return implementation
+
+
+def gateway_class_for(implementation: str) -> str:
+    """The GatewayClass name a Gateway uses with ``implementation`` (``istio`` -> ``istio``, ``agentgateway`` ->
+    ``agentgateway``).
+
+    Raises:
+        ValueError: an implementation not in :data:`GATEWAY_IMPLEMENTATIONS` (the message names the allowed ones).
+    """
+    return _GATEWAY_CLASSES[_check_implementation(implementation)]
+
+
+def gateway_labels_for(implementation: str) -> dict[str, str]:
+    """Labels llm-d's gateway recipe sets on the Gateway for ``implementation`` (a new dict; empty if none).
+
+    Istio: ``{"istio.io/enable-inference-extproc": "true"}`` (guides/recipes/gateway/istio/gateway.yaml).
+
+    Raises:
+        ValueError: an implementation not in :data:`GATEWAY_IMPLEMENTATIONS`.
+    """
+    return dict(_GATEWAY_LABELS[_check_implementation(implementation)])
+
+
+def istiod_values() -> dict[str, object]:
+    """Helm values of the ``istiod`` chart: the chart's defaults plus the Inference Extension switches (pure)."""
+    return {"pilot": {"env": dict(ISTIO_INFERENCE_ENV)}}
+
+
+class IstioGateway(pulumi.ComponentResource):
+    """Istio as the inference gateway implementation: Helm releases ``base`` then ``istiod``, pinned to
+    ``versions.ISTIO_VERSION`` (1.29.2) from ``versions.ISTIO_CHART_REPO``.
+
+    Type token ``llmd:platform:IstioGateway``. Releases are named ``<name>-base`` and ``<name>d`` (``istio-base`` and
+    ``istiod`` with the default name, as llm-d's helmfile names them), in ``namespace`` (created). ``istiod`` gets
+    :func:`istiod_values` and waits for ``base`` (Istio's CRDs and validation webhook). Pass the
+    :class:`~pulumi_llmd.components.platform.crds.GatewayApiCrds` component in ``opts.depends_on``.
+
+    Args:
+        name: component name (default ``istio``).
+        namespace: where istiod runs (default ``istio-system``).
+
+    Outputs: ``gateway_class`` (``istio``), ``namespace``, ``releases`` (base, istiod), ``ready`` (what Gateways and
+    routes should depend on: the istiod release).
+
+    Raises:
+        ValueError: an invalid namespace name (nothing is registered).
+    """
+
+    def __init__(
+        self,
+        name: str = "istio",
+        *,
+        namespace: str = ISTIO_NAMESPACE,
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        check_namespace(f"IstioGateway {name}", namespace)
+        super().__init__("llmd:platform:IstioGateway", name, None, opts)
+        child = child_options(self, opts)
+        base = helm_release(
+            f"{name}-base",
+            chart="base",
+            version=versions.ISTIO_CHART_VERSION,
+            repository=versions.ISTIO_CHART_REPO,
+            namespace=namespace,
+            values={},
+            opts=child,
+        )
+        istiod = helm_release(
+            f"{name}d",
+            chart="istiod",
+            version=versions.ISTIO_CHART_VERSION,
+            repository=versions.ISTIO_CHART_REPO,
+            namespace=namespace,
+            values=istiod_values(),
+            opts=pulumi.ResourceOptions.merge(child, pulumi.ResourceOptions(depends_on=[base])),
+        )
+        self.gateway_class = gateway_class_for("istio")
+        self.namespace = namespace
+        self.releases: list[k8s.helm.v3.Release] = [base, istiod]
+        self.ready: list[pulumi.Resource] = [istiod]
+        self.register_outputs(
+            {
+                "gatewayClass": self.gateway_class,
+                "namespace": namespace,
+                "chartRepository": versions.ISTIO_CHART_REPO,
+                "version": versions.ISTIO_CHART_VERSION,
+            }
+        )
+
+
+class AgentGateway(pulumi.ComponentResource):
+    """agentgateway as the inference gateway implementation: its CRD chart, then its control plane with the
+    Inference Extension on, both pinned to ``versions.AGENTGATEWAY_VERSION`` (v1.1.0).
+
+    Type token ``llmd:platform:AgentGateway``. Releases ``<name>-crds`` (``versions.AGENTGATEWAY_CRDS_CHART``) and
+    ``<name>`` (``versions.AGENTGATEWAY_CHART``, values ``inferenceExtension.enabled: true``) in ``namespace``
+    (created); the controller waits for its CRDs. Pass the
+    :class:`~pulumi_llmd.components.platform.crds.GatewayApiCrds` component in ``opts.depends_on``.
+
+    Args:
+        name: component name (default ``agentgateway``).
+        namespace: where the control plane runs (default ``agentgateway-system``).
+
+    Outputs: ``gateway_class`` (``agentgateway``), ``namespace``, ``releases`` (crds, controller), ``ready`` (the
+    controller release).
+
+    Raises:
+        ValueError: an invalid namespace name (nothing is registered).
+    """
+
+    def __init__(
+        self,
+        name: str = "agentgateway",
+        *,
+        namespace: str = AGENTGATEWAY_NAMESPACE,
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        check_namespace(f"AgentGateway {name}", namespace)
+        super().__init__("llmd:platform:AgentGateway", name, None, opts)
+        child = child_options(self, opts)
+        crds = helm_release(
+            f"{name}-crds",
+            chart=versions.AGENTGATEWAY_CRDS_CHART,
+            version=versions.AGENTGATEWAY_CHART_VERSION,
+            namespace=namespace,
+            values={},
+            opts=child,
+        )
+        controller = helm_release(
+            name,
+            chart=versions.AGENTGATEWAY_CHART,
+            version=versions.AGENTGATEWAY_CHART_VERSION,
+            namespace=namespace,
+            values={"inferenceExtension": {"enabled": True}},
+            opts=pulumi.ResourceOptions.merge(child, pulumi.ResourceOptions(depends_on=[crds])),
+        )
+        self.gateway_class = gateway_class_for("agentgateway")
+        self.namespace = namespace
+        self.releases: list[k8s.helm.v3.Release] = [crds, controller]
+        self.ready: list[pulumi.Resource] = [controller]
+        self.register_outputs(
+            {
+                "gatewayClass": self.gateway_class,
+                "namespace": namespace,
+                "chart": versions.AGENTGATEWAY_CHART,
+                "version": versions.AGENTGATEWAY_CHART_VERSION,
+            }
+        )
+
+
+def gateway_implementation(
+    implementation: str = DEFAULT_GATEWAY_IMPLEMENTATION,
+    *,
+    name: str | None = None,
+    opts: pulumi.ResourceOptions | None = None,
+) -> IstioGateway | AgentGateway:
+    """Install the gateway implementation named ``implementation`` (``istio`` by default, or ``agentgateway``).
+
+    ``name`` defaults to the implementation's own default component name. Returns the component; its
+    ``gateway_class`` is what the Gateway uses and its ``ready`` what Gateways and routes depend on.
+
+    Raises:
+        ValueError: an implementation not in :data:`GATEWAY_IMPLEMENTATIONS` (the message names the allowed ones);
+            nothing is registered.
+    """
+    if _check_implementation(implementation) == "istio":
+        return IstioGateway(name or "istio", opts=opts)
+    return AgentGateway(name or "agentgateway", opts=opts)
