@@ -31,6 +31,7 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    TypeAdapter,
     ValidationError,
     field_validator,
 )
@@ -64,7 +65,7 @@ class WellLitPath(StrEnum):
 
 
 #: The paths this release can deploy; the others are named so configs fail with a clear "not yet" message.
-IMPLEMENTED_PATHS: tuple[WellLitPath, ...] = (WellLitPath.OPTIMIZED_BASELINE,)
+IMPLEMENTED_PATHS: tuple[WellLitPath, ...] = (WellLitPath.OPTIMIZED_BASELINE, WellLitPath.SIMULATED_ACCELERATORS)
 
 
 def _dns_label(value: str) -> str:
@@ -95,6 +96,17 @@ class _Model(BaseModel):
     )
 
 
+def _cidr(value: str) -> str:
+    try:
+        ipaddress.ip_network(value)
+    except ValueError as exc:
+        raise ValueError(f"must be an IPv4 CIDR such as 10.0.0.0/20 ({exc})") from None
+    return value
+
+
+Cidr = Annotated[str, AfterValidator(_cidr)]
+
+
 # --- target ---------------------------------------------------------------------------------------------------------
 
 
@@ -114,21 +126,50 @@ class GcpTarget(_Model):
         return catalog.Cloud.GCP
 
 
-Target = GcpTarget
+class AwsVpcConfig(_Model):
+    """The VPC of an EKS stack: a new one (``cidr``) or an existing one (``existingVpcId`` + private subnets per AZ)."""
+
+    cidr: Cidr = "10.0.0.0/16"
+    existing_vpc_id: str | None = None
+    #: Availability zone -> private subnet id, for an existing VPC.
+    existing_private_subnets: Mapping[str, str] | None = None
+    nat_gateway_per_az: bool = False
+
+
+class AwsTarget(_Model):
+    """Deploy into AWS: a new EKS cluster in ``region`` over ``availabilityZones`` (GPU node groups use one AZ each)."""
+
+    cloud: Literal["aws"]
+    region: Annotated[str, Field(pattern=r"^[a-z]{2}(-gov)?-[a-z]+-[0-9]$")]
+    availability_zones: Annotated[tuple[str, ...], Field(min_length=1, max_length=6)]
+    vpc: AwsVpcConfig = AwsVpcConfig()
+    #: IAM principals (roles/users) granted cluster-admin through EKS access entries.
+    admin_principal_arns: tuple[str, ...] = ()
+
+    @property
+    def cloud_enum(self) -> catalog.Cloud:
+        return catalog.Cloud.AWS
+
+
+class ExistingTarget(_Model):
+    """Deploy into a cluster that exists already (kind, on-prem, CoreWeave, OpenShift): no cloud resources.
+
+    ``kubeconfig`` is a path (default: ``$KUBECONFIG`` or ``~/.kube/config``), ``context`` one of its contexts.
+    """
+
+    cloud: Literal["existing"]
+    kubeconfig: str | None = None
+    context: str | None = None
+
+    @property
+    def cloud_enum(self) -> catalog.Cloud:
+        return catalog.Cloud.EXISTING
+
+
+Target = Annotated[GcpTarget | AwsTarget | ExistingTarget, Field(discriminator="cloud")]
 
 
 # --- cluster --------------------------------------------------------------------------------------------------------
-
-
-def _cidr(value: str) -> str:
-    try:
-        ipaddress.ip_network(value)
-    except ValueError as exc:
-        raise ValueError(f"must be an IPv4 CIDR such as 10.0.0.0/20 ({exc})") from None
-    return value
-
-
-Cidr = Annotated[str, AfterValidator(_cidr)]
 
 
 class NetworkConfig(_Model):
@@ -171,7 +212,20 @@ class ClusterConfig(_Model):
 
 # --- accelerator pools ----------------------------------------------------------------------------------------------
 
-Provisioning = Literal["on-demand", "spot", "reservation", "flex-start"]
+Provisioning = Literal["on-demand", "spot", "reservation", "flex-start", "capacity-block"]
+#: Provisioning models each cloud offers.
+PROVISIONING_BY_CLOUD: Mapping[str, tuple[str, ...]] = {
+    "gcp": ("on-demand", "spot", "reservation", "flex-start"),
+    "aws": ("on-demand", "spot", "capacity-block"),
+    "existing": ("on-demand",),
+}
+
+
+class TolerationConfig(_Model):
+    key: str
+    operator: Literal["Equal", "Exists"] = "Equal"
+    value: str | None = None
+    effect: Literal["NoSchedule", "PreferNoSchedule", "NoExecute"] = "NoSchedule"
 
 
 class AutoscalingConfig(_Model):
@@ -190,9 +244,20 @@ class PoolConfig(_Model):
     accelerator_count: Annotated[int, Field(ge=1, le=16)] | None = None
     node_count: Annotated[int, Field(ge=0, le=1000)] | None = None
     autoscaling: AutoscalingConfig | None = None
-    #: on-demand, spot, a named reservation (``reservation``), or DWS flex-start.
+    #: GKE: on-demand, spot, a named reservation (``reservation``) or DWS flex-start; EKS: on-demand, spot or a
+    #: Capacity Block (its reservation id in ``reservation``).
     provisioning: Provisioning = "on-demand"
     reservation: str | None = None
+    #: EKS: the pool's availability zone (default: the target's first) and EFA (default: on where the type has it).
+    availability_zone: str | None = None
+    efa: bool | None = None
+    #: Existing clusters: how pods find the pool's nodes and what one node offers.
+    node_selector: Mapping[str, str] | None = None
+    tolerations: tuple[TolerationConfig, ...] = ()
+    resource_name: str = "nvidia.com/gpu"
+    devices_per_node: Annotated[int, Field(ge=1, le=64)] | None = None
+    vcpus: Annotated[int, Field(ge=1, le=4096)] | None = None
+    memory_gib: Annotated[int, Field(ge=1, le=65536)] | None = None
     #: COMPACT placement (one zone, low-latency interconnect for multi-node jobs).
     compact_placement: bool = False
     #: GKE-managed NVIDIA driver install: DEFAULT or LATEST driver for the node version.
@@ -262,7 +327,8 @@ class ModelConfig(_Model):
 
     name: DnsLabel
     #: Hugging Face model id, e.g. ``Qwen/Qwen3-32B``.
-    hugging_face_id: Annotated[str, Field(pattern=r"^[A-Za-z0-9][\w.-]*/[\w.-]+$")]
+    #: (``random`` serves the simulator's random answers on the simulated-accelerators path.)
+    hugging_face_id: Annotated[str, Field(pattern=r"^([A-Za-z0-9][\w.-]*/[\w.-]+|random)$")]
     #: The model name clients send; defaults to the Hugging Face id (as vLLM does).
     served_name: str | None = None
     #: The accelerator pool (``pools[].name``); may be left out when the stack has one pool.
@@ -298,16 +364,19 @@ class ModelConfig(_Model):
 
 # --- gateway --------------------------------------------------------------------------------------------------------
 
-#: Gateway classes by implementation. GKE's are managed (regional Application Load Balancers).
+#: Gateway classes by implementation. GKE's are managed (regional Application Load Balancers); elsewhere the library
+#: installs Istio (default) or agentgateway, whose class names are the implementation names.
 GKE_GATEWAY_CLASSES = ("gke-l7-regional-external-managed", "gke-l7-rilb")
-GATEWAY_CLASSES = GKE_GATEWAY_CLASSES
+SELF_MANAGED_GATEWAY_CLASSES = ("istio", "agentgateway")
+GATEWAY_CLASSES = GKE_GATEWAY_CLASSES + SELF_MANAGED_GATEWAY_CLASSES
 
 
 class GatewayConfig(_Model):
     """The Gateway in front of the InferencePools (llm-d's guides name it ``llm-d-inference-gateway``)."""
 
     name: DnsLabel = "llm-d-inference-gateway"
-    class_name: Literal["gke-l7-regional-external-managed", "gke-l7-rilb"] = "gke-l7-regional-external-managed"
+    #: Default: ``gke-l7-regional-external-managed`` on GKE, ``istio`` elsewhere.
+    class_name: Literal["gke-l7-regional-external-managed", "gke-l7-rilb", "istio", "agentgateway"] | None = None
     port: Annotated[int, Field(ge=1, le=65535)] = 80
     #: Backend request timeout in seconds for the GKE load balancer (long generations need minutes).
     timeout_sec: Annotated[int, Field(ge=1, le=86400)] = 300
@@ -322,7 +391,8 @@ class StackConfig(_Model):
     target: Target
     cluster: ClusterConfig = ClusterConfig()
     namespace: DnsLabel = "llm-d"
-    pools: Annotated[tuple[PoolConfig, ...], Field(min_length=1)]
+    #: Accelerator pools; may be empty when every model is simulated.
+    pools: tuple[PoolConfig, ...] = ()
     models: Annotated[tuple[ModelConfig, ...], Field(min_length=1)]
     gateway: GatewayConfig = GatewayConfig()
 
@@ -336,6 +406,13 @@ class StackConfig(_Model):
     def pool_of(self, model: ModelConfig) -> PoolConfig:
         """The pool a model runs on (its ``pool`` or the only pool)."""
         return self.pool(model.pool) if model.pool is not None else self.pools[0]
+
+    @property
+    def gateway_class(self) -> str:
+        """The Gateway's class: as configured, else GKE's external regional ALB on GCP and Istio elsewhere."""
+        if self.gateway.class_name is not None:
+            return self.gateway.class_name
+        return GKE_GATEWAY_CLASSES[0] if self.target.cloud == "gcp" else SELF_MANAGED_GATEWAY_CLASSES[0]
 
     def shape_of(self, pool: PoolConfig) -> catalog.MachineShape:
         """The catalog machine shape of a pool (assumes the config passed :func:`parse_stack_config`)."""
@@ -406,12 +483,41 @@ def _from_validation_error(exc: ValidationError) -> list[ConfigIssue]:
 
 
 def resolve_shape(cloud: catalog.Cloud, pool: PoolConfig) -> catalog.MachineShape:
-    """The machine shape of ``pool`` from the catalog (raises :class:`catalog.CatalogError`)."""
+    """The machine shape of ``pool`` from the catalog (raises :class:`catalog.CatalogError`).
+
+    On an existing cluster the pool describes its nodes itself (``devicesPerNode``, ``vcpus``, ``memoryGib``,
+    ``resourceName``, optionally a catalog ``accelerator``).
+    """
+    if cloud is catalog.Cloud.EXISTING:
+        return existing_pool_shape(pool)
     if pool.machine_type is not None:
         return catalog.machine(cloud, pool.machine_type)
     if pool.accelerator is None:
         raise catalog.CatalogError("give machineType or accelerator")
     return catalog.machine_for_accelerator(cloud, pool.accelerator, pool.accelerator_count)
+
+
+def existing_pool_shape(pool: PoolConfig) -> catalog.MachineShape:
+    """The shape of an existing cluster's pool, from its own description (raises :class:`catalog.CatalogError`)."""
+    missing = [k for k in ("devices_per_node", "vcpus", "memory_gib") if getattr(pool, k) is None]
+    if missing:
+        raise catalog.CatalogError(
+            "an existing cluster's pool describes its nodes: give " + ", ".join(to_camel(k) for k in missing)
+        )
+    if pool.accelerator is not None:
+        known = catalog.accelerator(pool.accelerator)
+        device = catalog.custom_accelerator(
+            known.name, pool.resource_name, known.memory_gib, known.vendor, kind=known.kind, display=known.display
+        )
+    else:
+        device = catalog.custom_accelerator(f"{pool.name}-device", pool.resource_name)
+    return catalog.custom_shape(
+        machine_type=pool.machine_type or pool.name,
+        accelerator=device,
+        accelerator_count=pool.devices_per_node or 1,
+        vcpus=pool.vcpus or 1,
+        memory_gib=pool.memory_gib or 1,
+    )
 
 
 def _canonical_accelerator(name: str) -> str | None:
@@ -427,7 +533,7 @@ def _check_pool(
     """The pool's problems, and its machine shape when the catalog knows it."""
     issues: list[ConfigIssue] = []
     key = f"{CONFIG_NAMESPACE}:pools[{index}]"
-    if pool.machine_type is None and pool.accelerator is None:
+    if cloud is not catalog.Cloud.EXISTING and pool.machine_type is None and pool.accelerator is None:
         issues.append(ConfigIssue(key=key, message="give machineType or accelerator (one of them)"))
         return issues, None
     try:
@@ -436,7 +542,11 @@ def _check_pool(
         field = "machineType" if pool.machine_type is not None else "accelerator"
         issues.append(ConfigIssue(key=f"{key}.{field}", value=pool.machine_type or pool.accelerator, message=str(exc)))
         return issues, None
-    if pool.accelerator is not None and _canonical_accelerator(pool.accelerator) != shape.accelerator.name:
+    if (
+        cloud is not catalog.Cloud.EXISTING
+        and pool.accelerator is not None
+        and _canonical_accelerator(pool.accelerator) != shape.accelerator.name
+    ):
         issues.append(
             ConfigIssue(
                 key=f"{key}.accelerator",
@@ -472,14 +582,20 @@ def _check_pool(
                     message=f"initial node count must lie within autoscaling [{lo}, {hi}]",
                 )
             )
-    if pool.provisioning == "reservation" and not pool.reservation:
-        issues.append(ConfigIssue(key=f"{key}.reservation", message="is required when provisioning is 'reservation'"))
-    if pool.provisioning != "reservation" and pool.reservation:
+    reserved = ("reservation", "capacity-block")
+    if pool.provisioning in reserved and not pool.reservation:
+        issues.append(
+            ConfigIssue(key=f"{key}.reservation", message=f"is required when provisioning is '{pool.provisioning}'")
+        )
+    if pool.provisioning not in reserved and pool.reservation:
         issues.append(
             ConfigIssue(
                 key=f"{key}.reservation",
                 value=pool.reservation,
-                message=f"only allowed with provisioning 'reservation' (provisioning is '{pool.provisioning}')",
+                message=(
+                    f"only allowed with provisioning 'reservation' (GKE) or 'capacity-block' (EKS); "
+                    f"provisioning is '{pool.provisioning}'"
+                ),
             )
         )
     if pool.provisioning == "flex-start" and pool.autoscaling is None:
@@ -490,6 +606,75 @@ def _check_pool(
             )
         )
     return issues, shape
+
+
+_CLOUD_ONLY_POOL_FIELDS: Mapping[str, tuple[str, ...]] = {
+    "gcp": ("compact_placement", "gpu_driver_version", "boot_disk_type"),
+    "aws": ("availability_zone", "efa"),
+    "existing": ("node_selector", "tolerations", "devices_per_node", "vcpus", "memory_gib"),
+}
+
+
+def _check_pool_for_target(
+    target: GcpTarget | AwsTarget | ExistingTarget, index: int, pool: PoolConfig, shape: catalog.MachineShape | None
+) -> list[ConfigIssue]:
+    """The checks that depend on where the pool lives: provisioning models, cloud-only keys, zones, EFA."""
+    issues: list[ConfigIssue] = []
+    key = f"{CONFIG_NAMESPACE}:pools[{index}]"
+    allowed = PROVISIONING_BY_CLOUD[target.cloud]
+    if pool.provisioning not in allowed:
+        issues.append(
+            ConfigIssue(
+                key=f"{key}.provisioning",
+                value=pool.provisioning,
+                message=f"not offered for target cloud '{target.cloud}'; allowed: {', '.join(allowed)}",
+            )
+        )
+    set_fields = pool.model_fields_set
+    for cloud, fields in _CLOUD_ONLY_POOL_FIELDS.items():
+        if cloud == target.cloud:
+            continue
+        for field in fields:
+            if field in set_fields and not (cloud == "gcp" and field == "gpu_driver_version"):
+                issues.append(
+                    ConfigIssue(
+                        key=f"{key}.{to_camel(field)}",
+                        message=f"applies to target cloud '{cloud}' only (this stack's target is '{target.cloud}')",
+                    )
+                )
+    if isinstance(target, ExistingTarget) and not pool.node_selector:
+        issues.append(
+            ConfigIssue(
+                key=f"{key}.nodeSelector",
+                message="is required on an existing cluster: the labels of the pool's nodes, e.g. "
+                "{nvidia.com/gpu.present: 'true'}",
+            )
+        )
+    if isinstance(target, ExistingTarget):
+        try:
+            catalog.validate_extended_resource(pool.resource_name)
+        except catalog.CatalogError as exc:
+            issues.append(ConfigIssue(key=f"{key}.resourceName", value=pool.resource_name, message=str(exc)))
+    if isinstance(target, AwsTarget):
+        zone = pool.availability_zone or target.availability_zones[0]
+        if zone not in target.availability_zones:
+            issues.append(
+                ConfigIssue(
+                    key=f"{key}.availabilityZone",
+                    value=zone,
+                    message=f"not one of the target's availabilityZones: {list(target.availability_zones)}",
+                )
+            )
+        if pool.efa and shape is not None and shape.efa_interfaces == 0:
+            issues.append(
+                ConfigIssue(
+                    key=f"{key}.efa",
+                    value=True,
+                    message=f"{shape.machine_type} has no EFA; EFA instance types: "
+                    + ", ".join(m.machine_type for m in catalog.machines("aws") if m.efa_interfaces),
+                )
+            )
+    return issues
 
 
 def _check_models(
@@ -508,6 +693,31 @@ def _check_models(
                     message=f"not available in this release; available: {[p.value for p in IMPLEMENTED_PATHS]}",
                 )
             )
+        if model.hugging_face_id == "random" and model.path is not WellLitPath.SIMULATED_ACCELERATORS:
+            issues.append(
+                ConfigIssue(
+                    key=f"{key}.huggingFaceId",
+                    value="random",
+                    message="'random' is the simulator's model; give a Hugging Face id such as Qwen/Qwen3-32B",
+                )
+            )
+        if model.path is WellLitPath.SIMULATED_ACCELERATORS:
+            if model.pool is not None:
+                issues.append(
+                    ConfigIssue(
+                        key=f"{key}.pool",
+                        value=model.pool,
+                        message="simulated-accelerators models run on CPU nodes; remove pool",
+                    )
+                )
+            continue
+        if not pool_names and not unchecked_pools:
+            issues.append(
+                ConfigIssue(
+                    key=f"{key}.pool", message=f"path '{model.path.value}' needs an accelerator pool; add pools"
+                )
+            )
+            continue
         if model.pool is None and len(config.pools) > 1:
             issues.append(
                 ConfigIssue(key=f"{key}.pool", message=f"is required when the stack has several pools: {pool_names}")
@@ -583,7 +793,7 @@ def _check_pod_fits_node(key: str, model: ModelConfig, shape: catalog.MachineSha
 def _check_stack(config: StackConfig, unchecked_pools: frozenset[str] = frozenset()) -> list[ConfigIssue]:
     issues: list[ConfigIssue] = []
     target = config.target
-    if not target.zone.startswith(target.region + "-"):
+    if isinstance(target, GcpTarget) and not target.zone.startswith(target.region + "-"):
         issues.append(
             ConfigIssue(
                 key=f"{CONFIG_NAMESPACE}:target.zone",
@@ -613,8 +823,19 @@ def _check_stack(config: StackConfig, unchecked_pools: frozenset[str] = frozense
                     message=f"already routes to model '{other}'; give each model its own prefix",
                 )
             )
+    gateway_class = config.gateway.class_name
+    if gateway_class is not None:
+        allowed_classes = GKE_GATEWAY_CLASSES if isinstance(target, GcpTarget) else SELF_MANAGED_GATEWAY_CLASSES
+        if gateway_class not in allowed_classes:
+            issues.append(
+                ConfigIssue(
+                    key=f"{CONFIG_NAMESPACE}:gateway.className",
+                    value=gateway_class,
+                    message=f"not available for target cloud '{target.cloud}'; allowed: {', '.join(allowed_classes)}",
+                )
+            )
     minor = int(config.cluster.kubernetes_version.split(".")[1])
-    if minor < _GKE_MIN_INFERENCEPOOL_MINOR:
+    if isinstance(target, GcpTarget) and minor < _GKE_MIN_INFERENCEPOOL_MINOR:
         issues.append(
             ConfigIssue(
                 key=f"{CONFIG_NAMESPACE}:cluster.kubernetesVersion",
@@ -639,6 +860,7 @@ def _check_stack(config: StackConfig, unchecked_pools: frozenset[str] = frozense
     for index, pool in enumerate(config.pools):
         pool_issues, shape = _check_pool(cloud, index, pool)
         issues.extend(pool_issues)
+        issues.extend(_check_pool_for_target(target, index, pool, shape))
         if shape is not None:
             shapes[pool.name] = shape
     issues.extend(_check_models(config, shapes, unchecked_pools))
@@ -656,13 +878,16 @@ def _valid_items(model: type[_Model], raw: Any) -> list[tuple[int, Any]]:
     return out
 
 
+_TARGET: TypeAdapter[GcpTarget | AwsTarget | ExistingTarget] = TypeAdapter(Target)
+
+
 def _partial_checks(payload: Mapping[str, Any]) -> list[ConfigIssue]:
     """Cross-field checks over the parts of an invalid config that do validate, keyed by their original index.
 
     So one run reports a typo in ``models[0]`` together with, say, a TP size of ``models[1]`` that does not fit.
     """
     try:
-        target = GcpTarget.model_validate(payload.get("target"))
+        target = _TARGET.validate_python(payload.get("target"))
     except ValidationError:
         return []  # without a valid target no catalog check can run
     try:

@@ -16,13 +16,20 @@ from pulumi.runtime.config import CONFIG, get_config_env
 from pulumi_llmd.blueprints.config import (
     CONFIG_NAMESPACE,
     SECRET_KEYS,
+    AwsTarget,
     ConfigError,
+    ExistingTarget,
+    GcpTarget,
+    PoolConfig,
     StackConfig,
     WellLitPath,
     parse_stack_config,
 )
 from pulumi_llmd.blueprints.optimized_baseline import OptimizedBaseline
-from pulumi_llmd.components.base import Cluster, Platform
+from pulumi_llmd.blueprints.simulated_accelerators import SimulatedAccelerators
+from pulumi_llmd.components.aws import EksCluster, EksVpc, GpuNodeGroup
+from pulumi_llmd.components.base import Cluster, Platform, Toleration
+from pulumi_llmd.components.cluster import ExistingCluster, ExistingPool
 from pulumi_llmd.components.gcp import (
     GOOGLE_HEALTH_CHECK_RANGES,
     CustomMetricsAdapter,
@@ -33,14 +40,25 @@ from pulumi_llmd.components.gcp import (
     gmp_metric,
 )
 from pulumi_llmd.components.platform import (
+    DcgmExporter,
+    EfaDevicePlugin,
+    GatewayApiCrds,
     GkeInferencePoolPolicies,
     InferenceGateway,
     Kueue,
     KueueQueues,
     LeaderWorkerSetController,
+    NvidiaDevicePlugin,
+    PodMonitor,
+    PrometheusAdapter,
+    PrometheusStack,
     ServingNetworkPolicies,
     StackNamespace,
+    gateway_implementation,
+    gateway_labels_for,
 )
+from pulumi_llmd.components.platform.monitoring import MONITORING_NAMESPACE
+from pulumi_llmd.components.platform.network_policy import GMP_NAMESPACE
 from pulumi_llmd.components.serving import VLLM_WAITING_METRIC
 from pulumi_llmd.components.serving.model_server import PORT_NAME, VLLM_PORT
 
@@ -53,7 +71,7 @@ class Deployment:
     cluster: Cluster
     namespace: StackNamespace
     gateway: InferenceGateway
-    models: dict[str, OptimizedBaseline] = field(default_factory=dict)
+    models: dict[str, OptimizedBaseline | SimulatedAccelerators] = field(default_factory=dict)
 
 
 def read_stack_config() -> dict[str, Any]:
@@ -84,8 +102,7 @@ def read_hf_token() -> pulumi.Output[str] | None:
     return pulumi.Config(CONFIG_NAMESPACE).get_secret("hfToken")
 
 
-def _gke(config: StackConfig) -> Cluster:
-    target = config.target
+def _gke(config: StackConfig, target: GcpTarget) -> Cluster:
     cl = config.cluster
     net = GkeNetwork(
         cl.name,
@@ -138,31 +155,149 @@ def _gke(config: StackConfig) -> Cluster:
     return cluster
 
 
-def _gke_platform_addons(config: StackConfig, cluster: Cluster, namespace: StackNamespace) -> None:
-    """What the AI-conformance MUSTs ask of a GKE stack beyond serving (see ``policies/``, ``pulumi-llmd check``).
+_AWS_CAPACITY = {"on-demand": "ON_DEMAND", "spot": "SPOT", "capacity-block": "CAPACITY_BLOCK"}
+
+
+def _eks(config: StackConfig, target: AwsTarget) -> Cluster:
+    cl = config.cluster
+    vpc = EksVpc(
+        cl.name,
+        availability_zones=target.availability_zones,
+        cidr=target.vpc.cidr,
+        nat_gateway_per_az=target.vpc.nat_gateway_per_az,
+        existing_vpc_id=target.vpc.existing_vpc_id,
+        existing_private_subnets=target.vpc.existing_private_subnets,
+    )
+    eks = EksCluster(
+        cl.name,
+        vpc=vpc,
+        region=target.region,
+        kubernetes_version=cl.kubernetes_version,
+        admin_principal_arns=target.admin_principal_arns,
+        system_min_nodes=max(2, cl.system_pool.min_nodes),
+        system_max_nodes=max(2, cl.system_pool.max_nodes),
+        deletion_protection=cl.deletion_protection,
+    )
+    cluster = eks.as_cluster()
+    for pool in config.pools:
+        group = GpuNodeGroup(
+            pool.name,
+            cluster_name=eks.name,
+            node_role_arn=eks.node_role.arn,
+            cluster_security_group_id=eks.cluster_security_group_id,
+            vpc_id=vpc.vpc_id,
+            subnets=vpc.private_subnet_ids_by_az,
+            availability_zone=pool.availability_zone or target.availability_zones[0],
+            shape=config.shape_of(pool),
+            min_size=pool.autoscaling.min_nodes if pool.autoscaling else (pool.node_count or 0),
+            max_size=pool.max_nodes,
+            desired_size=pool.node_count,
+            capacity_type=_AWS_CAPACITY[pool.provisioning],
+            capacity_reservation_id=pool.reservation,
+            efa=pool.efa,
+            opts=pulumi.ResourceOptions(parent=eks),
+        )
+        cluster.pools[pool.name] = group.pool
+        cluster.pool_ready[pool.name] = [group.node_group]
+    return cluster
+
+
+def _existing_pool(pool: PoolConfig) -> ExistingPool:
+    return ExistingPool(
+        name=pool.name,
+        node_selector=dict(pool.node_selector or {}),
+        devices_per_node=pool.devices_per_node or 1,
+        vcpus=pool.vcpus or 1,
+        memory_gib=pool.memory_gib or 1,
+        max_nodes=max(1, pool.max_nodes),
+        tolerations=tuple(
+            Toleration(key=t.key, value=t.value, effect=t.effect, operator=t.operator) for t in pool.tolerations
+        ),
+        resource_name=pool.resource_name,
+        accelerator=pool.accelerator,
+        machine_type=pool.machine_type,
+    )
+
+
+def _existing(config: StackConfig, target: ExistingTarget) -> Cluster:
+    existing = ExistingCluster(
+        config.cluster.name,
+        kubeconfig=target.kubeconfig,
+        context=target.context,
+        pools=[_existing_pool(p) for p in config.pools],
+    )
+    return existing.as_cluster()
+
+
+def _self_managed_platform(config: StackConfig, cluster: Cluster) -> list[pulumi.Resource]:
+    """What a cluster the cloud does not equip needs: Gateway API + InferencePool CRDs, the gateway implementation
+    (Istio by default, or agentgateway), and on EKS the NVIDIA and EFA device plugins and the DCGM exporter.
+    Returns what the Gateway must wait for.
+    """
+    k8s_opts = pulumi.ResourceOptions(provider=cluster.provider, depends_on=list(cluster.ready))
+    crds = GatewayApiCrds(opts=k8s_opts)
+    implementation = gateway_implementation(
+        config.gateway_class, opts=pulumi.ResourceOptions(provider=cluster.provider, depends_on=[crds])
+    )
+    if cluster.platform is Platform.EKS and cluster.pools:
+        gpu_nodes = {"nvidia.com/gpu.present": "true"}
+        NvidiaDevicePlugin(node_selector=gpu_nodes, opts=k8s_opts)
+        DcgmExporter(opts=k8s_opts)
+        if any(p.shape.efa_interfaces for p in cluster.pools.values()):
+            EfaDevicePlugin(opts=k8s_opts)
+    return [crds, *implementation.ready]
+
+
+def _platform_addons(config: StackConfig, cluster: Cluster, namespace: StackNamespace) -> None:
+    """What the AI-conformance MUSTs ask of every stack beyond serving (see ``policies/``, ``pulumi-llmd check``).
 
     Kueue with queues for the accelerator pools (``gang_scheduling``), the LeaderWorkerSet operator
-    (``robust_controller``) and the custom-metrics adapter the model servers' HPAs read (``pod_autoscaling``).
+    (``robust_controller``), and the metrics path for the model servers' HPAs (``pod_autoscaling``,
+    ``ai_service_metrics``): on GKE the custom-metrics Stackdriver adapter over managed Prometheus, elsewhere
+    kube-prometheus-stack with prometheus-adapter.
     """
     k8s_opts = pulumi.ResourceOptions(provider=cluster.provider, depends_on=list(cluster.ready))  # system pool
     kueue = Kueue(opts=k8s_opts)
-    KueueQueues(
-        config.namespace,
-        namespace=config.namespace,
-        pools=list(cluster.pools.values()),
-        opts=pulumi.ResourceOptions(provider=cluster.provider, depends_on=[kueue, namespace]),
-    )
+    if cluster.pools:
+        KueueQueues(
+            config.namespace,
+            namespace=config.namespace,
+            pools=list(cluster.pools.values()),
+            opts=pulumi.ResourceOptions(provider=cluster.provider, depends_on=[kueue, namespace]),
+        )
     LeaderWorkerSetController(opts=k8s_opts)
-    CustomMetricsAdapter("custom-metrics", project=config.target.project, k8s_opts=k8s_opts)
+    target = config.target
+    if isinstance(target, GcpTarget):
+        CustomMetricsAdapter("custom-metrics", project=target.project, k8s_opts=k8s_opts)
+        return
+    prometheus = PrometheusStack(opts=k8s_opts)
+    if cluster.pools:
+        PrometheusAdapter(
+            metrics=(VLLM_WAITING_METRIC,),
+            opts=pulumi.ResourceOptions(provider=cluster.provider, depends_on=[prometheus]),
+        )
 
 
-def _gke_model_addons(config: StackConfig, name: str, path: OptimizedBaseline, opts: pulumi.ResourceOptions) -> None:
-    """Per model on GKE: load-balancer policies, PodMonitorings (vLLM and EPP metrics) and NetworkPolicies."""
-    GkeInferencePoolPolicies(
-        name, namespace=config.namespace, pool=path.pool_name, timeout_sec=config.gateway.timeout_sec, opts=opts
-    )
-    PodMonitoring(f"{name}-decode", namespace=config.namespace, selector=path.servers.labels, port=PORT_NAME, opts=opts)
-    PodMonitoring(f"{name}-epp", namespace=config.namespace, selector=path.picker.selector, port="metrics", opts=opts)
+def _model_addons(
+    config: StackConfig, name: str, path: OptimizedBaseline | SimulatedAccelerators, opts: pulumi.ResourceOptions
+) -> None:
+    """Per model: metrics scraping (vLLM and EPP), NetworkPolicies and, on GKE, the load-balancer policies."""
+    gke = isinstance(config.target, GcpTarget)
+    if gke:
+        GkeInferencePoolPolicies(
+            name, namespace=config.namespace, pool=path.pool_name, timeout_sec=config.gateway.timeout_sec, opts=opts
+        )
+        PodMonitoring(
+            f"{name}-decode", namespace=config.namespace, selector=path.servers.labels, port=PORT_NAME, opts=opts
+        )
+        PodMonitoring(
+            f"{name}-epp", namespace=config.namespace, selector=path.picker.selector, port="metrics", opts=opts
+        )
+    else:
+        PodMonitor(
+            f"{name}-decode", namespace=config.namespace, selector=path.servers.labels, port=PORT_NAME, opts=opts
+        )
+        PodMonitor(f"{name}-epp", namespace=config.namespace, selector=path.picker.selector, port="metrics", opts=opts)
     ServingNetworkPolicies(
         name,
         namespace=config.namespace,
@@ -171,7 +306,9 @@ def _gke_model_addons(config: StackConfig, name: str, path: OptimizedBaseline, o
         picker_labels=path.picker.selector,
         picker_ports=[path.picker.port, path.picker.health_port],
         picker_metrics_port=path.picker.metrics_port,
-        gateway_cidrs=[config.cluster.network.proxy_only_cidr, *GOOGLE_HEALTH_CHECK_RANGES],
+        gateway_cidrs=[config.cluster.network.proxy_only_cidr, *GOOGLE_HEALTH_CHECK_RANGES] if gke else [],
+        gateway_pod_labels=None if gke else {"gateway.networking.k8s.io/gateway-name": config.gateway.name},
+        monitoring_namespaces=[GMP_NAMESPACE] if gke else [MONITORING_NAMESPACE],
         opts=opts,
     )
 
@@ -181,42 +318,58 @@ def deploy(config: StackConfig, *, hf_token: pulumi.Output[str] | None = None) -
 
     ``hf_token`` must be a Pulumi secret (or None for public models). Returns the :class:`Deployment`.
     """
-    cluster = _gke(config)
+    target = config.target
+    gateway_ready: list[pulumi.Resource] = []
+    labels: dict[str, str] = {}
+    if isinstance(target, GcpTarget):
+        cluster = _gke(config, target)
+    else:
+        cluster = _eks(config, target) if isinstance(target, AwsTarget) else _existing(config, target)
+        gateway_ready = _self_managed_platform(config, cluster)
+        labels = gateway_labels_for(config.gateway_class)
     k8s_opts = pulumi.ResourceOptions(provider=cluster.provider)
     namespace = StackNamespace(config.namespace, hf_token=hf_token, opts=k8s_opts)
-    in_ns = pulumi.ResourceOptions(provider=cluster.provider, depends_on=[namespace])
     gateway = InferenceGateway(
         config.gateway.name,
         namespace=config.namespace,
-        class_name=config.gateway.class_name,
+        class_name=config.gateway_class,
         port=config.gateway.port,
-        opts=in_ns,
+        labels=labels,
+        opts=pulumi.ResourceOptions(provider=cluster.provider, depends_on=[namespace, *gateway_ready]),
     )
     deployment = Deployment(config=config, cluster=cluster, namespace=namespace, gateway=gateway)
     gke = cluster.platform is Platform.GKE
-    if gke:
-        _gke_platform_addons(config, cluster, namespace)
+    _platform_addons(config, cluster, namespace)
     for model in config.models:
+        if model.path is WellLitPath.SIMULATED_ACCELERATORS:
+            simulated = SimulatedAccelerators(
+                model,
+                namespace=config.namespace,
+                gateway=gateway.name,
+                opts=pulumi.ResourceOptions(provider=cluster.provider, depends_on=[namespace, *cluster.ready]),
+            )
+            _model_addons(
+                config, model.name, simulated, pulumi.ResourceOptions(parent=simulated, depends_on=[namespace])
+            )
+            deployment.models[model.name] = simulated
+            continue
         pool = cluster.pools[config.pool_of(model).name]
-        if model.path is not WellLitPath.OPTIMIZED_BASELINE:  # pragma: no cover - rejected by parse_stack_config
-            raise ConfigError([])
         path = OptimizedBaseline(
             model,
             namespace=config.namespace,
             pool=pool,
             gateway=gateway.name,
             hf_token_secret=namespace.hf_token_secret,
-            autoscaling_metric=gmp_metric(VLLM_WAITING_METRIC) if gke else None,
+            autoscaling_metric=gmp_metric(VLLM_WAITING_METRIC) if gke else VLLM_WAITING_METRIC,
             opts=pulumi.ResourceOptions(
                 provider=cluster.provider, depends_on=[namespace, *cluster.ready_for(pool.name)]
             ),
         )
-        if gke:
-            _gke_model_addons(config, model.name, path, pulumi.ResourceOptions(parent=path, depends_on=[namespace]))
+        _model_addons(config, model.name, path, pulumi.ResourceOptions(parent=path, depends_on=[namespace]))
         deployment.models[model.name] = path
     pulumi.export("cluster", cluster.name)
     pulumi.export("namespace", config.namespace)
-    pulumi.export("gateway", {"name": gateway.name, "className": config.gateway.class_name})
+    pulumi.export("gateway", {"name": gateway.name, "className": config.gateway_class})
     pulumi.export(
         "models",
         {

@@ -110,3 +110,11 @@ ALL_IMAGES: Final[tuple[str, ...]] = (
     INFERENCE_SIM_IMAGE,
     CUSTOM_METRICS_ADAPTER_IMAGE,
 )
+
+# --- monitoring on clusters without a managed Prometheus ---------------------------------------------------------
+#: prometheus-community kube-prometheus-stack chart; 88.2.0 ships prometheus-operator v0.93.0, whose PodMonitor /
+#: ServiceMonitor CRDs the project carries (prometheus-community/helm-charts releases).
+KUBE_PROMETHEUS_STACK_CHART_VERSION: Final = "88.2.0"
+#: prometheus-community prometheus-adapter chart (app v0.12.0), serving custom.metrics.k8s.io to HPAs.
+PROMETHEUS_ADAPTER_CHART_VERSION: Final = "5.3.0"
+PROMETHEUS_COMMUNITY_CHARTS: Final = "https://prometheus-community.github.io/helm-charts"

@@ -203,7 +203,7 @@ CASES = [
         "unimplemented-path",
         _set_model(path="pd-disaggregation"),
         "llmd:models[0].path",
-        ("'pd-disaggregation'", "not available in this release", "available: ['optimized-baseline']"),
+        ("'pd-disaggregation'", "not available in this release", "'optimized-baseline', 'simulated-accelerators'"),
     ),
     Case(
         "managed-flag-in-extra-args",
@@ -277,10 +277,18 @@ def test_a_field_error_in_one_model_does_not_hide_a_catalog_error_in_another() -
 def test_missing_required_keys_are_named() -> None:
     with pytest.raises(ConfigError) as info:
         parse_stack_config({"target": make_valid_config()["target"]})
-    assert {(i.key, i.message) for i in info.value.issues} == {
-        ("llmd:pools", "is required"),
-        ("llmd:models", "is required"),
-    }
+    assert {(i.key, i.message) for i in info.value.issues} == {("llmd:models", "is required")}
+
+
+def test_a_gpu_model_without_any_pool_is_named() -> None:
+    config = make_valid_config()
+    del config["pools"]
+    config["models"][0].pop("pool", None)
+    with pytest.raises(ConfigError) as info:
+        parse_stack_config(config)
+    (issue,) = info.value.issues
+    assert issue.key == "llmd:models[0].pool"
+    assert "needs an accelerator pool" in issue.message
 
 
 @pytest.mark.parametrize(
@@ -314,7 +322,8 @@ def test_the_valid_config_parses_with_defaults() -> None:
     assert config.namespace == "llm-d"
     assert config.cluster.name == "llm-d"
     assert config.cluster.release_channel == "REGULAR"
-    assert config.gateway.class_name == "gke-l7-regional-external-managed"
+    assert config.gateway.class_name is None
+    assert config.gateway_class == "gke-l7-regional-external-managed"  # the default on GKE
 
 
 def test_snake_case_keys_are_accepted() -> None:

@@ -14,6 +14,7 @@ from pulumi_llmd.components.platform.gateways import (
     gateway_implementation,
     gateway_labels_for,
 )
+from pulumi_llmd.components.platform.monitoring import PodMonitor, PrometheusAdapter, PrometheusStack
 from pulumi_llmd.components.platform.namespace import StackNamespace
 from pulumi_llmd.components.platform.network_policy import ServingNetworkPolicies, serving_network_policies
 from pulumi_llmd.components.platform.scheduling import (
@@ -37,6 +38,9 @@ __all__ = [
     "KueueQueues",
     "LeaderWorkerSetController",
     "NvidiaDevicePlugin",
+    "PodMonitor",
+    "PrometheusAdapter",
+    "PrometheusStack",
     "ServingNetworkPolicies",
     "StackNamespace",
     "crd_manifests",

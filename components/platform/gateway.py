@@ -4,6 +4,7 @@ policies an InferencePool needs behind the GKE Inference Gateway.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import pulumi
@@ -28,6 +29,7 @@ class InferenceGateway(pulumi.ComponentResource):
         namespace: its namespace.
         class_name: the GatewayClass.
         port: listener port (default 80).
+        labels: Gateway labels (Istio needs ``istio.io/enable-inference-extproc: "true"``: ``gateway_labels_for``).
 
     Raises:
         ValueError: a port outside 1..65535 or an empty class name.
@@ -40,6 +42,7 @@ class InferenceGateway(pulumi.ComponentResource):
         namespace: str,
         class_name: str,
         port: int = 80,
+        labels: Mapping[str, str] | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         if not 1 <= port <= 65535:
@@ -52,7 +55,7 @@ class InferenceGateway(pulumi.ComponentResource):
             {
                 "apiVersion": versions.GATEWAY_API_GROUP_VERSION,
                 "kind": "Gateway",
-                "metadata": {"name": name, "namespace": namespace},
+                "metadata": {"name": name, "namespace": namespace, **({"labels": dict(labels)} if labels else {})},
                 "spec": {
                     "gatewayClassName": class_name,
                     "listeners": [

@@ -38,19 +38,26 @@ def serving_network_policies(
     picker_labels: Mapping[str, str],
     picker_ports: Sequence[int],
     picker_metrics_port: int,
-    gateway_cidrs: Sequence[str],
+    gateway_cidrs: Sequence[str] = (),
     monitoring_namespaces: Sequence[str] = (GMP_NAMESPACE,),
+    gateway_pod_labels: Mapping[str, str] | None = None,
 ) -> list[dict[str, Any]]:
     """Two ``networking.k8s.io/v1`` NetworkPolicies (pure function): ``<name>-modelserver`` and ``<name>-epp``.
 
-    Model servers accept ``model_server_port`` from ``gateway_cidrs``, from the endpoint picker (it scrapes their
+    Gateway traffic comes from ``gateway_cidrs`` (GKE: the proxy-only subnet and Google's health checkers) and/or
+    from in-cluster gateway proxy pods labelled ``gateway_pod_labels`` in the same namespace (Istio, agentgateway:
+    ``gateway.networking.k8s.io/gateway-name: <gateway>``).
+    Model servers accept ``model_server_port`` from the gateway, from the endpoint picker (it scrapes their
     ``/metrics``) and from ``monitoring_namespaces``; the picker accepts ``picker_ports`` (ext-proc, gRPC health)
     from ``gateway_cidrs`` and ``picker_metrics_port`` from ``monitoring_namespaces``. Everything else is denied.
 
-    Raises ValueError for no gateway CIDR, a CIDR that does not parse, or empty label selectors.
+    Raises ValueError for neither gateway CIDRs nor gateway pod labels, a CIDR that does not parse, or empty label
+    selectors.
     """
-    if not gateway_cidrs:
-        raise ValueError(f"NetworkPolicies {name}: gateway_cidrs must name where gateway traffic comes from")
+    if not gateway_cidrs and not gateway_pod_labels:
+        raise ValueError(
+            f"NetworkPolicies {name}: gateway_cidrs or gateway_pod_labels must name where gateway traffic comes from"
+        )
     for cidr in gateway_cidrs:
         try:
             ipaddress.ip_network(cidr)
@@ -58,7 +65,9 @@ def serving_network_policies(
             raise ValueError(f"NetworkPolicies {name}: gateway CIDR {cidr!r} is not a CIDR") from None
     if not model_server_labels or not picker_labels:
         raise ValueError(f"NetworkPolicies {name}: model-server and picker labels must not be empty")
-    gateway = [{"ipBlock": {"cidr": c}} for c in gateway_cidrs]
+    gateway: list[dict[str, Any]] = [{"ipBlock": {"cidr": c}} for c in gateway_cidrs]
+    if gateway_pod_labels:
+        gateway.append({"podSelector": {"matchLabels": dict(gateway_pod_labels)}})
     return [
         {
             "apiVersion": "networking.k8s.io/v1",
@@ -109,8 +118,9 @@ class ServingNetworkPolicies(pulumi.ComponentResource):
         picker_labels: Mapping[str, str],
         picker_ports: Sequence[int],
         picker_metrics_port: int,
-        gateway_cidrs: Sequence[str],
+        gateway_cidrs: Sequence[str] = (),
         monitoring_namespaces: Sequence[str] = (GMP_NAMESPACE,),
+        gateway_pod_labels: Mapping[str, str] | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         manifests = serving_network_policies(
@@ -123,6 +133,7 @@ class ServingNetworkPolicies(pulumi.ComponentResource):
             picker_metrics_port=picker_metrics_port,
             gateway_cidrs=gateway_cidrs,
             monitoring_namespaces=monitoring_namespaces,
+            gateway_pod_labels=gateway_pod_labels,
         )
         super().__init__("llmd:platform:ServingNetworkPolicies", name, None, opts)
         child = child_options(self, opts)

@@ -1,0 +1,86 @@
+"""llm-d's simulated-accelerators path: the full llm-d request path on CPU, for a laptop kind cluster or CI.
+
+llm-d-inference-sim pods stand in for vLLM (same OpenAI API, /metrics, probes; no GPU) behind an InferencePool and
+llm-d's endpoint picker with the default scorers (llm-d guides v0.5 ``simulated-accelerators``).
+"""
+
+from __future__ import annotations
+
+import pulumi
+
+from pulumi_llmd.blueprints.config import ModelConfig, WellLitPath
+from pulumi_llmd.components.serving import (
+    EndpointPicker,
+    HttpRoute,
+    InferencePool,
+    InferenceSimulator,
+    SimulatorSpec,
+    model_server_labels,
+)
+
+#: The endpoint picker's default profile (the GAIE/llm-d router chart's ``default-plugins.yaml``) the guide uses.
+DEFAULT_SCORERS = {"queue-scorer": 2, "kv-cache-utilization-scorer": 2, "prefix-cache-scorer": 3}
+
+
+class SimulatedAccelerators(pulumi.ComponentResource):
+    """One simulated model. Type token ``llmd:paths:SimulatedAccelerators``.
+
+    Children: :class:`InferenceSimulator` ``<model>-decode``, :class:`EndpointPicker` ``<model>-epp``,
+    :class:`InferencePool` ``<model>`` and :class:`HttpRoute` ``<model>`` from ``gateway``.
+    Outputs: ``pool_name``, ``served_name``, ``route_path``, ``servers``, ``picker``.
+    """
+
+    def __init__(
+        self,
+        model: ModelConfig,
+        *,
+        namespace: str,
+        gateway: str,
+        request_timeout: str | None = "300s",
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        super().__init__("llmd:paths:SimulatedAccelerators", model.name, None, opts)
+        child = pulumi.ResourceOptions(parent=self, depends_on=opts.depends_on if opts else None)
+        labels = model_server_labels(guide=WellLitPath.SIMULATED_ACCELERATORS.value, role="decode", model=model.name)
+        served_name = model.served_name or model.hugging_face_id
+        self.servers = InferenceSimulator(
+            f"{model.name}-decode",
+            namespace=namespace,
+            replicas=model.replicas,
+            labels=labels,
+            spec=SimulatorSpec(
+                model=model.hugging_face_id,
+                served_name=served_name,
+                max_model_len=model.max_model_len,
+                extra_args=model.extra_args,
+                extra_env=model.extra_env,
+            ),
+            opts=child,
+        )
+        self.picker = EndpointPicker(
+            f"{model.name}-epp",
+            namespace=namespace,
+            pool_name=model.name,
+            replicas=model.router.replicas,
+            scorer_weights=dict(
+                DEFAULT_SCORERS if model.router.scorer_weights is None else model.router.scorer_weights
+            ),
+            verbosity=model.router.verbosity,
+            opts=child,
+        )
+        self.pool = InferencePool(
+            model.name, namespace=namespace, selector=labels, endpoint_picker=self.picker.service_name, opts=child
+        )
+        self.route = HttpRoute(
+            model.name,
+            namespace=namespace,
+            gateway=gateway,
+            pool=model.name,
+            path_prefix=model.route_path_prefix,
+            request_timeout=request_timeout,
+            opts=child,
+        )
+        self.pool_name = model.name
+        self.served_name = served_name
+        self.route_path = model.route_path_prefix
+        self.register_outputs({"poolName": model.name, "servedName": served_name, "routePath": model.route_path_prefix})

@@ -1,0 +1,135 @@
+"""Serving metrics on clusters without a managed Prometheus (EKS, existing clusters): kube-prometheus-stack,
+PodMonitors for the model servers and endpoint pickers, and prometheus-adapter for the model servers' HPAs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import pulumi
+
+from pulumi_llmd.components import versions
+from pulumi_llmd.components.kube import child_options, k8s_object
+from pulumi_llmd.components.platform.scheduling import check_namespace, helm_release
+
+MONITORING_NAMESPACE = "monitoring"
+#: The Prometheus Service kube-prometheus-stack creates for a release called ``kube-prometheus-stack``.
+PROMETHEUS_URL = f"http://kube-prometheus-stack-prometheus.{MONITORING_NAMESPACE}.svc"
+
+
+class PrometheusStack(pulumi.ComponentResource):
+    """kube-prometheus-stack (Prometheus and its operator), pinned to ``versions.KUBE_PROMETHEUS_STACK_CHART_VERSION``.
+
+    Type token ``llmd:platform:PrometheusStack``. Prometheus selects PodMonitors and ServiceMonitors in every
+    namespace (not only the chart's own); Grafana and Alertmanager are off (bring your own dashboards).
+    Raises ValueError for a namespace that is not a DNS label.
+    """
+
+    def __init__(
+        self,
+        name: str = "kube-prometheus-stack",
+        *,
+        namespace: str = MONITORING_NAMESPACE,
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        check_namespace(f"PrometheusStack {name}", namespace)
+        super().__init__("llmd:platform:PrometheusStack", name, None, opts)
+        self.release = helm_release(
+            name,
+            chart="kube-prometheus-stack",
+            version=versions.KUBE_PROMETHEUS_STACK_CHART_VERSION,
+            repository=versions.PROMETHEUS_COMMUNITY_CHARTS,
+            namespace=namespace,
+            values={
+                "grafana": {"enabled": False},
+                "alertmanager": {"enabled": False},
+                "prometheus": {
+                    "prometheusSpec": {
+                        "podMonitorSelectorNilUsesHelmValues": False,
+                        "serviceMonitorSelectorNilUsesHelmValues": False,
+                    }
+                },
+            },
+            opts=child_options(self, opts),
+        )
+        self.register_outputs({"namespace": namespace})
+
+
+class PrometheusAdapter(pulumi.ComponentResource):
+    """prometheus-adapter serving Prometheus series as custom metrics (``custom.metrics.k8s.io``) for HPAs.
+
+    Type token ``llmd:platform:PrometheusAdapter``; chart pinned to ``versions.PROMETHEUS_ADAPTER_CHART_VERSION``.
+    ``metrics`` are Prometheus series names with ``namespace`` and ``pod`` labels (e.g. vLLM's
+    ``vllm:num_requests_waiting``); each becomes a Pods metric of the same name, summed per pod.
+    Raises ValueError for an empty metric list.
+    """
+
+    def __init__(
+        self,
+        name: str = "prometheus-adapter",
+        *,
+        metrics: tuple[str, ...],
+        prometheus_url: str = PROMETHEUS_URL,
+        namespace: str = MONITORING_NAMESPACE,
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        if not metrics:
+            raise ValueError(f"PrometheusAdapter {name}: metrics: at least one Prometheus series is needed")
+        check_namespace(f"PrometheusAdapter {name}", namespace)
+        super().__init__("llmd:platform:PrometheusAdapter", name, None, opts)
+        rules = [
+            {
+                "seriesQuery": f'{metric}{{namespace!="",pod!=""}}',
+                "resources": {"overrides": {"namespace": {"resource": "namespace"}, "pod": {"resource": "pod"}}},
+                "name": {"matches": "^(.*)$", "as": "${1}"},
+                "metricsQuery": "sum(<<.Series>>{<<.LabelMatchers>>}) by (<<.GroupBy>>)",
+            }
+            for metric in metrics
+        ]
+        self.release = helm_release(
+            name,
+            chart="prometheus-adapter",
+            version=versions.PROMETHEUS_ADAPTER_CHART_VERSION,
+            repository=versions.PROMETHEUS_COMMUNITY_CHARTS,
+            namespace=namespace,
+            values={"prometheus": {"url": prometheus_url, "port": 9090}, "rules": {"default": False, "custom": rules}},
+            opts=child_options(self, opts),
+        )
+        self.register_outputs({"metrics": list(metrics)})
+
+
+def pod_monitor_manifest(
+    *, name: str, namespace: str, selector: Mapping[str, str], port: str, path: str = "/metrics"
+) -> dict[str, Any]:
+    """A ``monitoring.coreos.com/v1`` PodMonitor scraping ``port``/``path`` of the pods ``selector`` matches."""
+    if not selector:
+        raise ValueError(f"PodMonitor {name}: selector must not be empty (it would scrape every pod)")
+    return {
+        "apiVersion": "monitoring.coreos.com/v1",
+        "kind": "PodMonitor",
+        "metadata": {"name": name, "namespace": namespace},
+        "spec": {
+            "selector": {"matchLabels": dict(selector)},
+            "podMetricsEndpoints": [{"port": port, "path": path, "interval": "15s"}],
+        },
+    }
+
+
+class PodMonitor(pulumi.ComponentResource):
+    """A Prometheus-operator PodMonitor (type token ``llmd:platform:PodMonitor``); see :func:`pod_monitor_manifest`."""
+
+    def __init__(
+        self,
+        name: str,
+        *,
+        namespace: str,
+        selector: Mapping[str, str],
+        port: str,
+        path: str = "/metrics",
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        manifest = pod_monitor_manifest(name=name, namespace=namespace, selector=selector, port=port, path=path)
+        super().__init__("llmd:platform:PodMonitor", name, None, opts)
+        self.monitor = k8s_object(f"{name}-podmonitor", manifest, child_options(self, opts))
+        self.register_outputs({"name": name})
