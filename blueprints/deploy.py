@@ -231,7 +231,8 @@ def _existing(config: StackConfig, target: ExistingTarget) -> Cluster:
 
 def _self_managed_platform(config: StackConfig, cluster: Cluster) -> list[pulumi.Resource]:
     """What a cluster the cloud does not equip needs: Gateway API + InferencePool CRDs, the gateway implementation
-    (Istio by default, or agentgateway), and on EKS the NVIDIA and EFA device plugins and the DCGM exporter.
+    (Istio by default, or agentgateway), on EKS the NVIDIA and EFA device plugins and the DCGM exporter, and on an
+    existing cluster with NVIDIA pools the DCGM exporter.
     Returns what the Gateway must wait for.
     """
     k8s_opts = pulumi.ResourceOptions(provider=cluster.provider, depends_on=list(cluster.ready))
@@ -245,6 +246,12 @@ def _self_managed_platform(config: StackConfig, cluster: Cluster) -> list[pulumi
         DcgmExporter(opts=k8s_opts)
         if any(p.shape.efa_interfaces for p in cluster.pools.values()):
             EfaDevicePlugin(opts=k8s_opts)
+    nvidia_pools = [p for p in cluster.pools.values() if p.resource_name == "nvidia.com/gpu"]
+    if cluster.platform is Platform.EXISTING and nvidia_pools:
+        # An existing cluster brings its own device plugin (or the GPU Operator); GPU metrics the stack adds, on the
+        # nodes the NVIDIA feature discovery labels, tolerating every pool's taints.
+        tolerations = {t for p in nvidia_pools for t in p.tolerations}
+        DcgmExporter(tolerations=tuple(sorted(tolerations, key=lambda t: (t.key, t.value or ""))), opts=k8s_opts)
     return [crds, *implementation.ready]
 
 

@@ -110,3 +110,24 @@ def test_bad_target_configs_name_key_and_nothing_registers(config: dict[str, Any
     run = run_program(REPO / "__main__.py", project="llmd", stack="bad", config=engine_config)
     assert run.resources == []
     assert isinstance(run.error, pulumi.RunError) and key in str(run.error)
+
+
+def test_an_existing_cluster_with_nvidia_pools_gets_gpu_metrics_and_passes_the_packs(tmp_path: Any) -> None:
+    import yaml
+
+    stack = tmp_path / "Pulumi.onprem.yaml"
+    config = _existing(
+        nodeSelector={"nvidia.com/gpu.product": "NVIDIA-H100-80GB-HBM3"},
+        tolerations=[{"key": "nvidia.com/gpu", "operator": "Exists"}],
+    )
+    config["models"][0]["router"] = {"replicas": 2}
+    stack.write_text(yaml.safe_dump({"config": {f"llmd:{k}": v for k, v in config.items()}}))
+    result = render_stack(str(stack), project_dir=REPO)
+    assert result.schema_issues == [] and result.policy_ok
+    assert {r["type"].split(":")[0] for r in result.resources} <= {"kubernetes", "llmd", "pulumi"}
+    charts = {r["inputs"]["chart"] for r in _of_type(result, "kubernetes:helm.sh/v3:Release")}
+    assert "dcgm-exporter" in charts and "nvidia-device-plugin" not in charts  # the cluster brings its own plugin
+    (dep,) = [m for m in result.manifests if m["kind"] == "Deployment" and m["metadata"]["name"] == "m-decode"]
+    pod = dep["spec"]["template"]["spec"]
+    assert pod["nodeSelector"] == {"nvidia.com/gpu.product": "NVIDIA-H100-80GB-HBM3"}
+    assert {"key": "nvidia.com/gpu", "operator": "Exists", "effect": "NoSchedule"} in pod["tolerations"]
