@@ -11,12 +11,10 @@ from __future__ import annotations
 import pulumi
 
 from pulumi_llmd.blueprints.config import ModelConfig, WellLitPath
+from pulumi_llmd.blueprints.routing import route_model
 from pulumi_llmd.components.base import AcceleratorPool
 from pulumi_llmd.components.serving import (
     OPTIMIZED_BASELINE_SCORERS,
-    EndpointPicker,
-    HttpRoute,
-    InferencePool,
     ModelServer,
     ModelServerAutoscaler,
     VllmSpec,
@@ -84,33 +82,16 @@ class OptimizedBaseline(pulumi.ComponentResource):
                 max_replicas=max(model.replicas, pool.capacity // devices),
                 opts=child,
             )
-        self.picker = EndpointPicker(
-            f"{model.name}-epp",
-            namespace=namespace,
-            pool_name=model.name,
-            replicas=model.router.replicas,
-            scorer_weights=dict(
-                OPTIMIZED_BASELINE_SCORERS if model.router.scorer_weights is None else model.router.scorer_weights
-            ),
-            verbosity=model.router.verbosity,
-            opts=child,
-        )
-        self.pool = InferencePool(
-            model.name,
-            namespace=namespace,
-            selector=labels,
-            endpoint_picker=self.picker.service_name,
-            opts=child,
-        )
-        self.route = HttpRoute(
-            model.name,
+        routing = route_model(
+            model,
             namespace=namespace,
             gateway=gateway,
-            pool=model.name,
-            path_prefix=model.route_path_prefix,
+            server_labels=labels,
+            default_scorers=OPTIMIZED_BASELINE_SCORERS,
             request_timeout=request_timeout,
             opts=child,
         )
+        self.picker, self.pool, self.route = routing.picker, routing.pool, routing.route
         self.pool_name = model.name
         self.served_name = served_name
         self.route_path = model.route_path_prefix

@@ -9,10 +9,8 @@ from __future__ import annotations
 import pulumi
 
 from pulumi_llmd.blueprints.config import ModelConfig, WellLitPath
+from pulumi_llmd.blueprints.routing import route_model
 from pulumi_llmd.components.serving import (
-    EndpointPicker,
-    HttpRoute,
-    InferencePool,
     InferenceSimulator,
     SimulatorSpec,
     model_server_labels,
@@ -57,29 +55,16 @@ class SimulatedAccelerators(pulumi.ComponentResource):
             ),
             opts=child,
         )
-        self.picker = EndpointPicker(
-            f"{model.name}-epp",
-            namespace=namespace,
-            pool_name=model.name,
-            replicas=model.router.replicas,
-            scorer_weights=dict(
-                DEFAULT_SCORERS if model.router.scorer_weights is None else model.router.scorer_weights
-            ),
-            verbosity=model.router.verbosity,
-            opts=child,
-        )
-        self.pool = InferencePool(
-            model.name, namespace=namespace, selector=labels, endpoint_picker=self.picker.service_name, opts=child
-        )
-        self.route = HttpRoute(
-            model.name,
+        routing = route_model(
+            model,
             namespace=namespace,
             gateway=gateway,
-            pool=model.name,
-            path_prefix=model.route_path_prefix,
+            server_labels=labels,
+            default_scorers=DEFAULT_SCORERS,
             request_timeout=request_timeout,
             opts=child,
         )
+        self.picker, self.pool, self.route = routing.picker, routing.pool, routing.route
         self.pool_name = model.name
         self.served_name = served_name
         self.route_path = model.route_path_prefix
