@@ -13,6 +13,7 @@ from typing import Any
 
 import pulumi
 import pulumi_kubernetes as k8s
+import yaml
 
 _TYPED: dict[tuple[str, str], Any] = {
     ("v1", "Namespace"): k8s.core.v1.Namespace,
@@ -66,3 +67,23 @@ def k8s_object(resource_name: str, manifest: Mapping[str, Any], opts: pulumi.Res
 def child_options(parent: pulumi.Resource, opts: pulumi.ResourceOptions | None) -> pulumi.ResourceOptions:
     """Options for a component's children: parented to it, and waiting on whatever the component waits on."""
     return pulumi.ResourceOptions(parent=parent, depends_on=opts.depends_on if opts is not None else None)
+
+
+def exec_kubeconfig(*, name: str, server: str, ca_data: str, exec_config: Mapping[str, Any]) -> str:
+    """A one-cluster kubeconfig (YAML text) whose user runs a credential plugin (``users[].user.exec``).
+
+    ``server`` is the API URL (``https://...``), ``ca_data`` the base64 CA bundle, ``exec_config`` the plugin
+    block (``client.authentication.k8s.io/v1beta1`` is filled in). Cluster, context and user are all ``name``.
+    """
+
+    document = {
+        "apiVersion": "v1",
+        "kind": "Config",
+        "clusters": [{"name": name, "cluster": {"certificate-authority-data": ca_data, "server": server}}],
+        "contexts": [{"name": name, "context": {"cluster": name, "user": name}}],
+        "current-context": name,
+        "users": [
+            {"name": name, "user": {"exec": {"apiVersion": "client.authentication.k8s.io/v1beta1", **exec_config}}}
+        ],
+    }
+    return yaml.safe_dump(document, sort_keys=False)

@@ -9,6 +9,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+import yaml
 from pulumi.runtime.rpc import is_rpc_secret
 
 from pulumi_llmd.components import catalog
@@ -529,10 +530,23 @@ def test_cluster_system_node_group() -> None:
 def test_kubernetes_provider_kubeconfig_is_secret_and_uses_aws_eks_get_token() -> None:
     result, built = cluster_run(region="eu-west-1", aws_profile="inference")
     provider = one(result, "pulumi:providers:kubernetes")
-    kubeconfig = secret_value(provider.inputs["kubeconfig"])
-    assert "server: https://192.0.2.20" in kubeconfig
-    assert "args: [eks, get-token, --cluster-name, llm-d, --region, eu-west-1, --output, json]" in kubeconfig
-    assert "name: AWS_PROFILE\n        value: inference" in kubeconfig
+    kubeconfig = yaml.safe_load(secret_value(provider.inputs["kubeconfig"]))
+    assert kubeconfig["clusters"][0]["cluster"]["server"] == "https://192.0.2.20"
+    (user,) = kubeconfig["users"]
+    plugin = user["user"]["exec"]
+    assert plugin["command"] == "aws"
+    assert plugin["args"] == [
+        "eks",
+        "get-token",
+        "--cluster-name",
+        "llm-d",
+        "--region",
+        "eu-west-1",
+        "--output",
+        "json",
+    ]
+    assert plugin["env"] == [{"name": "AWS_PROFILE", "value": "inference"}]
+    assert kubeconfig["current-context"] == "llm-d"
     as_cluster = built["cluster"].as_cluster()
     assert isinstance(as_cluster, Cluster)
     assert as_cluster.platform is Platform.EKS

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 import pulumi
 import pulumi_aws as aws
@@ -17,6 +18,7 @@ import pulumi_kubernetes as k8s
 
 from pulumi_llmd.components.aws.network import EksVpc
 from pulumi_llmd.components.base import Cluster, Platform
+from pulumi_llmd.components.kube import exec_kubeconfig
 from pulumi_llmd.components.versions import KUBERNETES_VERSION
 
 #: Every control-plane log type EKS can ship to CloudWatch Logs.
@@ -39,30 +41,6 @@ _VERSION = re.compile(r"^1\.[0-9]{2}$")
 _NAME = re.compile(r"^[0-9A-Za-z][A-Za-z0-9_-]{0,99}$")
 _REGION = re.compile(r"^[a-z]{2}(-[a-z]+)+-[0-9]$")
 _PRINCIPAL = re.compile(r"^arn:aws(-cn|-us-gov)?:iam::[0-9]{12}:(role|user)/[\w+=,.@/-]+$")
-
-_KUBECONFIG = """apiVersion: v1
-kind: Config
-clusters:
-- name: {name}
-  cluster:
-    certificate-authority-data: {ca}
-    server: {endpoint}
-contexts:
-- name: {name}
-  context:
-    cluster: {name}
-    user: {name}
-current-context: {name}
-users:
-- name: {name}
-  user:
-    exec:
-      apiVersion: client.authentication.k8s.io/v1beta1
-      command: aws
-      args: [eks, get-token, --cluster-name, {name}, --region, {region}, --output, json]
-      interactiveMode: Never
-      installHint: Install the AWS CLI v2 (https://docs.aws.amazon.com/cli/latest/userguide/getting-started-install.html)
-{env}"""
 
 
 def partition(region: str) -> str:
@@ -359,11 +337,21 @@ class EksCluster(pulumi.ComponentResource):
             self.addons[addon] = self._addon(name, addon, versions.get(addon), tags, [self.system_node_group])
 
         # --- Kubernetes provider --------------------------------------------------------------------------------
-        env = f"      env:\n      - name: AWS_PROFILE\n        value: {aws_profile}\n" if aws_profile else ""
+        def aws_exec(cluster_name: str) -> dict[str, Any]:
+            plugin: dict[str, Any] = {
+                "command": "aws",
+                "args": ["eks", "get-token", "--cluster-name", cluster_name, "--region", region, "--output", "json"],
+                "interactiveMode": "Never",
+                "installHint": "Install the AWS CLI v2 (https://docs.aws.amazon.com/cli/latest/userguide/)",
+            }
+            if aws_profile:
+                plugin["env"] = [{"name": "AWS_PROFILE", "value": aws_profile}]
+            return plugin
+
         self.kubeconfig: pulumi.Output[str] = pulumi.Output.secret(
             pulumi.Output.all(self.cluster.name, self.endpoint, self.certificate_authority).apply(
-                lambda args: _KUBECONFIG.format(
-                    name=args[0], endpoint=args[1], ca=args[2] or "", region=region, env=env
+                lambda args: exec_kubeconfig(
+                    name=args[0], server=args[1], ca_data=args[2] or "", exec_config=aws_exec(args[0])
                 )
             )
         )

@@ -11,32 +11,17 @@ import pulumi_kubernetes as k8s
 
 from pulumi_llmd.components.base import Cluster, Platform
 from pulumi_llmd.components.gcp.network import POD_RANGE_NAME, SERVICE_RANGE_NAME, GkeNetwork
+from pulumi_llmd.components.kube import exec_kubeconfig
 
 RELEASE_CHANNELS = ("RAPID", "REGULAR", "STABLE", "EXTENDED")
 _VERSION = re.compile(r"^1\.[0-9]{2}(\.[0-9]+(-gke\.[0-9]+)?)?$")
 
-_KUBECONFIG = """apiVersion: v1
-kind: Config
-clusters:
-- name: {name}
-  cluster:
-    certificate-authority-data: {ca}
-    server: https://{endpoint}
-contexts:
-- name: {name}
-  context:
-    cluster: {name}
-    user: {name}
-current-context: {name}
-users:
-- name: {name}
-  user:
-    exec:
-      apiVersion: client.authentication.k8s.io/v1beta1
-      command: gke-gcloud-auth-plugin
-      installHint: Install gke-gcloud-auth-plugin (gcloud components install gke-gcloud-auth-plugin)
-      provideClusterInfo: true
-"""
+#: The GKE credential plugin (``gcloud components install gke-gcloud-auth-plugin``).
+_GKE_EXEC = {
+    "command": "gke-gcloud-auth-plugin",
+    "installHint": "Install gke-gcloud-auth-plugin (gcloud components install gke-gcloud-auth-plugin)",
+    "provideClusterInfo": True,
+}
 
 
 class GkeCluster(pulumi.ComponentResource):
@@ -179,7 +164,11 @@ class GkeCluster(pulumi.ComponentResource):
         self.kubeconfig: pulumi.Output[str] = pulumi.Output.secret(
             pulumi.Output.all(
                 self.cluster.name, self.cluster.endpoint, self.cluster.master_auth.cluster_ca_certificate
-            ).apply(lambda args: _KUBECONFIG.format(name=args[0], endpoint=args[1], ca=args[2] or ""))
+            ).apply(
+                lambda args: exec_kubeconfig(
+                    name=args[0], server=f"https://{args[1]}", ca_data=args[2] or "", exec_config=_GKE_EXEC
+                )
+            )
         )
         self.provider = k8s.Provider(
             f"{name}-k8s",
