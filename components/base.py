@@ -16,7 +16,7 @@ from typing import Any
 import pulumi
 import pulumi_kubernetes as k8s
 
-from pulumi_llmd.components.catalog import MachineShape
+from pulumi_llmd.components.catalog import MachineShape, RdmaKind
 
 #: Secret and key llm-d's guides read the Hugging Face token from.
 HF_TOKEN_SECRET = "llm-d-hf-token"
@@ -49,6 +49,98 @@ class Toleration:
         return out
 
 
+#: Linux capabilities RDMA transports need in the container: pinning (registering) GPU and host memory for the NIC
+#: (llm-d pd-disaggregation guide, AWS overlay: ``IPC_LOCK``).
+RDMA_CAPABILITIES: tuple[str, ...] = ("IPC_LOCK",)
+
+
+@dataclass(frozen=True)
+class DraRdmaClaim:
+    """A Dynamic Resource Allocation request for one accelerator and the RDMA NIC on its PCIe root.
+
+    The pod gets one claim per accelerator from the ResourceClaimTemplate ``template`` (GKE: device classes
+    ``gpu.nvidia.com`` and ``mrdma.google.com`` matched on ``resource.kubernetes.io/pcieRoot``, as llm-d's
+    pd-disaggregation ``gke-rdma`` component does), instead of the ``nvidia.com/gpu`` extended resource.
+    """
+
+    template: str
+    gpu_device_class: str
+    nic_device_class: str
+    match_attribute: str = "resource.kubernetes.io/pcieRoot"
+
+    def template_manifest(self, namespace: str) -> dict[str, Any]:
+        """The ``resource.k8s.io/v1`` ResourceClaimTemplate pods of this pool claim from (one GPU + its NIC)."""
+        return {
+            "apiVersion": "resource.k8s.io/v1",
+            "kind": "ResourceClaimTemplate",
+            "metadata": {"name": self.template, "namespace": namespace},
+            "spec": {
+                "spec": {
+                    "devices": {
+                        "requests": [
+                            {"name": "gpu", "exactly": {"deviceClassName": self.gpu_device_class, "count": 1}},
+                            {"name": "nic", "exactly": {"deviceClassName": self.nic_device_class, "count": 1}},
+                        ],
+                        "constraints": [{"matchAttribute": self.match_attribute}],
+                    }
+                }
+            },
+        }
+
+
+@dataclass(frozen=True)
+class RdmaAttachment:
+    """How a pod on an accelerator pool reaches the node-to-node RDMA fabric; serving reads it, never the cloud.
+
+    Exactly one mechanism carries the NICs into the pod:
+
+    * ``annotations``: pod annotations that attach the node's RDMA NICs as extra interfaces (GKE multi-networking:
+      ``networking.gke.io/interfaces`` with ``eth2..eth9 -> rdma-0..7``). Such device-mode interfaces belong to one pod
+      per node, so ``whole_node`` is True: a pod must take every accelerator of its node.
+    * ``resource_name``: an extended resource per NIC (``vpc.amazonaws.com/efa`` on EKS, ``rdma/ib`` on an
+      InfiniBand cluster); a pod requests its share, ``nics_per_node * devices // devices_per_node`` (at least 1).
+    * ``dra``: one DRA claim per accelerator pairing it with its NIC (see :class:`DraRdmaClaim`).
+
+    Attributes:
+        fabric: the fabric kind (``roce``, ``efa``, ``infiniband``).
+        nics_per_node: RDMA NICs (EFA devices) on one node, from the catalog (8 on a3-ultragpu-8g, 16 on p5en.48xlarge).
+        env: environment the transports need (e.g. ``UCX_IB_ROCE_REACHABILITY_MODE=all`` on RoCE, ``FI_PROVIDER=efa``).
+        capabilities: Linux capabilities to add (default ``IPC_LOCK``).
+        nixl_backends: NIXL backends for vLLM's NixlConnector (``UCX``; ``LIBFABRIC`` on EFA, per llm-d's AWS overlay).
+    """
+
+    fabric: RdmaKind
+    nics_per_node: int
+    annotations: Mapping[str, str] = field(default_factory=dict)
+    resource_name: str | None = None
+    dra: DraRdmaClaim | None = None
+    env: Mapping[str, str] = field(default_factory=dict)
+    capabilities: tuple[str, ...] = RDMA_CAPABILITIES
+    nixl_backends: tuple[str, ...] = ("UCX",)
+
+    def __post_init__(self) -> None:
+        mechanisms = sum((bool(self.annotations), self.resource_name is not None, self.dra is not None))
+        if mechanisms != 1:
+            raise ValueError(
+                "RdmaAttachment: give exactly one of annotations, resource_name or dra "
+                f"(got {mechanisms}) for fabric {self.fabric.value}"
+            )
+        if self.nics_per_node < 1:
+            raise ValueError(f"RdmaAttachment: nics_per_node = {self.nics_per_node}: must be >= 1")
+
+    @property
+    def whole_node(self) -> bool:
+        """Pods must take every accelerator of a node (device-mode interfaces attach to one pod per node)."""
+        return bool(self.annotations)
+
+    def nics_for(self, devices: int, devices_per_node: int) -> int:
+        """RDMA NICs a pod of ``devices`` accelerators gets: its share of the node's NICs, at least 1.
+
+        E.g. p5en.48xlarge (16 EFA, 8 GPUs): 8 for a TP-4 decode pod, 2 for a TP-1 prefill pod (llm-d AWS overlay).
+        """
+        return max(1, self.nics_per_node * devices // max(1, devices_per_node))
+
+
 @dataclass(frozen=True)
 class AcceleratorPool:
     """What a model server needs to know about the nodes it runs on.
@@ -64,6 +156,8 @@ class AcceleratorPool:
     max_nodes: int
     #: Environment every model server on this pool needs (e.g. GKE: NCCL plugin settings for the node image).
     model_server_env: Mapping[str, str] = field(default_factory=dict)
+    #: How pods reach the pool's RDMA fabric; ``None`` when the pool has none attached (TCP only).
+    rdma: RdmaAttachment | None = None
 
     @property
     def resource_name(self) -> str:

@@ -27,6 +27,16 @@ VLLM_TPU_IMAGE: Final = "vllm/vllm-tpu:v0.13.2"
 #: llm-d inference simulator for the simulated-accelerators path (llm-d guides v0.5).
 INFERENCE_SIM_IMAGE: Final = "ghcr.io/llm-d/llm-d-inference-sim:v0.7.1"
 
+#: GKE gIB (GPUDirect-RDMA over RoCE) NCCL plugin installer for A3 Ultra / A4 nodes (FACTS: GKE table, A3 Ultra;
+#: GoogleCloudPlatform/container-engine-accelerators gpudirect-rdma/nccl-rdma-installer.yaml).
+GIB_NCCL_PLUGIN_IMAGE: Final = "us-docker.pkg.dev/gce-ai-infra/gpudirect-gib/nccl-plugin-gib:v1.1.0"
+#: Pause container keeping the gIB installer DaemonSet's pods alive after the install init container (digest-pinned
+#: as in GoogleCloudPlatform/container-engine-accelerators gpudirect-rdma/nccl-rdma-installer.yaml).
+PAUSE_IMAGE: Final = "gke.gcr.io/pause:3.8@sha256:880e63f94b145e46f1b1082bb71b85e21f16b99b180b9996407d61240ceb9830"
+#: CUDA image with DeepEP / NVSHMEM / GDRCopy the wide-EP guide runs
+#: (FACTS: wide-EP ``ghcr.io/llm-d/llm-d-cuda:v0.8.0``).
+LLMD_CUDA_IMAGE: Final = "ghcr.io/llm-d/llm-d-cuda:v0.8.0"
+
 # --- Kubernetes APIs -------------------------------------------------------------------------------------------
 #: Gateway API standard-channel release whose CRDs the library installs where the platform does not
 #: (kubernetes-sigs/gateway-api v1.6.1, config/crd/standard).
@@ -109,6 +119,9 @@ ALL_IMAGES: Final[tuple[str, ...]] = (
     VLLM_TPU_IMAGE,
     INFERENCE_SIM_IMAGE,
     CUSTOM_METRICS_ADAPTER_IMAGE,
+    GIB_NCCL_PLUGIN_IMAGE,
+    PAUSE_IMAGE,
+    LLMD_CUDA_IMAGE,
 )
 
 # --- monitoring on clusters without a managed Prometheus ---------------------------------------------------------

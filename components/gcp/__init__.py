@@ -1,20 +1,28 @@
-"""Google Cloud components: the VPC, the GKE cluster, GPU node pools and GKE workload metrics (pulumi-gcp typed
-resources, Managed Prometheus PodMonitorings, the custom-metrics adapter).
+"""Google Cloud components: the VPC, the GKE cluster, GPU node pools, the GPUDirect-RDMA (RoCE) fabric of A3 Ultra /
+A4 nodes and GKE workload metrics (pulumi-gcp typed resources, multi-networking objects, the gIB NCCL installer,
+Managed Prometheus PodMonitorings, the custom-metrics adapter).
 
->>> from pulumi_llmd.components.gcp import GkeNetwork, GkeCluster, GpuNodePool
+>>> from pulumi_llmd.components.gcp import GkeNetwork, GkeCluster, GpuNodePool, GkeRdmaFabric
 """
 
 from pulumi_llmd.components.gcp.cluster import GkeCluster
 from pulumi_llmd.components.gcp.monitoring import CustomMetricsAdapter, PodMonitoring, gmp_metric
 from pulumi_llmd.components.gcp.network import GOOGLE_HEALTH_CHECK_RANGES, GkeNetwork
 from pulumi_llmd.components.gcp.node_pool import GpuNodePool
+from pulumi_llmd.components.gcp.rdma import AdditionalNetwork, GibNcclInstaller, GkeNetworkObjects, GkeRdmaFabric
+from pulumi_llmd.components.gcp.tpu import TpuNodePool
 
 __all__ = [
     "GOOGLE_HEALTH_CHECK_RANGES",
+    "AdditionalNetwork",
     "CustomMetricsAdapter",
+    "GibNcclInstaller",
     "GkeCluster",
     "GkeNetwork",
+    "GkeNetworkObjects",
+    "GkeRdmaFabric",
     "GpuNodePool",
     "PodMonitoring",
+    "TpuNodePool",
     "gmp_metric",
 ]

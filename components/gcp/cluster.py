@@ -46,6 +46,10 @@ class GkeCluster(pulumi.ComponentResource):
         master_cidr: /28 range of the control plane for private nodes.
         system_machine_type / system_min_nodes / system_max_nodes: the system pool (per zone of the cluster).
         deletion_protection: GKE deletion protection (default on).
+        multi_networking: GKE multi-networking (``enable_multi_networking``; needs Dataplane V2, which the cluster
+            always has): required for node pools with extra networks, e.g. the RDMA NICs of a
+            :class:`~pulumi_llmd.components.gcp.rdma.GkeRdmaFabric` (GKE docs "Maximize GPU network bandwidth in
+            Standard mode clusters"). Default off.
 
     Raises:
         ValueError: an unknown release channel, a malformed version, or system pool bounds out of order.
@@ -71,6 +75,7 @@ class GkeCluster(pulumi.ComponentResource):
         system_min_nodes: int = 1,
         system_max_nodes: int = 3,
         deletion_protection: bool = True,
+        multi_networking: bool = False,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         if release_channel not in RELEASE_CHANNELS:
@@ -100,6 +105,7 @@ class GkeCluster(pulumi.ComponentResource):
                 services_secondary_range_name=SERVICE_RANGE_NAME,
             ),
             datapath_provider="ADVANCED_DATAPATH",
+            enable_multi_networking=True if multi_networking else None,
             remove_default_node_pool=True,
             initial_node_count=1,
             min_master_version=kubernetes_version,

@@ -1,4 +1,5 @@
-"""GKE GPU node pools: guest accelerators with GKE-managed drivers, taints, autoscaling, placement, capacity."""
+"""GKE GPU node pools: guest accelerators with GKE-managed drivers, taints, autoscaling, placement, capacity, and the
+GPUDirect-RDMA (RoCE) networks of A3 Ultra / A4 nodes."""
 
 from __future__ import annotations
 
@@ -6,7 +7,8 @@ import pulumi
 import pulumi_gcp as gcp
 
 from pulumi_llmd.components.base import AcceleratorPool, Toleration
-from pulumi_llmd.components.catalog import AcceleratorKind, MachineShape
+from pulumi_llmd.components.catalog import AcceleratorKind, MachineShape, RdmaKind
+from pulumi_llmd.components.gcp.rdma import GkeRdmaFabric
 
 PROVISIONING = ("on-demand", "spot", "reservation", "flex-start")
 DRIVER_VERSIONS = ("DEFAULT", "LATEST")
@@ -28,6 +30,13 @@ class GpuNodePool(pulumi.ComponentResource):
     server (Workload Identity), and upgrades one node at a time without surge nodes (``maxSurge 0``,
     ``maxUnavailable 1``) because spare GPU capacity is scarce.
 
+    With a ``fabric`` (A3 Ultra ``a3-ultragpu-8g`` / A4 ``a4-highgpu-8g`` only), the nodes get the fabric's
+    networks as ``network_config.additional_node_network_configs`` (the gVNIC VPC, then the 8 RDMA subnets: 9
+    entries) and ``pool.rdma`` says how pods attach to them (GKE multi-networking annotations, see
+    :meth:`~pulumi_llmd.components.gcp.rdma.GkeRdmaFabric.attachment`); the cluster needs
+    ``GkeCluster(multi_networking=True)``. Without one, the nodes have only the cluster's VPC and ``pool.rdma`` is
+    None.
+
     Outputs: ``node_pool`` (``gcp.container.NodePool``), ``pool`` (an
     :class:`~pulumi_llmd.components.base.AcceleratorPool` telling pods how to land on these nodes).
 
@@ -43,10 +52,13 @@ class GpuNodePool(pulumi.ComponentResource):
         compact_placement: COMPACT placement policy.
         gpu_driver_version: DEFAULT or LATEST.
         boot_disk_type / boot_disk_size_gb: boot disk (A3 Ultra and A4 need ``hyperdisk-balanced``, the default there).
+        fabric: the :class:`~pulumi_llmd.components.gcp.rdma.GkeRdmaFabric` whose networks the nodes join (default
+            None: no RDMA networks).
 
     Raises:
         ValueError: a non-GPU shape, a size that is missing or out of order, a reservation without a name (or a name
-        without provisioning ``reservation``), flex-start without autoscaling, an unknown driver version.
+        without provisioning ``reservation``), flex-start without autoscaling, an unknown driver version; with a
+        ``fabric``: a shape without a RoCE fabric, or a fabric for another zone or NIC count. Nothing is registered.
     """
 
     node_pool: gcp.container.NodePool
@@ -70,6 +82,7 @@ class GpuNodePool(pulumi.ComponentResource):
         gpu_driver_version: str = "LATEST",
         boot_disk_type: str | None = None,
         boot_disk_size_gb: int = 200,
+        fabric: GkeRdmaFabric | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         _validate(
@@ -80,6 +93,8 @@ class GpuNodePool(pulumi.ComponentResource):
             provisioning=provisioning,
             reservation=reservation,
             gpu_driver_version=gpu_driver_version,
+            zone=zone,
+            fabric=fabric,
         )
         super().__init__("llmd:gcp:GpuNodePool", name, None, opts)
         autoscaled = max_nodes is not None
@@ -109,6 +124,13 @@ class GpuNodePool(pulumi.ComponentResource):
                 strategy="SURGE", max_surge=0, max_unavailable=1
             ),
             placement_policy=(gcp.container.NodePoolPlacementPolicyArgs(type="COMPACT") if compact_placement else None),
+            network_config=(
+                gcp.container.NodePoolNetworkConfigArgs(
+                    additional_node_network_configs=fabric.additional_node_network_configs()
+                )
+                if fabric is not None
+                else None
+            ),
             node_config=gcp.container.NodePoolNodeConfigArgs(
                 machine_type=shape.machine_type,
                 image_type="COS_CONTAINERD",
@@ -152,6 +174,7 @@ class GpuNodePool(pulumi.ComponentResource):
             tolerations=(GPU_TAINT,),
             max_nodes=max_nodes if max_nodes is not None else (node_count or 0),
             model_server_env=GKE_NCCL_ENV,
+            rdma=fabric.attachment() if fabric is not None else None,
         )
         self.register_outputs(
             {"name": self.node_pool.name, "machineType": shape.machine_type, "accelerator": accelerator}
@@ -181,6 +204,8 @@ def _validate(
     provisioning: str,
     reservation: str | None,
     gpu_driver_version: str,
+    zone: str,
+    fabric: GkeRdmaFabric | None,
 ) -> None:
     problems: list[str] = []
     if shape.accelerator.kind is not AcceleratorKind.GPU:
@@ -201,5 +226,18 @@ def _validate(
         problems.append(f"reservation = {reservation!r}: only allowed with provisioning 'reservation'")
     if provisioning == "flex-start" and max_nodes is None:
         problems.append("provisioning 'flex-start' needs autoscaling (min_nodes/max_nodes)")
+    if fabric is not None:
+        if shape.rdma is not RdmaKind.ROCE:
+            problems.append(
+                f"fabric: shape = {shape.machine_type!r} has no RoCE RDMA NICs (rdma {shape.rdma.value}); "
+                "an RDMA fabric needs a3-ultragpu-8g or a4-highgpu-8g"
+            )
+        elif fabric.shape.rdma_nics != shape.rdma_nics:
+            problems.append(
+                f"fabric: built for {fabric.shape.rdma_nics} RDMA NICs ({fabric.shape.machine_type}), "
+                f"shape = {shape.machine_type!r} has {shape.rdma_nics}"
+            )
+        if fabric.zone != zone:
+            problems.append(f"fabric: its RoCE network profile is for zone {fabric.zone!r}, the pool's zone = {zone!r}")
     if problems:
         raise ValueError("GpuNodePool: " + "; ".join(problems))
