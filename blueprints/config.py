@@ -65,7 +65,13 @@ class WellLitPath(StrEnum):
 
 
 #: The paths this release can deploy; the others are named so configs fail with a clear "not yet" message.
-IMPLEMENTED_PATHS: tuple[WellLitPath, ...] = (WellLitPath.OPTIMIZED_BASELINE, WellLitPath.SIMULATED_ACCELERATORS)
+IMPLEMENTED_PATHS: tuple[WellLitPath, ...] = (
+    WellLitPath.OPTIMIZED_BASELINE,
+    WellLitPath.PD_DISAGGREGATION,
+    WellLitPath.PRECISE_PREFIX_CACHE_ROUTING,
+    WellLitPath.TIERED_PREFIX_CACHE,
+    WellLitPath.SIMULATED_ACCELERATORS,
+)
 
 
 def _dns_label(value: str) -> str:
@@ -258,6 +264,13 @@ class PoolConfig(_Model):
     devices_per_node: Annotated[int, Field(ge=1, le=64)] | None = None
     vcpus: Annotated[int, Field(ge=1, le=4096)] | None = None
     memory_gib: Annotated[int, Field(ge=1, le=65536)] | None = None
+    #: GKE: attach the GPUDirect-RDMA fabric (RDMA VPC over RoCE, 8 NICs per node) to the pool; default: on where the
+    #: machine type has RoCE NICs (a3-ultragpu-8g, a4-highgpu-8g).
+    rdma: bool | None = None
+    #: Existing clusters: the extended resource the nodes' RDMA NICs are advertised as (``rdma/ib``, e.g. by the
+    #: NVIDIA network operator or the k8s-rdma-shared-dev-plugin) and how many one node has.
+    rdma_resource: str | None = None
+    rdma_devices_per_node: Annotated[int, Field(ge=1, le=64)] = 1
     #: COMPACT placement (one zone, low-latency interconnect for multi-node jobs).
     compact_placement: bool = False
     #: GKE-managed NVIDIA driver install: DEFAULT or LATEST driver for the node version.
@@ -294,7 +307,8 @@ class ModelResources(_Model):
 class RouterConfig(_Model):
     """The endpoint picker (EPP) in front of a model's InferencePool."""
 
-    replicas: Annotated[int, Field(ge=1, le=10)] = 1
+    #: Endpoint pickers; 2 by default (leader-elected or active-active: the llm-d-practices pack requires HA).
+    replicas: Annotated[int, Field(ge=1, le=10)] = 2
     #: Scorer weights; the defaults are the optimized-baseline guide's.
     scorer_weights: Mapping[str, Annotated[int, Field(ge=0, le=100)]] | None = None
     #: EPP log verbosity (``-v``).
@@ -322,6 +336,36 @@ KNOWN_SCORERS = (
 )
 
 
+class PrefillConfig(_Model):
+    """The prefill servers of a pd-disaggregation model (the model's own fields size its decode servers)."""
+
+    replicas: Annotated[int, Field(ge=1, le=4096)] = 1
+    tensor_parallel_size: Annotated[int, Field(ge=1, le=64)] = 1
+    #: CPU and memory of one prefill pod (default: the decode pods' ``resources``).
+    resources: ModelResources | None = None
+
+
+class KvOffloadConfig(_Model):
+    """The CPU tier of a tiered-prefix-cache model: vLLM offloads evicted KV-cache blocks to host memory."""
+
+    #: ``native``: vLLM's OffloadingConnector (the guide's recommendation); ``lmcache``: LMCacheConnectorV1.
+    connector: Literal["native", "lmcache"] = "native"
+    #: Host memory per server for offloaded KV blocks, GiB; default: half of what the node's memory leaves per pod
+    #: after the pod's own request (see :func:`default_offload_gib`).
+    cpu_gib: Annotated[int, Field(ge=1, le=65536)] | None = None
+    #: KV-cache bytes per token of the model, to size the picker's CPU-tier index (guide: 160 KB for Qwen3-32B).
+    kv_bytes_per_token: Annotated[int, Field(ge=1, le=100_000_000)] = 160 * 1024
+
+
+#: Keys of a model that only one path reads.
+_PATH_ONLY_MODEL_KEYS: Mapping[str, WellLitPath] = {
+    "prefill": WellLitPath.PD_DISAGGREGATION,
+    "kv_transport": WellLitPath.PD_DISAGGREGATION,
+    "kv_offload": WellLitPath.TIERED_PREFIX_CACHE,
+    "tokenizer_replicas": WellLitPath.PRECISE_PREFIX_CACHE_ROUTING,
+}
+
+
 class ModelConfig(_Model):
     """One served model: its vLLM server fleet, endpoint picker, InferencePool and route."""
 
@@ -345,11 +389,29 @@ class ModelConfig(_Model):
     router: RouterConfig = RouterConfig()
     #: Path prefix of the HTTPRoute rule that sends requests to this model's InferencePool.
     route_path_prefix: Annotated[str, Field(pattern=r"^/[A-Za-z0-9/._-]*$")] = "/"
+    #: pd-disaggregation: the prefill servers, and how KV caches move to decode (``rdma``: NIXL over the pool's RDMA
+    #: fabric, the default; ``tcp``: over the pod network, for pools without RDMA, much slower).
+    prefill: PrefillConfig | None = None
+    kv_transport: Literal["rdma", "tcp"] = "rdma"
+    #: vLLM ``--block-size`` in tokens (default per path: 128 for P/D, 64 for precise prefix-cache routing).
+    block_size: Annotated[int, Field(ge=1, le=1024)] | None = None
+    #: tiered-prefix-cache: the CPU tier (defaults apply when left out).
+    kv_offload: KvOffloadConfig | None = None
+    #: precise-prefix-cache-routing: CPU render (tokenizer) pods the endpoint pickers share.
+    tokenizer_replicas: Annotated[int, Field(ge=1, le=100)] = 3
 
     @field_validator("extra_args")
     @classmethod
     def _flags(cls, value: tuple[str, ...]) -> tuple[str, ...]:
-        managed = {"--tensor-parallel-size", "--pipeline-parallel-size", "--port", "--served-model-name"}
+        managed = {
+            "--tensor-parallel-size",
+            "--pipeline-parallel-size",
+            "--port",
+            "--served-model-name",
+            "--block-size",
+            "--kv-transfer-config",
+            "--kv-events-config",
+        }
         for arg in value:
             flag = arg.split("=", 1)[0]
             if flag in managed:
@@ -609,10 +671,72 @@ def _check_pool(
 
 
 _CLOUD_ONLY_POOL_FIELDS: Mapping[str, tuple[str, ...]] = {
-    "gcp": ("compact_placement", "gpu_driver_version", "boot_disk_type"),
+    "gcp": ("compact_placement", "gpu_driver_version", "boot_disk_type", "rdma"),
     "aws": ("availability_zone", "efa"),
-    "existing": ("node_selector", "tolerations", "devices_per_node", "vcpus", "memory_gib"),
+    "existing": (
+        "node_selector",
+        "tolerations",
+        "devices_per_node",
+        "vcpus",
+        "memory_gib",
+        "rdma_resource",
+        "rdma_devices_per_node",
+    ),
 }
+
+
+def pool_rdma(cloud: catalog.Cloud, pool: PoolConfig, shape: catalog.MachineShape) -> catalog.RdmaKind | None:
+    """The RDMA fabric pods on ``pool`` can use, or None (TCP only).
+
+    GKE: RoCE where the machine type has it (a3-ultragpu-8g, a4-highgpu-8g) unless ``rdma: false``; EKS: EFA where the
+    instance type has it unless ``efa: false``; existing clusters: InfiniBand when the pool names an ``rdmaResource``.
+    """
+    if cloud is catalog.Cloud.GCP:
+        return catalog.RdmaKind.ROCE if shape.rdma is catalog.RdmaKind.ROCE and pool.rdma is not False else None
+    if cloud is catalog.Cloud.AWS:
+        return catalog.RdmaKind.EFA if shape.efa_interfaces > 0 and pool.efa is not False else None
+    return catalog.RdmaKind.INFINIBAND if pool.rdma_resource else None
+
+
+def default_offload_gib(shape: catalog.MachineShape, devices: int, memory_request: str) -> int:
+    """Default CPU KV-offload size per server, GiB: half of the host memory one pod's share of the node leaves after
+    its own memory request, ``(memory_gib // pods_per_node - request) // 2``, at least 1.
+
+    E.g. a3-highgpu-8g (1,872 GiB, TP 2 -> 4 pods per node, 96 GiB requested): (468 - 96) // 2 = 186 GiB.
+    Raises ValueError for a memory request that does not parse.
+    """
+    pods = max(1, shape.accelerator_count // max(1, devices))
+    request_gib = parse_quantity(memory_request) / 2**30
+    return max(1, int((shape.memory_gib // pods - request_gib) // 2))
+
+
+def offload_gib(model: ModelConfig, shape: catalog.MachineShape) -> int:
+    """The CPU KV-offload size of a tiered-prefix-cache model's servers, GiB (configured or the default)."""
+    offload = model.kv_offload or KvOffloadConfig()
+    if offload.cpu_gib is not None:
+        return offload.cpu_gib
+    return default_offload_gib(shape, model.gpus_per_replica, model.resources.memory_request)
+
+
+def _plus_gib(quantity: str, gib: int) -> str:
+    return f"{int(parse_quantity(quantity) // 2**30) + gib}Gi"
+
+
+def server_resources(model: ModelConfig, shape: catalog.MachineShape | None, role: str = "decode") -> ModelResources:
+    """CPU and memory of one server pod of ``role``: the model's (or its prefill's) ``resources``, and on the
+    tiered-prefix-cache path the memory request and limit raised by the CPU offload buffer (pinned host memory)."""
+    if role == "prefill" and model.prefill is not None and model.prefill.resources is not None:
+        return model.prefill.resources
+    resources = model.resources
+    if model.path is WellLitPath.TIERED_PREFIX_CACHE and shape is not None:
+        extra = offload_gib(model, shape)
+        resources = resources.model_copy(
+            update={
+                "memory_request": _plus_gib(resources.memory_request, extra),
+                "memory_limit": _plus_gib(resources.memory_limit, extra),
+            }
+        )
+    return resources
 
 
 def _check_pool_for_target(
@@ -655,6 +779,21 @@ def _check_pool_for_target(
             catalog.validate_extended_resource(pool.resource_name)
         except catalog.CatalogError as exc:
             issues.append(ConfigIssue(key=f"{key}.resourceName", value=pool.resource_name, message=str(exc)))
+        if pool.rdma_resource is not None:
+            try:
+                catalog.validate_extended_resource(pool.rdma_resource)
+            except catalog.CatalogError as exc:
+                issues.append(ConfigIssue(key=f"{key}.rdmaResource", value=pool.rdma_resource, message=str(exc)))
+    if isinstance(target, GcpTarget) and pool.rdma and shape is not None and shape.rdma is not catalog.RdmaKind.ROCE:
+        roce = ", ".join(m.machine_type for m in catalog.machines("gcp") if m.rdma is catalog.RdmaKind.ROCE)
+        if shape.rdma in (catalog.RdmaKind.GPUDIRECT_TCPX, catalog.RdmaKind.GPUDIRECT_TCPXO):
+            message = (
+                f"{shape.machine_type} uses {shape.rdma.value}, which this release does not set up yet; "
+                f"GPUDirect-RDMA machine types: {roce}"
+            )
+        else:
+            message = f"{shape.machine_type} has no RDMA NICs; GPUDirect-RDMA machine types: {roce}"
+        issues.append(ConfigIssue(key=f"{key}.rdma", value=True, message=message))
     if isinstance(target, AwsTarget):
         zone = pool.availability_zone or target.availability_zones[0]
         if zone not in target.availability_zones:
@@ -701,6 +840,7 @@ def _check_models(
                     message="'random' is the simulator's model; give a Hugging Face id such as Qwen/Qwen3-32B",
                 )
             )
+        issues.extend(_check_path_keys(key, model))
         if model.path is WellLitPath.SIMULATED_ACCELERATORS:
             if model.pool is not None:
                 issues.append(
@@ -762,6 +902,10 @@ def _check_models(
             )
         issues.extend(_check_pod_fits_node(key, model, shape))
         demand[pool_name] += model.replicas * need
+        if model.path is WellLitPath.PD_DISAGGREGATION and model.prefill is not None:
+            issues.extend(_check_prefill(key, model, shape))
+            demand[pool_name] += model.prefill.replicas * model.prefill.tensor_parallel_size
+            issues.extend(_check_kv_transport(key, model, config.pool(pool_name), shape, config.target.cloud_enum))
     for index, pool in enumerate(config.pools):
         shape = shapes.get(pool.name)
         if shape is None:
@@ -784,10 +928,111 @@ def _check_models(
 
 
 def _check_pod_fits_node(key: str, model: ModelConfig, shape: catalog.MachineShape) -> list[ConfigIssue]:
+    resources = server_resources(model, shape)
+    suffix = ""
+    if resources is not model.resources:
+        suffix = f" (including the {offload_gib(model, shape)} GiB CPU KV offload of kvOffload.cpuGib)"
     return [
-        ConfigIssue(key=f"{key}.resources.{to_camel(field)}", value=value, message=message)
-        for field, value, message in pod_fit_problems(model.gpus_per_replica, model.resources.to_pod_resources(), shape)
+        ConfigIssue(key=f"{key}.resources.{to_camel(field)}", value=value, message=message + suffix)
+        for field, value, message in pod_fit_problems(model.gpus_per_replica, resources.to_pod_resources(), shape)
     ]
+
+
+def _check_path_keys(key: str, model: ModelConfig) -> list[ConfigIssue]:
+    """Keys that belong to another path, a P/D model without prefill, scorer weights outside optimized-baseline."""
+    issues: list[ConfigIssue] = []
+    for field in sorted(model.model_fields_set & set(_PATH_ONLY_MODEL_KEYS)):
+        path = _PATH_ONLY_MODEL_KEYS[field]
+        if model.path is not path:
+            issues.append(
+                ConfigIssue(
+                    key=f"{key}.{to_camel(field)}",
+                    message=f"applies to path '{path.value}' only (this model's path is '{model.path.value}')",
+                )
+            )
+    if model.path is WellLitPath.PD_DISAGGREGATION and model.prefill is None:
+        issues.append(
+            ConfigIssue(
+                key=f"{key}.prefill",
+                message="is required on path 'pd-disaggregation': {replicas, tensorParallelSize} of the prefill "
+                "servers (the model's own replicas / tensorParallelSize size the decode servers)",
+            )
+        )
+    if model.router.scorer_weights is not None and model.path is not WellLitPath.OPTIMIZED_BASELINE:
+        issues.append(
+            ConfigIssue(
+                key=f"{key}.router.scorerWeights",
+                message=f"applies to path 'optimized-baseline' only; path '{model.path.value}' configures its "
+                "endpoint picker's plugins itself",
+            )
+        )
+    if model.path is WellLitPath.SIMULATED_ACCELERATORS and model.block_size is not None:
+        issues.append(ConfigIssue(key=f"{key}.blockSize", message="does not apply to the simulator"))
+    return issues
+
+
+def _check_prefill(key: str, model: ModelConfig, shape: catalog.MachineShape) -> list[ConfigIssue]:
+    prefill = model.prefill
+    assert prefill is not None
+    issues: list[ConfigIssue] = []
+    per_node, tp = shape.accelerator_count, prefill.tensor_parallel_size
+    if tp > per_node or per_node % tp:
+        issues.append(
+            ConfigIssue(
+                key=f"{key}.prefill.tensorParallelSize",
+                value=tp,
+                message=f"must divide the {per_node} accelerators of one {shape.machine_type} node; "
+                f"allowed: {[d for d in range(1, per_node + 1) if per_node % d == 0]}",
+            )
+        )
+        return issues
+    resources = server_resources(model, shape, role="prefill")
+    issues.extend(
+        ConfigIssue(key=f"{key}.prefill.resources.{to_camel(field)}", value=value, message=message)
+        for field, value, message in pod_fit_problems(tp, resources.to_pod_resources(), shape)
+    )
+    return issues
+
+
+def _check_kv_transport(
+    key: str, model: ModelConfig, pool: PoolConfig, shape: catalog.MachineShape, cloud: catalog.Cloud
+) -> list[ConfigIssue]:
+    """P/D moves KV caches over RDMA unless the model says TCP; RDMA NICs must reach every P/D pod."""
+    if model.kv_transport == "tcp":
+        return []
+    fabric = pool_rdma(cloud, pool, shape)
+    if fabric is None:
+        how = {
+            catalog.Cloud.GCP: "a GKE pool of a3-ultragpu-8g or a4-highgpu-8g (GPUDirect-RDMA over RoCE)",
+            catalog.Cloud.AWS: "an EKS pool of an EFA instance type (p5, p5e, p5en, p4d) with efa on",
+            catalog.Cloud.EXISTING: "an existing-cluster pool that names its rdmaResource (e.g. rdma/ib)",
+        }[cloud]
+        return [
+            ConfigIssue(
+                key=f"{key}.kvTransport",
+                value="rdma",
+                message=f"pool '{pool.name}' ({shape.machine_type}) has no RDMA fabric; P/D disaggregation moves KV "
+                f"caches between pods over RDMA: use {how}, or set kvTransport: tcp to accept the slower pod network",
+            )
+        ]
+    issues: list[ConfigIssue] = []
+    if fabric is catalog.RdmaKind.ROCE:  # GKE device-mode RDMA interfaces: one pod per node owns the NICs
+        per_node = shape.accelerator_count
+        prefill_tp = model.prefill.tensor_parallel_size if model.prefill else per_node
+        sizes = (("tensorParallelSize", model.tensor_parallel_size), ("prefill.tensorParallelSize", prefill_tp))
+        for field, tp in sizes:
+            devices = tp * (model.pipeline_parallel_size if field == "tensorParallelSize" else 1)
+            if devices != per_node:
+                issues.append(
+                    ConfigIssue(
+                        key=f"{key}.{field}",
+                        value=tp,
+                        message=f"on GKE the {shape.rdma_nics} RDMA NICs of a {shape.machine_type} node attach to one "
+                        f"pod (multi-networking device interfaces), so each P/D pod must take all {per_node} GPUs of "
+                        f"its node; allowed: {per_node} (or kvTransport: tcp)",
+                    )
+                )
+    return issues
 
 
 def _check_stack(config: StackConfig, unchecked_pools: frozenset[str] = frozenset()) -> list[ConfigIssue]:

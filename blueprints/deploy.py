@@ -24,21 +24,30 @@ from pulumi_llmd.blueprints.config import (
     StackConfig,
     WellLitPath,
     parse_stack_config,
+    pool_rdma,
 )
-from pulumi_llmd.blueprints.optimized_baseline import OptimizedBaseline
+from pulumi_llmd.blueprints.optimized_baseline import OptimizedBaseline, SingleRolePath
+from pulumi_llmd.blueprints.pd_disaggregation import PdDisaggregation
+from pulumi_llmd.blueprints.prefix_cache import PrecisePrefixCacheRouting, TieredPrefixCache
 from pulumi_llmd.blueprints.simulated_accelerators import SimulatedAccelerators
+from pulumi_llmd.components import catalog
 from pulumi_llmd.components.aws import EksCluster, EksVpc, GpuNodeGroup
 from pulumi_llmd.components.base import Cluster, Platform, Toleration
+from pulumi_llmd.components.catalog import RdmaKind
 from pulumi_llmd.components.cluster import ExistingCluster, ExistingPool
 from pulumi_llmd.components.gcp import (
     GOOGLE_HEALTH_CHECK_RANGES,
     CustomMetricsAdapter,
+    GibNcclInstaller,
     GkeCluster,
     GkeNetwork,
+    GkeNetworkObjects,
+    GkeRdmaFabric,
     GpuNodePool,
     PodMonitoring,
     gmp_metric,
 )
+from pulumi_llmd.components.kube import k8s_object
 from pulumi_llmd.components.platform import (
     DcgmExporter,
     EfaDevicePlugin,
@@ -61,6 +70,17 @@ from pulumi_llmd.components.platform.monitoring import MONITORING_NAMESPACE
 from pulumi_llmd.components.platform.network_policy import GMP_NAMESPACE
 from pulumi_llmd.components.serving import VLLM_WAITING_METRIC
 from pulumi_llmd.components.serving.model_server import PORT_NAME, VLLM_PORT
+from pulumi_llmd.components.serving.tokenizer import TokenizerRender, render_network_policy
+
+#: What serves one model: a well-lit path component.
+ModelPath = SingleRolePath | PdDisaggregation | SimulatedAccelerators
+#: The path component of each accelerator-backed well-lit path.
+_PATHS: dict[WellLitPath, type[SingleRolePath] | type[PdDisaggregation]] = {
+    WellLitPath.OPTIMIZED_BASELINE: OptimizedBaseline,
+    WellLitPath.PD_DISAGGREGATION: PdDisaggregation,
+    WellLitPath.PRECISE_PREFIX_CACHE_ROUTING: PrecisePrefixCacheRouting,
+    WellLitPath.TIERED_PREFIX_CACHE: TieredPrefixCache,
+}
 
 
 @dataclass
@@ -71,7 +91,7 @@ class Deployment:
     cluster: Cluster
     namespace: StackNamespace
     gateway: InferenceGateway
-    models: dict[str, OptimizedBaseline | SimulatedAccelerators] = field(default_factory=dict)
+    models: dict[str, ModelPath] = field(default_factory=dict)
 
 
 def read_stack_config() -> dict[str, Any]:
@@ -104,6 +124,8 @@ def read_hf_token() -> pulumi.Output[str] | None:
 
 def _gke(config: StackConfig, target: GcpTarget) -> Cluster:
     cl = config.cluster
+    shapes = {p.name: config.shape_of(p) for p in config.pools}
+    rdma_pools = [p for p in config.pools if pool_rdma(catalog.Cloud.GCP, p, shapes[p.name]) is not None]
     net = GkeNetwork(
         cl.name,
         project=target.project,
@@ -129,16 +151,31 @@ def _gke(config: StackConfig, target: GcpTarget) -> Cluster:
         system_min_nodes=cl.system_pool.min_nodes,
         system_max_nodes=cl.system_pool.max_nodes,
         deletion_protection=cl.deletion_protection,
+        multi_networking=bool(rdma_pools),
     )
     cluster = gke.as_cluster()
+    fabric: GkeRdmaFabric | None = None
+    network_objects: list[pulumi.Resource] = []
+    if rdma_pools:
+        # One GPUDirect-RDMA fabric per cluster: a gVNIC VPC and an RDMA VPC (RoCE profile, 8 subnets) in the zone,
+        # the multi-networking objects pods attach through, and the gIB NCCL plugin on the RDMA nodes.
+        fabric = GkeRdmaFabric(
+            cl.name, project=target.project, region=target.region, zone=target.zone, shape=shapes[rdma_pools[0].name]
+        )
+        k8s_opts = pulumi.ResourceOptions(provider=cluster.provider, depends_on=list(cluster.ready))
+        network_objects = [GkeNetworkObjects(cl.name, fabric=fabric, opts=k8s_opts)]
+        GibNcclInstaller(opts=k8s_opts)
     for pool in config.pools:
+        shape = shapes[pool.name]
+        pool_fabric = fabric if pool in rdma_pools else None
         node_pool = GpuNodePool(
             pool.name,
             cluster=gke.name,
             location=gke.location,
             project=target.project,
-            shape=config.shape_of(pool),
+            shape=shape,
             zone=target.zone,
+            fabric=pool_fabric,
             node_count=pool.node_count,
             min_nodes=pool.autoscaling.min_nodes if pool.autoscaling else None,
             max_nodes=pool.autoscaling.max_nodes if pool.autoscaling else None,
@@ -151,7 +188,7 @@ def _gke(config: StackConfig, target: GcpTarget) -> Cluster:
             opts=pulumi.ResourceOptions(parent=gke),
         )
         cluster.pools[pool.name] = node_pool.pool
-        cluster.pool_ready[pool.name] = [node_pool.node_pool]
+        cluster.pool_ready[pool.name] = [node_pool.node_pool, *(network_objects if pool_fabric else [])]
     return cluster
 
 
@@ -216,6 +253,9 @@ def _existing_pool(pool: PoolConfig) -> ExistingPool:
         resource_name=pool.resource_name,
         accelerator=pool.accelerator,
         machine_type=pool.machine_type,
+        rdma=RdmaKind.INFINIBAND if pool.rdma_resource else RdmaKind.NONE,
+        rdma_resource=pool.rdma_resource,
+        rdma_devices_per_node=pool.rdma_devices_per_node,
     )
 
 
@@ -285,9 +325,7 @@ def _platform_addons(config: StackConfig, cluster: Cluster, namespace: StackName
         )
 
 
-def _model_addons(
-    config: StackConfig, name: str, path: OptimizedBaseline | SimulatedAccelerators, opts: pulumi.ResourceOptions
-) -> None:
+def _model_addons(config: StackConfig, name: str, path: ModelPath, opts: pulumi.ResourceOptions) -> None:
     """Per model: metrics scraping (vLLM and EPP), NetworkPolicies and, on GKE, the load-balancer policies."""
     gke = isinstance(config.target, GcpTarget)
     if gke:
@@ -295,21 +333,39 @@ def _model_addons(
             name, namespace=config.namespace, pool=path.pool_name, timeout_sec=config.gateway.timeout_sec, opts=opts
         )
         PodMonitoring(
-            f"{name}-decode", namespace=config.namespace, selector=path.servers.labels, port=PORT_NAME, opts=opts
+            f"{name}-decode", namespace=config.namespace, selector=path.server_selector, port=PORT_NAME, opts=opts
         )
         PodMonitoring(
             f"{name}-epp", namespace=config.namespace, selector=path.picker.selector, port="metrics", opts=opts
         )
     else:
         PodMonitor(
-            f"{name}-decode", namespace=config.namespace, selector=path.servers.labels, port=PORT_NAME, opts=opts
+            f"{name}-decode", namespace=config.namespace, selector=path.server_selector, port=PORT_NAME, opts=opts
         )
         PodMonitor(f"{name}-epp", namespace=config.namespace, selector=path.picker.selector, port="metrics", opts=opts)
+    render: TokenizerRender | None = getattr(path, "render", None)
+    if render is not None:
+        monitor = PodMonitoring if gke else PodMonitor
+        monitor(f"{name}-render", namespace=config.namespace, selector=render.labels, port="render-http", opts=opts)
+        k8s_object(
+            f"{name}-render-networkpolicy",
+            render_network_policy(
+                name=f"{name}-render",
+                namespace=config.namespace,
+                labels=render.labels,
+                client_labels=path.picker.selector,
+                monitoring_namespaces=[GMP_NAMESPACE] if gke else [MONITORING_NAMESPACE],
+            ),
+            opts,
+        )
     ServingNetworkPolicies(
         name,
         namespace=config.namespace,
-        model_server_labels=path.servers.labels,
+        model_server_labels=path.server_selector,
         model_server_port=VLLM_PORT,
+        extra_model_server_ports=[p for p in path.server_ports if p != VLLM_PORT],
+        peer_ports=path.peer_ports,
+        picker_to_server_ports=path.picker_ports,
         picker_labels=path.picker.selector,
         picker_ports=[path.picker.port, path.picker.health_port],
         picker_metrics_port=path.picker.metrics_port,
@@ -361,7 +417,7 @@ def deploy(config: StackConfig, *, hf_token: pulumi.Output[str] | None = None) -
             deployment.models[model.name] = simulated
             continue
         pool = cluster.pools[config.pool_of(model).name]
-        path = OptimizedBaseline(
+        path = _PATHS[model.path](
             model,
             namespace=config.namespace,
             pool=pool,

@@ -1,17 +1,23 @@
-"""llm-d's optimized-baseline well-lit path (formerly inference-scheduling) for one model.
+"""llm-d's optimized-baseline well-lit path (formerly inference-scheduling), and the single-role paths built like it.
 
 vLLM ``decode`` servers behind an InferencePool whose endpoint picker scores endpoints by queue depth, KV-cache
 utilisation, prefix-cache hits and a no-hit LRU spread (weights 2/2/3/2), with an HTTPRoute from the stack's
 gateway (llm-d/llm-d ``guides/optimized-baseline``). Upstream result for Qwen3-32B on 16 x H100: 13,163 vs 5,722
 output tok/s and 0.156 s vs 58.1 s mean TTFT against a round-robin Service.
+
+:class:`SingleRolePath` is the shape the precise-prefix-cache-routing and tiered-prefix-cache paths share with it:
+one fleet of ``decode`` servers, an autoscaler, the picker, the pool and the route; a path changes the vLLM flags,
+the pod extras and the picker's configuration through the ``_vllm`` / ``_server_extras`` / ``_picker`` hooks.
 """
 
 from __future__ import annotations
 
+from typing import Any
+
 import pulumi
 
-from pulumi_llmd.blueprints.config import ModelConfig, WellLitPath
-from pulumi_llmd.blueprints.routing import route_model
+from pulumi_llmd.blueprints.config import ModelConfig, WellLitPath, server_resources
+from pulumi_llmd.blueprints.routing import PickerSetup, route_model
 from pulumi_llmd.components.base import AcceleratorPool
 from pulumi_llmd.components.serving import (
     OPTIMIZED_BASELINE_SCORERS,
@@ -20,18 +26,24 @@ from pulumi_llmd.components.serving import (
     VllmSpec,
     model_server_labels,
 )
+from pulumi_llmd.components.serving.model_server import VLLM_PORT
 
 
-class OptimizedBaseline(pulumi.ComponentResource):
-    """One model served the optimized-baseline way. Type token ``llmd:paths:OptimizedBaseline``.
+class SingleRolePath(pulumi.ComponentResource):
+    """One model served by one fleet of vLLM ``decode`` servers; subclasses name the path and its hooks.
 
     Children: :class:`ModelServer` ``<model>-decode``, :class:`EndpointPicker` ``<model>-epp``,
     :class:`InferencePool` ``<model>`` and :class:`HttpRoute` ``<model>`` from ``gateway``; with
     ``autoscaling_metric`` (the HPA's name for vLLM's queue depth, e.g. GKE's
     ``prometheus.googleapis.com|vllm:num_requests_waiting|gauge``) also a :class:`ModelServerAutoscaler` from
     ``replicas`` up to what the pool holds at its maximum size.
-    Outputs: ``pool_name``, ``served_name``, ``route_path``.
+    Outputs: ``pool_name``, ``served_name``, ``route_path``; attributes ``server_selector`` (labels of every server
+    pod), ``server_ports`` (reached by gateway, picker and monitoring), ``peer_ports`` (between the model's own pods)
+    and ``picker_ports`` (reached by the picker only).
     """
+
+    TYPE = "llmd:paths:OptimizedBaseline"
+    PATH = WellLitPath.OPTIMIZED_BASELINE
 
     def __init__(
         self,
@@ -45,10 +57,16 @@ class OptimizedBaseline(pulumi.ComponentResource):
         autoscaling_metric: str | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
-        super().__init__("llmd:paths:OptimizedBaseline", model.name, None, opts)
+        super().__init__(self.TYPE, model.name, None, opts)
         child = pulumi.ResourceOptions(parent=self, depends_on=opts.depends_on if opts else None)
-        labels = model_server_labels(guide=WellLitPath.OPTIMIZED_BASELINE.value, role="decode", model=model.name)
+        labels = model_server_labels(guide=self.PATH.value, role="decode", model=model.name)
         served_name = model.served_name or model.hugging_face_id
+        self.server_ports: list[int] = [VLLM_PORT]
+        self.peer_ports: list[int] = []
+        self.picker_ports: list[int] = []
+        self._before_servers(model, namespace=namespace, hf_token_secret=hf_token_secret, opts=child)
+        extras = self._server_extras(model, pool)
+        path_env: dict[str, str] = extras.pop("extra_env", {})
         self.servers = ModelServer(
             f"{model.name}-decode",
             namespace=namespace,
@@ -61,13 +79,15 @@ class OptimizedBaseline(pulumi.ComponentResource):
                 max_model_len=model.max_model_len,
                 gpu_memory_utilization=model.gpu_memory_utilization,
                 extra_args=model.extra_args,
-                extra_env=model.extra_env,
+                extra_env={**path_env, **model.extra_env},
+                **self._vllm(model, pool),
             ),
             pool=pool,
             labels=labels,
-            resources=model.resources.to_pod_resources(),
+            resources=server_resources(model, pool.shape).to_pod_resources(),
             hf_token_secret=hf_token_secret,
             autoscaled=autoscaling_metric is not None,
+            **extras,
             opts=child,
         )
         self.autoscaler: ModelServerAutoscaler | None = None
@@ -87,12 +107,43 @@ class OptimizedBaseline(pulumi.ComponentResource):
             namespace=namespace,
             gateway=gateway,
             server_labels=labels,
-            default_scorers=OPTIMIZED_BASELINE_SCORERS,
+            picker=self._picker(model, served_name, hf_token_secret, pool),
             request_timeout=request_timeout,
             opts=child,
         )
         self.picker, self.pool, self.route = routing.picker, routing.pool, routing.route
+        self.server_selector = dict(labels)
         self.pool_name = model.name
         self.served_name = served_name
         self.route_path = model.route_path_prefix
         self.register_outputs({"poolName": model.name, "servedName": served_name, "routePath": model.route_path_prefix})
+
+    # --- hooks ------------------------------------------------------------------------------------------------------
+
+    def _before_servers(
+        self, model: ModelConfig, *, namespace: str, hf_token_secret: str | None, opts: pulumi.ResourceOptions
+    ) -> None:
+        """Register what the servers or the picker need first (e.g. the tokenizer render pool)."""
+
+    def _vllm(self, model: ModelConfig, pool: AcceleratorPool) -> dict[str, Any]:
+        """Extra :class:`VllmSpec` fields of the path (block size, KV connector / events)."""
+        return {}
+
+    def _server_extras(self, model: ModelConfig, pool: AcceleratorPool) -> dict[str, Any]:
+        """Extra :class:`ModelServer` arguments of the path (ports, env from the pod, volumes); ``extra_env`` goes to
+        the vLLM environment under the model's own ``extraEnv``."""
+        return {}
+
+    def _picker(
+        self, model: ModelConfig, served_name: str, hf_token_secret: str | None, pool: AcceleratorPool
+    ) -> PickerSetup:
+        """The endpoint picker's configuration."""
+        return PickerSetup(default_scorers=OPTIMIZED_BASELINE_SCORERS)
+
+
+class OptimizedBaseline(SingleRolePath):
+    """One model served the optimized-baseline way. Type token ``llmd:paths:OptimizedBaseline``.
+
+    See :class:`SingleRolePath` for children and outputs; the picker scores with the guide's weights
+    (queue 2, kv-cache utilisation 2, prefix cache 3, no-hit LRU 2) or ``router.scorerWeights``.
+    """

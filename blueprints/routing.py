@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import pulumi
 
 from pulumi_llmd.blueprints.config import ModelConfig
 from pulumi_llmd.components.serving import EndpointPicker, HttpRoute, InferencePool
+from pulumi_llmd.components.serving.model_server import VLLM_PORT
 
 
 @dataclass(frozen=True)
@@ -20,30 +21,58 @@ class ModelRouting:
     route: HttpRoute
 
 
+@dataclass(frozen=True)
+class PickerSetup:
+    """How a path configures its endpoint picker: the optimized-baseline scorers (``default_scorers``, overridable by
+    ``router.scorerWeights``) or a whole EndpointPickerConfig (``config_text``); ``replicas`` when the path needs more
+    than ``router.replicas`` by default; ``active_active`` pickers; the HF token for tokenizer plugins."""
+
+    default_scorers: Mapping[str, int] | None = None
+    config_text: str | None = None
+    replicas: int | None = None
+    active_active: bool = False
+    hf_token_secret: str | None = None
+
+
 def route_model(
     model: ModelConfig,
     *,
     namespace: str,
     gateway: str,
     server_labels: Mapping[str, str],
-    default_scorers: Mapping[str, int],
+    picker: PickerSetup,
     request_timeout: str | None,
     opts: pulumi.ResourceOptions,
+    target_ports: Sequence[int] = (VLLM_PORT,),
 ) -> ModelRouting:
-    """Register ``<model>-epp`` (scorers: the model's ``router.scorerWeights`` or the path's ``default_scorers``),
-    the InferencePool ``<model>`` selecting ``server_labels``, and the HTTPRoute ``<model>`` from ``gateway``."""
-    weights = default_scorers if model.router.scorer_weights is None else model.router.scorer_weights
-    picker = EndpointPicker(
+    """Register ``<model>-epp`` (configured by ``picker``), the InferencePool ``<model>`` selecting ``server_labels``
+    on ``target_ports``, and the HTTPRoute ``<model>`` from ``gateway``.
+
+    The picker runs ``router.replicas`` pickers, or ``picker.replicas`` when the model does not set them.
+    """
+    weights = picker.default_scorers if model.router.scorer_weights is None else model.router.scorer_weights
+    replicas = model.router.replicas
+    if picker.replicas is not None and "replicas" not in model.router.model_fields_set:
+        replicas = picker.replicas
+    endpoint_picker = EndpointPicker(
         f"{model.name}-epp",
         namespace=namespace,
         pool_name=model.name,
-        replicas=model.router.replicas,
-        scorer_weights=dict(weights),
+        replicas=replicas,
+        scorer_weights=dict(weights) if weights is not None else None,
         verbosity=model.router.verbosity,
+        config_text=picker.config_text,
+        active_active=picker.active_active,
+        hf_token_secret=picker.hf_token_secret,
         opts=opts,
     )
     pool = InferencePool(
-        model.name, namespace=namespace, selector=server_labels, endpoint_picker=picker.service_name, opts=opts
+        model.name,
+        namespace=namespace,
+        selector=server_labels,
+        endpoint_picker=endpoint_picker.service_name,
+        target_ports=target_ports,
+        opts=opts,
     )
     route = HttpRoute(
         model.name,
@@ -54,4 +83,4 @@ def route_model(
         request_timeout=request_timeout,
         opts=opts,
     )
-    return ModelRouting(picker=picker, pool=pool, route=route)
+    return ModelRouting(picker=endpoint_picker, pool=pool, route=route)

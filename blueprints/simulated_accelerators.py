@@ -9,12 +9,13 @@ from __future__ import annotations
 import pulumi
 
 from pulumi_llmd.blueprints.config import ModelConfig, WellLitPath
-from pulumi_llmd.blueprints.routing import route_model
+from pulumi_llmd.blueprints.routing import PickerSetup, route_model
 from pulumi_llmd.components.serving import (
     InferenceSimulator,
     SimulatorSpec,
     model_server_labels,
 )
+from pulumi_llmd.components.serving.model_server import VLLM_PORT
 
 #: The endpoint picker's default profile (the GAIE/llm-d router chart's ``default-plugins.yaml``) the guide uses.
 DEFAULT_SCORERS = {"queue-scorer": 2, "kv-cache-utilization-scorer": 2, "prefix-cache-scorer": 3}
@@ -60,12 +61,17 @@ class SimulatedAccelerators(pulumi.ComponentResource):
             namespace=namespace,
             gateway=gateway,
             server_labels=labels,
-            default_scorers=DEFAULT_SCORERS,
+            picker=PickerSetup(default_scorers=DEFAULT_SCORERS),
             request_timeout=request_timeout,
             opts=child,
         )
         self.picker, self.pool, self.route = routing.picker, routing.pool, routing.route
         self.pool_name = model.name
+        self.server_selector = dict(labels)
+        #: Ports of the servers: reached by the gateway, the picker and monitoring / by each other / by the picker only.
+        self.server_ports: list[int] = [VLLM_PORT]
+        self.peer_ports: list[int] = []
+        self.picker_ports: list[int] = []
         self.served_name = served_name
         self.route_path = model.route_path_prefix
         self.register_outputs({"poolName": model.name, "servedName": served_name, "routePath": model.route_path_prefix})

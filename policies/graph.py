@@ -213,6 +213,8 @@ def is_model_server(template: PodTemplate) -> bool:
     for container in template.containers(init=False):
         image = str(container.get("image", ""))
         args = " ".join(container_args(container))
+        if re.search(r"\bvllm launch render\b", args):
+            continue  # a tokenizer (render) service for the endpoint picker, not an inference server
         if re.search(r"vllm|sglang|text-generation-inference|llm-d-inference-sim|tensorrt", image + " " + args):
             return True
     return False

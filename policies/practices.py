@@ -49,6 +49,9 @@ HF_TOKEN_ENV: Final = frozenset({"HF_TOKEN", "HUGGING_FACE_HUB_TOKEN", "HUGGINGF
 _HF_TOKEN_LITERAL = re.compile(r"\bhf_[A-Za-z0-9]{20,}\b")
 #: Pod annotation that records an explicit choice of TCP for P/D KV-cache transfer.
 KV_TRANSPORT_ANNOTATION: Final = "llm-d.ai/kv-transport"
+#: vLLM KV connectors that move KV caches between pods (offloading connectors such as OffloadingConnector and
+#: LMCacheConnectorV1 keep them on the node).
+INTER_POD_KV_CONNECTORS: Final = ("NixlConnector", "P2pNcclConnector", "MooncakeConnector")
 #: Google Cloud load-balancer health-check source ranges (Cloud Load Balancing firewall docs).
 GOOGLE_HEALTH_CHECK_RANGES: Final = ("35.191.0.0/16", "130.211.0.0/22")
 
@@ -109,8 +112,9 @@ def check_pd_over_rdma(resource: Resource) -> list[Violation]:
         if role not in ("prefill", "decode"):
             continue
         transfers = any(
-            flag_value(container_args(c), "--kv-transfer-config") or "kv_connector" in " ".join(container_args(c))
+            connector in " ".join(container_args(c))
             for c in template.containers()
+            for connector in INTER_POD_KV_CONNECTORS
         )
         if not transfers or rdma_attached(template):
             continue
@@ -307,7 +311,9 @@ def _grants_leases(role: Resource) -> bool:
 
 
 def check_epp_high_availability(graph: Graph) -> list[Violation]:
-    """Endpoint pickers run >= 2 replicas with ``--ha-enable-leader-election`` and RBAC for leases."""
+    """Endpoint pickers run >= 2 replicas, leader-elected (``--ha-enable-leader-election`` and RBAC for leases) or
+    explicitly active-active (``--ha-enable-leader-election=false``, as precise prefix-cache routing runs them:
+    every picker indexes the same KV events and serves)."""
     found = []
     roles = {(r.namespace, r.object_name): r for r in graph.kubernetes("Role") if _grants_leases(r)}
     bindings = graph.kubernetes("RoleBinding")
@@ -319,8 +325,16 @@ def check_epp_high_availability(graph: Graph) -> list[Violation]:
             found.append(Violation(f"endpoint picker runs {replicas} replica(s); run 2 or more", workload))
         args = [a for c in template.containers(init=False) for a in container_args(c)]
         election = [a for a in args if a.startswith("--ha-enable-leader-election")]
+        if election and election[-1] == "--ha-enable-leader-election=false" and replicas >= 2:
+            continue  # active-active by choice
         if not election or election[-1].endswith("=false"):
-            found.append(Violation("endpoint picker without --ha-enable-leader-election", workload))
+            found.append(
+                Violation(
+                    "endpoint picker without --ha-enable-leader-election (or =false for an explicit active-active "
+                    "pair)",
+                    workload,
+                )
+            )
             continue
         account = str(template.spec.get("serviceAccountName") or "default")
         bound = any(

@@ -201,9 +201,9 @@ CASES = [
     ),
     Case(
         "unimplemented-path",
-        _set_model(path="pd-disaggregation"),
+        _set_model(path="workload-autoscaling"),
         "llmd:models[0].path",
-        ("'pd-disaggregation'", "not available in this release", "'optimized-baseline', 'simulated-accelerators'"),
+        ("'workload-autoscaling'", "not available in this release", "'optimized-baseline'", "'pd-disaggregation'"),
     ),
     Case(
         "managed-flag-in-extra-args",

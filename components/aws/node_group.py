@@ -15,8 +15,8 @@ from collections.abc import Mapping, Sequence
 import pulumi
 import pulumi_aws as aws
 
-from pulumi_llmd.components.base import AcceleratorPool, Toleration
-from pulumi_llmd.components.catalog import AcceleratorKind, Cloud, MachineShape
+from pulumi_llmd.components.base import AcceleratorPool, RdmaAttachment, Toleration
+from pulumi_llmd.components.catalog import AcceleratorKind, Cloud, MachineShape, RdmaKind
 
 CAPACITY_TYPES = ("ON_DEMAND", "SPOT", "CAPACITY_BLOCK")
 #: EKS-optimized Amazon Linux 2023 with the NVIDIA driver, container toolkit and EFA driver.
@@ -33,6 +33,9 @@ EFA_LABEL = "vpc.amazonaws.com/efa.present"
 GPU_LABEL = "nvidia.com/gpu.present"
 #: Extended resource the aws-efa-k8s-device-plugin advertises (one per EFA device on the node).
 EFA_RESOURCE = "vpc.amazonaws.com/efa"
+#: NIXL reaches EFA through libfabric (llm-d guides/pd-disaggregation/modelserver/gpu/vllm/aws:
+#: ``kv_connector_extra_config: {backends: [LIBFABRIC]}``).
+EFA_NIXL_BACKENDS = ("LIBFABRIC",)
 #: Root device of the EKS AL2023 AMIs.
 ROOT_DEVICE = "/dev/xvda"
 
@@ -80,7 +83,8 @@ class GpuNodeGroup(pulumi.ComponentResource):
     group, or ``None`` without EFA), ``efa_devices_per_node`` (EFA devices a pod may request as
     ``vpc.amazonaws.com/efa``; 0 without EFA), ``availability_zone`` and ``pool`` (an
     :class:`~pulumi_llmd.components.base.AcceleratorPool`: node selector ``eks.amazonaws.com/nodegroup=<name>`` and
-    ``llm-d.ai/accelerator``, toleration ``nvidia.com/gpu`` Exists/NoSchedule, ``max_nodes = max_size``).
+    ``llm-d.ai/accelerator``, toleration ``nvidia.com/gpu`` Exists/NoSchedule, ``max_nodes = max_size``, and with
+    EFA ``rdma``: pods request their share of the ``vpc.amazonaws.com/efa`` devices and NIXL uses LIBFABRIC).
 
     Args:
         name: node group name (letters, digits, ``-``, ``_``; <= 63 characters), also the value of the node
@@ -298,6 +302,16 @@ class GpuNodeGroup(pulumi.ComponentResource):
             tolerations=(GPU_TOLERATION,),
             max_nodes=max_size,
             model_server_env={},
+            rdma=(
+                RdmaAttachment(
+                    fabric=RdmaKind.EFA,
+                    nics_per_node=self.efa_devices_per_node,
+                    resource_name=EFA_RESOURCE,
+                    nixl_backends=EFA_NIXL_BACKENDS,
+                )
+                if self.efa_devices_per_node
+                else None
+            ),
         )
         self.register_outputs(
             {

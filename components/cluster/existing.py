@@ -18,7 +18,7 @@ import pulumi
 import pulumi_kubernetes as k8s
 
 from pulumi_llmd.components import catalog
-from pulumi_llmd.components.base import AcceleratorPool, Cluster, Platform, Toleration
+from pulumi_llmd.components.base import AcceleratorPool, Cluster, Platform, RdmaAttachment, Toleration
 from pulumi_llmd.components.catalog import RdmaKind
 
 _DNS_LABEL = re.compile(r"[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?")
@@ -40,7 +40,8 @@ class ExistingPool:
         accelerator: catalog name of the device when the catalog knows it (``"nvidia-h100-80gb"``); ``None`` describes
             an unknown device by ``resource_name``.
         machine_type: a name for the node type (defaults to the pool name).
-        rdma: the node-to-node fabric; rdma_resource: its extended resource (``"rdma/ib"``), if the nodes advertise one.
+        rdma: the node-to-node fabric; rdma_resource: its extended resource (``"rdma/ib"``), if the nodes advertise one;
+            rdma_devices_per_node: how many of it one node has (default 1, e.g. a shared RDMA device plugin).
         model_server_env: environment every model server on this pool needs (e.g. ``NCCL_IB_HCA``).
     """
 
@@ -56,6 +57,7 @@ class ExistingPool:
     machine_type: str | None = None
     rdma: RdmaKind = RdmaKind.NONE
     rdma_resource: str | None = None
+    rdma_devices_per_node: int = 1
     model_server_env: Mapping[str, str] = field(default_factory=dict)
 
 
@@ -73,7 +75,7 @@ def existing_pool_problems(pool: ExistingPool, where: str) -> list[str]:
         problems.append(
             f"{where}.node_selector = {dict(pool.node_selector)!r}: allowed: non-empty string keys and string values"
         )
-    for field_name in ("devices_per_node", "max_nodes", "vcpus", "memory_gib"):
+    for field_name in ("devices_per_node", "max_nodes", "vcpus", "memory_gib", "rdma_devices_per_node"):
         value = getattr(pool, field_name)
         if not isinstance(value, int) or value < 1:
             problems.append(f"{where}.{field_name} = {value!r}: must be an integer >= 1")
@@ -127,6 +129,11 @@ def accelerator_pool(pool: ExistingPool) -> AcceleratorPool:
         tolerations=tuple(pool.tolerations),
         max_nodes=pool.max_nodes,
         model_server_env=dict(pool.model_server_env),
+        rdma=(
+            RdmaAttachment(fabric=pool.rdma, nics_per_node=pool.rdma_devices_per_node, resource_name=pool.rdma_resource)
+            if pool.rdma_resource is not None and pool.rdma is not RdmaKind.NONE
+            else None
+        ),
     )
 
 

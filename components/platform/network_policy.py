@@ -41,6 +41,9 @@ def serving_network_policies(
     gateway_cidrs: Sequence[str] = (),
     monitoring_namespaces: Sequence[str] = (GMP_NAMESPACE,),
     gateway_pod_labels: Mapping[str, str] | None = None,
+    extra_model_server_ports: Sequence[int] = (),
+    peer_ports: Sequence[int] = (),
+    picker_to_server_ports: Sequence[int] = (),
 ) -> list[dict[str, Any]]:
     """Two ``networking.k8s.io/v1`` NetworkPolicies (pure function): ``<name>-modelserver`` and ``<name>-epp``.
 
@@ -50,6 +53,9 @@ def serving_network_policies(
     Model servers accept ``model_server_port`` from the gateway, from the endpoint picker (it scrapes their
     ``/metrics``) and from ``monitoring_namespaces``; the picker accepts ``picker_ports`` (ext-proc, gRPC health)
     from ``gateway_cidrs`` and ``picker_metrics_port`` from ``monitoring_namespaces``. Everything else is denied.
+    ``extra_model_server_ports`` are opened like ``model_server_port`` (e.g. decode vLLM on 8200 behind the P/D
+    sidecar); ``peer_ports`` only between the selected model-server pods (P/D: prefill 8000 and the NIXL side channel
+    5600); ``picker_to_server_ports`` only from the picker (precise prefix-cache routing: KV events on 5556).
 
     Raises ValueError for neither gateway CIDRs nor gateway pod labels, a CIDR that does not parse, or empty label
     selectors.
@@ -68,6 +74,17 @@ def serving_network_policies(
     gateway: list[dict[str, Any]] = [{"ipBlock": {"cidr": c}} for c in gateway_cidrs]
     if gateway_pod_labels:
         gateway.append({"podSelector": {"matchLabels": dict(gateway_pod_labels)}})
+    server_ports = _ports([model_server_port, *extra_model_server_ports])
+    picker_pods = [{"podSelector": {"matchLabels": dict(picker_labels)}}]
+    server_ingress: list[dict[str, Any]] = [
+        {"from": gateway, "ports": server_ports},
+        {"from": picker_pods, "ports": _ports([model_server_port, *extra_model_server_ports, *picker_to_server_ports])},
+        {"from": _namespaces(monitoring_namespaces), "ports": server_ports},
+    ]
+    if peer_ports:
+        server_ingress.append(
+            {"from": [{"podSelector": {"matchLabels": dict(model_server_labels)}}], "ports": _ports(peer_ports)}
+        )
     return [
         {
             "apiVersion": "networking.k8s.io/v1",
@@ -76,14 +93,7 @@ def serving_network_policies(
             "spec": {
                 "podSelector": {"matchLabels": dict(model_server_labels)},
                 "policyTypes": ["Ingress"],
-                "ingress": [
-                    {"from": gateway, "ports": _ports([model_server_port])},
-                    {
-                        "from": [{"podSelector": {"matchLabels": dict(picker_labels)}}],
-                        "ports": _ports([model_server_port]),
-                    },
-                    {"from": _namespaces(monitoring_namespaces), "ports": _ports([model_server_port])},
-                ],
+                "ingress": server_ingress,
             },
         },
         {
@@ -121,6 +131,9 @@ class ServingNetworkPolicies(pulumi.ComponentResource):
         gateway_cidrs: Sequence[str] = (),
         monitoring_namespaces: Sequence[str] = (GMP_NAMESPACE,),
         gateway_pod_labels: Mapping[str, str] | None = None,
+        extra_model_server_ports: Sequence[int] = (),
+        peer_ports: Sequence[int] = (),
+        picker_to_server_ports: Sequence[int] = (),
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         manifests = serving_network_policies(
@@ -134,6 +147,9 @@ class ServingNetworkPolicies(pulumi.ComponentResource):
             gateway_cidrs=gateway_cidrs,
             monitoring_namespaces=monitoring_namespaces,
             gateway_pod_labels=gateway_pod_labels,
+            extra_model_server_ports=extra_model_server_ports,
+            peer_ports=peer_ports,
+            picker_to_server_ports=picker_to_server_ports,
         )
         super().__init__("llmd:platform:ServingNetworkPolicies", name, None, opts)
         child = child_options(self, opts)

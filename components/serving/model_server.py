@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -39,6 +40,18 @@ class VllmSpec:
     gpu_memory_utilization: float | None = None
     extra_args: Sequence[str] = ()
     extra_env: Mapping[str, str] = field(default_factory=dict)
+    #: Port vLLM listens on: 8000, or 8200 on decode pods behind the P/D sidecar (llm-d pd-disaggregation guide).
+    port: int = VLLM_PORT
+    #: KV-cache block size in tokens (``--block-size``): 128 for P/D, 64 for precise prefix-cache routing (it must
+    #: equal the endpoint picker's ``tokenProcessorConfig.blockSize``); None keeps vLLM's default.
+    block_size: int | None = None
+    #: ``--kv-transfer-config`` (vLLM KVTransferConfig as a mapping, e.g. ``{"kv_connector": "NixlConnector",
+    #: "kv_role": "kv_both"}``), JSON-encoded compactly in key order.
+    kv_transfer_config: Mapping[str, Any] | None = None
+    #: ``--kv-events-config`` (vLLM KVEventsConfig, e.g. ZMQ publisher settings for precise prefix-cache routing).
+    kv_events_config: Mapping[str, Any] | None = None
+    #: Flags that follow the KV settings and precede ``extra_args`` (e.g. ``--no-disable-hybrid-kv-cache-manager``).
+    path_args: Sequence[str] = ()
 
     @property
     def devices(self) -> int:
@@ -49,7 +62,7 @@ class VllmSpec:
         """``vllm serve`` arguments, in the llm-d guide's order, then the optional ones, then ``extra_args``."""
         out = [
             self.model,
-            f"--port={VLLM_PORT}",
+            f"--port={self.port}",
             "--disable-access-log-for-endpoints=/health,/metrics,/v1/models",
             f"--tensor-parallel-size={self.tensor_parallel_size}",
         ]
@@ -61,8 +74,20 @@ class VllmSpec:
             out.append(f"--max-model-len={self.max_model_len}")
         if self.gpu_memory_utilization is not None:
             out.append(f"--gpu-memory-utilization={self.gpu_memory_utilization}")
+        if self.block_size is not None:
+            out.append(f"--block-size={self.block_size}")
+        if self.kv_transfer_config is not None:
+            out += ["--kv-transfer-config", compact_json(self.kv_transfer_config)]
+        if self.kv_events_config is not None:
+            out += ["--kv-events-config", compact_json(self.kv_events_config)]
+        out.extend(self.path_args)
         out.extend(self.extra_args)
         return out
+
+
+def compact_json(value: Mapping[str, Any]) -> str:
+    """``value`` as compact JSON in its own key order (how vLLM's JSON-valued flags are written in llm-d's guides)."""
+    return json.dumps(value, separators=(",", ":"))
 
 
 @dataclass(frozen=True)
@@ -136,9 +161,45 @@ def hf_token_env(secret: str | None) -> list[dict[str, Any]]:
     return [{"name": HF_TOKEN_KEY, "valueFrom": {"secretKeyRef": {"name": secret, "key": HF_TOKEN_KEY}}}]
 
 
-def model_server_port() -> dict[str, Any]:
-    """The serving port of a model-server container: ``modelserver`` = 8000/TCP (the InferencePool's target)."""
-    return {"name": PORT_NAME, "containerPort": VLLM_PORT, "protocol": "TCP"}
+def model_server_port(port: int = VLLM_PORT) -> dict[str, Any]:
+    """The serving port of a model-server container: ``modelserver`` = 8000/TCP by default (the InferencePool's
+    target; 8200 on decode pods behind the P/D sidecar, which then owns 8000)."""
+    return {"name": PORT_NAME, "containerPort": port, "protocol": "TCP"}
+
+
+def rdma_pod_parts(
+    *, name: str, pool: AcceleratorPool, devices: int
+) -> tuple[dict[str, str], dict[str, int], list[dict[str, Any]], dict[str, str], list[str]]:
+    """What attaching a pod of ``devices`` accelerators to ``pool``'s RDMA fabric adds to it.
+
+    Returns ``(annotations, extended resources, DRA pod resourceClaims, env, capabilities)`` read from
+    ``pool.rdma`` (:class:`~pulumi_llmd.components.base.RdmaAttachment`): GKE multi-networking annotations, the
+    pod's share of EFA / InfiniBand devices, or one DRA claim per accelerator (template ``<name>-<template>``).
+
+    Raises:
+        ValueError: the pool has no RDMA fabric attached, or its attachment is per node (GKE device-mode interfaces)
+            and the pod does not take all ``pool.devices_per_node`` accelerators of a node.
+    """
+    attachment = pool.rdma
+    if attachment is None:
+        raise ValueError(
+            f"{name}: pool '{pool.name}' ({pool.shape.machine_type}) has no RDMA fabric attached; use a pool with "
+            "RDMA (GKE a3-ultragpu-8g / a4-highgpu-8g, EKS with EFA, an existing cluster's rdmaResource) or TCP"
+        )
+    if attachment.whole_node and devices != pool.devices_per_node:
+        raise ValueError(
+            f"{name}: pool '{pool.name}' attaches RDMA NICs through {attachment.fabric.value} device interfaces, which "
+            f"one pod per node owns: a pod must take all {pool.devices_per_node} accelerators of a "
+            f"{pool.shape.machine_type} node (this one takes {devices})"
+        )
+    resources: dict[str, int] = {}
+    claims: list[dict[str, Any]] = []
+    if attachment.resource_name is not None:
+        resources[attachment.resource_name] = attachment.nics_for(devices, pool.devices_per_node)
+    if attachment.dra is not None:
+        template = f"{name}-{attachment.dra.template}"
+        claims = [{"name": f"rdma-{i}", "resourceClaimTemplateName": template} for i in range(devices)]
+    return dict(attachment.annotations), resources, claims, dict(attachment.env), list(attachment.capabilities)
 
 
 def model_server_probes(*, startup_failure_threshold: int) -> dict[str, dict[str, Any]]:
@@ -202,8 +263,22 @@ def vllm_deployment(
     service_account: str,
     hf_token_secret: str | None,
     image: str = versions.VLLM_IMAGE,
+    rdma: bool = False,
+    sidecar: Mapping[str, Any] | None = None,
+    extra_ports: Sequence[Mapping[str, Any]] = (),
+    field_env: Mapping[str, str] | None = None,
+    affinity: Mapping[str, Any] | None = None,
+    extra_volumes: Sequence[tuple[Mapping[str, Any], Mapping[str, Any]]] = (),
+    pod_annotations: Mapping[str, str] | None = None,
 ) -> dict[str, Any]:
     """The Deployment manifest of a vLLM fleet (pure function; see :class:`ModelServer`).
+
+    Optional parts for the P/D and prefix-cache paths: ``rdma`` attaches the pod to ``pool.rdma`` (see
+    :func:`rdma_pod_parts`; raises ValueError as it does), ``sidecar`` is a restartable init container (the llm-d
+    P/D routing sidecar), ``extra_ports`` more container ports (NIXL side channel 5600, KV events 5556),
+    ``field_env`` env vars read from the pod (``{"VLLM_NIXL_SIDE_CHANNEL_HOST": "status.podIP"}``), ``affinity`` the
+    pod affinity, ``extra_volumes`` ``(volume, volumeMount)`` pairs, ``pod_annotations`` annotations of the pods
+    (e.g. ``llm-d.ai/kv-transport: tcp`` recording an explicit choice of TCP for P/D).
 
     The pod requests and limits ``spec.devices`` x ``pool.resource_name``, lands on the pool through its node
     selector and tolerations, mounts an in-memory ``/dev/shm``, reads ``HF_TOKEN`` from ``hf_token_secret`` (when
@@ -211,10 +286,33 @@ def vllm_deployment(
     (about an hour) before liveness takes over (values from llm-d's optimized-baseline guide).
     """
     devices = spec.devices
+    annotations: dict[str, str] = {}
+    nic_resources: dict[str, int] = {}
+    claims: list[dict[str, Any]] = []
+    rdma_env: dict[str, str] = {}
+    capabilities: list[str] = []
+    if rdma:
+        annotations, nic_resources, claims, rdma_env, capabilities = rdma_pod_parts(
+            name=name, pool=pool, devices=devices
+        )
     env = hf_token_env(hf_token_secret)
+    env.extend({"name": k, "valueFrom": {"fieldRef": {"fieldPath": v}}} for k, v in sorted((field_env or {}).items()))
     # vLLM >= 0.20 with torch 2.11 needs USER set (llm-d guides/recipes/modelserver/components/images/gpu-vllm).
-    merged_env = {"USER": "llm-d", **dict(pool.model_server_env), **dict(spec.extra_env)}
+    merged_env = {"USER": "llm-d", **dict(pool.model_server_env), **rdma_env, **dict(spec.extra_env)}
     env.extend({"name": k, "value": v} for k, v in sorted(merged_env.items()))
+    requests: dict[str, Any] = {"cpu": resources.cpu_request, "memory": resources.memory_request}
+    limits: dict[str, Any] = {"cpu": resources.cpu_limit, "memory": resources.memory_limit}
+    if not claims:  # with DRA the accelerators come from the claims, not the device plugin's resource
+        requests[pool.resource_name] = devices
+        limits[pool.resource_name] = devices
+    requests.update(nic_resources)
+    limits.update(nic_resources)
+    container_resources: dict[str, Any] = {"requests": requests, "limits": limits}
+    if claims:
+        container_resources["claims"] = [{"name": c["name"]} for c in claims]
+    security: dict[str, Any] = {"allowPrivilegeEscalation": False, "privileged": False}
+    if capabilities:
+        security["capabilities"] = {"add": capabilities}
     container: dict[str, Any] = {
         "name": "modelserver",
         "image": image,
@@ -222,18 +320,16 @@ def vllm_deployment(
         "command": ["vllm", "serve"],
         "args": spec.args(),
         "env": env,
-        "ports": [model_server_port()],
-        "resources": {
-            "requests": {"cpu": resources.cpu_request, "memory": resources.memory_request, pool.resource_name: devices},
-            "limits": {"cpu": resources.cpu_limit, "memory": resources.memory_limit, pool.resource_name: devices},
-        },
+        "ports": [model_server_port(spec.port), *(dict(p) for p in extra_ports)],
+        "resources": container_resources,
         **model_server_probes(startup_failure_threshold=120),
-        "securityContext": {"allowPrivilegeEscalation": False, "privileged": False},
+        "securityContext": security,
         "volumeMounts": [
             {"name": "shm", "mountPath": "/dev/shm"},
             {"name": "torch-compile-cache", "mountPath": "/.cache"},
             {"name": "triton-cache", "mountPath": "/.triton"},
             {"name": "vllm-config", "mountPath": "/.config"},
+            *(dict(mount) for _, mount in extra_volumes),
         ],
     }
     pod_spec: dict[str, Any] = {
@@ -241,15 +337,26 @@ def vllm_deployment(
         "automountServiceAccountToken": False,
         "terminationGracePeriodSeconds": 60,
         "securityContext": {"seccompProfile": {"type": "RuntimeDefault"}},
-        "containers": [container],
-        "volumes": [
-            {"name": "shm", "emptyDir": {"medium": "Memory", "sizeLimit": resources.shm_size}},
-            {"name": "torch-compile-cache", "emptyDir": {}},
-            {"name": "triton-cache", "emptyDir": {}},
-            {"name": "vllm-config", "emptyDir": {}},
-        ],
-        **pool.pod_placement(),
     }
+    if sidecar is not None:
+        pod_spec["initContainers"] = [dict(sidecar)]
+    pod_spec["containers"] = [container]
+    pod_spec["volumes"] = [
+        {"name": "shm", "emptyDir": {"medium": "Memory", "sizeLimit": resources.shm_size}},
+        {"name": "torch-compile-cache", "emptyDir": {}},
+        {"name": "triton-cache", "emptyDir": {}},
+        {"name": "vllm-config", "emptyDir": {}},
+        *(dict(volume) for volume, _ in extra_volumes),
+    ]
+    if claims:
+        pod_spec["resourceClaims"] = claims
+    if affinity is not None:
+        pod_spec["affinity"] = dict(affinity)
+    pod_spec.update(pool.pod_placement())
+    template_meta: dict[str, Any] = {"labels": dict(labels)}
+    annotations = {**annotations, **dict(pod_annotations or {})}
+    if annotations:
+        template_meta["annotations"] = annotations
     return {
         "apiVersion": "apps/v1",
         "kind": "Deployment",
@@ -259,7 +366,7 @@ def vllm_deployment(
             "selector": {"matchLabels": dict(labels)},
             # Spare accelerators are rare: replace pods one at a time instead of surging new ones.
             "strategy": {"type": "RollingUpdate", "rollingUpdate": {"maxSurge": 0, "maxUnavailable": 1}},
-            "template": {"metadata": {"labels": dict(labels)}, "spec": pod_spec},
+            "template": {"metadata": template_meta, "spec": pod_spec},
         },
     }
 
@@ -281,13 +388,17 @@ class ModelServer(pulumi.ComponentResource):
         resources: :class:`PodResources` (defaults: the guide's 8-16 CPU, 96-128 GiB, 20 GiB shm).
         hf_token_secret: name of a Secret with key ``HF_TOKEN`` (None for public models).
         image: the vLLM image (default pinned in ``versions.VLLM_IMAGE``).
+        rdma, sidecar, extra_ports, field_env, affinity, extra_volumes, pod_annotations: see :func:`vllm_deployment`
+            (P/D and prefix-cache paths); with a DRA RDMA attachment the component also registers the
+            ResourceClaimTemplate.
         autoscaled: a HorizontalPodAutoscaler owns the replica count (see
             :class:`~pulumi_llmd.components.serving.ModelServerAutoscaler`): ``replicas`` is the initial size and
             Pulumi ignores later changes of ``spec.replicas``.
 
     Raises:
         ValueError: replicas < 1, TP x PP larger than the devices of one pool node, a quantity that does not parse,
-            or requests that do not fit a node (see :func:`pod_fit_problems`).
+            or requests that do not fit a node (see :func:`pod_fit_problems`), an RDMA attachment the pool cannot give
+            (see :func:`rdma_pod_parts`).
     """
 
     def __init__(
@@ -303,6 +414,13 @@ class ModelServer(pulumi.ComponentResource):
         hf_token_secret: str | None = None,
         image: str = versions.VLLM_IMAGE,
         autoscaled: bool = False,
+        rdma: bool = False,
+        sidecar: Mapping[str, Any] | None = None,
+        extra_ports: Sequence[Mapping[str, Any]] = (),
+        field_env: Mapping[str, str] | None = None,
+        affinity: Mapping[str, Any] | None = None,
+        extra_volumes: Sequence[tuple[Mapping[str, Any], Mapping[str, Any]]] = (),
+        pod_annotations: Mapping[str, str] | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         resources = resources or PodResources()
@@ -321,25 +439,38 @@ class ModelServer(pulumi.ComponentResource):
         problems = pod_fit_problems(spec.devices, resources, pool.shape)
         if problems:
             raise ValueError(f"ModelServer {name}: " + "; ".join(f"resources.{f} = {v!r}: {m}" for f, v, m in problems))
+        sa_name = f"{name}-modelserver"
+        manifest = vllm_deployment(
+            name=name,
+            namespace=namespace,
+            replicas=replicas,
+            spec=spec,
+            pool=pool,
+            labels=labels,
+            resources=resources,
+            service_account=sa_name,
+            hf_token_secret=hf_token_secret,
+            image=image,
+            rdma=rdma,
+            sidecar=sidecar,
+            extra_ports=extra_ports,
+            field_env=field_env,
+            affinity=affinity,
+            extra_volumes=extra_volumes,
+            pod_annotations=pod_annotations,
+        )  # raises ValueError (RDMA attachment) before anything registers
         super().__init__("llmd:serving:ModelServer", name, None, opts)
         child = child_options(self, opts)
         ns = namespace
-        sa_name = f"{name}-modelserver"
         k8s_object(f"{name}-sa", service_account_manifest(sa_name, ns, labels), child)
+        dra = pool.rdma.dra if rdma and pool.rdma is not None else None
+        if dra is not None:
+            claim_template = dra.template_manifest(namespace)
+            claim_template["metadata"]["name"] = f"{name}-{dra.template}"
+            k8s_object(f"{name}-rdma-claims", claim_template, child)
         self.deployment = k8s_object(
             f"{name}-deployment",
-            vllm_deployment(
-                name=name,
-                namespace=ns,
-                replicas=replicas,
-                spec=spec,
-                pool=pool,
-                labels=labels,
-                resources=resources,
-                service_account=sa_name,
-                hf_token_secret=hf_token_secret,
-                image=image,
-            ),
+            manifest,
             pulumi.ResourceOptions.merge(child, pulumi.ResourceOptions(ignore_changes=["spec.replicas"]))
             if autoscaled
             else child,

@@ -14,7 +14,7 @@ import yaml
 
 from pulumi_llmd.components import versions
 from pulumi_llmd.components.kube import child_options, k8s_object
-from pulumi_llmd.components.serving.model_server import VLLM_PORT
+from pulumi_llmd.components.serving.model_server import VLLM_PORT, hf_token_env
 
 #: EPP ports (llm-d-router chart): ext-proc gRPC (what the InferencePool points at), gRPC health, Prometheus metrics.
 EPP_GRPC_PORT = 9002
@@ -110,8 +110,14 @@ def epp_deployment(
     verbosity: int = 2,
     image: str = versions.EPP_IMAGE,
     metrics_auth: bool = False,
+    active_active: bool = False,
+    hf_token_secret: str | None = None,
 ) -> dict[str, Any]:
     """The endpoint picker's Deployment manifest (pure function; see :class:`EndpointPicker`).
+
+    ``active_active`` (with ``replicas > 1``): every replica schedules, without leader election, as precise
+    prefix-cache routing runs its pickers (each builds the same KV-block index from the servers' events).
+    ``hf_token_secret`` gives the picker ``HF_TOKEN`` (its tokenizer plugins download tokenizers).
 
     Arguments, ports, probes (gRPC health on 9003), resources (4 CPU / 8Gi requested, 16Gi limit) and the 130 s
     grace period follow the llm-d-router chart. With ``replicas > 1`` the pickers run active-passive with
@@ -120,7 +126,7 @@ def epp_deployment(
     (``--metrics-endpoint-auth=false``, as llm-d's ``recipes/router/features/monitoring.values.yaml`` sets
     ``prometheus.auth.enabled: false``); NetworkPolicies then decide who may scrape it.
     """
-    leader_election = replicas > 1
+    leader_election = replicas > 1 and not active_active
     args = [
         "--pool-name",
         pool_name,
@@ -135,6 +141,8 @@ def epp_deployment(
     ]
     if leader_election:
         args.append("--ha-enable-leader-election")
+    elif active_active and replicas > 1:
+        args.append("--ha-enable-leader-election=false")
     args += ["--grpc-health-port", str(EPP_HEALTH_PORT), f"--v={verbosity}", "--tracing=false"]
     if not metrics_auth:
         args.append("--metrics-endpoint-auth=false")
@@ -147,6 +155,7 @@ def epp_deployment(
         "env": [
             {"name": "NAMESPACE", "valueFrom": {"fieldRef": {"fieldPath": "metadata.namespace"}}},
             {"name": "POD_NAME", "valueFrom": {"fieldRef": {"fieldPath": "metadata.name"}}},
+            *hf_token_env(hf_token_secret),
         ],
         "ports": [
             {"name": "grpc", "containerPort": EPP_GRPC_PORT, "protocol": "TCP"},
@@ -209,6 +218,10 @@ class EndpointPicker(pulumi.ComponentResource):
         scorer_weights: scorer plugin -> weight (default: the optimized-baseline guide's).
         verbosity: ``--v`` log level.
         metrics_auth: require a bearer token on the metrics port (default off; see :func:`epp_deployment`).
+        config_text: a whole EndpointPickerConfig document (YAML) instead of ``scorer_weights`` (the P/D and
+            prefix-cache paths; see ``components.serving.picker_configs``).
+        active_active: with ``replicas > 1``, all pickers schedule (no leader election); see :func:`epp_deployment`.
+        hf_token_secret: Secret with key ``HF_TOKEN`` for the picker's tokenizer plugins (None: none).
 
     Raises:
         ValueError: replicas < 1, or scorer weights the config cannot hold (see :func:`endpoint_picker_config`).
@@ -225,11 +238,15 @@ class EndpointPicker(pulumi.ComponentResource):
         verbosity: int = 2,
         image: str = versions.EPP_IMAGE,
         metrics_auth: bool = False,
+        config_text: str | None = None,
+        active_active: bool = False,
+        hf_token_secret: str | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         if replicas < 1:
             raise ValueError(f"EndpointPicker {name}: replicas = {replicas}: must be >= 1")
-        config_text = endpoint_picker_config(scorer_weights or OPTIMIZED_BASELINE_SCORERS)
+        if config_text is None:
+            config_text = endpoint_picker_config(scorer_weights or OPTIMIZED_BASELINE_SCORERS)
         super().__init__("llmd:serving:EndpointPicker", name, None, opts)
         child = child_options(self, opts)
         labels = {
@@ -241,7 +258,7 @@ class EndpointPicker(pulumi.ComponentResource):
         selector = {"llm-d.ai/endpoint-picker": name}
         meta = {"name": name, "namespace": namespace, "labels": labels}
         k8s_object(f"{name}-sa", {"apiVersion": "v1", "kind": "ServiceAccount", "metadata": meta}, child)
-        for obj in _epp_rbac(name, namespace, labels, leader_election=replicas > 1):
+        for obj in _epp_rbac(name, namespace, labels, leader_election=replicas > 1 and not active_active):
             k8s_object(f"{obj['metadata']['name']}-{obj['kind'].lower()}", obj, child)
         k8s_object(
             f"{name}-config",
@@ -260,6 +277,8 @@ class EndpointPicker(pulumi.ComponentResource):
                 verbosity=verbosity,
                 image=image,
                 metrics_auth=metrics_auth,
+                active_active=active_active,
+                hf_token_secret=hf_token_secret,
             ),
             child,
         )

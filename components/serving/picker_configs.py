@@ -1,0 +1,179 @@
+"""EndpointPickerConfig documents of llm-d's well-lit paths beyond optimized-baseline.
+
+Each function returns the YAML text the endpoint picker reads (``--config-file``), built as data and dumped with
+PyYAML so that plugin names, parameters and profiles are checked here, not in hand-written YAML. Plugin sets and
+weights are the llm-d guides' (``guides/<path>/router/*.values.yaml``, llm-d router v0.9.0 / v0.10.0).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import yaml
+
+from pulumi_llmd.components import versions
+
+#: Scorer weights of the prefill and decode profiles
+#: (llm-d guides/pd-disaggregation/router/pd-disaggregation.values.yaml).
+PD_PREFILL_SCORERS: Mapping[str, int] = {
+    "prefix-cache-scorer": 3,
+    "queue-scorer": 2,
+    "kv-cache-utilization-scorer": 2,
+}
+PD_DECODE_SCORERS: Mapping[str, int] = {"active-request-scorer": 2, "prefix-cache-scorer": 3}
+#: ZMQ port on which vLLM publishes KV-cache events per pod (precise-prefix-cache-routing guide: ``tcp://*:5556``).
+KV_EVENTS_PORT = 5556
+#: Default bytes of KV cache per token the tiered guide sizes the CPU LRU with (160 KB/token, Qwen3-32B).
+TIERED_GUIDE_KV_BYTES_PER_TOKEN = 160 * 1024
+#: Tokens per block the picker's approximate prefix producers hash (the guide's 16-token blocks).
+APPROX_PREFIX_BLOCK_TOKENS = 16
+
+
+def _document(plugins: list[dict[str, Any]], profiles: list[dict[str, Any]], **extra: Any) -> str:
+    document: dict[str, Any] = {
+        "apiVersion": versions.ENDPOINT_PICKER_CONFIG_API_VERSION,
+        "kind": "EndpointPickerConfig",
+        "plugins": plugins,
+        **extra,
+        "schedulingProfiles": profiles,
+    }
+    return yaml.safe_dump(document, sort_keys=False)
+
+
+def _weighted(weights: Mapping[str, int | float]) -> list[dict[str, Any]]:
+    return [{"pluginRef": plugin, "weight": weight} for plugin, weight in weights.items()]
+
+
+def pd_picker_config(
+    prefill_scorers: Mapping[str, int] = PD_PREFILL_SCORERS,
+    decode_scorers: Mapping[str, int] = PD_DECODE_SCORERS,
+) -> str:
+    """Prefill/decode disaggregation: every request gets a prefill and a decode endpoint.
+
+    Plugins: ``disagg-headers-handler``, ``always-disagg-pd-decider``, ``disagg-profile-handler`` (with the decider),
+    ``prefill-filter`` / ``decode-filter`` (on the ``llm-d.ai/role`` pod label) and the scorers; profiles ``prefill``
+    (filter + prefix 3, queue 2, kv-utilisation 2) and ``decode`` (filter + active-request 2, prefix 3).
+    Raises ValueError for an empty scorer mapping or a negative weight.
+    """
+    for profile, scorers in (("prefill", prefill_scorers), ("decode", decode_scorers)):
+        if not scorers:
+            raise ValueError(f"{profile}_scorers: at least one scorer is needed")
+        for plugin, weight in scorers.items():
+            if weight < 0:
+                raise ValueError(f"{profile}_scorers[{plugin!r}] = {weight}: weights must be >= 0")
+    all_scorers = list(dict.fromkeys([*prefill_scorers, *decode_scorers]))
+    plugins: list[dict[str, Any]] = [
+        {"type": "disagg-headers-handler"},
+        {"type": "always-disagg-pd-decider"},
+        {"type": "disagg-profile-handler", "parameters": {"deciderPluginName": "always-disagg-pd-decider"}},
+        {"type": "prefill-filter"},
+        {"type": "decode-filter"},
+        *({"type": plugin} for plugin in all_scorers),
+    ]
+    profiles = [
+        {"name": "prefill", "plugins": [{"pluginRef": "prefill-filter"}, *_weighted(prefill_scorers)]},
+        {"name": "decode", "plugins": [{"pluginRef": "decode-filter"}, *_weighted(decode_scorers)]},
+    ]
+    return _document(plugins, profiles)
+
+
+def precise_prefix_picker_config(*, model: str, render_url: str, block_size: int) -> str:
+    """Precise prefix-cache routing: the picker indexes the servers' KV-cache events and scores exact prefix hits.
+
+    Plugins (llm-d guides/precise-prefix-cache-routing/router values): ``token-producer`` tokenizing through the
+    CPU render Service at ``render_url`` for ``model``, ``endpoint-notification-source`` feeding the
+    ``precise-prefix-cache-producer`` (block size ``block_size`` tokens, which must equal vLLM's ``--block-size``;
+    ZMQ pod discovery on port 5556, speculative indexing), and the scorers kv-utilisation 2, queue 2,
+    prefix 3 and no-hit LRU 2 reading the producer. Raises ValueError for a block size < 1 or an empty model/URL.
+    """
+    if block_size < 1:
+        raise ValueError(f"block_size = {block_size}: must be >= 1")
+    if not model or not render_url:
+        raise ValueError("model and render_url must be non-empty")
+    producer = "precise-prefix-cache-producer"
+    plugins: list[dict[str, Any]] = [
+        {"type": "token-producer", "parameters": {"modelName": model, "vllm": {"url": render_url}}},
+        {"type": "endpoint-notification-source"},
+        {
+            "type": producer,
+            "parameters": {
+                "tokenProcessorConfig": {"blockSize": block_size},
+                "speculativeIndexing": True,
+                "indexerConfig": {"kvBlockIndexConfig": {"enableMetrics": True}},
+                "kvEventsConfig": {
+                    "topicFilter": "kv@",
+                    "concurrency": 8,
+                    "discoverPods": True,
+                    "podDiscoveryConfig": {"socketPort": KV_EVENTS_PORT},
+                },
+            },
+        },
+        {"type": "prefix-cache-scorer", "parameters": {"prefixMatchInfoProducerName": producer}},
+        {"type": "kv-cache-utilization-scorer"},
+        {"type": "queue-scorer"},
+        {"type": "no-hit-lru-scorer", "parameters": {"prefixMatchInfoProducerName": producer}},
+    ]
+    profiles = [
+        {
+            "name": "default",
+            "plugins": _weighted(
+                {"kv-cache-utilization-scorer": 2, "queue-scorer": 2, "prefix-cache-scorer": 3, "no-hit-lru-scorer": 2}
+            ),
+        }
+    ]
+    data_layer = {"sources": [{"pluginRef": "endpoint-notification-source", "extractors": [{"pluginRef": producer}]}]}
+    return _document(plugins, profiles, dataLayer=data_layer)
+
+
+def cpu_lru_blocks(cpu_bytes: int, kv_bytes_per_token: int = TIERED_GUIDE_KV_BYTES_PER_TOKEN) -> int:
+    """Prefix blocks one server's CPU tier holds: ``cpu_bytes // (kv_bytes_per_token * 16)``.
+
+    The tiered guide sizes ``lruCapacityPerServer`` this way (82,000 blocks for ~200 GB at 160 KB/token x 16-token
+    blocks). Raises ValueError for non-positive inputs.
+    """
+    if cpu_bytes < 1 or kv_bytes_per_token < 1:
+        raise ValueError(f"cpu_bytes = {cpu_bytes}, kv_bytes_per_token = {kv_bytes_per_token}: both must be >= 1")
+    return max(1, cpu_bytes // (kv_bytes_per_token * APPROX_PREFIX_BLOCK_TOKENS))
+
+
+def tiered_prefix_picker_config(*, cpu_blocks_per_server: int) -> str:
+    """Tiered prefix cache: two approximate prefix producers, one for the GPU (HBM) tier and one for the CPU tier.
+
+    Plugins (llm-d guides/tiered-prefix-cache/router/tiered-prefix-cache-cpu.values.yaml): ``gpu-prefix-cache-producer``
+    (auto-tuned) and ``cpu-prefix-cache-producer`` (``autoTune: false``, ``lruCapacityPerServer`` =
+    ``cpu_blocks_per_server``, see :func:`cpu_lru_blocks`), a ``prefix-cache-scorer`` reading each, queue,
+    kv-utilisation and no-hit LRU scorers, all weight 1 as in the guide. Raises ValueError for a capacity < 1.
+    """
+    if cpu_blocks_per_server < 1:
+        raise ValueError(f"cpu_blocks_per_server = {cpu_blocks_per_server}: must be >= 1")
+    plugins: list[dict[str, Any]] = [
+        {"type": "no-hit-lru-scorer"},
+        {"type": "approx-prefix-cache-producer", "name": "gpu-prefix-cache-producer"},
+        {
+            "type": "approx-prefix-cache-producer",
+            "name": "cpu-prefix-cache-producer",
+            "parameters": {"autoTune": False, "lruCapacityPerServer": cpu_blocks_per_server},
+        },
+        {"type": "queue-scorer"},
+        {"type": "kv-cache-utilization-scorer"},
+        {
+            "type": "prefix-cache-scorer",
+            "name": "gpu-prefix-cache-scorer",
+            "parameters": {"prefixMatchInfoProducerName": "gpu-prefix-cache-producer"},
+        },
+        {
+            "type": "prefix-cache-scorer",
+            "name": "cpu-prefix-cache-scorer",
+            "parameters": {"prefixMatchInfoProducerName": "cpu-prefix-cache-producer"},
+        },
+    ]
+    refs = [
+        "queue-scorer",
+        "kv-cache-utilization-scorer",
+        "gpu-prefix-cache-scorer",
+        "cpu-prefix-cache-scorer",
+        "no-hit-lru-scorer",
+    ]
+    profiles = [{"name": "default", "plugins": [{"pluginRef": ref} for ref in refs]}]
+    return _document(plugins, profiles)

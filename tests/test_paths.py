@@ -1,0 +1,333 @@
+"""The P/D, precise prefix-cache and tiered prefix-cache paths, as a user sees them in the renders of their stacks."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from conftest import REPO, make_stack_file
+
+from pulumi_llmd.blueprints.config import ConfigError, default_offload_gib, parse_stack_config
+from pulumi_llmd.components import catalog
+from pulumi_llmd.render.render import RenderResult, render_stack
+
+GKE_PD = "gke-h200-pd-disaggregation"
+EKS_PD = "eks-p5en-pd-disaggregation"
+PRECISE = "gke-h100-precise-prefix-cache-routing"
+TIERED = "gke-h100-tiered-prefix-cache"
+Rendered = Callable[[str], RenderResult]
+
+
+def _deployment(result: RenderResult, name: str) -> dict[str, Any]:
+    (found,) = [m for m in result.manifests if m["kind"] == "Deployment" and m["metadata"]["name"] == name]
+    return found
+
+
+def _container(deployment: dict[str, Any], name: str = "modelserver") -> dict[str, Any]:
+    (found,) = [c for c in deployment["spec"]["template"]["spec"]["containers"] if c["name"] == name]
+    return found
+
+
+def _flag(args: list[str], flag: str) -> str:
+    index = args.index(flag)
+    return args[index + 1]
+
+
+def _picker_config(result: RenderResult, model: str) -> dict[str, Any]:
+    (cm,) = [m for m in result.manifests if m["kind"] == "ConfigMap" and m["metadata"]["name"] == f"{model}-epp"]
+    document: dict[str, Any] = yaml.safe_load(cm["data"]["plugins.yaml"])
+    return document
+
+
+def _of_type(result: RenderResult, type_: str) -> list[dict[str, Any]]:
+    return [r for r in result.resources if r["type"] == type_]
+
+
+@pytest.mark.parametrize("stack", [GKE_PD, EKS_PD, PRECISE, TIERED])
+def test_new_reference_stacks_render_valid_and_pass_both_packs(rendered: Rendered, stack: str) -> None:
+    result = rendered(stack)
+    assert result.ok, result.schema_issues
+    assert result.policy_ok, result.policy
+
+
+# --- GKE P/D over RoCE ------------------------------------------------------------------------------------------------
+
+
+def test_gke_pd_builds_the_rdma_fabric(rendered: Rendered) -> None:
+    result = rendered(GKE_PD)
+    (pool,) = [r for r in _of_type(result, "gcp:container/nodePool:NodePool") if r["name"] == "h200"]
+    assert pool["inputs"]["nodeConfig"]["machineType"] == "a3-ultragpu-8g"
+    extra = pool["inputs"]["networkConfig"]["additionalNodeNetworkConfigs"]
+    assert len(extra) == 9 and [e["subnetwork"] for e in extra[1:]] == [f"llm-d-rdma-sub-{i}" for i in range(8)]
+    (cluster,) = _of_type(result, "gcp:container/cluster:Cluster")
+    assert cluster["inputs"]["enableMultiNetworking"] is True
+    profiles = {r["name"]: r["inputs"].get("networkProfile") for r in _of_type(result, "gcp:compute/network:Network")}
+    assert profiles["llm-d-rdma-net"] == "projects/my-gcp-project/global/networkProfiles/us-central1-b-vpc-roce"
+    params = {m["metadata"]["name"]: m["spec"] for m in result.manifests if m["kind"] == "GKENetworkParamSet"}
+    assert sorted(n for n, spec in params.items() if spec["deviceMode"] == "RDMA") == [f"rdma-{i}" for i in range(8)]
+    networks = {m["metadata"]["name"] for m in result.manifests if m["kind"] == "Network"}
+    assert networks == set(params) == {"gvnic-1", *(f"rdma-{i}" for i in range(8))}
+    assert any(m["kind"] == "DaemonSet" and "nccl-plugin-gib" in json.dumps(m) for m in result.manifests)
+
+
+def test_gke_pd_pods_attach_to_every_rdma_interface_and_use_nixl(rendered: Rendered) -> None:
+    result = rendered(GKE_PD)
+    for role in ("prefill", "decode"):
+        deployment = _deployment(result, f"gpt-oss-120b-{role}")
+        template = deployment["spec"]["template"]
+        assert template["metadata"]["labels"]["llm-d.ai/role"] == role
+        interfaces = json.loads(template["metadata"]["annotations"]["networking.gke.io/interfaces"])
+        rdma = {i["interfaceName"]: i["network"] for i in interfaces if i["network"].startswith("rdma-")}
+        assert rdma == {f"eth{i + 2}": f"rdma-{i}" for i in range(8)}
+        container = _container(deployment)
+        config = json.loads(_flag(container["args"], "--kv-transfer-config"))
+        assert config == {"kv_connector": "NixlConnector", "kv_role": "kv_both"}
+        assert "--block-size=128" in container["args"]
+        assert container["securityContext"]["capabilities"] == {"add": ["IPC_LOCK"]}
+        env = {e["name"]: e for e in container["env"]}
+        assert env["VLLM_NIXL_SIDE_CHANNEL_HOST"]["valueFrom"]["fieldRef"]["fieldPath"] == "status.podIP"
+        assert env["UCX_IB_ROCE_REACHABILITY_MODE"]["value"] == "all"
+    decode = _deployment(result, "gpt-oss-120b-decode")["spec"]["template"]["spec"]
+    (sidecar,) = decode["initContainers"]
+    assert (
+        sidecar["image"] == "ghcr.io/llm-d/llm-d-router-disagg-sidecar:v0.9.0" and sidecar["restartPolicy"] == "Always"
+    )
+    assert (
+        "--vllm-port=8200" in sidecar["args"]
+        and "--port=8200" in _container({"spec": {"template": {"spec": decode}}})["args"]
+    )
+    assert "initContainers" not in _deployment(result, "gpt-oss-120b-prefill")["spec"]["template"]["spec"]
+
+
+def test_pd_picker_has_prefill_and_decode_profiles(rendered: Rendered) -> None:
+    config = _picker_config(rendered(GKE_PD), "gpt-oss-120b")
+    types = [p["type"] for p in config["plugins"]]
+    assert {"prefill-filter", "decode-filter", "disagg-profile-handler", "always-disagg-pd-decider"} <= set(types)
+    profiles = {p["name"]: [ref["pluginRef"] for ref in p["plugins"]] for p in config["schedulingProfiles"]}
+    assert profiles["prefill"][0] == "prefill-filter" and profiles["decode"][0] == "decode-filter"
+    (pool,) = [m for m in rendered(GKE_PD).manifests if m["kind"] == "InferencePool"]
+    assert pool["spec"]["selector"]["matchLabels"] == {
+        "llm-d.ai/guide": "pd-disaggregation",
+        "llm-d.ai/model": "gpt-oss-120b",
+    }
+
+
+# --- EKS P/D over EFA -------------------------------------------------------------------------------------------------
+
+
+def test_eks_pd_requests_efa_share_and_uses_libfabric(rendered: Rendered) -> None:
+    result = rendered(EKS_PD)
+    for role, gpus, efa in (("prefill", 1, 2), ("decode", 4, 8)):  # p5en: 16 EFA / 8 GPUs (llm-d AWS overlay)
+        container = _container(_deployment(result, f"gpt-oss-120b-{role}"))
+        for which in ("requests", "limits"):
+            assert container["resources"][which]["vpc.amazonaws.com/efa"] == efa
+            assert container["resources"][which]["nvidia.com/gpu"] == gpus
+        config = json.loads(_flag(container["args"], "--kv-transfer-config"))
+        assert config["kv_connector_extra_config"] == {"backends": ["LIBFABRIC"]}
+    plugins = {r["inputs"]["chart"] for r in _of_type(result, "kubernetes:helm.sh/v3:Release")}
+    assert "aws-efa-k8s-device-plugin" in plugins
+
+
+# --- precise prefix-cache routing -------------------------------------------------------------------------------------
+
+
+def test_precise_prefix_servers_publish_kv_events_to_two_active_pickers(rendered: Rendered) -> None:
+    result = rendered(PRECISE)
+    container = _container(_deployment(result, "qwen3-32b-decode"))
+    events = json.loads(_flag(container["args"], "--kv-events-config"))
+    assert events["enable_kv_cache_events"] is True and events["publisher"] == "zmq"
+    assert events["topic"] == "kv@$(POD_IP):$(POD_PORT)@Qwen/Qwen3-32B"
+    assert "--block-size=64" in container["args"]
+    assert {"name": "kv-events", "containerPort": 5556, "protocol": "TCP"} in container["ports"]
+    epp = _deployment(result, "qwen3-32b-epp")
+    assert epp["spec"]["replicas"] == 2
+    assert "--ha-enable-leader-election=false" in _container(epp, "epp")["args"]
+    config = _picker_config(result, "qwen3-32b")
+    by_type = {p["type"]: p.get("parameters", {}) for p in config["plugins"]}
+    assert by_type["precise-prefix-cache-producer"]["tokenProcessorConfig"]["blockSize"] == 64
+    assert by_type["token-producer"]["vllm"]["url"] == "http://qwen3-32b-render:8000"
+    render = _deployment(result, "qwen3-32b-render")
+    assert render["spec"]["replicas"] == 3
+    assert _container(render, "vllm-render")["command"] == ["vllm", "launch", "render"]
+    (policy,) = [
+        m for m in result.manifests if m["kind"] == "NetworkPolicy" and m["metadata"]["name"] == "qwen3-32b-modelserver"
+    ]
+    picker_rule = policy["spec"]["ingress"][1]
+    assert {"protocol": "TCP", "port": 5556} in picker_rule["ports"]
+
+
+# --- tiered prefix cache ----------------------------------------------------------------------------------------------
+
+
+def test_tiered_servers_offload_kv_to_cpu_sized_from_the_node(rendered: Rendered) -> None:
+    result = rendered(TIERED)
+    container = _container(_deployment(result, "qwen3-32b-decode"))
+    config = json.loads(_flag(container["args"], "--kv-transfer-config"))
+    a3 = catalog.machine("gcp", "a3-highgpu-8g")
+    gib = default_offload_gib(a3, 2, "96Gi")
+    assert gib == (1872 // 4 - 96) // 2 == 186
+    assert config == {
+        "kv_connector": "OffloadingConnector",
+        "kv_role": "kv_both",
+        "kv_connector_extra_config": {"cpu_bytes_to_use": gib * 2**30},
+    }
+    assert container["resources"]["requests"]["memory"] == f"{96 + gib}Gi"
+    picker = _picker_config(result, "qwen3-32b")
+    named = {p.get("name", p["type"]): p.get("parameters", {}) for p in picker["plugins"]}
+    assert named["cpu-prefix-cache-producer"]["lruCapacityPerServer"] == gib * 2**30 // (163840 * 16)
+    assert {"gpu-prefix-cache-scorer", "cpu-prefix-cache-scorer"} <= set(named)
+
+
+# --- held-out configurations and errors -------------------------------------------------------------------------------
+
+
+def _gcp(machine: str, model: dict[str, Any], **pool: Any) -> dict[str, Any]:
+    return {
+        "target": {"cloud": "gcp", "project": "my-gcp-project", "region": "us-central1", "zone": "us-central1-b"},
+        "pools": [
+            {
+                "name": "gpu",
+                "machineType": machine,
+                "nodeCount": 4,
+                "autoscaling": {"minNodes": 4, "maxNodes": 8},
+                **pool,
+            }
+        ],
+        "models": [{"name": "m", "huggingFaceId": "Qwen/Qwen3-8B", **model}],
+    }
+
+
+def _render(tmp_path: Path, config: dict[str, Any]) -> RenderResult:
+    return render_stack(str(make_stack_file(tmp_path, config)), project_dir=REPO)
+
+
+def test_held_out_pd_over_tcp_on_a3_high_renders_with_the_choice_recorded(tmp_path: Path) -> None:
+    pd = {"path": "pd-disaggregation", "kvTransport": "tcp", "tensorParallelSize": 2, "replicas": 2}
+    result = _render(tmp_path, _gcp("a3-highgpu-8g", {**pd, "prefill": {"replicas": 4}}))
+    assert result.ok and result.policy_ok, (result.schema_issues, result.policy)
+    decode = _deployment(result, "m-decode")["spec"]["template"]
+    assert decode["metadata"]["annotations"] == {"llm-d.ai/kv-transport": "tcp"}
+    assert not any(r["type"] == "gcp:compute/network:Network" and "rdma" in r["name"] for r in result.resources)
+
+
+def test_held_out_tiered_with_lmcache_on_a4(tmp_path: Path) -> None:
+    model = {
+        "path": "tiered-prefix-cache",
+        "tensorParallelSize": 4,
+        "replicas": 2,
+        "kvOffload": {"connector": "lmcache", "cpuGib": 100},
+    }
+    result = _render(tmp_path, _gcp("a4-highgpu-8g", model, rdma=False))
+    assert result.ok and result.policy_ok, (result.schema_issues, result.policy)
+    container = _container(_deployment(result, "m-decode"))
+    assert json.loads(_flag(container["args"], "--kv-transfer-config"))["kv_connector"] == "LMCacheConnectorV1"
+    assert {"name": "LMCACHE_MAX_LOCAL_CPU_SIZE", "value": "107.4"} in container["env"]
+
+
+@pytest.mark.parametrize(
+    ("machine", "model", "pool", "key", "fragments"),
+    [
+        (
+            "a3-highgpu-8g",
+            {"path": "pd-disaggregation", "tensorParallelSize": 2, "prefill": {"replicas": 2}},
+            {},
+            "llmd:models[0].kvTransport",
+            ("no RDMA fabric", "kvTransport: tcp", "a3-ultragpu-8g"),
+        ),
+        (
+            "a3-ultragpu-8g",
+            {"path": "pd-disaggregation", "tensorParallelSize": 4, "prefill": {"replicas": 2, "tensorParallelSize": 8}},
+            {},
+            "llmd:models[0].tensorParallelSize",
+            ("one pod", "allowed: 8"),
+        ),
+        ("a3-ultragpu-8g", {"path": "pd-disaggregation"}, {}, "llmd:models[0].prefill", ("is required",)),
+        (
+            "a3-highgpu-8g",
+            {"path": "optimized-baseline", "prefill": {"replicas": 1}},
+            {},
+            "llmd:models[0].prefill",
+            ("'pd-disaggregation' only",),
+        ),
+        (
+            "a3-highgpu-8g",
+            {"tensorParallelSize": 1},
+            {"rdma": True},
+            "llmd:pools[0].rdma",
+            ("gpudirect-tcpx", "a3-ultragpu-8g"),
+        ),
+        ("a3-megagpu-8g", {"tensorParallelSize": 1}, {"rdma": True}, "llmd:pools[0].rdma", ("gpudirect-tcpxo",)),
+        ("g2-standard-48", {"tensorParallelSize": 1}, {"rdma": True}, "llmd:pools[0].rdma", ("has no RDMA NICs",)),
+        (
+            "a3-highgpu-8g",
+            {"path": "tiered-prefix-cache", "tensorParallelSize": 1, "kvOffload": {"cpuGib": 400}},
+            {},
+            "llmd:models[0].resources.memoryRequest",
+            ("CPU KV offload",),
+        ),
+        (
+            "a3-highgpu-8g",
+            {"path": "precise-prefix-cache-routing", "router": {"scorerWeights": {"queue-scorer": 1}}},
+            {},
+            "llmd:models[0].router.scorerWeights",
+            ("'optimized-baseline' only",),
+        ),
+    ],
+)
+def test_path_errors_name_key_value_and_what_is_allowed(
+    machine: str, model: dict[str, Any], pool: dict[str, Any], key: str, fragments: tuple[str, ...]
+) -> None:
+    with pytest.raises(ConfigError) as caught:
+        parse_stack_config(_gcp(machine, model, **pool))
+    matching = [str(i) for i in caught.value.issues if i.key == key]
+    assert matching, caught.value
+    for fragment in fragments:
+        assert any(fragment in m for m in matching), (fragment, matching)
+
+
+def test_eks_pd_without_efa_is_refused_unless_tcp() -> None:
+    config = {
+        "target": {"cloud": "aws", "region": "us-east-1", "availabilityZones": ["us-east-1a"]},
+        "pools": [{"name": "gpu", "machineType": "p5en.48xlarge", "nodeCount": 2, "efa": False}],
+        "models": [{"name": "m", "huggingFaceId": "openai/gpt-oss-120b", "path": "pd-disaggregation", "prefill": {}}],
+    }
+    with pytest.raises(ConfigError, match="EFA instance type"):
+        parse_stack_config(config)
+    config["models"][0]["kvTransport"] = "tcp"
+    parse_stack_config(config)
+
+
+def test_existing_infiniband_pool_gives_pd_pods_rdma_ib(tmp_path: Path) -> None:
+    config = {
+        "target": {"cloud": "existing"},
+        "pools": [
+            {
+                "name": "gpu",
+                "nodeSelector": {"nvidia.com/gpu.present": "true"},
+                "devicesPerNode": 8,
+                "vcpus": 128,
+                "memoryGib": 2048,
+                "nodeCount": 2,
+                "rdmaResource": "rdma/ib",
+            }
+        ],
+        "models": [
+            {
+                "name": "m",
+                "huggingFaceId": "openai/gpt-oss-120b",
+                "path": "pd-disaggregation",
+                "tensorParallelSize": 4,
+                "replicas": 2,
+                "prefill": {"replicas": 4},
+                "router": {"replicas": 2},
+            }
+        ],
+    }
+    result = _render(tmp_path, config)
+    assert result.ok and result.policy_ok, (result.schema_issues, result.policy)
+    container = _container(_deployment(result, "m-decode"))
+    assert container["resources"]["limits"]["rdma/ib"] == 1
