@@ -175,22 +175,73 @@ class KueueQueues(pulumi.ComponentResource):
         self.register_outputs({"localQueue": name, "flavors": [f"{name}-{p.name}" for p in pools]})
 
 
+#: First LWS release whose Helm chart has the ``enableDisaggregatedSet`` value (kubernetes-sigs/lws ``charts/lws``:
+#: with it set the chart adds the DisaggregatedSet editor/viewer/admin ClusterRoles and its validating webhook; the
+#: ``disaggregatedset.x-k8s.io/v1`` CRDs and the bundled controller ship with every chart since). The DisaggregatedSet
+#: and DisaggregatedSetRoleScaler schemas the project validates against are the v0.10.0 ones
+#: (``src/pulumi_llmd/schemas/crds/SOURCES.md``). llm-d's newest P/D and wide-EP guides ask for LWS >= v0.11.1
+#: (``helm upgrade --install lws ... --version=0.11.1 --set enableDisaggregatedSet=true``): see
+#: :data:`LLMD_DISAGGREGATED_SET_LWS_VERSION`.
+DISAGGREGATED_SET_MIN_LWS_VERSION = "v0.10.0"
+#: The LWS release llm-d's newest guides install for DisaggregatedSet (llm-d/llm-d guides/pd-disaggregation README,
+#: "LeaderWorkerSet controller v0.11.1 or newer with the DisaggregatedSet API enabled"; FACTS: wide-EP).
+LLMD_DISAGGREGATED_SET_LWS_VERSION = "v0.11.1"
+
+
+def _release_tuple(version: str) -> tuple[int, ...]:
+    """``"v0.10.0"`` / ``"0.10.0"`` -> ``(0, 10, 0)``; ValueError for anything else."""
+    parts = version.removeprefix("v").split("-", 1)[0].split(".")
+    if len(parts) != 3 or not all(p.isdigit() for p in parts):
+        raise ValueError(f"not a release version: {version!r} (want vMAJOR.MINOR.PATCH)")
+    return tuple(int(p) for p in parts)
+
+
 class LeaderWorkerSetController(pulumi.ComponentResource):
     """The LeaderWorkerSet controller (kubernetes-sigs/lws) from its Helm chart, pinned to ``versions.LWS_VERSION``.
 
     Type token ``llmd:platform:LeaderWorkerSet``. Installs the LWS CRDs, controller and its validating/mutating
     webhooks (self-signed certificates, no cert-manager) into ``lws-system``. Outputs: ``release``, ``namespace``.
+
+    Args:
+        name: the release name (default ``lws``).
+        enable_disaggregated_set: also install the DisaggregatedSet API's ClusterRoles and validating webhook (chart
+            value ``enableDisaggregatedSet=true``, as llm-d's DisaggregatedSet-based P/D and wide-EP guides install
+            LWS). Default False: the chart values stay ``{"enableCertManager": false}``.
+        opts: resource options.
+
+    Raises:
+        ValueError: ``enable_disaggregated_set`` with a pinned chart (``versions.LWS_CHART_VERSION``) older than
+            :data:`DISAGGREGATED_SET_MIN_LWS_VERSION`, whose chart has no ``enableDisaggregatedSet`` value; the
+            message names the pin to raise in ``components/versions.py``.
     """
 
-    def __init__(self, name: str = "lws", *, opts: pulumi.ResourceOptions | None = None) -> None:
+    def __init__(
+        self,
+        name: str = "lws",
+        *,
+        enable_disaggregated_set: bool = False,
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        pinned = versions.LWS_CHART_VERSION
+        if enable_disaggregated_set and _release_tuple(pinned) < _release_tuple(DISAGGREGATED_SET_MIN_LWS_VERSION):
+            raise ValueError(
+                f"LeaderWorkerSetController {name}: enable_disaggregated_set = True needs the LWS chart value "
+                f"enableDisaggregatedSet, which LWS {pinned} does not have; raise versions.LWS_VERSION to "
+                f"{DISAGGREGATED_SET_MIN_LWS_VERSION} or newer ({LLMD_DISAGGREGATED_SET_LWS_VERSION} is what llm-d's "
+                "DisaggregatedSet guides install) in components/versions.py"
+            )
+        values: dict[str, Any] = {"enableCertManager": False}
+        if enable_disaggregated_set:
+            values["enableDisaggregatedSet"] = True
         super().__init__("llmd:platform:LeaderWorkerSet", name, None, opts)
         self.release = helm_release(
             name,
             chart=versions.LWS_CHART,
-            version=versions.LWS_CHART_VERSION,
+            version=pinned,
             namespace=LWS_NAMESPACE,
-            values={"enableCertManager": False},
+            values=values,
             opts=child_options(self, opts),
         )
         self.namespace = LWS_NAMESPACE
-        self.register_outputs({"chart": versions.LWS_CHART, "version": versions.LWS_CHART_VERSION})
+        self.disaggregated_set = enable_disaggregated_set
+        self.register_outputs({"chart": versions.LWS_CHART, "version": pinned})

@@ -5,6 +5,12 @@ Cloud specifics (node selectors, tolerations, device resource names, extra env) 
 """
 
 from pulumi_llmd.components.serving.autoscaling import VLLM_WAITING_METRIC, ModelServerAutoscaler, hpa_manifest
+from pulumi_llmd.components.serving.leader_worker_set import (
+    MultiNodeModelServer,
+    WideEpSpec,
+    leader_worker_set_manifest,
+    target_ports,
+)
 from pulumi_llmd.components.serving.model_server import (
     ModelServer,
     PodResources,
@@ -40,14 +46,18 @@ __all__ = [
     "InferenceSimulator",
     "ModelServer",
     "ModelServerAutoscaler",
+    "MultiNodeModelServer",
     "PodResources",
     "SimulatorSpec",
     "VllmSpec",
+    "WideEpSpec",
     "endpoint_picker_config",
     "epp_deployment",
     "hpa_manifest",
     "inference_pool_manifest",
+    "leader_worker_set_manifest",
     "model_server_labels",
     "simulator_deployment",
+    "target_ports",
     "vllm_deployment",
 ]
