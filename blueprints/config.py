@@ -271,6 +271,9 @@ class PoolConfig(_Model):
     #: NVIDIA network operator or the k8s-rdma-shared-dev-plugin) and how many one node has.
     rdma_resource: str | None = None
     rdma_devices_per_node: Annotated[int, Field(ge=1, le=64)] = 1
+    #: GKE TPU pools: the slice topology (``cloud.google.com/gke-tpu-topology``), e.g. ``2x4`` on ct6e-standard-8t;
+    #: default: the machine type's single-host topology.
+    tpu_topology: Annotated[str, Field(pattern=r"^[0-9]+x[0-9]+(x[0-9]+)?$")] | None = None
     #: COMPACT placement (one zone, low-latency interconnect for multi-node jobs).
     compact_placement: bool = False
     #: GKE-managed NVIDIA driver install: DEFAULT or LATEST driver for the node version.
@@ -589,6 +592,40 @@ def _canonical_accelerator(name: str) -> str | None:
         return None
 
 
+def tpu_topology(pool: PoolConfig, shape: catalog.MachineShape) -> str:
+    """The slice topology of a TPU pool: ``tpuTopology`` or the machine type's single-host topology (``2x4`` on
+    ct6e-standard-8t)."""
+    assert shape.tpu is not None
+    return pool.tpu_topology or shape.tpu.topologies[0]
+
+
+def _check_tpu_pool(key: str, pool: PoolConfig, shape: catalog.MachineShape) -> list[ConfigIssue]:
+    """A TPU pool's topology is one the catalog lists for its machine type, on one host (a vLLM server per node)."""
+    assert shape.tpu is not None
+    topology = tpu_topology(pool, shape)
+    if topology not in shape.tpu.topologies:
+        return [
+            ConfigIssue(
+                key=f"{key}.tpuTopology",
+                value=topology,
+                message=f"not a {shape.machine_type} topology ({shape.tpu.chips_per_host} chips per host); "
+                f"allowed: {', '.join(shape.tpu.topologies)}",
+            )
+        ]
+    hosts = catalog.tpu_hosts(shape, topology)
+    if hosts > 1:
+        single = [t for t in shape.tpu.topologies if catalog.tpu_hosts(shape, t) == 1]
+        return [
+            ConfigIssue(
+                key=f"{key}.tpuTopology",
+                value=topology,
+                message=f"a {catalog.tpu_chips(topology)}-chip slice spans {hosts} {shape.machine_type} hosts; this "
+                f"release serves vLLM on single-host slices (one server per node); allowed: {', '.join(single)}",
+            )
+        ]
+    return []
+
+
 def _check_pool(
     cloud: catalog.Cloud, index: int, pool: PoolConfig
 ) -> tuple[list[ConfigIssue], catalog.MachineShape | None]:
@@ -616,12 +653,14 @@ def _check_pool(
                 message=f"machine type {shape.machine_type} carries {shape.accelerator.name}, not {pool.accelerator}",
             )
         )
-    if shape.accelerator.kind is catalog.AcceleratorKind.TPU:
+    if shape.tpu is not None:
+        issues.extend(_check_tpu_pool(key, pool, shape))
+    elif pool.tpu_topology is not None:
         issues.append(
             ConfigIssue(
-                key=f"{key}.machineType",
-                value=shape.machine_type,
-                message="TPU node pools are not supported by this release yet; use a GPU machine type",
+                key=f"{key}.tpuTopology",
+                value=pool.tpu_topology,
+                message=f"{shape.machine_type} is not a TPU machine type; tpuTopology applies to TPU pools only",
             )
         )
     if pool.node_count is None and pool.autoscaling is None:
@@ -671,7 +710,7 @@ def _check_pool(
 
 
 _CLOUD_ONLY_POOL_FIELDS: Mapping[str, tuple[str, ...]] = {
-    "gcp": ("compact_placement", "gpu_driver_version", "boot_disk_type", "rdma"),
+    "gcp": ("compact_placement", "gpu_driver_version", "boot_disk_type", "rdma", "tpu_topology"),
     "aws": ("availability_zone", "efa"),
     "existing": (
         "node_selector",
@@ -784,6 +823,16 @@ def _check_pool_for_target(
                 catalog.validate_extended_resource(pool.rdma_resource)
             except catalog.CatalogError as exc:
                 issues.append(ConfigIssue(key=f"{key}.rdmaResource", value=pool.rdma_resource, message=str(exc)))
+    tpu = shape.tpu if shape is not None else None
+    if isinstance(target, GcpTarget) and shape is not None and tpu is not None and target.region not in tpu.regions:
+        issues.append(
+            ConfigIssue(
+                key=f"{key}.machineType",
+                value=shape.machine_type,
+                message=f"{shape.accelerator.display} is not offered in region {target.region} (catalog); "
+                f"regions: {', '.join(tpu.regions)}",
+            )
+        )
     if isinstance(target, GcpTarget) and pool.rdma and shape is not None and shape.rdma is not catalog.RdmaKind.ROCE:
         roce = ", ".join(m.machine_type for m in catalog.machines("gcp") if m.rdma is catalog.RdmaKind.ROCE)
         if shape.rdma in (catalog.RdmaKind.GPUDIRECT_TCPX, catalog.RdmaKind.GPUDIRECT_TCPXO):
@@ -901,6 +950,15 @@ def _check_models(
                 )
             )
         issues.extend(_check_pod_fits_node(key, model, shape))
+        if shape.tpu is not None and model.path in (WellLitPath.PD_DISAGGREGATION, WellLitPath.TIERED_PREFIX_CACHE):
+            issues.append(
+                ConfigIssue(
+                    key=f"{key}.path",
+                    value=model.path.value,
+                    message="not available on TPU pools in this release (vLLM TPU uses its own TPUConnector / "
+                    "TPUOffloadConnector); TPU paths: optimized-baseline, precise-prefix-cache-routing",
+                )
+            )
         demand[pool_name] += model.replicas * need
         if model.path is WellLitPath.PD_DISAGGREGATION and model.prefill is not None:
             issues.extend(_check_prefill(key, model, shape))

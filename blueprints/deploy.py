@@ -25,6 +25,7 @@ from pulumi_llmd.blueprints.config import (
     WellLitPath,
     parse_stack_config,
     pool_rdma,
+    tpu_topology,
 )
 from pulumi_llmd.blueprints.optimized_baseline import OptimizedBaseline, SingleRolePath
 from pulumi_llmd.blueprints.pd_disaggregation import PdDisaggregation
@@ -45,6 +46,7 @@ from pulumi_llmd.components.gcp import (
     GkeRdmaFabric,
     GpuNodePool,
     PodMonitoring,
+    TpuNodePool,
     gmp_metric,
 )
 from pulumi_llmd.components.kube import k8s_object
@@ -167,6 +169,27 @@ def _gke(config: StackConfig, target: GcpTarget) -> Cluster:
         GibNcclInstaller(opts=k8s_opts)
     for pool in config.pools:
         shape = shapes[pool.name]
+        if shape.tpu is not None:
+            tpu_pool = TpuNodePool(
+                pool.name,
+                cluster=gke.name,
+                location=gke.location,
+                project=target.project,
+                shape=shape,
+                zone=target.zone,
+                topology=tpu_topology(pool, shape),
+                node_count=pool.node_count,
+                min_nodes=pool.autoscaling.min_nodes if pool.autoscaling else None,
+                max_nodes=pool.autoscaling.max_nodes if pool.autoscaling else None,
+                provisioning=pool.provisioning,
+                reservation=pool.reservation,
+                boot_disk_type=pool.boot_disk_type,
+                boot_disk_size_gb=pool.boot_disk_size_gb,
+                opts=pulumi.ResourceOptions(parent=gke),
+            )
+            cluster.pools[pool.name] = tpu_pool.pool
+            cluster.pool_ready[pool.name] = [tpu_pool.node_pool]
+            continue
         pool_fabric = fabric if pool in rdma_pools else None
         node_pool = GpuNodePool(
             pool.name,

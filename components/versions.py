@@ -22,8 +22,9 @@ PD_SIDECAR_IMAGE: Final = f"ghcr.io/llm-d/llm-d-router-disagg-sidecar:{LLMD_ROUT
 VLLM_IMAGE: Final = "vllm/vllm-openai:v0.23.0"
 #: vLLM CPU build, used for the render/tokenizer service of precise-prefix-cache-routing (llm-d guides).
 VLLM_CPU_IMAGE: Final = "vllm/vllm-openai-cpu:v0.23.0"
-#: vLLM for Cloud TPU (llm-d guides v0.5, optimized-baseline/modelserver/tpu).
-VLLM_TPU_IMAGE: Final = "vllm/vllm-tpu:v0.13.2"
+#: vLLM for Cloud TPU (llm-d guides/recipes/modelserver/components/images/tpu-vllm, used by
+#: optimized-baseline/modelserver/tpu/v6).
+VLLM_TPU_IMAGE: Final = "vllm/vllm-tpu:v0.22.0"
 #: llm-d inference simulator for the simulated-accelerators path (llm-d guides v0.5).
 INFERENCE_SIM_IMAGE: Final = "ghcr.io/llm-d/llm-d-inference-sim:v0.7.1"
 

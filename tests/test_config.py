@@ -110,10 +110,16 @@ CASES = [
         ("'nvidia-l40s'", "not offered on gcp", "gcp offers:", "nvidia-h100-80gb", "nvidia-l4"),
     ),
     Case(
-        "tpu-machine-type",
-        _set_pool(machineType="ct5lp-hightpu-4t"),
-        "llmd:pools[0].machineType",
-        ("'ct5lp-hightpu-4t'", "TPU node pools are not supported", "use a GPU machine type"),
+        "tpu-multi-host-topology",
+        _set_pool(machineType="ct6e-standard-4t", tpuTopology="4x4"),
+        "llmd:pools[0].tpuTopology",
+        ("'4x4'", "spans 4 ct6e-standard-4t hosts", "allowed: 2x2"),
+    ),
+    Case(
+        "tpu-topology-chip-count",
+        _set_pool(machineType="ct6e-standard-8t", tpuTopology="2x2"),
+        "llmd:pools[0].tpuTopology",
+        ("'2x2'", "not a ct6e-standard-8t topology (8 chips per host)", "allowed: 2x4"),
     ),
     Case(
         "zone-outside-region",

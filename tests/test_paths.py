@@ -331,3 +331,92 @@ def test_existing_infiniband_pool_gives_pd_pods_rdma_ib(tmp_path: Path) -> None:
     assert result.ok and result.policy_ok, (result.schema_issues, result.policy)
     container = _container(_deployment(result, "m-decode"))
     assert container["resources"]["limits"]["rdma/ib"] == 1
+
+
+# --- TPU -------------------------------------------------------------------------------------------------------------
+
+TPU = "gke-tpu-v6e-optimized-baseline"
+
+
+def test_tpu_stack_serves_vllm_tpu_on_a_ct6e_slice(rendered: Rendered) -> None:
+    result = rendered(TPU)
+    assert result.ok and result.policy_ok, (result.schema_issues, result.policy)
+    (pool,) = [r for r in _of_type(result, "gcp:container/nodePool:NodePool") if r["name"] == "v6e"]
+    node = pool["inputs"]["nodeConfig"]
+    assert node["machineType"] == "ct6e-standard-8t" and "guestAccelerators" not in node
+    assert {"effect": "NO_SCHEDULE", "key": "google.com/tpu", "value": "present"} in node["taints"]
+    deployment = _deployment(result, "qwen3-32b-decode")
+    pod = deployment["spec"]["template"]["spec"]
+    assert pod["nodeSelector"]["cloud.google.com/gke-tpu-accelerator"] == "tpu-v6e-slice"
+    assert pod["nodeSelector"]["cloud.google.com/gke-tpu-topology"] == "2x4"
+    container = _container(deployment)
+    assert container["image"] == "vllm/vllm-tpu:v0.22.0"
+    assert (
+        container["resources"]["requests"]["google.com/tpu"] == 8 == container["resources"]["limits"]["google.com/tpu"]
+    )
+    assert "--tensor-parallel-size=8" in container["args"]
+    assert "nvidia.com/gpu" not in container["resources"]["limits"]
+    assert all(e["name"] != "USER" for e in container["env"]) and all(v["name"] != "shm" for v in pod["volumes"])
+
+
+@pytest.mark.parametrize(
+    ("pool", "region", "model", "key", "fragments"),
+    [
+        (
+            {"machineType": "ct6e-standard-8t"},
+            "europe-west1",
+            {},
+            "llmd:pools[0].machineType",
+            ("not offered in region europe-west1", "us-east5"),
+        ),
+        (
+            {"machineType": "ct6e-standard-4t", "tpuTopology": "4x4"},
+            "us-east5",
+            {},
+            "llmd:pools[0].tpuTopology",
+            ("spans 4",),
+        ),
+        (
+            {"machineType": "ct6e-standard-8t", "tpuTopology": "3x3"},
+            "us-east5",
+            {},
+            "llmd:pools[0].tpuTopology",
+            ("allowed: 2x4",),
+        ),
+        (
+            {"machineType": "a3-highgpu-8g", "tpuTopology": "2x4"},
+            "us-east5",
+            {},
+            "llmd:pools[0].tpuTopology",
+            ("not a TPU machine type",),
+        ),
+        (
+            {"machineType": "ct6e-standard-8t"},
+            "us-east5",
+            {"path": "tiered-prefix-cache"},
+            "llmd:models[0].path",
+            ("TPU",),
+        ),
+        (
+            {"machineType": "ct6e-standard-8t"},
+            "us-east5",
+            {"tensorParallelSize": 3},
+            "llmd:models[0].tensorParallelSize",
+            ("divide",),
+        ),
+    ],
+)
+def test_tpu_errors_name_key_value_and_what_is_allowed(
+    pool: dict[str, Any], region: str, model: dict[str, Any], key: str, fragments: tuple[str, ...]
+) -> None:
+    config = {
+        "target": {"cloud": "gcp", "project": "my-gcp-project", "region": region, "zone": f"{region}-b"},
+        "pools": [{"name": "tpu", "nodeCount": 1, **pool}],
+        "models": [{"name": "m", "huggingFaceId": "Qwen/Qwen3-8B", "tensorParallelSize": 8, **model}],
+    }
+    with pytest.raises(ConfigError) as caught:
+        parse_stack_config(config)
+    matching = [str(i) for i in caught.value.issues if i.key == key]
+    assert matching, caught.value
+    for fragment in fragments:
+        assert any(fragment in m for m in matching), (fragment, matching)

@@ -11,7 +11,7 @@ import pulumi
 
 from pulumi_llmd.components import versions
 from pulumi_llmd.components.base import HF_TOKEN_KEY, AcceleratorPool
-from pulumi_llmd.components.catalog import MachineShape
+from pulumi_llmd.components.catalog import AcceleratorKind, MachineShape
 from pulumi_llmd.components.kube import child_options, k8s_object
 from pulumi_llmd.components.quantity import parse_quantity
 
@@ -282,10 +282,16 @@ def vllm_deployment(
 
     The pod requests and limits ``spec.devices`` x ``pool.resource_name``, lands on the pool through its node
     selector and tolerations, mounts an in-memory ``/dev/shm``, reads ``HF_TOKEN`` from ``hf_token_secret`` (when
-    given) and has probes sized for model loads that take many minutes: the startup probe allows 15 s + 120 x 30 s
+    given) and has probes sized for model loads that take many minutes. On a TPU pool it runs vLLM's TPU image
+    (``versions.VLLM_TPU_IMAGE`` unless ``image`` is given) without the GPU image's ``USER`` workaround and
+    ``/dev/shm``, as llm-d's TPU overlays do; ``spec.tensor_parallel_size`` is then the chips of a host (v6e: one core
+    per chip). The startup probe allows 15 s + 120 x 30 s
     (about an hour) before liveness takes over (values from llm-d's optimized-baseline guide).
     """
     devices = spec.devices
+    tpu = pool.shape.accelerator.kind is AcceleratorKind.TPU
+    if tpu and image == versions.VLLM_IMAGE:
+        image = versions.VLLM_TPU_IMAGE  # vLLM's TPU build (llm-d recipes/modelserver/components/images/tpu-vllm)
     annotations: dict[str, str] = {}
     nic_resources: dict[str, int] = {}
     claims: list[dict[str, Any]] = []
@@ -297,8 +303,10 @@ def vllm_deployment(
         )
     env = hf_token_env(hf_token_secret)
     env.extend({"name": k, "valueFrom": {"fieldRef": {"fieldPath": v}}} for k, v in sorted((field_env or {}).items()))
-    # vLLM >= 0.20 with torch 2.11 needs USER set (llm-d guides/recipes/modelserver/components/images/gpu-vllm).
-    merged_env = {"USER": "llm-d", **dict(pool.model_server_env), **rdma_env, **dict(spec.extra_env)}
+    # vLLM >= 0.20 with torch 2.11 needs USER set (llm-d guides/recipes/modelserver/components/images/gpu-vllm); the
+    # TPU image component sets nothing.
+    base_env = {} if tpu else {"USER": "llm-d"}
+    merged_env = {**base_env, **dict(pool.model_server_env), **rdma_env, **dict(spec.extra_env)}
     env.extend({"name": k, "value": v} for k, v in sorted(merged_env.items()))
     requests: dict[str, Any] = {"cpu": resources.cpu_request, "memory": resources.memory_request}
     limits: dict[str, Any] = {"cpu": resources.cpu_limit, "memory": resources.memory_limit}
@@ -325,7 +333,7 @@ def vllm_deployment(
         **model_server_probes(startup_failure_threshold=120),
         "securityContext": security,
         "volumeMounts": [
-            {"name": "shm", "mountPath": "/dev/shm"},
+            *([] if tpu else [{"name": "shm", "mountPath": "/dev/shm"}]),
             {"name": "torch-compile-cache", "mountPath": "/.cache"},
             {"name": "triton-cache", "mountPath": "/.triton"},
             {"name": "vllm-config", "mountPath": "/.config"},
@@ -342,7 +350,7 @@ def vllm_deployment(
         pod_spec["initContainers"] = [dict(sidecar)]
     pod_spec["containers"] = [container]
     pod_spec["volumes"] = [
-        {"name": "shm", "emptyDir": {"medium": "Memory", "sizeLimit": resources.shm_size}},
+        *([] if tpu else [{"name": "shm", "emptyDir": {"medium": "Memory", "sizeLimit": resources.shm_size}}]),
         {"name": "torch-compile-cache", "emptyDir": {}},
         {"name": "triton-cache", "emptyDir": {}},
         {"name": "vllm-config", "emptyDir": {}},
