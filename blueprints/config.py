@@ -23,6 +23,7 @@ import contextlib
 import ipaddress
 import re
 from collections.abc import Mapping
+from dataclasses import asdict, dataclass
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 
@@ -39,6 +40,7 @@ from pydantic.alias_generators import to_camel
 
 from pulumi_llmd.components import catalog, versions
 from pulumi_llmd.components.quantity import parse_quantity
+from pulumi_llmd.components.serving.leader_worker_set import WIDE_EP_RESOURCES
 from pulumi_llmd.components.serving.model_server import PodResources, pod_fit_problems
 
 #: Pulumi config namespace of every key this library reads.
@@ -68,6 +70,7 @@ class WellLitPath(StrEnum):
 IMPLEMENTED_PATHS: tuple[WellLitPath, ...] = (
     WellLitPath.OPTIMIZED_BASELINE,
     WellLitPath.PD_DISAGGREGATION,
+    WellLitPath.WIDE_EP,
     WellLitPath.PRECISE_PREFIX_CACHE_ROUTING,
     WellLitPath.TIERED_PREFIX_CACHE,
     WellLitPath.SIMULATED_ACCELERATORS,
@@ -344,6 +347,8 @@ class PrefillConfig(_Model):
 
     replicas: Annotated[int, Field(ge=1, le=4096)] = 1
     tensor_parallel_size: Annotated[int, Field(ge=1, le=64)] = 1
+    #: wide-ep: data-parallel ranks of one prefill group (default: the decode's ``dataParallelSize``).
+    data_parallel_size: Annotated[int, Field(ge=1, le=4096)] | None = None
     #: CPU and memory of one prefill pod (default: the decode pods' ``resources``).
     resources: ModelResources | None = None
 
@@ -361,11 +366,13 @@ class KvOffloadConfig(_Model):
 
 
 #: Keys of a model that only one path reads.
-_PATH_ONLY_MODEL_KEYS: Mapping[str, WellLitPath] = {
-    "prefill": WellLitPath.PD_DISAGGREGATION,
-    "kv_transport": WellLitPath.PD_DISAGGREGATION,
-    "kv_offload": WellLitPath.TIERED_PREFIX_CACHE,
-    "tokenizer_replicas": WellLitPath.PRECISE_PREFIX_CACHE_ROUTING,
+_PATH_ONLY_MODEL_KEYS: Mapping[str, tuple[WellLitPath, ...]] = {
+    "prefill": (WellLitPath.PD_DISAGGREGATION, WellLitPath.WIDE_EP),
+    "kv_transport": (WellLitPath.PD_DISAGGREGATION,),
+    "kv_offload": (WellLitPath.TIERED_PREFIX_CACHE,),
+    "tokenizer_replicas": (WellLitPath.PRECISE_PREFIX_CACHE_ROUTING,),
+    "data_parallel_size": (WellLitPath.WIDE_EP,),
+    "data_parallel_size_local": (WellLitPath.WIDE_EP,),
 }
 
 
@@ -402,6 +409,11 @@ class ModelConfig(_Model):
     kv_offload: KvOffloadConfig | None = None
     #: precise-prefix-cache-routing: CPU render (tokenizer) pods the endpoint pickers share.
     tokenizer_replicas: Annotated[int, Field(ge=1, le=100)] = 3
+    #: wide-ep: data-parallel ranks of one decode engine (its experts are spread over them), and ranks per pod
+    #: (default: the node's GPUs / TP, one rank per GPU as the guide runs it). One LeaderWorkerSet group spans
+    #: ``dataParallelSize / dataParallelSizeLocal`` pods; ``replicas`` counts groups.
+    data_parallel_size: Annotated[int, Field(ge=1, le=4096)] | None = None
+    data_parallel_size_local: Annotated[int, Field(ge=1, le=64)] | None = None
 
     @field_validator("extra_args")
     @classmethod
@@ -767,6 +779,8 @@ def server_resources(model: ModelConfig, shape: catalog.MachineShape | None, rol
     if role == "prefill" and model.prefill is not None and model.prefill.resources is not None:
         return model.prefill.resources
     resources = model.resources
+    if model.path is WellLitPath.WIDE_EP and "resources" not in model.model_fields_set:
+        resources = ModelResources(**asdict(WIDE_EP_RESOURCES))
     if model.path is WellLitPath.TIERED_PREFIX_CACHE and shape is not None:
         extra = offload_gib(model, shape)
         resources = resources.model_copy(
@@ -923,6 +937,13 @@ def _check_models(
         shape = shapes.get(pool_name)
         if shape is None:
             continue  # the pool itself is already reported
+        if model.path is WellLitPath.WIDE_EP:
+            wide_issues, wide_demand = _check_wide_ep(
+                key, model, config.pool(pool_name), shape, config.target.cloud_enum
+            )
+            issues.extend(wide_issues)
+            demand[pool_name] += wide_demand
+            continue
         per_node = shape.accelerator_count
         need = model.gpus_per_replica
         if need > per_node:
@@ -1000,20 +1021,29 @@ def _check_path_keys(key: str, model: ModelConfig) -> list[ConfigIssue]:
     """Keys that belong to another path, a P/D model without prefill, scorer weights outside optimized-baseline."""
     issues: list[ConfigIssue] = []
     for field in sorted(model.model_fields_set & set(_PATH_ONLY_MODEL_KEYS)):
-        path = _PATH_ONLY_MODEL_KEYS[field]
-        if model.path is not path:
+        paths = _PATH_ONLY_MODEL_KEYS[field]
+        if model.path not in paths:
             issues.append(
                 ConfigIssue(
                     key=f"{key}.{to_camel(field)}",
-                    message=f"applies to path '{path.value}' only (this model's path is '{model.path.value}')",
+                    message=f"applies to path {' / '.join(repr(p.value) for p in paths)} only "
+                    f"(this model's path is '{model.path.value}')",
                 )
             )
-    if model.path is WellLitPath.PD_DISAGGREGATION and model.prefill is None:
+    if model.path in (WellLitPath.PD_DISAGGREGATION, WellLitPath.WIDE_EP) and model.prefill is None:
         issues.append(
             ConfigIssue(
                 key=f"{key}.prefill",
-                message="is required on path 'pd-disaggregation': {replicas, tensorParallelSize} of the prefill "
+                message=f"is required on path '{model.path.value}': {{replicas, tensorParallelSize}} of the prefill "
                 "servers (the model's own replicas / tensorParallelSize size the decode servers)",
+            )
+        )
+    if model.path is WellLitPath.WIDE_EP and model.data_parallel_size is None:
+        issues.append(
+            ConfigIssue(
+                key=f"{key}.dataParallelSize",
+                message="is required on path 'wide-ep': the data-parallel (= expert-parallel) ranks of one engine, "
+                "e.g. 16 for two 8-GPU nodes",
             )
         )
     if model.router.scorer_weights is not None and model.path is not WellLitPath.OPTIMIZED_BASELINE:
@@ -1027,6 +1057,109 @@ def _check_path_keys(key: str, model: ModelConfig) -> list[ConfigIssue]:
     if model.path is WellLitPath.SIMULATED_ACCELERATORS and model.block_size is not None:
         issues.append(ConfigIssue(key=f"{key}.blockSize", message="does not apply to the simulator"))
     return issues
+
+
+@dataclass(frozen=True)
+class WideEpSizes:
+    """One role's wide-EP engine sizes: ranks per group, ranks per pod, TP, pods per group, groups."""
+
+    data_parallel_size: int
+    data_parallel_size_local: int
+    tensor_parallel_size: int
+    group_size: int
+    replicas: int
+
+    @property
+    def devices_per_pod(self) -> int:
+        """GPUs of one pod: DP-local x TP."""
+        return self.data_parallel_size_local * self.tensor_parallel_size
+
+    @property
+    def devices(self) -> int:
+        """GPUs of all groups: replicas x DP x TP."""
+        return self.replicas * self.data_parallel_size * self.tensor_parallel_size
+
+
+def wide_ep_sizes(model: ModelConfig, shape: catalog.MachineShape, role: str) -> WideEpSizes:
+    """The sizes of ``role`` (``decode`` or ``prefill``) of a wide-ep model: ranks per pod default to the node's
+    GPUs / TP (one rank per GPU), pods per group = DP / DP-local (rounded down; :func:`parse_stack_config` reports
+    sizes that do not divide)."""
+    prefill = model.prefill or PrefillConfig()
+    tp = prefill.tensor_parallel_size if role == "prefill" else model.tensor_parallel_size
+    dp = (prefill.data_parallel_size if role == "prefill" else None) or model.data_parallel_size or 1
+    local = model.data_parallel_size_local or max(1, shape.accelerator_count // tp)
+    local = min(local, dp)
+    replicas = prefill.replicas if role == "prefill" else model.replicas
+    return WideEpSizes(dp, local, tp, max(1, dp // local), replicas)
+
+
+def _check_wide_ep(
+    key: str, model: ModelConfig, pool: PoolConfig, shape: catalog.MachineShape, cloud: catalog.Cloud
+) -> tuple[list[ConfigIssue], int]:
+    """DP x TP x group size must match the GPUs placed, pods must fit nodes, and multi-pod engines need RDMA."""
+    issues: list[ConfigIssue] = []
+    per_node = shape.accelerator_count
+    demand = 0
+    if model.pipeline_parallel_size != 1:
+        issues.append(
+            ConfigIssue(
+                key=f"{key}.pipelineParallelSize",
+                value=model.pipeline_parallel_size,
+                message="wide-ep engines use data and expert parallelism; allowed: 1",
+            )
+        )
+    fabric = pool_rdma(cloud, pool, shape)
+    for role, where in (("decode", key), ("prefill", f"{key}.prefill")):
+        sizes = wide_ep_sizes(model, shape, role)
+        dp_key = f"{key}.dataParallelSize" if role == "decode" else f"{key}.prefill.dataParallelSize"
+        if sizes.devices_per_pod > per_node or per_node % sizes.devices_per_pod:
+            issues.append(
+                ConfigIssue(
+                    key=f"{key}.dataParallelSizeLocal",
+                    value=sizes.data_parallel_size_local,
+                    message=f"{role}: dataParallelSizeLocal x tensorParallelSize = {sizes.data_parallel_size_local} x "
+                    f"{sizes.tensor_parallel_size} GPUs per pod must divide the {per_node} GPUs of a "
+                    f"{shape.machine_type} node",
+                )
+            )
+            continue
+        if sizes.data_parallel_size % sizes.data_parallel_size_local:
+            issues.append(
+                ConfigIssue(
+                    key=dp_key,
+                    value=sizes.data_parallel_size,
+                    message=f"{role}: must be a multiple of the {sizes.data_parallel_size_local} ranks of one pod "
+                    "(DP = DP-local x pods per group)",
+                )
+            )
+            continue
+        if sizes.group_size > 1 and fabric is None:
+            issues.append(
+                ConfigIssue(
+                    key=dp_key,
+                    value=sizes.data_parallel_size,
+                    message=f"{role}: one engine spans {sizes.group_size} pods, and wide-EP's all-to-all (DeepEP) "
+                    f"needs RDMA between all of their GPUs; pool '{pool.name}' ({shape.machine_type}) has no RDMA "
+                    "fabric: use a4-highgpu-8g / a3-ultragpu-8g on GKE, an EFA instance type on EKS, or an "
+                    "existing pool with rdmaResource",
+                )
+            )
+        if fabric is catalog.RdmaKind.ROCE and sizes.devices_per_pod != per_node:
+            issues.append(
+                ConfigIssue(
+                    key=f"{key}.dataParallelSizeLocal",
+                    value=sizes.data_parallel_size_local,
+                    message=f"{role}: GKE attaches a node's RDMA NICs to one pod, so each pod must take all {per_node} "
+                    f"GPUs (DP-local x TP = {per_node})",
+                )
+            )
+        resources = server_resources(model, shape, role=role)
+        issues.extend(
+            ConfigIssue(key=f"{where}.resources.{to_camel(field)}", value=value, message=message)
+            for field, value, message in pod_fit_problems(sizes.devices_per_pod, resources.to_pod_resources(), shape)
+        )
+        demand += sizes.devices
+    return issues, demand
 
 
 def _check_prefill(key: str, model: ModelConfig, shape: catalog.MachineShape) -> list[ConfigIssue]:

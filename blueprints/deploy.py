@@ -31,6 +31,7 @@ from pulumi_llmd.blueprints.optimized_baseline import OptimizedBaseline, SingleR
 from pulumi_llmd.blueprints.pd_disaggregation import PdDisaggregation
 from pulumi_llmd.blueprints.prefix_cache import PrecisePrefixCacheRouting, TieredPrefixCache
 from pulumi_llmd.blueprints.simulated_accelerators import SimulatedAccelerators
+from pulumi_llmd.blueprints.wide_ep import WideEp
 from pulumi_llmd.components import catalog
 from pulumi_llmd.components.aws import EksCluster, EksVpc, GpuNodeGroup
 from pulumi_llmd.components.base import Cluster, Platform, Toleration
@@ -71,17 +72,18 @@ from pulumi_llmd.components.platform import (
 from pulumi_llmd.components.platform.monitoring import MONITORING_NAMESPACE
 from pulumi_llmd.components.platform.network_policy import GMP_NAMESPACE
 from pulumi_llmd.components.serving import VLLM_WAITING_METRIC
-from pulumi_llmd.components.serving.model_server import PORT_NAME, VLLM_PORT
+from pulumi_llmd.components.serving.model_server import VLLM_PORT
 from pulumi_llmd.components.serving.tokenizer import TokenizerRender, render_network_policy
 
 #: What serves one model: a well-lit path component.
-ModelPath = SingleRolePath | PdDisaggregation | SimulatedAccelerators
+ModelPath = SingleRolePath | PdDisaggregation | WideEp | SimulatedAccelerators
 #: The path component of each accelerator-backed well-lit path.
-_PATHS: dict[WellLitPath, type[SingleRolePath] | type[PdDisaggregation]] = {
+_PATHS: dict[WellLitPath, type[SingleRolePath] | type[PdDisaggregation] | type[WideEp]] = {
     WellLitPath.OPTIMIZED_BASELINE: OptimizedBaseline,
     WellLitPath.PD_DISAGGREGATION: PdDisaggregation,
     WellLitPath.PRECISE_PREFIX_CACHE_ROUTING: PrecisePrefixCacheRouting,
     WellLitPath.TIERED_PREFIX_CACHE: TieredPrefixCache,
+    WellLitPath.WIDE_EP: WideEp,
 }
 
 
@@ -356,14 +358,22 @@ def _model_addons(config: StackConfig, name: str, path: ModelPath, opts: pulumi.
             name, namespace=config.namespace, pool=path.pool_name, timeout_sec=config.gateway.timeout_sec, opts=opts
         )
         PodMonitoring(
-            f"{name}-decode", namespace=config.namespace, selector=path.server_selector, port=PORT_NAME, opts=opts
+            f"{name}-decode",
+            namespace=config.namespace,
+            selector=path.server_selector,
+            port=path.metrics_ports,
+            opts=opts,
         )
         PodMonitoring(
             f"{name}-epp", namespace=config.namespace, selector=path.picker.selector, port="metrics", opts=opts
         )
     else:
         PodMonitor(
-            f"{name}-decode", namespace=config.namespace, selector=path.server_selector, port=PORT_NAME, opts=opts
+            f"{name}-decode",
+            namespace=config.namespace,
+            selector=path.server_selector,
+            port=path.metrics_ports,
+            opts=opts,
         )
         PodMonitor(f"{name}-epp", namespace=config.namespace, selector=path.picker.selector, port="metrics", opts=opts)
     render: TokenizerRender | None = getattr(path, "render", None)

@@ -26,7 +26,7 @@ from pulumi_llmd.components.serving import (
     VllmSpec,
     model_server_labels,
 )
-from pulumi_llmd.components.serving.model_server import VLLM_PORT
+from pulumi_llmd.components.serving.model_server import PORT_NAME, VLLM_PORT
 
 
 class SingleRolePath(pulumi.ComponentResource):
@@ -64,6 +64,8 @@ class SingleRolePath(pulumi.ComponentResource):
         self.server_ports: list[int] = [VLLM_PORT]
         self.peer_ports: list[int] = []
         self.picker_ports: list[int] = []
+        #: Container ports monitoring scrapes vLLM metrics from.
+        self.metrics_ports: list[str] = [PORT_NAME]
         self._before_servers(model, namespace=namespace, hf_token_secret=hf_token_secret, opts=child)
         extras = self._server_extras(model, pool)
         path_env: dict[str, str] = extras.pop("extra_env", {})

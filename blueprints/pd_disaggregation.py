@@ -13,6 +13,7 @@ end-to-end latency, -67% inter-token latency.
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import Literal
 
 import pulumi
 
@@ -31,7 +32,7 @@ from pulumi_llmd.components.serving.disaggregation import (
     pd_affinity,
     pd_sidecar_container,
 )
-from pulumi_llmd.components.serving.model_server import LABEL_GUIDE, LABEL_MODEL, VLLM_PORT
+from pulumi_llmd.components.serving.model_server import LABEL_GUIDE, LABEL_MODEL, PORT_NAME, VLLM_PORT
 from pulumi_llmd.components.serving.picker_configs import pd_picker_config
 
 GUIDE = WellLitPath.PD_DISAGGREGATION.value
@@ -160,9 +161,12 @@ class PdDisaggregation(pulumi.ComponentResource):
         self.server_selector = selector
         #: 8000: vLLM on prefill pods and the sidecar on decode pods; 8200: decode vLLM (metrics).
         self.server_ports = [VLLM_PORT, DECODE_VLLM_PORT]
-        #: The decode sidecar calls prefill pods on 8000; NIXL handshakes on 5600 between the roles.
-        self.peer_ports = [VLLM_PORT, NIXL_SIDE_CHANNEL_PORT]
+        #: The decode sidecar calls prefill pods on 8000; NIXL handshakes on 5600 between the roles; over TCP, UCX opens
+        #: dynamic ports between the pods.
+        self.peer_ports: list[int] | Literal["all"] = [VLLM_PORT, NIXL_SIDE_CHANNEL_PORT] if rdma else "all"
         self.picker_ports: list[int] = []
+        #: Container ports monitoring scrapes vLLM metrics from.
+        self.metrics_ports: list[str] = [PORT_NAME]
         self.pool_name = model.name
         self.served_name = served_name
         self.route_path = model.route_path_prefix

@@ -15,7 +15,7 @@ from pulumi_llmd.components.serving import (
     SimulatorSpec,
     model_server_labels,
 )
-from pulumi_llmd.components.serving.model_server import VLLM_PORT
+from pulumi_llmd.components.serving.model_server import PORT_NAME, VLLM_PORT
 
 #: The endpoint picker's default profile (the GAIE/llm-d router chart's ``default-plugins.yaml``) the guide uses.
 DEFAULT_SCORERS = {"queue-scorer": 2, "kv-cache-utilization-scorer": 2, "prefix-cache-scorer": 3}
@@ -72,6 +72,8 @@ class SimulatedAccelerators(pulumi.ComponentResource):
         self.server_ports: list[int] = [VLLM_PORT]
         self.peer_ports: list[int] = []
         self.picker_ports: list[int] = []
+        #: Container ports monitoring scrapes vLLM metrics from.
+        self.metrics_ports: list[str] = [PORT_NAME]
         self.served_name = served_name
         self.route_path = model.route_path_prefix
         self.register_outputs({"poolName": model.name, "servedName": served_name, "routePath": model.route_path_prefix})

@@ -251,7 +251,7 @@ def test_held_out_tiered_with_lmcache_on_a4(tmp_path: Path) -> None:
             {"path": "optimized-baseline", "prefill": {"replicas": 1}},
             {},
             "llmd:models[0].prefill",
-            ("'pd-disaggregation' only",),
+            ("'pd-disaggregation' / 'wide-ep' only",),
         ),
         (
             "a3-highgpu-8g",
@@ -414,6 +414,79 @@ def test_tpu_errors_name_key_value_and_what_is_allowed(
         "pools": [{"name": "tpu", "nodeCount": 1, **pool}],
         "models": [{"name": "m", "huggingFaceId": "Qwen/Qwen3-8B", "tensorParallelSize": 8, **model}],
     }
+    with pytest.raises(ConfigError) as caught:
+        parse_stack_config(config)
+    matching = [str(i) for i in caught.value.issues if i.key == key]
+    assert matching, caught.value
+    for fragment in fragments:
+        assert any(fragment in m for m in matching), (fragment, matching)
+
+
+# --- wide-EP on LeaderWorkerSet ---------------------------------------------------------------------------------------
+
+WIDE_EP = "gke-b200-wide-ep"
+
+
+def test_wide_ep_stack_runs_multi_node_expert_parallel_groups_on_a4(rendered: Rendered) -> None:
+    result = rendered(WIDE_EP)
+    assert result.ok and result.policy_ok, (result.schema_issues, result.policy)
+    (pool,) = [r for r in _of_type(result, "gcp:container/nodePool:NodePool") if r["name"] == "b200"]
+    assert pool["inputs"]["nodeConfig"]["machineType"] == "a4-highgpu-8g"
+    assert len(pool["inputs"]["networkConfig"]["additionalNodeNetworkConfigs"]) == 9
+    assert any(r["type"] == "llmd:platform:LeaderWorkerSet" for r in result.resources)  # the LWS controller
+    sets = {m["metadata"]["name"]: m for m in result.manifests if m["kind"] == "LeaderWorkerSet"}
+    assert set(sets) == {"deepseek-r1-prefill", "deepseek-r1-decode"}
+    for role, backend in (("prefill", "deepep_high_throughput"), ("decode", "deepep_low_latency")):
+        lws = sets[f"deepseek-r1-{role}"]["spec"]
+        assert lws["leaderWorkerTemplate"]["size"] == 2
+        template = lws["leaderWorkerTemplate"]["workerTemplate"]
+        assert "networking.gke.io/interfaces" in template["metadata"]["annotations"]
+        container = template["spec"]["containers"][0]
+        args = container["args"]
+        assert "--enable-expert-parallel" in args and "--data-parallel-size=16" in args
+        assert "--data-parallel-size-local=8" in args and f"--all2all-backend={backend}" in args
+        assert container["resources"]["limits"]["nvidia.com/gpu"] == 8
+        assert sorted(container["securityContext"]["capabilities"]["add"]) == ["IPC_LOCK", "SYS_RAWIO"]
+    (inference_pool,) = [m for m in result.manifests if m["kind"] == "InferencePool"]
+    assert [p["number"] for p in inference_pool["spec"]["targetPorts"]] == list(range(8000, 8008))
+    hpas = [m for m in result.manifests if m["kind"] == "HorizontalPodAutoscaler"]
+    assert {h["spec"]["scaleTargetRef"]["kind"] for h in hpas} == {"LeaderWorkerSet"}
+
+
+def _wide(machine: str, **model: Any) -> dict[str, Any]:
+    base = {"path": "wide-ep", "dataParallelSize": 16, "prefill": {"replicas": 1}, "router": {"replicas": 2}}
+    return _gcp(machine, {**base, **model})
+
+
+def test_held_out_wide_ep_sizes_render_valid(tmp_path: Path) -> None:
+    config = _wide("a3-ultragpu-8g", dataParallelSize=24, prefill={"replicas": 1, "dataParallelSize": 8})
+    config["pools"][0]["autoscaling"] = {"minNodes": 4, "maxNodes": 8}
+    result = _render(tmp_path, config)
+    assert result.ok and result.policy_ok, (result.schema_issues, result.policy)
+    sizes = {
+        m["metadata"]["name"]: m["spec"]["leaderWorkerTemplate"]["size"]
+        for m in result.manifests
+        if m["kind"] == "LeaderWorkerSet"
+    }
+    assert sizes == {"m-decode": 3, "m-prefill": 1}
+
+
+@pytest.mark.parametrize(
+    ("machine", "model", "key", "fragments"),
+    [
+        ("a4-highgpu-8g", {"dataParallelSize": 12}, "llmd:models[0].dataParallelSize", ("multiple of the 8 ranks",)),
+        ("a3-highgpu-8g", {}, "llmd:models[0].dataParallelSize", ("needs RDMA", "a4-highgpu-8g")),
+        ("a4-highgpu-8g", {"dataParallelSizeLocal": 4}, "llmd:models[0].dataParallelSizeLocal", ("all 8 GPUs",)),
+        ("a4-highgpu-8g", {"pipelineParallelSize": 2}, "llmd:models[0].pipelineParallelSize", ("allowed: 1",)),
+        ("a4-highgpu-8g", {"dataParallelSize": None}, "llmd:models[0].dataParallelSize", ("is required",)),
+        ("a4-highgpu-8g", {"dataParallelSize": 64}, "llmd:pools[0].autoscaling.maxNodes", ("need 128",)),
+    ],
+)
+def test_wide_ep_errors_name_key_value_and_what_is_allowed(
+    machine: str, model: dict[str, Any], key: str, fragments: tuple[str, ...]
+) -> None:
+    config = _wide(machine, **model)
+    config["models"][0] = {k: v for k, v in config["models"][0].items() if v is not None}
     with pytest.raises(ConfigError) as caught:
         parse_stack_config(config)
     matching = [str(i) for i in caught.value.issues if i.key == key]

@@ -12,7 +12,7 @@ adapter_new_resource_model.yaml`` at 0857364d), as typed resources.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import pulumi
@@ -44,11 +44,12 @@ def pod_monitoring_manifest(
     name: str,
     namespace: str,
     selector: Mapping[str, str],
-    port: str | int,
+    port: str | int | Sequence[str | int],
     path: str = "/metrics",
     interval: str = "15s",
 ) -> dict[str, Any]:
-    """A ``PodMonitoring`` scraping ``port``/``path`` every ``interval`` on the pods ``selector`` matches.
+    """A ``PodMonitoring`` scraping ``port``/``path`` every ``interval`` on the pods ``selector`` matches; a list of
+    ports scrapes each (wide-EP servers expose one metrics port per data-parallel rank).
 
     Raises ValueError for an empty selector (it would scrape every pod of the namespace).
     """
@@ -60,7 +61,10 @@ def pod_monitoring_manifest(
         "metadata": {"name": name, "namespace": namespace},
         "spec": {
             "selector": {"matchLabels": dict(selector)},
-            "endpoints": [{"port": port, "path": path, "interval": interval}],
+            "endpoints": [
+                {"port": p, "path": path, "interval": interval}
+                for p in ([port] if isinstance(port, str | int) else port)
+            ],
         },
     }
 
@@ -78,7 +82,7 @@ class PodMonitoring(pulumi.ComponentResource):
         *,
         namespace: str,
         selector: Mapping[str, str],
-        port: str | int,
+        port: str | int | Sequence[str | int],
         path: str = "/metrics",
         interval: str = "15s",
         opts: pulumi.ResourceOptions | None = None,

@@ -4,7 +4,7 @@ PodMonitors for the model servers and endpoint pickers, and prometheus-adapter f
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import pulumi
@@ -100,9 +100,10 @@ class PrometheusAdapter(pulumi.ComponentResource):
 
 
 def pod_monitor_manifest(
-    *, name: str, namespace: str, selector: Mapping[str, str], port: str, path: str = "/metrics"
+    *, name: str, namespace: str, selector: Mapping[str, str], port: str | Sequence[str], path: str = "/metrics"
 ) -> dict[str, Any]:
-    """A ``monitoring.coreos.com/v1`` PodMonitor scraping ``port``/``path`` of the pods ``selector`` matches."""
+    """A ``monitoring.coreos.com/v1`` PodMonitor scraping ``port``/``path`` of the pods ``selector`` matches (a list
+    of ports scrapes each: wide-EP servers expose one metrics port per data-parallel rank)."""
     if not selector:
         raise ValueError(f"PodMonitor {name}: selector must not be empty (it would scrape every pod)")
     return {
@@ -111,7 +112,9 @@ def pod_monitor_manifest(
         "metadata": {"name": name, "namespace": namespace},
         "spec": {
             "selector": {"matchLabels": dict(selector)},
-            "podMetricsEndpoints": [{"port": port, "path": path, "interval": "15s"}],
+            "podMetricsEndpoints": [
+                {"port": p, "path": path, "interval": "15s"} for p in ([port] if isinstance(port, str) else port)
+            ],
         },
     }
 
@@ -125,7 +128,7 @@ class PodMonitor(pulumi.ComponentResource):
         *,
         namespace: str,
         selector: Mapping[str, str],
-        port: str,
+        port: str | Sequence[str],
         path: str = "/metrics",
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import ipaddress
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, Literal
 
 import pulumi
 
@@ -42,7 +42,7 @@ def serving_network_policies(
     monitoring_namespaces: Sequence[str] = (GMP_NAMESPACE,),
     gateway_pod_labels: Mapping[str, str] | None = None,
     extra_model_server_ports: Sequence[int] = (),
-    peer_ports: Sequence[int] = (),
+    peer_ports: Sequence[int] | Literal["all"] = (),
     picker_to_server_ports: Sequence[int] = (),
 ) -> list[dict[str, Any]]:
     """Two ``networking.k8s.io/v1`` NetworkPolicies (pure function): ``<name>-modelserver`` and ``<name>-epp``.
@@ -54,8 +54,9 @@ def serving_network_policies(
     ``/metrics``) and from ``monitoring_namespaces``; the picker accepts ``picker_ports`` (ext-proc, gRPC health)
     from ``gateway_cidrs`` and ``picker_metrics_port`` from ``monitoring_namespaces``. Everything else is denied.
     ``extra_model_server_ports`` are opened like ``model_server_port`` (e.g. decode vLLM on 8200 behind the P/D
-    sidecar); ``peer_ports`` only between the selected model-server pods (P/D: prefill 8000 and the NIXL side channel
-    5600); ``picker_to_server_ports`` only from the picker (precise prefix-cache routing: KV events on 5556).
+    sidecar); ``peer_ports`` only between the selected model-server pods (``"all"``: every port, for engines that
+    open dynamic ports between their pods: NIXL/UCX over TCP, vLLM data-parallel groups, NVSHMEM bootstrap);
+    ``picker_to_server_ports`` only from the picker (precise prefix-cache routing: KV events on 5556).
 
     Raises ValueError for neither gateway CIDRs nor gateway pod labels, a CIDR that does not parse, or empty label
     selectors.
@@ -82,9 +83,10 @@ def serving_network_policies(
         {"from": _namespaces(monitoring_namespaces), "ports": server_ports},
     ]
     if peer_ports:
-        server_ingress.append(
-            {"from": [{"podSelector": {"matchLabels": dict(model_server_labels)}}], "ports": _ports(peer_ports)}
-        )
+        peer_rule: dict[str, Any] = {"from": [{"podSelector": {"matchLabels": dict(model_server_labels)}}]}
+        if peer_ports != "all":
+            peer_rule["ports"] = _ports(peer_ports)
+        server_ingress.append(peer_rule)
     return [
         {
             "apiVersion": "networking.k8s.io/v1",
@@ -132,7 +134,7 @@ class ServingNetworkPolicies(pulumi.ComponentResource):
         monitoring_namespaces: Sequence[str] = (GMP_NAMESPACE,),
         gateway_pod_labels: Mapping[str, str] | None = None,
         extra_model_server_ports: Sequence[int] = (),
-        peer_ports: Sequence[int] = (),
+        peer_ports: Sequence[int] | Literal["all"] = (),
         picker_to_server_ports: Sequence[int] = (),
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:

@@ -28,8 +28,11 @@ def hpa_manifest(
     min_replicas: int,
     max_replicas: int,
     scale_down_window_seconds: int = 600,
+    target_kind: tuple[str, str] = ("apps/v1", "Deployment"),
 ) -> dict[str, Any]:
-    """An HPA on a Pods metric (average per pod) for ``deployment`` (pure function).
+    """An HPA on a Pods metric (average per pod) for ``deployment`` (pure function); ``target_kind`` is the scale
+    target's ``(apiVersion, kind)``, e.g. ``("leaderworkerset.x-k8s.io/v1", "LeaderWorkerSet")`` (LWS has the scale
+    subresource; one replica is one group).
 
     Scale-up adds at most 4 pods a minute without stabilisation; scale-down removes one pod per 5 minutes after a
     ``scale_down_window_seconds`` window. Raises ValueError when ``1 <= min_replicas <= max_replicas`` does not hold
@@ -46,7 +49,7 @@ def hpa_manifest(
         "kind": "HorizontalPodAutoscaler",
         "metadata": {"name": name, "namespace": namespace},
         "spec": {
-            "scaleTargetRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": deployment},
+            "scaleTargetRef": {"apiVersion": target_kind[0], "kind": target_kind[1], "name": deployment},
             "minReplicas": min_replicas,
             "maxReplicas": max_replicas,
             "metrics": [
@@ -91,6 +94,7 @@ class ModelServerAutoscaler(pulumi.ComponentResource):
         min_replicas: int,
         max_replicas: int,
         target_average: int | str = 5,
+        target_kind: tuple[str, str] = ("apps/v1", "Deployment"),
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         manifest = hpa_manifest(
@@ -101,6 +105,7 @@ class ModelServerAutoscaler(pulumi.ComponentResource):
             target_average=target_average,
             min_replicas=min_replicas,
             max_replicas=max_replicas,
+            target_kind=target_kind,
         )
         super().__init__("llmd:serving:Autoscaler", name, None, opts)
         k8s_object(f"{name}-hpa", manifest, child_options(self, opts))
