@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import copy
+import importlib.util
 import json
+import sys
 from collections.abc import Callable, Mapping
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 import pytest
@@ -48,6 +51,17 @@ def qualified(config: Mapping[str, Any]) -> dict[str, Any]:
 def engine_config(config: Mapping[str, Any]) -> dict[str, str]:
     """``config`` as the mock engine's config map: qualified keys, structured values JSON-encoded (as Pulumi does)."""
     return {key: value if isinstance(value, str) else json.dumps(value) for key, value in qualified(config).items()}
+
+
+def load_vendor_script() -> ModuleType:
+    """``scripts/vendor_crds.py`` (the CRD vendoring script) loaded as the module ``vendor_crds``."""
+    path = REPO / "scripts" / "vendor_crds.py"
+    spec = importlib.util.spec_from_file_location("vendor_crds", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules.setdefault("vendor_crds", module)
+    spec.loader.exec_module(module)
+    return module
 
 
 def make_stack_file(tmp_path: Path, config: Mapping[str, Any], name: str = "test") -> Path:

@@ -5,18 +5,18 @@ from __future__ import annotations
 
 import dataclasses
 import ipaddress
-from collections.abc import Callable
 from typing import Any
 
 import pytest
 import yaml
+from mock_program import of_type, one, run
 from pulumi.runtime.rpc import is_rpc_secret
 
 from pulumi_llmd.components import catalog
 from pulumi_llmd.components.aws import EksCluster, EksVpc, GpuNodeGroup
 from pulumi_llmd.components.base import Cluster, Platform
 from pulumi_llmd.components.catalog import Cloud, MachineShape
-from pulumi_llmd.render.engine import ProgramRun, RegisteredResource, run_program
+from pulumi_llmd.render.engine import ProgramRun
 
 CLUSTER_SG = "sg-0123456789abcdef0"
 NODE_ROLE = "arn:aws:iam::123456789012:role/llm-d-node"
@@ -29,20 +29,6 @@ SECURITY_GROUP = "aws:ec2/securityGroup:SecurityGroup"
 INGRESS = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"
 EGRESS = "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule"
 SUBNET = "aws:ec2/subnet:Subnet"
-
-
-def run(program: Callable[[], None]) -> ProgramRun:
-    return run_program(program, project="aws-test", stack="test", config={})
-
-
-def of_type(result: ProgramRun, typ: str) -> list[RegisteredResource]:
-    return [r for r in result.resources if r.type == typ]
-
-
-def one(result: ProgramRun, typ: str) -> RegisteredResource:
-    found = of_type(result, typ)
-    assert len(found) == 1, f"{typ}: {[r.name for r in found]}"
-    return found[0]
 
 
 def secret_value(value: Any) -> Any:

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 import pulumi
 import pytest
 import yaml
+from mock_program import assert_schema_valid, child_types, one, refused, run
 from pulumi.runtime.rpc import is_rpc_secret
 
 from pulumi_llmd.components import catalog
@@ -24,36 +24,11 @@ from pulumi_llmd.components.serving import (
     inference_pool_manifest,
     model_server_labels,
 )
-from pulumi_llmd.render.engine import ProgramRun, RegisteredResource, run_program
+from pulumi_llmd.render.engine import ProgramRun
 from pulumi_llmd.render.render import build_result
 
 A3 = catalog.machine("gcp", "a3-highgpu-8g")
 LABELS = model_server_labels(guide="optimized-baseline", role="decode", model="m")
-
-
-def run(program: Callable[[], Any]) -> ProgramRun:
-    """Run ``program`` (it may return the component it builds) under the mock engine."""
-
-    def body() -> None:
-        program()
-
-    return run_program(body, project="llmd", stack="test", config={})
-
-
-def one(run_: ProgramRun, type_: str, name: str | None = None) -> RegisteredResource:
-    found = [r for r in run_.resources if r.type == type_ and (name is None or r.name == name)]
-    assert len(found) == 1, f"{type_} {name}: {[r.name for r in found]}"
-    return found[0]
-
-
-def refused(run_: ProgramRun, *fragments: str) -> str:
-    """Assert the program raised ValueError naming ``fragments`` before registering anything; return the message."""
-    assert isinstance(run_.error, ValueError), repr(run_.error)
-    assert run_.resources == []
-    message = str(run_.error)
-    for fragment in fragments:
-        assert fragment in message, f"{fragment!r} not in {message!r}"
-    return message
 
 
 # --- GpuNodePool ----------------------------------------------------------------------------------------------------
@@ -324,14 +299,12 @@ def test_model_server_children_are_parented_to_it_and_validate() -> None:
     result = run(lambda: model_server(VllmSpec(model="Qwen/Qwen3-32B", tensor_parallel_size=2)))
     assert result.error is None
     component = one(result, "llmd:serving:ModelServer", "m-decode")
-    children = sorted(r.type for r in result.resources if r.parent == component.urn)
-    assert children == [
+    assert child_types(result, component) == [
         "kubernetes:apps/v1:Deployment",
         "kubernetes:core/v1:ServiceAccount",
         "kubernetes:policy/v1:PodDisruptionBudget",
     ]
-    rendered = build_result("test", result.resources)
-    assert rendered.schema_issues == [], rendered.schema_issues
+    assert_schema_valid(result)
 
 
 # --- EndpointPicker, its config, InferencePool ----------------------------------------------------------------------
@@ -353,7 +326,7 @@ def test_ha_endpoint_picker_uses_leader_election() -> None:
     binding = one(result, "kubernetes:rbac.authorization.k8s.io/v1:RoleBinding", "m-epp-leader-election-rolebinding")
     assert binding.inputs["roleRef"]["name"] == "m-epp-leader-election"
     assert binding.inputs["subjects"] == [{"kind": "ServiceAccount", "name": "m-epp", "namespace": "ns"}]
-    assert build_result("test", result.resources).schema_issues == []
+    assert_schema_valid(result)
 
 
 def test_single_endpoint_picker_has_no_leader_election() -> None:

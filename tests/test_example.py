@@ -7,8 +7,9 @@ from typing import Any
 
 import pytest
 from conftest import REPO
+from mock_program import of_type
 
-from pulumi_llmd.render.engine import ProgramRun, RegisteredResource, run_program
+from pulumi_llmd.render.engine import ProgramRun, run_program
 from pulumi_llmd.render.render import RenderResult, build_result
 
 EXAMPLE = REPO / "examples" / "own_program.py"
@@ -22,10 +23,6 @@ def example_run() -> ProgramRun:
 @pytest.fixture(scope="module")
 def example_render(example_run: ProgramRun) -> RenderResult:
     return build_result("example", example_run.resources)
-
-
-def of_type(run: ProgramRun, type_: str) -> list[RegisteredResource]:
-    return [r for r in run.resources if r.type == type_]
 
 
 def test_example_runs_without_error(example_run: ProgramRun) -> None:

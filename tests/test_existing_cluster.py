@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 import pytest
+from mock_program import assert_schema_valid, refused, run
 from pulumi.runtime.rpc import is_rpc_secret
 
 from pulumi_llmd.components import catalog
@@ -13,17 +13,9 @@ from pulumi_llmd.components.base import Platform, Toleration
 from pulumi_llmd.components.catalog import AcceleratorKind, CatalogError, Cloud, RdmaKind
 from pulumi_llmd.components.cluster import ExistingCluster, ExistingPool
 from pulumi_llmd.components.serving import ModelServer, VllmSpec, model_server_labels
-from pulumi_llmd.render.engine import ProgramRun, run_program
 from pulumi_llmd.render.render import build_result
 
 GPU_TAINT = Toleration("nvidia.com/gpu", "present", "NoSchedule")
-
-
-def run(program: Callable[[], Any]) -> ProgramRun:
-    def body() -> None:
-        program()
-
-    return run_program(body, project="llmd", stack="test", config={})
 
 
 def h100_pool(**overrides: Any) -> ExistingPool:
@@ -58,16 +50,6 @@ def mi300_pool(**overrides: Any) -> ExistingPool:
     return ExistingPool(**args)
 
 
-def refused(run_: ProgramRun, *fragments: str) -> str:
-    """The program raised ValueError naming ``fragments`` and registered nothing."""
-    assert isinstance(run_.error, ValueError), repr(run_.error)
-    assert run_.resources == []
-    message = str(run_.error)
-    for fragment in fragments:
-        assert fragment in message, f"{fragment!r} not in {message!r}"
-    return message
-
-
 # --- what it registers ----------------------------------------------------------------------------------------------
 
 
@@ -84,7 +66,7 @@ def test_registers_only_a_kubernetes_provider(monkeypatch: pytest.MonkeyPatch) -
     assert provider.name == "onprem-k8s"
     assert provider.inputs["context"] == "kind-llm-d"
     assert "kubeconfig" not in provider.inputs  # the plugin's default: ~/.kube/config
-    assert build_result("test", result.resources).schema_issues == []
+    assert_schema_valid(result)
 
 
 def test_kubeconfig_path_goes_to_the_provider_as_a_secret_without_being_read() -> None:
@@ -164,7 +146,7 @@ def test_model_server_lands_on_an_existing_pool() -> None:
     pod = deployment.inputs["spec"]["template"]["spec"]
     assert pod["nodeSelector"] == {"nvidia.com/gpu.product": "NVIDIA-H100-80GB-HBM3"}
     assert pod["containers"][0]["resources"]["limits"]["nvidia.com/gpu"] == 2
-    assert build_result("test", result.resources).schema_issues == []
+    assert_schema_valid(result)
 
 
 def test_cpu_only_cluster_has_no_pools() -> None:

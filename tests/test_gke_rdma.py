@@ -4,11 +4,11 @@ multi-networking, the multi-networking objects, the pod attachment and the gIB i
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from typing import Any
 
 import pulumi
 import pytest
+from mock_program import assert_schema_valid, of_type, one, refused, run
 
 from pulumi_llmd.components import catalog, versions
 from pulumi_llmd.components.catalog import RdmaKind
@@ -23,39 +23,13 @@ from pulumi_llmd.components.gcp import (
 from pulumi_llmd.components.gcp.rdma import gib_installer_manifest, network_manifests
 from pulumi_llmd.policies import practices
 from pulumi_llmd.policies.model import Resource
-from pulumi_llmd.render.engine import ProgramRun, RegisteredResource, run_program
-from pulumi_llmd.render.render import build_result, normalize
+from pulumi_llmd.render.engine import ProgramRun
+from pulumi_llmd.render.render import normalize
 from pulumi_llmd.render.validation import SchemaValidator
 
 A3_ULTRA = catalog.machine("gcp", "a3-ultragpu-8g")
 A4 = catalog.machine("gcp", "a4-highgpu-8g")
 RDMA_NAMES = tuple(f"rdma-{i}" for i in range(8))
-
-
-def run(program: Callable[[], Any]) -> ProgramRun:
-    def body() -> None:
-        program()
-
-    return run_program(body, project="llmd", stack="test", config={})
-
-
-def one(run_: ProgramRun, type_: str, name: str | None = None) -> RegisteredResource:
-    found = [r for r in run_.resources if r.type == type_ and (name is None or r.name == name)]
-    assert len(found) == 1, f"{type_} {name}: {[r.name for r in found]}"
-    return found[0]
-
-
-def of_type(run_: ProgramRun, type_: str) -> list[RegisteredResource]:
-    return [r for r in run_.resources if r.type == type_]
-
-
-def refused(run_: ProgramRun, *fragments: str) -> str:
-    assert isinstance(run_.error, ValueError), repr(run_.error)
-    assert run_.resources == []
-    message = str(run_.error)
-    for fragment in fragments:
-        assert fragment in message, f"{fragment!r} not in {message!r}"
-    return message
 
 
 def fabric(shape: catalog.MachineShape = A3_ULTRA, **overrides: Any) -> GkeRdmaFabric:
@@ -192,16 +166,25 @@ def test_fabric_refuses_a_bad_name() -> None:
 # --- the node pool and the cluster ----------------------------------------------------------------------------------
 
 
-def rdma_pool(shape: catalog.MachineShape = A3_ULTRA, zone: str = "us-central1-b", **kw: Any) -> GpuNodePool:
+def rdma_pool(
+    shape: catalog.MachineShape = A3_ULTRA,
+    zone: str = "us-central1-b",
+    *,
+    fabric_shape: catalog.MachineShape | None = None,
+    project: str = "my-project",
+    node_count: int = 2,
+    **kw: Any,
+) -> GpuNodePool:
+    """A GpuNodePool on a fabric (built first) for ``fabric_shape`` (default: the pool's shape) in us-central1-b."""
     return GpuNodePool(
         "gpu",
         cluster="c",
         location="us-central1",
-        project="my-project",
+        project=project,
         shape=shape,
         zone=zone,
-        node_count=2,
-        fabric=fabric(shape),
+        node_count=node_count,
+        fabric=fabric(fabric_shape or shape),
         **kw,
     )
 
@@ -239,20 +222,8 @@ def test_node_pool_without_a_fabric_has_no_extra_networks() -> None:
 
 
 def test_node_pool_refuses_a_fabric_on_a_shape_without_roce() -> None:
-    def program() -> None:
-        built = fabric()
-        GpuNodePool(
-            "gpu",
-            cluster="c",
-            location="us-central1",
-            project="p",
-            shape=catalog.machine("gcp", "a3-highgpu-8g"),
-            zone="us-central1-b",
-            node_count=1,
-            fabric=built,
-        )
-
-    result = run(program)
+    a3_high = catalog.machine("gcp", "a3-highgpu-8g")
+    result = run(lambda: rdma_pool(a3_high, fabric_shape=A3_ULTRA, project="p", node_count=1))
     assert isinstance(result.error, ValueError), repr(result.error)
     assert "'a3-highgpu-8g'" in str(result.error)
     assert "fabric" in str(result.error)
@@ -261,20 +232,7 @@ def test_node_pool_refuses_a_fabric_on_a_shape_without_roce() -> None:
 
 
 def test_node_pool_refuses_a_fabric_of_another_zone() -> None:
-    def program() -> None:
-        built = fabric()
-        GpuNodePool(
-            "gpu",
-            cluster="c",
-            location="us-central1",
-            project="p",
-            shape=A4,
-            zone="us-central1-c",
-            node_count=1,
-            fabric=built,
-        )
-
-    result = run(program)
+    result = run(lambda: rdma_pool(A4, "us-central1-c", fabric_shape=A3_ULTRA, project="p", node_count=1))
     assert isinstance(result.error, ValueError), repr(result.error)
     assert "'us-central1-b'" in str(result.error) and "'us-central1-c'" in str(result.error)
     assert of_type(result, "gcp:container/nodePool:NodePool") == []
@@ -335,7 +293,7 @@ def test_network_objects_are_8_rdma_and_1_netdevice_param_sets_and_9_networks_al
     assert SchemaValidator().validate_all(objects) == []
     component = one(result, "llmd:gcp:NetworkObjects", "fab-networks")
     assert {r.parent for r in result.resources if r.type.startswith("kubernetes:")} == {component.urn}
-    assert build_result("test", result.resources).schema_issues == []
+    assert_schema_valid(result)
 
 
 def test_schema_validation_catches_a_broken_network_object() -> None:
@@ -371,7 +329,7 @@ def test_gib_installer_daemonset_is_schema_valid_and_follows_upstream() -> None:
     assert mounts["gib"] == "/usr/local/home/kubernetes/bin/gib"
     assert f"cp -r /var/lib/gib/. {mounts['gib']}" in installer["args"][0]
     assert [c["name"] for c in spec["containers"]] == ["pause"]
-    assert build_result("test", result.resources, kar_version=None).schema_issues == []
+    assert_schema_valid(result, kar_version=None)
     # no privileged container, pinned images, no /dev hostPath: the llm-d practices' per-resource rules pass
     resource = Resource(type=ds.type, name=ds.name, urn=ds.urn, props=manifest)
     assert [v.message for rule in practices.RESOURCE_RULES for v in rule.check(resource)] == []

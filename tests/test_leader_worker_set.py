@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from mock_program import assert_schema_valid, child_types, one, refused, run
 
 from pulumi_llmd.components import catalog, versions
 from pulumi_llmd.components.base import AcceleratorPool, DraRdmaClaim, RdmaAttachment, Toleration
@@ -34,7 +35,6 @@ from pulumi_llmd.components.serving.leader_worker_set import (
     WIDE_EP_RESOURCES,
     launch_script,
 )
-from pulumi_llmd.render.engine import ProgramRun, RegisteredResource, run_program
 from pulumi_llmd.render.render import build_result
 from pulumi_llmd.render.validation import SchemaValidator
 
@@ -132,29 +132,6 @@ def vllm(m: Mapping[str, Any]) -> dict[str, Any]:
 
 def env_of(container: Mapping[str, Any]) -> dict[str, Any]:
     return {e["name"]: e.get("value", e.get("valueFrom")) for e in container["env"]}
-
-
-def run(program: Callable[[], Any]) -> ProgramRun:
-    def body() -> None:
-        program()
-
-    return run_program(body, project="llmd", stack="test", config={})
-
-
-def only(run_: ProgramRun, type_: str) -> RegisteredResource:
-    found = [r for r in run_.resources if r.type == type_]
-    assert len(found) == 1, f"{type_}: {[r.name for r in found]}"
-    return found[0]
-
-
-def refused(run_: ProgramRun, *fragments: str) -> str:
-    """The program raised ValueError naming every fragment, before registering anything."""
-    assert isinstance(run_.error, ValueError), repr(run_.error)
-    assert run_.resources == []
-    message = str(run_.error)
-    for fragment in fragments:
-        assert fragment in message, f"{fragment!r} not in {message!r}"
-    return message
 
 
 # --- the manifest against the carried LWS v1 CRD schema -------------------------------------------------------------
@@ -422,19 +399,17 @@ def test_component_registers_service_account_lws_and_pdb_that_validate() -> None
     built: list[MultiNodeModelServer] = []
     result = run(lambda: built.append(multi_node()))
     assert result.error is None, repr(result.error)
-    component = only(result, "llmd:serving:MultiNodeModelServer")
-    children = sorted(r.type for r in result.resources if r.parent == component.urn)
-    assert children == [
+    component = one(result, "llmd:serving:MultiNodeModelServer")
+    assert child_types(result, component) == [
         "kubernetes:core/v1:ServiceAccount",
         LWS_TYPE,
         "kubernetes:policy/v1:PodDisruptionBudget",
     ]
-    lws = only(result, LWS_TYPE).inputs
+    lws = one(result, LWS_TYPE).inputs
     assert (
         lws["spec"]["leaderWorkerTemplate"]["workerTemplate"]["spec"]["serviceAccountName"] == "ds-decode-modelserver"
     )
-    rendered = build_result("test", result.resources)
-    assert rendered.schema_issues == [], rendered.schema_issues
+    assert_schema_valid(result)
     (server,) = built
     assert server.name == "ds-decode"
     assert server.target_ports == list(range(8000, 8008))
@@ -470,9 +445,9 @@ def test_component_with_dra_registers_the_claim_template() -> None:
     pool = gke_pool(rdma=RdmaAttachment(fabric=RdmaKind.ROCE, nics_per_node=8, dra=dra))
     result = run(lambda: multi_node(pool=pool))
     assert result.error is None, repr(result.error)
-    template = only(result, "kubernetes:resource.k8s.io/v1:ResourceClaimTemplate").inputs
+    template = one(result, "kubernetes:resource.k8s.io/v1:ResourceClaimTemplate").inputs
     assert template["metadata"] == {"name": "ds-decode-gpu-nic", "namespace": "llm-d-wide-ep"}
-    assert build_result("test", result.resources).schema_issues == []
+    assert_schema_valid(result)
 
 
 # --- what it refuses -------------------------------------------------------------------------------------------------
@@ -556,7 +531,7 @@ RELEASE_TYPE = "kubernetes:helm.sh/v3:Release"
 def test_lws_controller_default_values_are_unchanged() -> None:
     result = run(lambda: LeaderWorkerSetController())
     assert result.error is None, repr(result.error)
-    release = only(result, RELEASE_TYPE).inputs
+    release = one(result, RELEASE_TYPE).inputs
     assert release["values"] == {"enableCertManager": False}
     assert release["version"] == versions.LWS_CHART_VERSION
 
@@ -564,7 +539,7 @@ def test_lws_controller_default_values_are_unchanged() -> None:
 def test_lws_controller_enables_the_disaggregated_set_api() -> None:
     result = run(lambda: LeaderWorkerSetController(enable_disaggregated_set=True))
     assert result.error is None, repr(result.error)
-    release = only(result, RELEASE_TYPE).inputs
+    release = one(result, RELEASE_TYPE).inputs
     assert release["values"] == {"enableCertManager": False, "enableDisaggregatedSet": True}
     assert release["chart"] == "oci://registry.k8s.io/lws/charts/lws"
 

@@ -37,6 +37,16 @@ def _flag(args: list[str], flag: str) -> str:
     return args[index + 1]
 
 
+def _assert_config_refused(config: dict[str, Any], key: str, fragments: tuple[str, ...]) -> None:
+    """Parsing ``config`` fails with issues at ``key`` that, between them, name every fragment."""
+    with pytest.raises(ConfigError) as caught:
+        parse_stack_config(config)
+    matching = [str(i) for i in caught.value.issues if i.key == key]
+    assert matching, caught.value
+    for fragment in fragments:
+        assert any(fragment in m for m in matching), (fragment, matching)
+
+
 def _picker_config(result: RenderResult, model: str) -> dict[str, Any]:
     (cm,) = [m for m in result.manifests if m["kind"] == "ConfigMap" and m["metadata"]["name"] == f"{model}-epp"]
     document: dict[str, Any] = yaml.safe_load(cm["data"]["plugins.yaml"])
@@ -281,12 +291,7 @@ def test_held_out_tiered_with_lmcache_on_a4(tmp_path: Path) -> None:
 def test_path_errors_name_key_value_and_what_is_allowed(
     machine: str, model: dict[str, Any], pool: dict[str, Any], key: str, fragments: tuple[str, ...]
 ) -> None:
-    with pytest.raises(ConfigError) as caught:
-        parse_stack_config(_gcp(machine, model, **pool))
-    matching = [str(i) for i in caught.value.issues if i.key == key]
-    assert matching, caught.value
-    for fragment in fragments:
-        assert any(fragment in m for m in matching), (fragment, matching)
+    _assert_config_refused(_gcp(machine, model, **pool), key, fragments)
 
 
 def test_eks_pd_without_efa_is_refused_unless_tcp() -> None:
@@ -414,12 +419,7 @@ def test_tpu_errors_name_key_value_and_what_is_allowed(
         "pools": [{"name": "tpu", "nodeCount": 1, **pool}],
         "models": [{"name": "m", "huggingFaceId": "Qwen/Qwen3-8B", "tensorParallelSize": 8, **model}],
     }
-    with pytest.raises(ConfigError) as caught:
-        parse_stack_config(config)
-    matching = [str(i) for i in caught.value.issues if i.key == key]
-    assert matching, caught.value
-    for fragment in fragments:
-        assert any(fragment in m for m in matching), (fragment, matching)
+    _assert_config_refused(config, key, fragments)
 
 
 # --- wide-EP on LeaderWorkerSet ---------------------------------------------------------------------------------------
@@ -487,9 +487,4 @@ def test_wide_ep_errors_name_key_value_and_what_is_allowed(
 ) -> None:
     config = _wide(machine, **model)
     config["models"][0] = {k: v for k, v in config["models"][0].items() if v is not None}
-    with pytest.raises(ConfigError) as caught:
-        parse_stack_config(config)
-    matching = [str(i) for i in caught.value.issues if i.key == key]
-    assert matching, caught.value
-    for fragment in fragments:
-        assert any(fragment in m for m in matching), (fragment, matching)
+    _assert_config_refused(config, key, fragments)

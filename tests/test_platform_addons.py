@@ -5,18 +5,17 @@ manifests the vendoring script writes. No network, no /work/shared."""
 from __future__ import annotations
 
 import copy
-import importlib.util
 import json
-import sys
 from collections.abc import Callable, Iterator
-from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import pulumi
 import pulumi_kubernetes as k8s
 import pytest
 import yaml
+from conftest import REPO, load_vendor_script
+from mock_program import assert_schema_valid, of_type, one, refused
+from mock_program import run as run_bare
 
 from pulumi_llmd.components import versions
 from pulumi_llmd.components.base import Toleration
@@ -34,10 +33,9 @@ from pulumi_llmd.components.platform import (
     gateway_implementation,
     gateway_labels_for,
 )
-from pulumi_llmd.render.engine import ProgramRun, RegisteredResource, run_program
+from pulumi_llmd.render.engine import ProgramRun, RegisteredResource
 from pulumi_llmd.render.render import build_result, normalize
 
-REPO = Path(__file__).resolve().parent.parent
 MANIFESTS = REPO / "src" / "pulumi_llmd" / "schemas" / "crd-manifests"
 CRD_TYPE = "kubernetes:apiextensions.k8s.io/v1:CustomResourceDefinition"
 RELEASE_TYPE = "kubernetes:helm.sh/v3:Release"
@@ -51,66 +49,21 @@ GATEWAY_API_CRDS = {
 }
 GPU_TOLERATION = {"key": "nvidia.com/gpu", "operator": "Exists", "effect": "NoSchedule"}
 
-
-def _load_vendor_script() -> ModuleType:
-    path = REPO / "scripts" / "vendor_crds.py"
-    spec = importlib.util.spec_from_file_location("vendor_crds", path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules.setdefault("vendor_crds", module)
-    spec.loader.exec_module(module)
-    return module
-
-
-vendor = _load_vendor_script()
+vendor = load_vendor_script()
 
 
 def run(program: Callable[[k8s.Provider], Any]) -> ProgramRun:
-    """Run ``program`` under the mock engine, handing it a Kubernetes provider for an (empty) cluster."""
-
-    def body() -> None:
-        program(k8s.Provider("k", kubeconfig="{}"))
-
-    return run_program(body, project="llmd", stack="test", config={})
-
-
-def run_bare(program: Callable[[], Any]) -> ProgramRun:
-    """Run ``program`` with nothing else registered (for the bad-input cases: nothing may be registered)."""
-
-    def body() -> None:
-        program()
-
-    return run_program(body, project="llmd", stack="test", config={})
+    """Run ``program`` under the mock engine, handing it a Kubernetes provider for an (empty) cluster (``run_bare``:
+    with nothing else registered, for the bad-input cases: nothing may be registered)."""
+    return run_bare(lambda: program(k8s.Provider("k", kubeconfig="{}")))
 
 
 def on(provider: k8s.Provider, *depends_on: pulumi.Resource) -> pulumi.ResourceOptions:
     return pulumi.ResourceOptions(provider=provider, depends_on=list(depends_on))
 
 
-def of_type(run_: ProgramRun, type_: str) -> list[RegisteredResource]:
-    return [r for r in run_.resources if r.type == type_]
-
-
 def release(run_: ProgramRun, name: str) -> RegisteredResource:
-    found = [r for r in of_type(run_, RELEASE_TYPE) if r.name == name]
-    assert len(found) == 1, [r.name for r in of_type(run_, RELEASE_TYPE)]
-    return found[0]
-
-
-def component(run_: ProgramRun, type_: str) -> RegisteredResource:
-    found = of_type(run_, type_)
-    assert len(found) == 1, [r.name for r in found]
-    return found[0]
-
-
-def refused(run_: ProgramRun, *fragments: str) -> str:
-    """The program raised ValueError naming ``fragments`` and registered nothing; returns the message."""
-    assert isinstance(run_.error, ValueError), repr(run_.error)
-    assert run_.resources == []
-    message = str(run_.error)
-    for fragment in fragments:
-        assert fragment in message, f"{fragment!r} not in {message!r}"
-    return message
+    return one(run_, RELEASE_TYPE, name)
 
 
 def description_paths(node: Any, path: str = "$") -> Iterator[str]:
@@ -155,7 +108,7 @@ def test_gateway_api_crds_registers_typed_crds(crds_run: ProgramRun) -> None:
         "inferencepools.inference.networking.k8s.io",
         "inferenceobjectives.llm-d.ai",
     }
-    parent = component(crds_run, "llmd:platform:GatewayApiCrds")
+    parent = one(crds_run, "llmd:platform:GatewayApiCrds")
     assert all(r.parent == parent.urn for r in crds)
     assert all(r.inputs["apiVersion"] == "apiextensions.k8s.io/v1" for r in crds)
     gateways = next(r for r in crds if r.inputs["metadata"]["name"] == "gateways.gateway.networking.k8s.io")
@@ -374,7 +327,7 @@ def test_implementations_and_classes() -> None:
 def test_istio_is_the_default_with_the_inference_extension() -> None:
     result = run(lambda p: gateway_implementation(opts=on(p, GatewayApiCrds(opts=on(p)))))
     result.raise_error()
-    istio = component(result, "llmd:platform:IstioGateway")
+    istio = one(result, "llmd:platform:IstioGateway")
     assert of_type(result, "llmd:platform:AgentGateway") == []
     base, istiod = release(result, "istio-base"), release(result, "istiod")
     for rel, chart in ((base, "base"), (istiod, "istiod")):
@@ -406,7 +359,7 @@ def test_agentgateway_alternative() -> None:
     result.raise_error()
     (agw,) = made
     assert isinstance(agw, AgentGateway) and agw.gateway_class == "agentgateway"
-    parent = component(result, "llmd:platform:AgentGateway")
+    parent = one(result, "llmd:platform:AgentGateway")
     assert of_type(result, "llmd:platform:IstioGateway") == []
     crds, controller = release(result, "agentgateway-crds"), release(result, "agentgateway")
     assert crds.inputs["chart"] == "oci://cr.agentgateway.dev/charts/agentgateway-crds"
@@ -436,7 +389,7 @@ def test_nvidia_device_plugin_defaults() -> None:
     result = run(lambda p: NvidiaDevicePlugin(opts=on(p)))
     result.raise_error()
     rel = release(result, "nvidia-device-plugin")
-    assert rel.parent == component(result, "llmd:platform:NvidiaDevicePlugin").urn
+    assert rel.parent == one(result, "llmd:platform:NvidiaDevicePlugin").urn
     assert rel.inputs["chart"] == "nvidia-device-plugin"
     assert rel.inputs["version"] == versions.NVIDIA_DEVICE_PLUGIN_CHART_VERSION
     assert rel.inputs["repositoryOpts"] == {"repo": "https://nvidia.github.io/k8s-device-plugin"}
@@ -471,7 +424,7 @@ def test_efa_device_plugin() -> None:
     result = run(lambda p: EfaDevicePlugin(opts=on(p)))
     result.raise_error()
     rel = release(result, "aws-efa-k8s-device-plugin")
-    assert rel.parent == component(result, "llmd:platform:EfaDevicePlugin").urn
+    assert rel.parent == one(result, "llmd:platform:EfaDevicePlugin").urn
     assert rel.inputs["chart"] == "aws-efa-k8s-device-plugin"
     assert rel.inputs["version"] == versions.EFA_DEVICE_PLUGIN_CHART_VERSION
     assert rel.inputs["version"].startswith("v0.5.")
@@ -530,7 +483,6 @@ def test_everything_together_renders_clean() -> None:
 
     result = run(program)
     result.raise_error()
-    rendered = build_result("test", result.resources, kar_version=None)
-    assert rendered.schema_issues == []
+    assert_schema_valid(result, kar_version=None)
     assert len(of_type(result, RELEASE_TYPE)) == 5
     assert len(of_type(result, CRD_TYPE)) == 8

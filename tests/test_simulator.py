@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 import pytest
+from mock_program import assert_schema_valid, child_types, one, run
 
 from pulumi_llmd.components import versions
 from pulumi_llmd.components.base import Toleration
@@ -19,29 +19,15 @@ from pulumi_llmd.components.serving import (
     simulator_deployment,
 )
 from pulumi_llmd.components.serving.model_server import LABEL_GUIDE, LABEL_MODEL, LABEL_ROLE, PORT_NAME, VLLM_PORT
-from pulumi_llmd.render.engine import ProgramRun, RegisteredResource, run_program
-from pulumi_llmd.render.render import build_result
+from pulumi_llmd.render.engine import ProgramRun
 
 LABELS = model_server_labels(guide=SIMULATED_ACCELERATORS_GUIDE, role="decode", model="random")
-
-
-def run(program: Callable[[], Any]) -> ProgramRun:
-    def body() -> None:
-        program()
-
-    return run_program(body, project="llmd", stack="test", config={})
 
 
 def simulator(**overrides: Any) -> InferenceSimulator:
     args: dict[str, Any] = {"namespace": "llm-d-sim", "replicas": 3, "labels": LABELS}
     args.update(overrides)
     return InferenceSimulator("sim-decode", **args)
-
-
-def one(run_: ProgramRun, type_: str) -> RegisteredResource:
-    found = [r for r in run_.resources if r.type == type_]
-    assert len(found) == 1, [r.name for r in found]
-    return found[0]
 
 
 def container_of(run_: ProgramRun) -> dict[str, Any]:
@@ -54,14 +40,12 @@ def test_registers_service_account_deployment_and_pdb_and_is_schema_valid() -> N
     result = run(simulator)
     assert result.error is None, repr(result.error)
     component = one(result, "llmd:serving:InferenceSimulator")
-    children = sorted(r.type for r in result.resources if r.parent == component.urn)
-    assert children == [
+    assert child_types(result, component) == [
         "kubernetes:apps/v1:Deployment",
         "kubernetes:core/v1:ServiceAccount",
         "kubernetes:policy/v1:PodDisruptionBudget",
     ]
-    rendered = build_result("test", result.resources)
-    assert rendered.schema_issues == [], rendered.schema_issues
+    assert_schema_valid(result)
     pdb = one(result, "kubernetes:policy/v1:PodDisruptionBudget").inputs
     assert pdb["spec"] == {"maxUnavailable": 1, "selector": {"matchLabels": LABELS}}
     sa = one(result, "kubernetes:core/v1:ServiceAccount").inputs

@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable
 from typing import Any
 
 import pytest
+from mock_program import one, run
 
 from pulumi_llmd.components import catalog
 from pulumi_llmd.components.gcp import TpuNodePool
 from pulumi_llmd.components.gcp.node_pool import GKE_NCCL_ENV
 from pulumi_llmd.components.gcp.tpu import TPU_TAINT, tpu_machine_types
-from pulumi_llmd.render.engine import ProgramRun, RegisteredResource, run_program
+from pulumi_llmd.render.engine import ProgramRun
 
 V6E_4T = catalog.machine("gcp", "ct6e-standard-4t")
 V6E_8T = catalog.machine("gcp", "ct6e-standard-8t")
@@ -22,21 +22,6 @@ A3 = catalog.machine("gcp", "a3-highgpu-8g")
 NODE_POOL = "gcp:container/nodePool:NodePool"
 V6E_REGIONS = "asia-northeast1, europe-west4, southamerica-west1, us-central1, us-east1, us-east5"
 V6E_4T_TOPOLOGIES = "2x2, 2x4, 4x4, 4x8, 8x8, 8x16, 16x16"
-
-
-def run(program: Callable[[], Any]) -> ProgramRun:
-    """Run ``program`` under the mock engine (waits for every registration)."""
-
-    def body() -> None:
-        program()
-
-    return run_program(body, project="llmd", stack="test", config={})
-
-
-def one(run_: ProgramRun, type_: str) -> RegisteredResource:
-    found = [r for r in run_.resources if r.type == type_]
-    assert len(found) == 1, f"{type_}: {[r.name for r in found]}"
-    return found[0]
 
 
 def tpu_pool(**overrides: Any) -> TpuNodePool:

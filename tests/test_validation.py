@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 import copy
-import importlib.util
 import json
-import sys
 import time
-from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import pytest
+from conftest import REPO, load_vendor_script
 
 from pulumi_llmd.render.validation import (
     SchemaIssue,
@@ -20,20 +17,7 @@ from pulumi_llmd.render.validation import (
     known_custom_resources,
 )
 
-REPO = Path(__file__).resolve().parent.parent
-
-
-def _load_vendor_script() -> ModuleType:
-    path = REPO / "scripts" / "vendor_crds.py"
-    spec = importlib.util.spec_from_file_location("vendor_crds", path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules.setdefault("vendor_crds", module)
-    spec.loader.exec_module(module)
-    return module
-
-
-vendor = _load_vendor_script()
+vendor = load_vendor_script()
 
 
 @pytest.fixture(scope="module")

@@ -97,32 +97,39 @@ class GpuNodePool(pulumi.ComponentResource):
             fabric=fabric,
         )
         super().__init__("llmd:gcp:GpuNodePool", name, None, opts)
-        autoscaled = max_nodes is not None
-        flex = provisioning == "flex-start"
         accelerator = shape.accelerator.name
         if boot_disk_type is None:
             boot_disk_type = "hyperdisk-balanced" if shape.machine_type.startswith(_HYPERDISK_ONLY) else "pd-balanced"
 
-        self.node_pool = gcp.container.NodePool(
+        self.node_pool = gke_node_pool(
             name,
-            name=name,
-            project=project,
+            parent=self,
             cluster=cluster,
             location=location,
-            node_locations=[zone],
-            initial_node_count=node_count if autoscaled and node_count is not None else None,
-            node_count=None if autoscaled else node_count,
-            autoscaling=(
-                gcp.container.NodePoolAutoscalingArgs(
-                    min_node_count=min_nodes or 0, max_node_count=max_nodes, location_policy="ANY"
+            project=project,
+            zone=zone,
+            machine_type=shape.machine_type,
+            accelerator_label=accelerator,
+            taint_key=GPU_TAINT_KEY,
+            taint_value=GPU_TAINT_VALUE,
+            node_count=node_count,
+            min_nodes=min_nodes,
+            max_nodes=max_nodes,
+            provisioning=provisioning,
+            reservation=reservation,
+            boot_disk_type=boot_disk_type,
+            boot_disk_size_gb=boot_disk_size_gb,
+            guest_accelerators=[
+                gcp.container.NodePoolNodeConfigGuestAcceleratorArgs(
+                    type=accelerator,
+                    count=shape.accelerator_count,
+                    gpu_driver_installation_config=(
+                        gcp.container.NodePoolNodeConfigGuestAcceleratorGpuDriverInstallationConfigArgs(
+                            gpu_driver_version=gpu_driver_version
+                        )
+                    ),
                 )
-                if autoscaled
-                else None
-            ),
-            management=gcp.container.NodePoolManagementArgs(auto_repair=not flex, auto_upgrade=True),
-            upgrade_settings=gcp.container.NodePoolUpgradeSettingsArgs(
-                strategy="SURGE", max_surge=0, max_unavailable=1
-            ),
+            ],
             placement_policy=(gcp.container.NodePoolPlacementPolicyArgs(type="COMPACT") if compact_placement else None),
             network_config=(
                 gcp.container.NodePoolNetworkConfigArgs(
@@ -131,41 +138,6 @@ class GpuNodePool(pulumi.ComponentResource):
                 if fabric is not None
                 else None
             ),
-            node_config=gcp.container.NodePoolNodeConfigArgs(
-                machine_type=shape.machine_type,
-                image_type="COS_CONTAINERD",
-                guest_accelerators=[
-                    gcp.container.NodePoolNodeConfigGuestAcceleratorArgs(
-                        type=accelerator,
-                        count=shape.accelerator_count,
-                        gpu_driver_installation_config=(
-                            gcp.container.NodePoolNodeConfigGuestAcceleratorGpuDriverInstallationConfigArgs(
-                                gpu_driver_version=gpu_driver_version
-                            )
-                        ),
-                    )
-                ],
-                gvnic=gcp.container.NodePoolNodeConfigGvnicArgs(enabled=True),
-                disk_type=boot_disk_type,
-                disk_size_gb=boot_disk_size_gb,
-                oauth_scopes=["https://www.googleapis.com/auth/cloud-platform"],
-                workload_metadata_config=gcp.container.NodePoolNodeConfigWorkloadMetadataConfigArgs(
-                    mode="GKE_METADATA"
-                ),
-                shielded_instance_config=gcp.container.NodePoolNodeConfigShieldedInstanceConfigArgs(
-                    enable_secure_boot=True, enable_integrity_monitoring=True
-                ),
-                labels={"llm-d.ai/pool": name, "llm-d.ai/accelerator": accelerator},
-                taints=[
-                    gcp.container.NodePoolNodeConfigTaintArgs(
-                        key=GPU_TAINT_KEY, value=GPU_TAINT_VALUE, effect="NO_SCHEDULE"
-                    )
-                ],
-                spot=provisioning == "spot",
-                flex_start=True if flex else None,
-                reservation_affinity=_reservation_affinity(provisioning, reservation),
-            ),
-            opts=pulumi.ResourceOptions(parent=self),
         )
         self.pool = AcceleratorPool(
             name=name,
@@ -179,6 +151,82 @@ class GpuNodePool(pulumi.ComponentResource):
         self.register_outputs(
             {"name": self.node_pool.name, "machineType": shape.machine_type, "accelerator": accelerator}
         )
+
+
+def gke_node_pool(
+    name: str,
+    *,
+    parent: pulumi.Resource,
+    cluster: pulumi.Input[str],
+    location: str,
+    project: str,
+    zone: str,
+    machine_type: str,
+    accelerator_label: str,
+    taint_key: str,
+    taint_value: str,
+    node_count: int | None,
+    min_nodes: int | None,
+    max_nodes: int | None,
+    provisioning: str,
+    reservation: str | None,
+    boot_disk_type: str | None,
+    boot_disk_size_gb: int,
+    guest_accelerators: list[gcp.container.NodePoolNodeConfigGuestAcceleratorArgs] | None = None,
+    placement_policy: gcp.container.NodePoolPlacementPolicyArgs | None = None,
+    network_config: gcp.container.NodePoolNetworkConfigArgs | None = None,
+) -> gcp.container.NodePool:
+    """The GKE node pool of a GPU or TPU pool component (``parent``), named ``name`` in one ``zone``.
+
+    What GPU and TPU pools share: fixed size (``node_count``) or autoscaling (``min_nodes``/``max_nodes``, with
+    ``node_count`` the initial size); auto-repair (off for flex-start) and auto-upgrade; surge upgrades one node at a
+    time without surge nodes; COS_CONTAINERD, gVNIC, the boot disk, the cloud-platform scope, the GKE metadata server
+    (Workload Identity), shielded instances; the labels ``llm-d.ai/pool=<name>`` and
+    ``llm-d.ai/accelerator=<accelerator_label>``; the taint ``<taint_key>=<taint_value>:NoSchedule``; spot,
+    flex-start and the reservation affinity of ``provisioning``. The callers validate the arguments first.
+    """
+    autoscaled = max_nodes is not None
+    flex = provisioning == "flex-start"
+    return gcp.container.NodePool(
+        name,
+        name=name,
+        project=project,
+        cluster=cluster,
+        location=location,
+        node_locations=[zone],
+        initial_node_count=node_count if autoscaled and node_count is not None else None,
+        node_count=None if autoscaled else node_count,
+        autoscaling=(
+            gcp.container.NodePoolAutoscalingArgs(
+                min_node_count=min_nodes or 0, max_node_count=max_nodes, location_policy="ANY"
+            )
+            if autoscaled
+            else None
+        ),
+        management=gcp.container.NodePoolManagementArgs(auto_repair=not flex, auto_upgrade=True),
+        upgrade_settings=gcp.container.NodePoolUpgradeSettingsArgs(strategy="SURGE", max_surge=0, max_unavailable=1),
+        placement_policy=placement_policy,
+        network_config=network_config,
+        node_config=gcp.container.NodePoolNodeConfigArgs(
+            machine_type=machine_type,
+            image_type="COS_CONTAINERD",
+            guest_accelerators=guest_accelerators,
+            gvnic=gcp.container.NodePoolNodeConfigGvnicArgs(enabled=True),
+            disk_type=boot_disk_type,
+            disk_size_gb=boot_disk_size_gb,
+            oauth_scopes=["https://www.googleapis.com/auth/cloud-platform"],
+            workload_metadata_config=gcp.container.NodePoolNodeConfigWorkloadMetadataConfigArgs(mode="GKE_METADATA"),
+            shielded_instance_config=gcp.container.NodePoolNodeConfigShieldedInstanceConfigArgs(
+                enable_secure_boot=True, enable_integrity_monitoring=True
+            ),
+            labels={"llm-d.ai/pool": name, "llm-d.ai/accelerator": accelerator_label},
+            taints=[gcp.container.NodePoolNodeConfigTaintArgs(key=taint_key, value=taint_value, effect="NO_SCHEDULE")],
+            spot=provisioning == "spot",
+            flex_start=True if flex else None,
+            reservation_affinity=_reservation_affinity(provisioning, reservation),
+        ),
+        opts=pulumi.ResourceOptions(parent=parent),
+    )
 
 
 def _reservation_affinity(

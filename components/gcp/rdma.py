@@ -171,24 +171,31 @@ class GkeRdmaFabric(pulumi.ComponentResource):
             ),
         )
 
-        self.gvnic_network = gcp.compute.Network(
-            gvnic_vpc,
-            name=gvnic_vpc,
-            project=project,
-            auto_create_subnetworks=False,
-            routing_mode="REGIONAL",
-            mtu=mtu,
-            opts=child,
-        )
-        self.gvnic_subnetwork = gcp.compute.Subnetwork(
-            gvnic_subnet,
-            name=gvnic_subnet,
-            project=project,
-            region=region,
-            network=self.gvnic_network.id,
-            ip_cidr_range=gvnic_cidr,
-            opts=child,
-        )
+        def vpc(vpc_name: str, network_profile: str | None = None) -> gcp.compute.Network:
+            return gcp.compute.Network(
+                vpc_name,
+                name=vpc_name,
+                project=project,
+                auto_create_subnetworks=False,
+                routing_mode="REGIONAL",
+                mtu=mtu,
+                network_profile=network_profile,
+                opts=child,
+            )
+
+        def subnetwork(net: AdditionalNetwork, network: gcp.compute.Network) -> gcp.compute.Subnetwork:
+            return gcp.compute.Subnetwork(
+                net.subnet,
+                name=net.subnet,
+                project=project,
+                region=region,
+                network=network.id,
+                ip_cidr_range=net.cidr,
+                opts=child,
+            )
+
+        self.gvnic_network = vpc(gvnic_vpc)
+        self.gvnic_subnetwork = subnetwork(self.networks[0], self.gvnic_network)
         self.gvnic_firewall = gcp.compute.Firewall(
             f"{name}-gvnic-internal",
             name=f"{name}-gvnic-internal",
@@ -203,28 +210,8 @@ class GkeRdmaFabric(pulumi.ComponentResource):
             ],
             opts=child,
         )
-        self.rdma_network = gcp.compute.Network(
-            rdma_vpc,
-            name=rdma_vpc,
-            project=project,
-            auto_create_subnetworks=False,
-            routing_mode="REGIONAL",
-            mtu=mtu,
-            network_profile=f"projects/{project}/global/networkProfiles/{zone}-vpc-roce",
-            opts=child,
-        )
-        self.rdma_subnetworks = [
-            gcp.compute.Subnetwork(
-                net.subnet,
-                name=net.subnet,
-                project=project,
-                region=region,
-                network=self.rdma_network.id,
-                ip_cidr_range=net.cidr,
-                opts=child,
-            )
-            for net in self.networks[1:]
-        ]
+        self.rdma_network = vpc(rdma_vpc, network_profile=f"projects/{project}/global/networkProfiles/{zone}-vpc-roce")
+        self.rdma_subnetworks = [subnetwork(net, self.rdma_network) for net in self.networks[1:]]
         self.register_outputs(
             {
                 "gvnicNetwork": self.gvnic_network.self_link,

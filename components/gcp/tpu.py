@@ -22,7 +22,7 @@ import pulumi_gcp as gcp
 
 from pulumi_llmd.components.base import AcceleratorPool, Toleration
 from pulumi_llmd.components.catalog import AcceleratorKind, CatalogError, Cloud, MachineShape, machines, tpu_chips
-from pulumi_llmd.components.gcp.node_pool import PROVISIONING, _reservation_affinity
+from pulumi_llmd.components.gcp.node_pool import PROVISIONING, gke_node_pool
 
 __all__ = [
     "TPU_ACCELERATOR_LABEL",
@@ -152,56 +152,28 @@ class TpuNodePool(pulumi.ComponentResource):
         assert shape.tpu is not None  # checked by _validate
         self.topology, self.hosts, self.chips = topology, hosts, tpu_chips(topology)
         label = shape.tpu.accelerator_label
-        autoscaled = max_nodes is not None
-        flex = provisioning == "flex-start"
 
-        self.node_pool = gcp.container.NodePool(
+        self.node_pool = gke_node_pool(
             name,
-            name=name,
-            project=project,
+            parent=self,
             cluster=cluster,
             location=location,
-            node_locations=[zone],
-            initial_node_count=node_count if autoscaled and node_count is not None else None,
-            node_count=None if autoscaled else node_count,
-            autoscaling=(
-                gcp.container.NodePoolAutoscalingArgs(
-                    min_node_count=min_nodes or 0, max_node_count=max_nodes, location_policy="ANY"
-                )
-                if autoscaled
-                else None
-            ),
-            management=gcp.container.NodePoolManagementArgs(auto_repair=not flex, auto_upgrade=True),
-            upgrade_settings=gcp.container.NodePoolUpgradeSettingsArgs(
-                strategy="SURGE", max_surge=0, max_unavailable=1
-            ),
+            project=project,
+            zone=zone,
+            machine_type=shape.machine_type,
+            accelerator_label=label,
+            taint_key=TPU_TAINT_KEY,
+            taint_value=TPU_TAINT_VALUE,
+            node_count=node_count,
+            min_nodes=min_nodes,
+            max_nodes=max_nodes,
+            provisioning=provisioning,
+            reservation=reservation,
+            boot_disk_type=boot_disk_type,
+            boot_disk_size_gb=boot_disk_size_gb,
             placement_policy=(
                 gcp.container.NodePoolPlacementPolicyArgs(type="COMPACT", tpu_topology=topology) if hosts > 1 else None
             ),
-            node_config=gcp.container.NodePoolNodeConfigArgs(
-                machine_type=shape.machine_type,
-                image_type="COS_CONTAINERD",
-                gvnic=gcp.container.NodePoolNodeConfigGvnicArgs(enabled=True),
-                disk_type=boot_disk_type,
-                disk_size_gb=boot_disk_size_gb,
-                oauth_scopes=["https://www.googleapis.com/auth/cloud-platform"],
-                workload_metadata_config=gcp.container.NodePoolNodeConfigWorkloadMetadataConfigArgs(
-                    mode="GKE_METADATA"
-                ),
-                shielded_instance_config=gcp.container.NodePoolNodeConfigShieldedInstanceConfigArgs(
-                    enable_secure_boot=True, enable_integrity_monitoring=True
-                ),
-                labels={"llm-d.ai/pool": name, "llm-d.ai/accelerator": label},
-                taints=[
-                    gcp.container.NodePoolNodeConfigTaintArgs(
-                        key=TPU_TAINT_KEY, value=TPU_TAINT_VALUE, effect="NO_SCHEDULE"
-                    )
-                ],
-                spot=provisioning == "spot",
-                flex_start=True if flex else None,
-                reservation_affinity=_reservation_affinity(provisioning, reservation),
-            ),
-            opts=pulumi.ResourceOptions(parent=self),
         )
         self.pool = AcceleratorPool(
             name=name,
