@@ -488,3 +488,67 @@ def test_wide_ep_errors_name_key_value_and_what_is_allowed(
     config = _wide(machine, **model)
     config["models"][0] = {k: v for k, v in config["models"][0].items() if v is not None}
     _assert_config_refused(config, key, fragments)
+
+
+# --- the RDMA attachment of a model server, component level --------------------------------------------------------
+
+
+def _rdma_pool(attachment: Any) -> Any:
+    from pulumi_llmd.components.base import AcceleratorPool
+
+    return AcceleratorPool(
+        name="gpu",
+        shape=catalog.machine("gcp", "a3-ultragpu-8g"),
+        node_selector={"cloud.google.com/gke-nodepool": "gpu"},
+        tolerations=(),
+        max_nodes=2,
+        rdma=attachment,
+    )
+
+
+def test_model_server_on_a_dra_pool_claims_a_gpu_and_its_nic_per_accelerator() -> None:
+    from mock_program import assert_schema_valid, one, run
+
+    from pulumi_llmd.components.base import DraRdmaClaim, RdmaAttachment
+    from pulumi_llmd.components.catalog import RdmaKind
+    from pulumi_llmd.components.serving import ModelServer, VllmSpec, model_server_labels
+
+    claim = DraRdmaClaim(template="gke-rdma", gpu_device_class="gpu.nvidia.com", nic_device_class="mrdma.google.com")
+    pool = _rdma_pool(RdmaAttachment(fabric=RdmaKind.ROCE, nics_per_node=8, dra=claim))
+    labels = model_server_labels(guide="pd-disaggregation", role="prefill", model="m")
+    run_ = run(
+        lambda: ModelServer(
+            "m-prefill",
+            namespace="ns",
+            replicas=2,
+            spec=VllmSpec(model="Qwen/Qwen3-8B"),
+            pool=pool,
+            labels=labels,
+            rdma=True,
+        )
+    )
+    assert run_.error is None, run_.error
+    assert_schema_valid(run_)
+    template = one(run_, "kubernetes:resource.k8s.io/v1:ResourceClaimTemplate").inputs
+    assert template["metadata"]["name"] == "m-prefill-gke-rdma"
+    deployment = one(run_, "kubernetes:apps/v1:Deployment").inputs
+    pod = deployment["spec"]["template"]["spec"]
+    assert pod["resourceClaims"] == [{"name": "rdma-0", "resourceClaimTemplateName": "m-prefill-gke-rdma"}]
+    resources = pod["containers"][0]["resources"]
+    assert resources["claims"] == [{"name": "rdma-0"}] and "nvidia.com/gpu" not in resources["limits"]
+
+
+def test_model_server_refuses_a_partial_node_pod_on_per_node_rdma_interfaces() -> None:
+    from mock_program import refused, run
+
+    from pulumi_llmd.components.base import RdmaAttachment
+    from pulumi_llmd.components.catalog import RdmaKind
+    from pulumi_llmd.components.serving import ModelServer, VllmSpec, model_server_labels
+
+    pool = _rdma_pool(RdmaAttachment(fabric=RdmaKind.ROCE, nics_per_node=8, annotations={"a": "b"}))
+    labels = model_server_labels(guide="pd-disaggregation", role="decode", model="m")
+    spec = VllmSpec(model="Qwen/Qwen3-8B", tensor_parallel_size=4)
+    run_ = run(
+        lambda: ModelServer("m-decode", namespace="ns", replicas=1, spec=spec, pool=pool, labels=labels, rdma=True)
+    )
+    refused(run_, "m-decode", "one pod per node", "all 8 accelerators", "takes 4")
