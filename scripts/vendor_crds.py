@@ -57,10 +57,9 @@ from typing import Any
 import yaml
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_SOURCES = (
-    REPO_ROOT.parent / "shared" / "reference" / "crds",
-    REPO_ROOT / "scripts" / "upstream-crds",
-)
+#: libyaml's safe loader when PyYAML has it (the upstream files are 5.5 MB), else the pure-Python one.
+_SafeLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+DEFAULT_SOURCES = (REPO_ROOT / "scripts" / "upstream-crds",)
 DEFAULT_OUT = REPO_ROOT / "src" / "pulumi_llmd" / "schemas" / "crds"
 DEFAULT_MANIFEST_OUT = REPO_ROOT / "src" / "pulumi_llmd" / "schemas" / "crd-manifests"
 #: API groups whose CRDs the library installs itself (``GatewayApiCrds``) and therefore carries as manifests. The other
@@ -368,7 +367,7 @@ def read_upstream(src_dirs: Sequence[Path]) -> list[_Upstream]:
             source = sources.get(path.name)
             if source is None:
                 raise VendorError(f"{path}: not listed in {sources_md}")
-            docs = [d for d in yaml.safe_load_all(path.read_text(encoding="utf-8")) if d]
+            docs = [d for d in yaml.load_all(path.read_text(encoding="utf-8"), Loader=_SafeLoader) if d]
             crds = [d for d in docs if isinstance(d, dict) and d.get("kind") == "CustomResourceDefinition"]
             if not crds:
                 raise VendorError(f"{path}: no CustomResourceDefinition in file")
@@ -489,8 +488,8 @@ def render_sources(carried: Iterable[_Carried], manifests: Iterable[CarriedManif
         "the OpenAPI v3 structural schema of one served version converted to JSON Schema (draft 2020-12),",
         "strict (unknown fields are errors unless the CRD preserves unknown fields). CEL rules",
         "(`x-kubernetes-validations`) cannot be expressed in JSON Schema and are not evaluated; their",
-        "count is in the last column. Upstream files are kept in `../shared/reference/crds` (project",
-        "reference material) and `scripts/upstream-crds/`.",
+        "count is in the last column. The upstream files are kept in `scripts/upstream-crds/` (with their",
+        "own SOURCES.md).",
         "",
         "| schema file | group | version | kind | repository | tag | commit | upstream path "
         "| CEL rules not evaluated |",
@@ -560,7 +559,7 @@ def _parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         type=Path,
         metavar="DIR",
         help="folder of upstream CRD YAML files with a SOURCES.md (repeatable; default: "
-        "../shared/reference/crds and scripts/upstream-crds/)",
+        "scripts/upstream-crds/)",
     )
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="output folder (default: %(default)s)")
     parser.add_argument(

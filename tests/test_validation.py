@@ -510,3 +510,13 @@ def test_carried_files_are_rendered_canonically() -> None:
         assert vendor.render_schema(json.loads(text)) == text, path.name
         assert "x-kubernetes-validations" not in text
         assert path.name in sources
+
+
+def test_carried_schemas_and_manifests_are_derived_from_the_upstream_files_in_the_repository() -> None:
+    """A fresh clone can re-derive every carried schema and manifest from ``scripts/upstream-crds/`` byte for byte."""
+    files, count, _, manifests = vendor.plan(vendor.DEFAULT_SOURCES)
+    assert vendor.DEFAULT_SOURCES == (REPO / "scripts" / "upstream-crds",)
+    assert count == len([f for f in files if f.endswith(".json")]) >= 39
+    for folder, planned in ((vendor.DEFAULT_OUT, files), (vendor.DEFAULT_MANIFEST_OUT, manifests)):
+        stale, changed = vendor._out_of_date(folder, planned, "*")
+        assert (stale, changed) == ([], []), folder
