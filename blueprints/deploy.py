@@ -171,46 +171,33 @@ def _gke(config: StackConfig, target: GcpTarget) -> Cluster:
         GibNcclInstaller(opts=k8s_opts)
     for pool in config.pools:
         shape = shapes[pool.name]
+        common: dict[str, Any] = {
+            "cluster": gke.name,
+            "location": gke.location,
+            "project": target.project,
+            "shape": shape,
+            "zone": target.zone,
+            "node_count": pool.node_count,
+            "min_nodes": pool.autoscaling.min_nodes if pool.autoscaling else None,
+            "max_nodes": pool.autoscaling.max_nodes if pool.autoscaling else None,
+            "provisioning": pool.provisioning,
+            "reservation": pool.reservation,
+            "boot_disk_type": pool.boot_disk_type,
+            "boot_disk_size_gb": pool.boot_disk_size_gb,
+            "opts": pulumi.ResourceOptions(parent=gke),
+        }
         if shape.tpu is not None:
-            tpu_pool = TpuNodePool(
-                pool.name,
-                cluster=gke.name,
-                location=gke.location,
-                project=target.project,
-                shape=shape,
-                zone=target.zone,
-                topology=tpu_topology(pool, shape),
-                node_count=pool.node_count,
-                min_nodes=pool.autoscaling.min_nodes if pool.autoscaling else None,
-                max_nodes=pool.autoscaling.max_nodes if pool.autoscaling else None,
-                provisioning=pool.provisioning,
-                reservation=pool.reservation,
-                boot_disk_type=pool.boot_disk_type,
-                boot_disk_size_gb=pool.boot_disk_size_gb,
-                opts=pulumi.ResourceOptions(parent=gke),
-            )
+            tpu_pool = TpuNodePool(pool.name, topology=tpu_topology(pool, shape), **common)
             cluster.pools[pool.name] = tpu_pool.pool
             cluster.pool_ready[pool.name] = [tpu_pool.node_pool]
             continue
         pool_fabric = fabric if pool in rdma_pools else None
         node_pool = GpuNodePool(
             pool.name,
-            cluster=gke.name,
-            location=gke.location,
-            project=target.project,
-            shape=shape,
-            zone=target.zone,
             fabric=pool_fabric,
-            node_count=pool.node_count,
-            min_nodes=pool.autoscaling.min_nodes if pool.autoscaling else None,
-            max_nodes=pool.autoscaling.max_nodes if pool.autoscaling else None,
-            provisioning=pool.provisioning,
-            reservation=pool.reservation,
             compact_placement=pool.compact_placement,
             gpu_driver_version=pool.gpu_driver_version,
-            boot_disk_type=pool.boot_disk_type,
-            boot_disk_size_gb=pool.boot_disk_size_gb,
-            opts=pulumi.ResourceOptions(parent=gke),
+            **common,
         )
         cluster.pools[pool.name] = node_pool.pool
         cluster.pool_ready[pool.name] = [node_pool.node_pool, *(network_objects if pool_fabric else [])]

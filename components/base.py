@@ -68,12 +68,13 @@ class DraRdmaClaim:
     nic_device_class: str
     match_attribute: str = "resource.kubernetes.io/pcieRoot"
 
-    def template_manifest(self, namespace: str) -> dict[str, Any]:
-        """The ``resource.k8s.io/v1`` ResourceClaimTemplate pods of this pool claim from (one GPU + its NIC)."""
+    def template_manifest(self, namespace: str, name: str | None = None) -> dict[str, Any]:
+        """The ``resource.k8s.io/v1`` ResourceClaimTemplate ``name`` (default ``template``) pods of this pool claim
+        from: one GPU + its NIC."""
         return {
             "apiVersion": "resource.k8s.io/v1",
             "kind": "ResourceClaimTemplate",
-            "metadata": {"name": self.template, "namespace": namespace},
+            "metadata": {"name": name or self.template, "namespace": namespace},
             "spec": {
                 "spec": {
                     "devices": {

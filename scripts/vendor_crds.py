@@ -558,8 +558,7 @@ def _parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         action="append",
         type=Path,
         metavar="DIR",
-        help="folder of upstream CRD YAML files with a SOURCES.md (repeatable; default: "
-        "scripts/upstream-crds/)",
+        help="folder of upstream CRD YAML files with a SOURCES.md (repeatable; default: scripts/upstream-crds/)",
     )
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="output folder (default: %(default)s)")
     parser.add_argument(

@@ -38,10 +38,13 @@ from pulumi_llmd.components.kube import child_options, k8s_object
 from pulumi_llmd.components.serving.model_server import (
     VLLM_PORT,
     PodResources,
+    RdmaParts,
     disruption_budget_manifest,
     hf_token_env,
     pod_fit_problems,
     quantity_problem,
+    rdma_pod_parts,
+    register_claim_template,
     service_account_manifest,
 )
 
@@ -435,10 +438,6 @@ def _check(where: str, *, replicas: int, spec: WideEpSpec, pool: AcceleratorPool
         raise ValueError(f"{where}: " + "; ".join(f"{f} = {v}: {m}" for f, v, m in problems))
 
 
-def _claim_template_name(name: str, template: str) -> str:
-    return f"{name}-{template}"
-
-
 def leader_worker_set_manifest(
     *,
     name: str,
@@ -482,23 +481,10 @@ def leader_worker_set_manifest(
     _check(f"LeaderWorkerSet {name}", replicas=replicas, spec=spec, pool=pool, resources=resources)
     devices = spec.devices_per_pod
     rdma = pool.rdma
-    annotations: dict[str, str] = dict(rdma.annotations) if rdma is not None else {}
-    requests: dict[str, Any] = {"cpu": resources.cpu_request, "memory": resources.memory_request}
-    limits: dict[str, Any] = {"cpu": resources.cpu_limit, "memory": resources.memory_limit}
-    claims: list[dict[str, Any]] = []
-    if rdma is not None and rdma.dra is not None:
-        template = _claim_template_name(name, rdma.dra.template)
-        claims = [{"name": f"rdma-{i}", "resourceClaimTemplateName": template} for i in range(devices)]
-    else:
-        requests[pool.resource_name] = devices
-        limits[pool.resource_name] = devices
-    if rdma is not None and rdma.resource_name is not None:
-        nics = rdma.nics_for(devices, pool.devices_per_node)
-        requests[rdma.resource_name] = nics
-        limits[rdma.resource_name] = nics
-    container_resources: dict[str, Any] = {"requests": requests, "limits": limits}
-    if claims:
-        container_resources["claims"] = [{"name": c["name"]} for c in claims]
+    parts = rdma_pod_parts(name=name, pool=pool, devices=devices) if rdma is not None else RdmaParts()
+    annotations = parts.annotations
+    claims = parts.claims
+    container_resources = parts.container_resources(resources, pool, devices)
 
     env = hf_token_env(hf_token_secret)
     if spec.kv_transfer_config is not None:
@@ -508,7 +494,7 @@ def leader_worker_set_manifest(
         **_ROLE_ENV[spec.role],
         **(_FABRIC_ENV.get(rdma.fabric, {}) if rdma is not None else {}),
         **dict(pool.model_server_env),
-        **(dict(rdma.env) if rdma is not None else {}),
+        **parts.env,
         **dict(spec.extra_env),
     }
     env.extend({"name": k, "value": v} for k, v in sorted(merged.items()))
@@ -636,10 +622,7 @@ class MultiNodeModelServer(pulumi.ComponentResource):
         super().__init__("llmd:serving:MultiNodeModelServer", name, None, opts)
         child = child_options(self, opts)
         k8s_object(f"{name}-sa", service_account_manifest(sa_name, namespace, labels), child)
-        if pool.rdma is not None and pool.rdma.dra is not None:
-            claim_template = pool.rdma.dra.template_manifest(namespace)
-            claim_template["metadata"]["name"] = _claim_template_name(name, pool.rdma.dra.template)
-            k8s_object(f"{name}-claim-template", claim_template, child)
+        register_claim_template(name, namespace, pool, child)
         self.leader_worker_set = k8s_object(f"{name}-lws", manifest, child)
         k8s_object(f"{name}-pdb", disruption_budget_manifest(name, namespace, labels), child)
         self.name = name

@@ -167,14 +167,57 @@ def model_server_port(port: int = VLLM_PORT) -> dict[str, Any]:
     return {"name": PORT_NAME, "containerPort": port, "protocol": "TCP"}
 
 
-def rdma_pod_parts(
-    *, name: str, pool: AcceleratorPool, devices: int
-) -> tuple[dict[str, str], dict[str, int], list[dict[str, Any]], dict[str, str], list[str]]:
-    """What attaching a pod of ``devices`` accelerators to ``pool``'s RDMA fabric adds to it.
+@dataclass(frozen=True)
+class RdmaParts:
+    """What attaching a pod to its pool's RDMA fabric adds to it (all empty without an attachment).
 
-    Returns ``(annotations, extended resources, DRA pod resourceClaims, env, capabilities)`` read from
-    ``pool.rdma`` (:class:`~pulumi_llmd.components.base.RdmaAttachment`): GKE multi-networking annotations, the
-    pod's share of EFA / InfiniBand devices, or one DRA claim per accelerator (template ``<name>-<template>``).
+    ``annotations`` (GKE multi-networking), ``nic_resources`` (the pod's share of ``vpc.amazonaws.com/efa`` /
+    ``rdma/ib``), ``claims`` (pod ``resourceClaims``: one DRA claim per accelerator), ``env`` and ``capabilities``.
+    """
+
+    annotations: dict[str, str] = field(default_factory=dict)
+    nic_resources: dict[str, int] = field(default_factory=dict)
+    claims: list[dict[str, Any]] = field(default_factory=list)
+    env: dict[str, str] = field(default_factory=dict)
+    capabilities: list[str] = field(default_factory=list)
+
+    def container_resources(self, resources: PodResources, pool: AcceleratorPool, devices: int) -> dict[str, Any]:
+        """The container's ``resources``: CPU and memory from ``resources``, ``devices`` x ``pool.resource_name``
+        (unless DRA claims bring the accelerators), the NIC share, and the claims' names."""
+        requests: dict[str, Any] = {"cpu": resources.cpu_request, "memory": resources.memory_request}
+        limits: dict[str, Any] = {"cpu": resources.cpu_limit, "memory": resources.memory_limit}
+        if not self.claims:
+            requests[pool.resource_name] = devices
+            limits[pool.resource_name] = devices
+        requests.update(self.nic_resources)
+        limits.update(self.nic_resources)
+        out: dict[str, Any] = {"requests": requests, "limits": limits}
+        if self.claims:
+            out["claims"] = [{"name": c["name"]} for c in self.claims]
+        return out
+
+
+def claim_template_name(server: str, pool: AcceleratorPool) -> str | None:
+    """Name of the ResourceClaimTemplate a server's pods claim RDMA from (``<server>-<template>``), or None without a
+    DRA attachment."""
+    dra = pool.rdma.dra if pool.rdma is not None else None
+    return f"{server}-{dra.template}" if dra is not None else None
+
+
+def register_claim_template(server: str, namespace: str, pool: AcceleratorPool, opts: pulumi.ResourceOptions) -> None:
+    """Register the server's ResourceClaimTemplate (one GPU + its NIC) when ``pool`` attaches RDMA through DRA."""
+    name = claim_template_name(server, pool)
+    if name is None or pool.rdma is None or pool.rdma.dra is None:
+        return
+    k8s_object(f"{server}-rdma-claims", pool.rdma.dra.template_manifest(namespace, name), opts)
+
+
+def rdma_pod_parts(*, name: str, pool: AcceleratorPool, devices: int) -> RdmaParts:
+    """What attaching a pod of ``devices`` accelerators of server ``name`` to ``pool``'s RDMA fabric adds to it.
+
+    Read from ``pool.rdma`` (:class:`~pulumi_llmd.components.base.RdmaAttachment`): GKE multi-networking annotations,
+    the pod's share of EFA / InfiniBand devices, or one DRA claim per accelerator (template
+    :func:`claim_template_name`), plus the attachment's env and capabilities.
 
     Raises:
         ValueError: the pool has no RDMA fabric attached, or its attachment is per node (GKE device-mode interfaces)
@@ -192,14 +235,12 @@ def rdma_pod_parts(
             f"one pod per node owns: a pod must take all {pool.devices_per_node} accelerators of a "
             f"{pool.shape.machine_type} node (this one takes {devices})"
         )
-    resources: dict[str, int] = {}
-    claims: list[dict[str, Any]] = []
+    nics: dict[str, int] = {}
     if attachment.resource_name is not None:
-        resources[attachment.resource_name] = attachment.nics_for(devices, pool.devices_per_node)
-    if attachment.dra is not None:
-        template = f"{name}-{attachment.dra.template}"
-        claims = [{"name": f"rdma-{i}", "resourceClaimTemplateName": template} for i in range(devices)]
-    return dict(attachment.annotations), resources, claims, dict(attachment.env), list(attachment.capabilities)
+        nics[attachment.resource_name] = attachment.nics_for(devices, pool.devices_per_node)
+    template = claim_template_name(name, pool)
+    claims = [{"name": f"rdma-{i}", "resourceClaimTemplateName": template} for i in range(devices)] if template else []
+    return RdmaParts(dict(attachment.annotations), nics, claims, dict(attachment.env), list(attachment.capabilities))
 
 
 def model_server_probes(*, startup_failure_threshold: int) -> dict[str, dict[str, Any]]:
@@ -292,35 +333,18 @@ def vllm_deployment(
     tpu = pool.shape.accelerator.kind is AcceleratorKind.TPU
     if tpu and image == versions.VLLM_IMAGE:
         image = versions.VLLM_TPU_IMAGE  # vLLM's TPU build (llm-d recipes/modelserver/components/images/tpu-vllm)
-    annotations: dict[str, str] = {}
-    nic_resources: dict[str, int] = {}
-    claims: list[dict[str, Any]] = []
-    rdma_env: dict[str, str] = {}
-    capabilities: list[str] = []
-    if rdma:
-        annotations, nic_resources, claims, rdma_env, capabilities = rdma_pod_parts(
-            name=name, pool=pool, devices=devices
-        )
+    parts = rdma_pod_parts(name=name, pool=pool, devices=devices) if rdma else RdmaParts()
     env = hf_token_env(hf_token_secret)
     env.extend({"name": k, "valueFrom": {"fieldRef": {"fieldPath": v}}} for k, v in sorted((field_env or {}).items()))
     # vLLM >= 0.20 with torch 2.11 needs USER set (llm-d guides/recipes/modelserver/components/images/gpu-vllm); the
     # TPU image component sets nothing.
     base_env = {} if tpu else {"USER": "llm-d"}
-    merged_env = {**base_env, **dict(pool.model_server_env), **rdma_env, **dict(spec.extra_env)}
+    merged_env = {**base_env, **dict(pool.model_server_env), **parts.env, **dict(spec.extra_env)}
     env.extend({"name": k, "value": v} for k, v in sorted(merged_env.items()))
-    requests: dict[str, Any] = {"cpu": resources.cpu_request, "memory": resources.memory_request}
-    limits: dict[str, Any] = {"cpu": resources.cpu_limit, "memory": resources.memory_limit}
-    if not claims:  # with DRA the accelerators come from the claims, not the device plugin's resource
-        requests[pool.resource_name] = devices
-        limits[pool.resource_name] = devices
-    requests.update(nic_resources)
-    limits.update(nic_resources)
-    container_resources: dict[str, Any] = {"requests": requests, "limits": limits}
-    if claims:
-        container_resources["claims"] = [{"name": c["name"]} for c in claims]
+    container_resources = parts.container_resources(resources, pool, devices)
     security: dict[str, Any] = {"allowPrivilegeEscalation": False, "privileged": False}
-    if capabilities:
-        security["capabilities"] = {"add": capabilities}
+    if parts.capabilities:
+        security["capabilities"] = {"add": parts.capabilities}
     container: dict[str, Any] = {
         "name": "modelserver",
         "image": image,
@@ -356,13 +380,13 @@ def vllm_deployment(
         {"name": "vllm-config", "emptyDir": {}},
         *(dict(volume) for volume, _ in extra_volumes),
     ]
-    if claims:
-        pod_spec["resourceClaims"] = claims
+    if parts.claims:
+        pod_spec["resourceClaims"] = parts.claims
     if affinity is not None:
         pod_spec["affinity"] = dict(affinity)
     pod_spec.update(pool.pod_placement())
     template_meta: dict[str, Any] = {"labels": dict(labels)}
-    annotations = {**annotations, **dict(pod_annotations or {})}
+    annotations = {**parts.annotations, **dict(pod_annotations or {})}
     if annotations:
         template_meta["annotations"] = annotations
     return {
@@ -471,11 +495,8 @@ class ModelServer(pulumi.ComponentResource):
         child = child_options(self, opts)
         ns = namespace
         k8s_object(f"{name}-sa", service_account_manifest(sa_name, ns, labels), child)
-        dra = pool.rdma.dra if rdma and pool.rdma is not None else None
-        if dra is not None:
-            claim_template = dra.template_manifest(namespace)
-            claim_template["metadata"]["name"] = f"{name}-{dra.template}"
-            k8s_object(f"{name}-rdma-claims", claim_template, child)
+        if rdma:
+            register_claim_template(name, namespace, pool, child)
         self.deployment = k8s_object(
             f"{name}-deployment",
             manifest,
