@@ -18,6 +18,7 @@ interpreter with its imports, warm-up and measured run, not only the measured al
 
     .venv/bin/python scripts/bench.py              # the table (Markdown) and the targets, ~3 minutes
     .venv/bin/python scripts/bench.py --sizes 1 4  # fewer sizes
+    .venv/bin/python scripts/bench.py --twin-only  # the first-deploy twin: its overhead, each stack's path/floor
 
 Exit status 0 when every target is met, 1 otherwise. Targets: the render's time per resource within 1.5x of the
 floor's, linear growth (time per resource at 64 models within 1.25x of that at 4 models), the flagship render
@@ -211,18 +212,63 @@ def _run_child(kind: str, size: int, repeats: int) -> dict[str, Any]:
     return result
 
 
-def flagship_seconds(repeats: int) -> float:
-    """Best wall time of ``pulumi-llmd render FLAGSHIP`` in a fresh process (interpreter start, imports included)."""
-    cli = [sys.executable, "-c", "from pulumi_llmd.cli import main; main()", "render", FLAGSHIP, "--quiet", "--out"]
+def flagship_seconds(repeats: int, *extra: str) -> float:
+    """Best wall time of ``pulumi-llmd render FLAGSHIP [extra]`` in a fresh process (interpreter start, imports
+    included)."""
+    cli = [sys.executable, "-c", "from pulumi_llmd.cli import main; main()", "render", FLAGSHIP, *extra, "--quiet"]
     best = float("inf")
     for _ in range(repeats):
         with tempfile.TemporaryDirectory() as out:
             started = time.perf_counter()
-            done = subprocess.run([*cli, out], cwd=REPO, capture_output=True, text=True)
+            done = subprocess.run([*cli, "--out", out], cwd=REPO, capture_output=True, text=True)
             best = min(best, time.perf_counter() - started)
         if done.returncode != 0:
             raise SystemExit(f"pulumi-llmd render {FLAGSHIP} failed:\n{done.stderr}")
     return best
+
+
+#: The first-deploy twin may add at most this share to the flagship render's wall time (issue 11).
+MAX_TWIN_OVERHEAD = 0.15
+#: A reference stack's first-deploy critical path at most this multiple of its floor (issue 11).
+MAX_PATH_TO_FLOOR = 1.05
+
+
+def twin_section(repeats: int) -> list[tuple[str, bool]]:
+    """Time the flagship render with and without the twin (alternating, best of ``repeats``), print every golden
+    render's twin result, critical path and floor, and return the checks."""
+    from pulumi_llmd.twin import run_twin
+
+    with_twin, without = float("inf"), float("inf")
+    for _ in range(repeats):  # alternate, so both see the same machine state
+        with_twin = min(with_twin, flagship_seconds(1))
+        without = min(without, flagship_seconds(1, "--no-twin"))
+    overhead = with_twin / without - 1
+    print(f"flagship render with the twin {with_twin:.2f} s, with --no-twin {without:.2f} s: +{overhead:.1%}")
+    print()
+    print("| stack | twin failures | critical path | floor | ratio |")
+    print("|---|---:|---:|---:|---:|")
+    checks = [
+        (f"twin adds {overhead:.1%} <= {MAX_TWIN_OVERHEAD:.0%} to the flagship render", overhead <= MAX_TWIN_OVERHEAD)
+    ]
+    for folder in sorted((REPO / "goldens").iterdir()):
+        resources = folder / "resources.json"
+        if not resources.is_file():
+            continue
+        result = run_twin(json.loads(resources.read_text()))
+        t = result.timeline
+        ratio = result.ratio
+        print(
+            f"| `{folder.name}` | {len(result.findings)} | {t.total / 60:.1f} min | {t.floor / 60:.1f} min"
+            f" | {ratio:.2f} |"
+        )
+        checks.append(
+            (
+                f"{folder.name}: twin clean, path/floor {ratio:.2f} <= {MAX_PATH_TO_FLOOR}",
+                result.ok and ratio <= MAX_PATH_TO_FLOOR,
+            )
+        )
+    print()
+    return checks
 
 
 def table(rows: list[Row]) -> str:
@@ -250,10 +296,19 @@ def main() -> int:
     parser.add_argument("--sizes", type=int, nargs="+", default=list(SIZES), help="fleet sizes (models)")
     parser.add_argument("--repeats", type=int, default=3, help="runs per measurement; the best is reported")
     parser.add_argument("--child", nargs=2, metavar=("KIND", "SIZE"), help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--twin-only", action="store_true", help="only the first-deploy twin: its overhead and each stack's path"
+    )
     args = parser.parse_args()
     if args.child:
         child(args.child[0], int(args.child[1]), args.repeats)
         return 0
+    if args.twin_only:
+        print(f"python {platform.python_version()} on {platform.machine()}, {os.cpu_count()} CPU(s)", flush=True)
+        only = twin_section(args.repeats)
+        for text, ok in only:
+            print(f"{'PASS' if ok else 'FAIL'}  {text}")
+        return 0 if all(ok for _, ok in only) else 1
 
     print(f"python {platform.python_version()} on {platform.machine()}, {os.cpu_count()} CPU(s)", flush=True)
     rows: list[Row] = []
@@ -287,6 +342,7 @@ def main() -> int:
             (f"linear: per resource at 64 models / at 4 = {growth:.2f} <= {MAX_GROWTH}", growth <= MAX_GROWTH)
         )
     checks.append((f"flagship render {cold:.2f} s < {MAX_FLAGSHIP_SECONDS} s", cold < MAX_FLAGSHIP_SECONDS))
+    checks.extend(twin_section(args.repeats))
     for text, ok in checks:
         print(f"{'PASS' if ok else 'FAIL'}  {text}")
     return 0 if all(ok for _, ok in checks) else 1

@@ -68,11 +68,40 @@ def test_resources_json_entries_have_the_contract_keys_and_are_sorted_by_urn(fla
     entries = json.loads(text)
     assert len(entries) == len(flagship.resources) > 30
     for entry in entries:
-        assert set(entry) == {"urn", "type", "name", "parent", "custom", "inputs"}
+        assert set(entry) == {
+            "urn",
+            "type",
+            "name",
+            "parent",
+            "custom",
+            "inputs",
+            "dependencies",
+            "propertyDependencies",
+            "provider",
+            "customTimeouts",
+            "ignoreChanges",
+            "deleteBeforeReplace",
+            "protect",
+            "awaitAnnotations",
+        }
         assert isinstance(entry["custom"], bool)
         assert isinstance(entry["inputs"], dict)
+        assert entry["dependencies"] == sorted(entry["dependencies"])
     urns = [e["urn"] for e in entries]
     assert urns == sorted(urns)
+
+
+def test_resources_json_carries_the_engine_view(flagship: RenderResult) -> None:
+    by_name = {(e["type"], e["name"]): e for e in flagship.resources}
+    provider = by_name[("pulumi:providers:kubernetes", "llm-d-k8s")]
+    cluster_urn = by_name[("gcp:container/cluster:Cluster", "llm-d")]["urn"]
+    # The provider's kubeconfig comes from the cluster's outputs: the engine waits for the cluster.
+    assert cluster_urn in provider["dependencies"]
+    assert cluster_urn in provider["propertyDependencies"]["kubeconfig"]
+    namespace = by_name[("kubernetes:core/v1:Namespace", "llm-d-optimized-baseline-namespace")]
+    assert namespace["provider"] == provider["urn"]
+    gcp = by_name[("gcp:container/cluster:Cluster", "llm-d")]
+    assert gcp["provider"] == ""  # the gcp package's default provider
 
 
 def test_manifests_yaml_is_one_document_per_object_in_apply_order(flagship: RenderResult) -> None:

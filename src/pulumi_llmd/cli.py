@@ -7,11 +7,14 @@ carried upstream CRD schemas, writes ``DIR/resources.json`` and ``DIR/manifests.
 Exit codes: 0 rendered and valid; 1 an object failed its schema (files are still written, to inspect);
 2 the stack configuration is invalid or the stack file cannot be read (nothing is written);
 3 the program failed for another reason; 4 a mandatory policy is violated (schema-valid, files written): the render
-also runs both policy packs (Kubernetes AI Conformance for ``--kar-version``, default 1.35, and llm-d practices).
+also runs both policy packs (Kubernetes AI Conformance for ``--kar-version``, default 1.35, and llm-d practices);
+5 the first-deploy twin found what the first ``pulumi up`` would fail on (schema-valid, policy-clean, files written;
+``--no-twin`` skips it).
 
 ``pulumi-llmd check RENDER_DIR [--kar-version 1.35] [--report FILE]`` runs the same policy packs over a render's
 ``resources.json`` and can write the pre-filled CNCF AI-conformance checklist. Exit codes: 0 no mandatory violation;
-1 a mandatory policy is violated; 2 the render cannot be read or the version is not carried (1.33-1.36).
+1 a mandatory policy is violated; 2 the render cannot be read or the version is not carried (1.33-1.36); 5 the
+first-deploy twin fails (``--no-twin`` skips it).
 
 ``pulumi-llmd diff OLD_RENDER NEW_RENDER [--format text|markdown]`` lists the resources added, removed and changed
 between two renders, with the changed fields. Exit codes: 0 with or without changes; 2 a folder cannot be read.
@@ -20,13 +23,17 @@ between two renders, with the changed fields. Exit codes: 0 with or without chan
 from __future__ import annotations
 
 import gc
+import json
 import sys
 import time
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
+
+if TYPE_CHECKING:
+    from pulumi_llmd.twin import TwinResult
 
 app = typer.Typer(
     name="pulumi-llmd",
@@ -39,6 +46,8 @@ EXIT_SCHEMA = 1
 EXIT_CONFIG = 2
 EXIT_PROGRAM = 3
 EXIT_POLICY = 4
+#: The first-deploy twin found what the first ``pulumi up`` would fail on.
+EXIT_TWIN = 5
 #: ``check``: a mandatory policy is violated.
 EXIT_CHECK_VIOLATION = 1
 
@@ -61,8 +70,10 @@ def render(
     kar_version: Annotated[
         str, typer.Option("--kar-version", help="AI-conformance checklist version the policy check applies.")
     ] = "1.35",
+    no_twin: Annotated[bool, typer.Option("--no-twin", help="Skip the first-deploy twin.")] = False,
 ) -> None:
-    """Render STACK offline, validate every Kubernetes object, run the policy packs, write files, print a summary."""
+    """Render STACK offline, validate every Kubernetes object, run the policy packs and the first-deploy twin, write
+    files, print a summary."""
     import pulumi
 
     from pulumi_llmd.render.render import StackFileError, render_stack
@@ -71,7 +82,7 @@ def render(
     # A one-shot process: collect garbage rarely (the SDKs' imports leave ~1M long-lived objects to walk).
     gc.set_threshold(100_000, 50, 100)
     try:
-        result = render_stack(stack, project_dir=project_dir, kar_version=_kar_version(kar_version))
+        result = render_stack(stack, project_dir=project_dir, kar_version=_kar_version(kar_version), twin=not no_twin)
     except StackFileError as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(EXIT_CONFIG) from None
@@ -92,10 +103,14 @@ def render(
             typer.echo("\n".join(f"FAIL {issue}" for issue in result.schema_issues), err=True)
         if result.policy is not None and result.policy.mandatory:
             typer.echo("\n".join(f"  {finding}" for finding in result.policy.mandatory), err=True)
+        if result.twin is not None and not result.twin.ok:
+            typer.echo("\n".join(f"  {finding.line()}" for finding in result.twin.findings), err=True)
     if not result.ok:
         raise typer.Exit(EXIT_SCHEMA)
     if not result.policy_ok:
         raise typer.Exit(EXIT_POLICY)
+    if not result.twin_ok:
+        raise typer.Exit(EXIT_TWIN)
 
 
 def _kar_version(value: str) -> str:
@@ -118,6 +133,7 @@ def check_command(
         Path | None, typer.Option("--report", help="Write the pre-filled CNCF AI-conformance checklist (YAML) here.")
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON instead of text.")] = False,
+    no_twin: Annotated[bool, typer.Option("--no-twin", help="Skip the first-deploy twin.")] = False,
 ) -> None:
     """Run the AI-conformance and llm-d-practices policy packs over a render; optionally write the checklist.
 
@@ -125,8 +141,6 @@ def check_command(
 
     Exit 0 when no mandatory policy is violated, 1 when one is, 2 when the render cannot be read.
     """
-    import json
-
     from pulumi_llmd.policies.check import CheckInputError, load_render, run_checks
     from pulumi_llmd.policies.report import checklist_report_yaml
 
@@ -137,10 +151,16 @@ def check_command(
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(EXIT_CONFIG) from None
     result = run_checks(resources, version)
+    twin = None if no_twin else _twin_of(render_dir)
     if as_json:
-        typer.echo(json.dumps(result.to_json(), indent=2, sort_keys=True))
+        payload = result.to_json()
+        if twin is not None:
+            payload["twin"] = twin.to_json()
+        typer.echo(json.dumps(payload, indent=2, sort_keys=True))
     else:
         typer.echo("\n".join(result.lines()))
+        if twin is not None:
+            typer.echo("\n".join(twin.lines()))
     if report is not None:
         folder = render_dir if render_dir.is_dir() else render_dir.parent
         report.parent.mkdir(parents=True, exist_ok=True)
@@ -151,6 +171,21 @@ def check_command(
             typer.echo(f"wrote the AI-conformance v{version} checklist to {report}")
     if not result.ok:
         raise typer.Exit(EXIT_CHECK_VIOLATION)
+    if twin is not None and not twin.ok:
+        raise typer.Exit(EXIT_TWIN)
+
+
+def _twin_of(render_dir: Path) -> TwinResult:
+    """The first-deploy twin over a render folder's (or file's) ``resources.json``; exit 2 when unreadable."""
+    from pulumi_llmd.twin import run_twin
+
+    path = render_dir / "resources.json" if render_dir.is_dir() else render_dir
+    try:
+        entries = json.loads(path.read_text())
+        return run_twin(entries)
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        typer.echo(f"error: {path}: cannot replay the render: {exc}", err=True)
+        raise typer.Exit(EXIT_CONFIG) from None
 
 
 class DiffFormat(StrEnum):

@@ -172,6 +172,9 @@ class Entry:
 
     body: Mapping[str, Any]
     urn: str = ""
+    #: The engine's view (:data:`ENGINE_FIELDS` of the resources.json entry, URNs made relative); diffed as
+    #: ``engine.<field>``.
+    engine: Mapping[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -224,6 +227,34 @@ def relative_urn(urn: str) -> str:
     return parts[2]
 
 
+#: The resources.json fields that say what the engine is told about a resource (besides its inputs).
+ENGINE_FIELDS = (
+    "dependencies",
+    "provider",
+    "customTimeouts",
+    "ignoreChanges",
+    "deleteBeforeReplace",
+    "protect",
+    "awaitAnnotations",
+)
+
+
+def _engine_view(resource: Mapping[str, Any]) -> dict[str, Any]:
+    """The engine fields of a resources.json entry that are set, URNs made relative (renders of older versions
+    without these fields give an empty view)."""
+    view: dict[str, Any] = {}
+    for name in ENGINE_FIELDS:
+        value = resource.get(name)
+        if not value:
+            continue
+        if name == "dependencies" and isinstance(value, list):
+            value = sorted(relative_urn(str(u)) for u in value)
+        elif name == "provider":
+            value = relative_urn(str(value))
+        view[name] = value
+    return view
+
+
 def _read_resources(folder: Path) -> list[Mapping[str, Any]]:
     resources_file = folder / "resources.json"
     try:
@@ -263,13 +294,13 @@ def load_render(folder: Path) -> RenderSnapshot:
         type_, name, urn = str(r["type"]), str(r["name"]), str(r.get("urn", ""))
         shown = name if counts[(type_, name)] == 1 else relative_urn(urn)
         inputs = r.get("inputs")
-        entry = Entry(body=inputs if isinstance(inputs, Mapping) else {}, urn=relative_urn(urn))
+        entry = Entry(body=inputs if isinstance(inputs, Mapping) else {}, urn=relative_urn(urn), engine=_engine_view(r))
         _add_unique(snapshot, ResourceKey(group="cloud", type=type_, name=shown), entry)
 
-    urns: dict[ResourceKey, list[str]] = {}
+    urns: dict[ResourceKey, list[tuple[str, dict[str, Any]]]] = {}
     for r in raw:
         if _is_manifest(r):
-            urns.setdefault(_kube_key(r["inputs"]), []).append(relative_urn(str(r.get("urn", ""))))
+            urns.setdefault(_kube_key(r["inputs"]), []).append((relative_urn(str(r.get("urn", ""))), _engine_view(r)))
     notes: list[str] = []
     manifests_file = folder / "manifests.yaml"
     if manifests_file.is_file():
@@ -279,7 +310,8 @@ def load_render(folder: Path) -> RenderSnapshot:
         objects = [r["inputs"] for r in raw if _is_manifest(r)]
     for obj in objects:
         same = urns.get(_kube_key(obj))
-        _add_unique(snapshot, _kube_key(obj), Entry(body=obj, urn=same.pop(0) if same else ""))
+        urn, engine = same.pop(0) if same else ("", {})
+        _add_unique(snapshot, _kube_key(obj), Entry(body=obj, urn=urn, engine=engine))
     return RenderSnapshot(resources=snapshot, notes=tuple(notes))
 
 
@@ -378,6 +410,10 @@ def _resource_fields(key: ResourceKey, old: Entry, new: Entry) -> list[FieldChan
         redact = secret and top in ("data", "stringData")
         changes.extend(
             _compare(_key_path("", str(top)), old.body.get(top, MISSING), new.body.get(top, MISSING), redact)
+        )
+    for top in [*old.engine, *(k for k in new.engine if k not in old.engine)]:
+        changes.extend(
+            _compare(f"engine.{top}", old.engine.get(top, MISSING), new.engine.get(top, MISSING), redact=False)
         )
     if old.urn != new.urn:  # a new parent or Pulumi name: Pulumi replaces the resource unless it has an alias
         changes.append(FieldChange("(urn)", old.urn, new.urn))

@@ -12,7 +12,7 @@ import os
 import runpy
 import threading
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -41,6 +41,49 @@ class RegisteredResource:
     parent: str
     custom: bool
     inputs: dict[str, Any]
+    #: What else the engine is told (see :class:`EngineOptions`); defaults for records built by hand in tests.
+    options: EngineOptions = field(default_factory=lambda: EngineOptions())
+
+
+@dataclass(frozen=True)
+class EngineOptions:
+    """The resource options of one registration as the Pulumi engine receives them (``RegisterResourceRequest``).
+
+    ``dependencies`` are URNs the engine waits for before it creates the resource: explicit ``depends_on`` (a
+    component expanded to its custom descendants by the SDK) and every resource an input Output came from;
+    ``property_dependencies`` maps an input property to the URNs it came from. ``provider`` is the URN of the
+    explicit provider (empty: the package's default provider). ``custom_timeouts`` holds the ``create`` / ``update``
+    / ``delete`` durations as sent (``"25m"``; empty: the provider's default, 10 minutes for a pulumi-kubernetes
+    Deployment await). Source: pulumi/pulumi ``proto/pulumi/resource.proto`` (RegisterResourceRequest).
+    """
+
+    dependencies: tuple[str, ...] = ()
+    property_dependencies: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    provider: str = ""
+    custom_timeouts: tuple[tuple[str, str], ...] = ()
+    ignore_changes: tuple[str, ...] = ()
+    delete_before_replace: bool = False
+    protect: bool = False
+
+    @classmethod
+    def from_request(cls, request: Any) -> EngineOptions:
+        """Read the options out of a ``RegisterResourceRequest`` (provider references lose their ``::id``)."""
+        timeouts = request.customTimeouts
+        return cls(
+            dependencies=tuple(sorted(set(request.dependencies))),
+            property_dependencies=tuple(
+                sorted((key, tuple(sorted(set(deps.urns)))) for key, deps in request.propertyDependencies.items())
+            ),
+            provider=str(request.provider).rsplit("::", 1)[0] if request.provider else "",
+            custom_timeouts=tuple(
+                (k, v)
+                for k, v in (("create", timeouts.create), ("update", timeouts.update), ("delete", timeouts.delete))
+                if v
+            ),
+            ignore_changes=tuple(sorted(request.ignoreChanges)),
+            delete_before_replace=bool(request.deleteBeforeReplace),
+            protect=bool(request.protect),
+        )
 
 
 def _no_stack_trace() -> Any:
@@ -98,6 +141,7 @@ class _RecordingMonitor(pulumi_mocks.MockMonitor):
                 parent=request.parent,
                 custom=bool(request.custom),
                 inputs=inputs,
+                options=EngineOptions.from_request(request),
             )
             with self._lock:
                 self.records.append(record)

@@ -24,6 +24,7 @@ from pulumi_llmd.policies.check import CheckResult, resources_from_render, run_c
 from pulumi_llmd.policies.requirements import DEFAULT_VERSION
 from pulumi_llmd.render.engine import SECRET_MARKER, RegisteredResource, run_program
 from pulumi_llmd.render.validation import SchemaIssue, SchemaValidator
+from pulumi_llmd.twin import TwinResult, run_twin
 
 UNKNOWN_MARKER = "[unknown]"
 #: Apply order of kinds in manifests.yaml (cluster-scoped foundations first, as Helm orders an install).
@@ -159,6 +160,50 @@ def _mask(value: Any) -> Any:
     return SECRET_MARKER
 
 
+#: Annotations with which pulumi-kubernetes changes how it awaits an object (pulumi/pulumi-kubernetes
+#: ``provider/pkg/await``: ``pulumi.com/skipAwait``, ``pulumi.com/timeoutSeconds``, ``pulumi.com/waitFor``,
+#: ``pulumi.com/patchForce``, ``pulumi.com/deletionPropagationPolicy``, ``pulumi.com/replaceUnready``).
+AWAIT_ANNOTATION_PREFIX = "pulumi.com/"
+
+
+def await_annotations(inputs: Mapping[str, Any]) -> dict[str, str]:
+    """The ``pulumi.com/*`` annotations of a Kubernetes object's inputs (empty for anything else)."""
+    meta = inputs.get("metadata")
+    annotations = meta.get("annotations") if isinstance(meta, Mapping) else None
+    if not isinstance(annotations, Mapping):
+        return {}
+    return {str(k): str(v) for k, v in sorted(annotations.items()) if str(k).startswith(AWAIT_ANNOTATION_PREFIX)}
+
+
+def resource_record(r: RegisteredResource) -> dict[str, Any]:
+    """One ``resources.json`` entry: the resource, its inputs, and what the engine is told about it.
+
+    Keys: ``urn``, ``type``, ``name``, ``parent``, ``custom``, ``inputs`` (normalized) and the engine's view:
+    ``dependencies`` (sorted URNs the engine waits for), ``propertyDependencies`` (input key -> URNs),
+    ``provider`` (explicit provider URN, ``""`` for the default provider), ``customTimeouts`` (``create`` /
+    ``update`` / ``delete`` as sent, e.g. ``"40m"``), ``ignoreChanges``, ``deleteBeforeReplace``, ``protect`` and
+    ``awaitAnnotations`` (the object's ``pulumi.com/*`` annotations that change pulumi-kubernetes' await).
+    """
+    inputs = normalize(r.inputs)
+    o = r.options
+    return {
+        "urn": r.urn,
+        "type": r.type,
+        "name": r.name,
+        "parent": r.parent,
+        "custom": r.custom,
+        "inputs": inputs,
+        "dependencies": list(o.dependencies),
+        "propertyDependencies": {k: list(v) for k, v in o.property_dependencies if v},
+        "provider": o.provider,
+        "customTimeouts": dict(o.custom_timeouts),
+        "ignoreChanges": list(o.ignore_changes),
+        "deleteBeforeReplace": o.delete_before_replace,
+        "protect": o.protect,
+        "awaitAnnotations": await_annotations(inputs) if r.type.startswith("kubernetes:") else {},
+    }
+
+
 def _is_manifest(resource: RegisteredResource) -> bool:
     return (
         resource.custom
@@ -185,6 +230,8 @@ class RenderResult:
     schema_issues: list[SchemaIssue] = field(default_factory=list)
     #: Both policy packs run over ``resources`` (``pulumi_llmd.policies``); None when the check was skipped.
     policy: CheckResult | None = None
+    #: The first-deploy twin over ``resources`` (:mod:`pulumi_llmd.twin`); None when it was skipped.
+    twin: TwinResult | None = None
 
     @property
     def ok(self) -> bool:
@@ -195,6 +242,11 @@ class RenderResult:
     def policy_ok(self) -> bool:
         """True when no mandatory policy (AI-conformance MUST or llm-d practice) is violated."""
         return self.policy is None or self.policy.ok
+
+    @property
+    def twin_ok(self) -> bool:
+        """True when the first-deploy twin found nothing the first ``pulumi up`` would fail on (or was skipped)."""
+        return self.twin is None or self.twin.ok
 
     def resources_json(self) -> str:
         """``resources.json`` text (sorted keys, 2-space indent, trailing newline)."""
@@ -231,6 +283,8 @@ class RenderResult:
             )
         if self.policy is not None:
             lines.extend(self.policy.lines())
+        if self.twin is not None:
+            lines.extend(self.twin.lines())
         return "\n".join(lines)
 
 
@@ -257,21 +311,16 @@ def _validator() -> SchemaValidator:
 
 
 def build_result(
-    stack: str, records: Sequence[RegisteredResource], *, kar_version: str | None = DEFAULT_VERSION
+    stack: str,
+    records: Sequence[RegisteredResource],
+    *,
+    kar_version: str | None = DEFAULT_VERSION,
+    twin: bool = True,
 ) -> RenderResult:
-    """Normalize engine records into a :class:`RenderResult`, validate every Kubernetes object and run the policy
-    packs for AI-conformance checklist ``kar_version`` (None skips the policy check)."""
-    resources = [
-        {
-            "urn": r.urn,
-            "type": r.type,
-            "name": r.name,
-            "parent": r.parent,
-            "custom": r.custom,
-            "inputs": normalize(r.inputs),
-        }
-        for r in sorted(records, key=lambda r: r.urn)
-    ]
+    """Normalize engine records into a :class:`RenderResult`, validate every Kubernetes object, run the policy
+    packs for AI-conformance checklist ``kar_version`` (None skips the policy check) and, unless ``twin`` is False,
+    the first-deploy twin (after schema validation)."""
+    resources = [resource_record(r) for r in sorted(records, key=lambda r: r.urn)]
     manifests = sorted(
         (normalize(r.inputs) for r in records if _is_manifest(r)),
         key=_manifest_key,
@@ -279,16 +328,26 @@ def build_result(
     issues = _validator().validate_all(manifests)
     policy = run_checks(resources_from_render(resources), kar_version) if kar_version is not None else None
     return RenderResult(
-        stack=stack, resources=resources, manifests=manifests, schema_issues=list(issues), policy=policy
+        stack=stack,
+        resources=resources,
+        manifests=manifests,
+        schema_issues=list(issues),
+        policy=policy,
+        twin=run_twin(resources) if twin else None,
     )
 
 
 def render_stack(
-    stack: str, *, project_dir: Path | None = None, kar_version: str | None = DEFAULT_VERSION
+    stack: str,
+    *,
+    project_dir: Path | None = None,
+    kar_version: str | None = DEFAULT_VERSION,
+    twin: bool = True,
 ) -> RenderResult:
     """Render one stack of the project in ``project_dir`` (default: the nearest ``Pulumi.yaml`` above the cwd).
 
-    The policy packs run over the result for AI-conformance checklist ``kar_version`` (None: no policy check).
+    The policy packs run over the result for AI-conformance checklist ``kar_version`` (None: no policy check), and
+    the first-deploy twin unless ``twin`` is False.
 
     ``stack`` is a stack name (``stacks/Pulumi.<stack>.yaml``) or the path of a stack file. Raises
     :class:`StackFileError` for a missing or unreadable stack file, and whatever the program raises (for an
@@ -299,4 +358,4 @@ def render_stack(
     config, secret_keys = load_stack_config(path)
     run = run_program(project.program, project=project.name, stack=name, config=config, secret_keys=secret_keys)
     run.raise_error()
-    return build_result(name, run.resources, kar_version=kar_version)
+    return build_result(name, run.resources, kar_version=kar_version, twin=twin)

@@ -1,0 +1,344 @@
+"""The node pools a render creates (or, on an existing cluster, describes), as the twin schedules onto them.
+
+GKE node pools and EKS node groups are read from the cloud resources' inputs, with the labels and taints the cloud
+adds itself; machine facts come from :mod:`pulumi_llmd.components.catalog`. An existing cluster's pools come from the
+``llmd:cluster:ExistingCluster`` component's inputs.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from pulumi_llmd.components import catalog
+from pulumi_llmd.twin import facts
+from pulumi_llmd.twin.model import Graph, NodePool, Resource
+
+_EFFECTS = {"NO_SCHEDULE": "NoSchedule", "NO_EXECUTE": "NoExecute", "PREFER_NO_SCHEDULE": "PreferNoSchedule"}
+_GCE_GENERAL = re.compile(r"^[a-z0-9]+-(standard|highmem|highcpu)-(\d+)$")
+_AWS_GENERAL = re.compile(r"^([a-z])[0-9][a-z]*\.(\d*)(x?large|medium)$")
+_AWS_SIZES = {"medium": 1, "large": 2, "xlarge": 4}
+
+
+def _general_machine(machine_type: str) -> tuple[int, int] | None:
+    """(vCPUs, memory GiB) of a general-purpose machine type by its name: GCE ``<family>-standard-<n>`` (4 GiB
+    per vCPU; highmem 8, highcpu 1 — Compute Engine machine families docs) and EC2 ``m``/``c``/``r`` sizes (4, 2
+    and 8 GiB per vCPU — EC2 instance types docs)."""
+    gce = _GCE_GENERAL.match(machine_type)
+    if gce:
+        vcpus = int(gce.group(2))
+        return vcpus, vcpus * {"standard": 4, "highmem": 8, "highcpu": 1}[gce.group(1)]
+    aws = _AWS_GENERAL.match(machine_type)
+    if aws:
+        mult = int(aws.group(2) or 1)
+        vcpus = _AWS_SIZES.get(aws.group(3), 2) * (mult if aws.group(3) == "xlarge" else 1)
+        per = {"m": 4, "c": 2, "r": 8}.get(aws.group(1), 4)
+        return vcpus, vcpus * per
+    return None
+
+
+def reserved_cpu_millicores(vcpus: int) -> float:
+    """CPU the kubelet and system reserve on a node (GKE 'Standard cluster architecture', node allocatable: 6 % of
+    the first core, 1 % of the next, 0.5 % of the next 2, 0.25 % above 4; EKS AL2023 uses the same table)."""
+    cores = [0.06, 0.01, 0.005, 0.005]
+    return sum(cores[i] * 1000 for i in range(min(vcpus, 4))) + max(0, vcpus - 4) * 2.5
+
+
+def reserved_memory_mib(memory_gib: float) -> float:
+    """Memory reserved on a node, MiB (GKE: 25 % of the first 4 GiB, 20 % of the next 4, 10 % of the next 8, 6 % of
+    the next 112, 2 % above 128, plus the 100 MiB eviction threshold)."""
+    bands = [(4, 0.25), (4, 0.20), (8, 0.10), (112, 0.06), (float("inf"), 0.02)]
+    left, total = memory_gib, 0.0
+    for size, share in bands:
+        part = min(left, size)
+        total += part * share
+        left -= part
+        if left <= 0:
+            break
+    return total * 1024 + 100
+
+
+def _allocatable(
+    shape: catalog.MachineShape | None, vcpus: int, memory_gib: float, ephemeral_gib: float, extended: Mapping[str, int]
+) -> dict[str, float]:
+    if shape is not None:
+        try:
+            alloc = catalog.node_allocatable(  # type: ignore[attr-defined,unused-ignore]
+                shape, boot_disk_gib=int(ephemeral_gib), ephemeral_on_local_ssd=False
+            )
+            base = {
+                "cpu": float(alloc.cpu_millicores),
+                "memory": float(alloc.memory_mib),
+            }
+        except (AttributeError, TypeError, ValueError):
+            base = {}
+    else:
+        base = {}
+    out = {
+        "cpu": base.get("cpu", vcpus * 1000 - reserved_cpu_millicores(vcpus)),
+        "memory": base.get("memory", memory_gib * 1024 - reserved_memory_mib(memory_gib)),
+        "ephemeral-storage": ephemeral_gib * 1024,
+        "pods": 110.0,
+    }
+    out.update({k: float(v) for k, v in extended.items()})
+    return out
+
+
+def _boot_ephemeral_gib(disk_gib: float) -> float:
+    """Ephemeral storage a boot disk leaves for pods, GiB: the disk less ~10 % eviction threshold and ~20 GiB for
+    the OS image, system images and logs (GKE node allocatable docs: ephemeral storage reservation; assumption for
+    the fixed part)."""
+    return max(0.0, disk_gib * 0.9 - 20)
+
+
+def _zones(inputs: Mapping[str, Any]) -> int:
+    locations = inputs.get("nodeLocations") or []
+    if locations:
+        return len(locations)
+    location = str(inputs.get("location", ""))
+    return 1 if re.search(r"-[a-z]$", location) else 3
+
+
+def gke_pool(r: Resource) -> NodePool:
+    """A GKE node pool from its ``gcp:container/nodePool:NodePool`` inputs."""
+    i = r.inputs
+    node = i.get("nodeConfig") or {}
+    machine_type = str(node.get("machineType", ""))
+    name = str(i.get("name") or r.name)
+    labels = {str(k): str(v) for k, v in (node.get("labels") or {}).items()}
+    labels.update(
+        {
+            "cloud.google.com/gke-nodepool": name,
+            "node.kubernetes.io/instance-type": machine_type,
+            "kubernetes.io/os": "linux",
+            "kubernetes.io/arch": "amd64",
+        }
+    )
+    taints = [
+        (str(t.get("key")), str(t.get("value", "")), _EFFECTS.get(str(t.get("effect")), str(t.get("effect"))))
+        for t in node.get("taints") or []
+    ]
+    shape: catalog.MachineShape | None
+    try:
+        shape = catalog.machine(catalog.Cloud.GCP, machine_type)
+    except (catalog.CatalogError, ValueError):
+        shape = None
+    extended: dict[str, int] = {}
+    accelerator = False
+    consumption = "on-demand"
+    if node.get("spot") or node.get("preemptible"):
+        consumption = "spot"
+        labels["cloud.google.com/gke-spot"] = "true"
+    affinity = node.get("reservationAffinity") or {}
+    if affinity.get("consumeReservationType") == "SPECIFIC_RESERVATION":
+        consumption = "reservation"
+    if node.get("flexStart") or (i.get("queuedProvisioning") or {}).get("enabled"):
+        consumption = "flex-start"
+        labels["cloud.google.com/gke-flex-start"] = "true"
+    for acc in node.get("guestAccelerators") or []:
+        extended["nvidia.com/gpu"] = int(acc.get("count", 0))
+        labels["cloud.google.com/gke-accelerator"] = str(acc.get("type"))
+        accelerator = True
+        # GKE taints GPU nodes itself (GKE docs 'About GPUs': nvidia.com/gpu=present:NoSchedule).
+        if not any(t[0] == "nvidia.com/gpu" for t in taints):
+            taints.append(("nvidia.com/gpu", "present", "NoSchedule"))
+    if shape is not None and shape.tpu is not None:
+        extended["google.com/tpu"] = shape.accelerator_count
+        labels["cloud.google.com/gke-tpu-accelerator"] = shape.tpu.accelerator_label
+        # GKE labels every TPU node with its slice topology; a single-host pool gets the machine's own topology
+        # (GKE docs 'Plan TPUs in GKE': cloud.google.com/gke-tpu-topology).
+        topology = str((i.get("placementPolicy") or {}).get("tpuTopology") or shape.tpu.topologies[0])
+        if topology:
+            labels["cloud.google.com/gke-tpu-topology"] = topology
+        accelerator = True
+        if not any(t[0] == "google.com/tpu" for t in taints):
+            taints.append(("google.com/tpu", "present", "NoSchedule"))
+    disk = float(node.get("diskSizeGb") or 100)
+    ssd = int((node.get("ephemeralStorageLocalSsdConfig") or {}).get("localSsdCount") or 0)
+    if ssd == 0 and shape is not None and (node.get("ephemeralStorageLocalSsdConfig") is not None):
+        ssd = getattr(shape, "local_ssd_count", 0)  # localSsdCount 0: GKE uses all of the machine's local SSDs
+    ephemeral = ssd * 375 * 0.9 if ssd else _boot_ephemeral_gib(disk)
+    general = _general_machine(machine_type)
+    vcpus, memory = (shape.vcpus, shape.memory_gib) if shape else (general or (4, 16))
+    autoscaling = i.get("autoscaling") or {}
+    zones = _zones(i)
+    if autoscaling.get("totalMaxNodeCount"):
+        max_nodes = int(autoscaling["totalMaxNodeCount"])
+    elif autoscaling.get("maxNodeCount"):
+        max_nodes = int(autoscaling["maxNodeCount"]) * zones
+    else:
+        max_nodes = int(i.get("nodeCount") or i.get("initialNodeCount") or 0) * zones
+    initial = int(i.get("nodeCount") or i.get("initialNodeCount") or autoscaling.get("minNodeCount") or 0) * zones
+    return NodePool(
+        name=name,
+        resource=r,
+        labels=labels,
+        taints=tuple(taints),
+        allocatable=_allocatable(shape, vcpus, memory, ephemeral, extended),
+        max_nodes=max_nodes,
+        initial_nodes=initial,
+        accelerator=accelerator,
+        shape=shape,
+        consumption=consumption,
+        local_ssd_ephemeral=bool(ssd),
+        facts={"machineType": machine_type, "ephemeralGiB": f"{ephemeral:.0f}"},
+    )
+
+
+def _user_data_raid0(graph: Graph, template_id: str) -> bool:
+    for r in graph.resources.values():
+        if r.type == "aws:ec2/launchTemplate:LaunchTemplate" and f"{r.name}-id" == template_id:
+            return "RAID0" in str(r.inputs.get("userData", "")) or "localStorage" in str(r.inputs.get("userData", ""))
+    return False
+
+
+def _launch_template(graph: Graph, template_id: str) -> Resource | None:
+    for r in graph.resources.values():
+        if r.type == "aws:ec2/launchTemplate:LaunchTemplate" and f"{r.name}-id" == template_id:
+            return r
+    return None
+
+
+def eks_pool(r: Resource, graph: Graph, plugins: set[str]) -> NodePool:
+    """An EKS managed node group from its ``aws:eks/nodeGroup:NodeGroup`` inputs; ``plugins`` are the extended
+    resources device plugins in the stack advertise."""
+    i = r.inputs
+    instance_type = str((i.get("instanceTypes") or [""])[0])
+    name = str(i.get("nodeGroupName") or r.name)
+    labels = {str(k): str(v) for k, v in (i.get("labels") or {}).items()}
+    labels.update(
+        {
+            "eks.amazonaws.com/nodegroup": name,
+            "node.kubernetes.io/instance-type": instance_type,
+            "eks.amazonaws.com/capacityType": str(i.get("capacityType", "ON_DEMAND")),
+            "kubernetes.io/os": "linux",
+        }
+    )
+    taints = tuple(
+        (str(t.get("key")), str(t.get("value", "")), _EFFECTS.get(str(t.get("effect")), str(t.get("effect"))))
+        for t in i.get("taints") or []
+    )
+    shape: catalog.MachineShape | None
+    try:
+        shape = catalog.machine(catalog.Cloud.AWS, instance_type)
+    except (catalog.CatalogError, ValueError):
+        shape = None
+    extended: dict[str, int] = {}
+    if shape is not None:
+        if "nvidia.com/gpu" in plugins:
+            extended["nvidia.com/gpu"] = shape.accelerator_count
+        if "vpc.amazonaws.com/efa" in plugins and shape.efa_interfaces:
+            extended["vpc.amazonaws.com/efa"] = shape.efa_interfaces
+    template_id = str((i.get("launchTemplate") or {}).get("id", ""))
+    template = _launch_template(graph, template_id) if template_id else None
+    disk = float(i.get("diskSize") or 20)
+    raid0 = False
+    if template is not None:
+        for mapping in template.inputs.get("blockDeviceMappings") or []:
+            size = (mapping.get("ebs") or {}).get("volumeSize")
+            if size:
+                disk = float(size)
+        raid0 = "RAID0" in str(template.inputs.get("userData", ""))
+    ssd_gib = float(getattr(shape, "local_ssd_gib", 0) or 0) if shape else 0.0
+    ephemeral = ssd_gib * 0.9 if raid0 and ssd_gib else _boot_ephemeral_gib(disk)
+    general = _general_machine(instance_type)
+    vcpus, memory = (shape.vcpus, shape.memory_gib) if shape else (general or (4, 16))
+    scaling = i.get("scalingConfig") or {}
+    consumption = {"SPOT": "spot", "CAPACITY_BLOCK": "capacity-block"}.get(str(i.get("capacityType")), "on-demand")
+    return NodePool(
+        name=name,
+        resource=r,
+        labels=labels,
+        taints=taints,
+        allocatable=_allocatable(shape, vcpus, memory, ephemeral, extended),
+        max_nodes=int(scaling.get("maxSize") or 0),
+        initial_nodes=int(scaling.get("desiredSize") or scaling.get("minSize") or 0),
+        accelerator=shape is not None,
+        shape=shape,
+        consumption=consumption,
+        local_ssd_ephemeral=raid0 and bool(ssd_gib),
+        facts={"instanceType": instance_type, "ephemeralGiB": f"{ephemeral:.0f}"},
+    )
+
+
+def existing_pools(r: Resource) -> list[NodePool]:
+    """The pools an ``llmd:cluster:ExistingCluster`` component describes in its inputs; with no accelerator pools
+    the README's kind laptop node (:data:`facts.LAPTOP_NODE`) for CPU pods, else an unbounded general node."""
+    pools: list[NodePool] = []
+    for p in r.inputs.get("pools") or []:
+        selector = {str(k): str(v) for k, v in (p.get("nodeSelector") or {}).items()}
+        taints = tuple(
+            (str(t.get("key")), str(t.get("value") or ""), str(t.get("effect", "NoSchedule")))
+            for t in p.get("tolerations") or []
+            if t.get("key")
+        )
+        resource_name = str(p.get("resourceName") or "nvidia.com/gpu")
+        extended = {resource_name: int(p.get("devicesPerNode") or 1)}
+        if p.get("rdmaResource"):
+            extended[str(p["rdmaResource"])] = int(p.get("rdmaDevicesPerNode") or 1)
+        vcpus = int(p.get("vcpus") or 1)
+        memory = float(p.get("memoryGiB") or p.get("memoryGib") or 1)
+        pools.append(
+            NodePool(
+                name=str(p.get("name")),
+                resource=None,
+                labels=selector,
+                taints=taints,
+                allocatable=_allocatable(None, vcpus, memory, 1024.0, extended),
+                max_nodes=int(p.get("maxNodes") or 1),
+                initial_nodes=int(p.get("maxNodes") or 1),
+                accelerator=True,
+            )
+        )
+    if pools:
+        general = NodePool(
+            name="(existing general nodes)",
+            resource=None,
+            labels={},
+            taints=(),
+            allocatable={"cpu": 64000.0, "memory": 256 * 1024.0, "ephemeral-storage": 500 * 1024.0, "pods": 110.0},
+            max_nodes=100,
+            initial_nodes=100,
+            accelerator=False,
+            facts={"assumed": "an existing cluster's general nodes (unknown size)"},
+        )
+    else:
+        laptop = facts.LAPTOP_NODE
+        general = NodePool(
+            name="(kind node: laptop)",
+            resource=None,
+            labels={},
+            taints=(),
+            allocatable={
+                "cpu": float(laptop["cpu_millicores"]),
+                "memory": float(laptop["memory_mib"]),
+                "ephemeral-storage": float(laptop["ephemeral_storage_gib"]) * 1024,
+                "pods": 110.0,
+            },
+            max_nodes=1,
+            initial_nodes=1,
+            accelerator=False,
+            facts={"assumed": "README kind laptop: 4 vCPU, ~7 GiB for pods"},
+        )
+    return [*pools, general]
+
+
+def discover(graph: Graph) -> list[NodePool]:
+    """Every node pool of the render (GKE node pools, EKS node groups, an existing cluster's pools)."""
+    plugins = {
+        resource
+        for r in graph.resources.values()
+        for resource, chart in facts.DEVICE_PLUGIN_CHARTS.items()
+        if r.chart == chart
+    }
+    pools: list[NodePool] = []
+    for r in graph.custom():
+        if r.type == "gcp:container/nodePool:NodePool":
+            pools.append(gke_pool(r))
+        elif r.type == "aws:eks/nodeGroup:NodeGroup":
+            pools.append(eks_pool(r, graph, plugins))
+    for r in sorted(graph.resources.values(), key=lambda r: r.urn):
+        if r.type == "llmd:cluster:ExistingCluster":
+            pools.extend(existing_pools(r))
+    return pools

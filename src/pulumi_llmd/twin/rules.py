@@ -1,0 +1,828 @@
+"""The twin's rules: what a fresh cloud project and a fresh cluster would refuse, and why.
+
+Each rule reads the :class:`~pulumi_llmd.twin.model.Graph` of a render and yields :class:`Finding` s. A finding names
+the rule family (``ordering``, ``admission``, ``scheduling``, ``weights``, ``awaits``, ``cloud``, ``routing``),
+the check, the resource, what would happen and the fix.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import yaml
+
+from pulumi_llmd.components.platform.pod_security import pod_security_violations
+from pulumi_llmd.twin import facts
+from pulumi_llmd.twin.model import Graph, NodePool, PodTemplate, Resource, pod_templates
+
+
+@dataclass(frozen=True, order=True)
+class Finding:
+    """One thing the first ``pulumi up`` would fail on (or never serve because of)."""
+
+    rule: str
+    check: str
+    resource: str
+    message: str
+    fix: str
+
+    def line(self) -> str:
+        """``FAIL rule/check: resource: message (fix: ...)``."""
+        return f"FAIL {self.rule}/{self.check}: {self.resource}: {self.message} (fix: {self.fix})"
+
+
+# --- helpers --------------------------------------------------------------------------------------------------
+
+
+def workloads(graph: Graph) -> list[tuple[Resource, list[PodTemplate]]]:
+    """Kubernetes workload objects with their pod templates."""
+    out = []
+    for r in graph.custom():
+        if r.is_kube:
+            templates = list(pod_templates(r))
+            if templates:
+                out.append((r, templates))
+    return out
+
+
+def is_gke(graph: Graph) -> bool:
+    """The render creates a GKE cluster."""
+    return any(r.type == "gcp:container/cluster:Cluster" for r in graph.resources.values())
+
+
+def _gke_cluster(graph: Graph) -> Resource | None:
+    return next((r for r in graph.custom() if r.type == "gcp:container/cluster:Cluster"), None)
+
+
+# --- ordering -------------------------------------------------------------------------------------------------
+
+
+def _crd_sources(graph: Graph) -> dict[str, list[Resource]]:
+    """API group -> resources that install its CRDs (CRD objects, charts)."""
+    sources: dict[str, list[Resource]] = {}
+    for r in graph.custom():
+        if r.kind == "CustomResourceDefinition":
+            sources.setdefault(str(r.spec.get("group", "")), []).append(r)
+        for group in facts.CHART_CRD_GROUPS.get(r.chart, ()):
+            sources.setdefault(group, []).append(r)
+    cluster = _gke_cluster(graph)
+    if cluster is not None:
+        i = cluster.inputs
+        groups: list[str] = []
+        if (i.get("gatewayApiConfig") or {}).get("channel") not in (None, "CHANNEL_DISABLED"):
+            groups.extend(facts.GKE_BUILTIN_GROUPS_GATEWAY)
+        if ((i.get("monitoringConfig") or {}).get("managedPrometheus") or {}).get("enabled", True):
+            groups.extend(facts.GKE_BUILTIN_GROUPS_GMP)
+        if i.get("enableMultiNetworking"):
+            groups.extend(facts.GKE_BUILTIN_GROUPS_MULTINET)
+        for group in groups:
+            sources.setdefault(group, []).append(cluster)
+    return sources
+
+
+def check_ordering(graph: Graph) -> Iterator[Finding]:
+    """CRDs before custom resources, namespaces before namespaced objects, fail-closed webhooks before what they
+    intercept, cloud identities and node add-ons before what needs them, device plugins before their consumers."""
+    sources = _crd_sources(graph)
+    namespaces: dict[str, list[Resource]] = {}
+    for r in graph.custom():
+        if r.kind == "Namespace":
+            namespaces.setdefault(str(r.metadata.get("name", "")), []).append(r)
+        elif r.chart and r.inputs.get("createNamespace"):
+            namespaces.setdefault(str(r.inputs.get("namespace", "")), []).append(r)
+    builtin_ns = facts.BUILTIN_NAMESPACES | (facts.GKE_NAMESPACES if is_gke(graph) else frozenset())
+    for r in graph.custom():
+        if r.is_kube and r.api_group not in facts.BUILTIN_GROUPS and r.kind != "CustomResourceDefinition":
+            candidates = sources.get(r.api_group, [])
+            if not candidates:
+                yield Finding(
+                    "ordering",
+                    "crd-before-cr",
+                    r.label(),
+                    f"no CustomResourceDefinition for {r.api_group} is installed by the stack or the cluster",
+                    f"install the CRDs of {r.api_group} and make the object depend on them",
+                )
+            elif not any(graph.waits_for(r.urn, s.urn) for s in candidates):
+                yield Finding(
+                    "ordering",
+                    "crd-before-cr",
+                    r.label(),
+                    f"races the CRD of {r.api_group} (installed by {candidates[0].label()}): 'no matches for kind'",
+                    f"depends_on {candidates[0].label()}",
+                )
+        ns = r.namespace if r.is_kube else (str(r.inputs.get("namespace", "")) if r.chart else "")
+        if r.chart and r.inputs.get("createNamespace"):
+            ns = ""
+        if ns and ns not in builtin_ns:
+            owners = namespaces.get(ns, [])
+            if not owners:
+                yield Finding(
+                    "ordering",
+                    "namespace-first",
+                    r.label(),
+                    f"namespace {ns} is never created",
+                    f"create Namespace {ns} (or createNamespace on its release) and depend on it",
+                )
+            elif not any(o.urn == r.urn or graph.waits_for(r.urn, o.urn) for o in owners):
+                yield Finding(
+                    "ordering",
+                    "namespace-first",
+                    r.label(),
+                    f"races its Namespace {ns} (created by {owners[0].label()}): 'namespaces \"{ns}\" not found'",
+                    f"depends_on {owners[0].label()}",
+                )
+    yield from _webhooks(graph)
+    yield from _identities(graph)
+    yield from _device_plugins(graph)
+
+
+#: Kueue integrations whose webhooks follow ``managedJobsNamespaceSelector`` (charts/kueue
+#: templates/webhook/manifests.yaml: the pod, deployment and statefulset webhooks take their namespaceSelector from
+#: it); the Job, JobSet and LeaderWorkerSet webhooks fail closed in every namespace but kube-system and Kueue's own.
+_KUEUE_SELECTED_KINDS = frozenset({"Pod", "Deployment", "StatefulSet"})
+
+
+def _kueue_scope(release: Resource) -> tuple[set[str], Mapping[str, Any] | None]:
+    """Kinds Kueue's webhooks intercept, and the namespace selector limiting the Pod, Deployment and StatefulSet
+    ones (None: every namespace but kube-system and the release's own), from the release values (kubernetes-sigs/
+    kueue charts/kueue values.yaml and templates/manager/_config.tpl, v0.19)."""
+    values = release.inputs.get("values") or {}
+    manager = (values.get("managerConfig") or {}).get("controllerManagerConfigYaml")
+    config: Mapping[str, Any] = {}
+    if isinstance(manager, str):
+        try:
+            loaded = yaml.safe_load(manager)
+        except yaml.YAMLError:
+            loaded = None
+        config = loaded if isinstance(loaded, Mapping) else {}
+    elif isinstance(manager, Mapping):
+        config = manager
+    frameworks = (config.get("integrations") or {}).get("frameworks") or facts.KUEUE_DEFAULT_FRAMEWORKS
+    kinds = {k for f in frameworks for k in facts.KUEUE_FRAMEWORK_KINDS.get(str(f), ())}
+    selector = config.get("managedJobsNamespaceSelector")
+    return kinds, selector if isinstance(selector, Mapping) else None
+
+
+def _selector_matches(selector: Mapping[str, Any] | None, labels: Mapping[str, str]) -> bool:
+    if selector is None:
+        return True
+    for k, v in (selector.get("matchLabels") or {}).items():
+        if labels.get(k) != v:
+            return False
+    for expr in selector.get("matchExpressions") or []:
+        key, op, values = expr.get("key"), expr.get("operator"), set(expr.get("values") or [])
+        present = key in labels
+        if (
+            (op == "In" and (not present or labels[key] not in values))
+            or (op == "NotIn" and present and labels[key] in values)
+            or (op == "Exists" and not present)
+            or (op == "DoesNotExist" and present)
+        ):
+            return False
+    return True
+
+
+def _namespace_labels(graph: Graph) -> dict[str, dict[str, str]]:
+    labels: dict[str, dict[str, str]] = {}
+    for r in graph.custom():
+        if r.kind == "Namespace":
+            name = str(r.metadata.get("name", ""))
+            labels[name] = {**(r.metadata.get("labels") or {}), "kubernetes.io/metadata.name": name}
+        elif r.chart and r.inputs.get("createNamespace"):
+            name = str(r.inputs.get("namespace", ""))
+            labels.setdefault(name, {"kubernetes.io/metadata.name": name})
+    return labels
+
+
+def _webhooks(graph: Graph) -> Iterator[Finding]:
+    """Kueue's fail-closed webhooks reject what they intercept until its controller is ready; every intercepted
+    object (and every release whose workloads are intercepted) must wait for the Kueue release."""
+    ns_labels = _namespace_labels(graph)
+    for release in graph.custom():
+        if release.chart != "kueue":
+            continue
+        kinds, selector = _kueue_scope(release)
+        own = str(release.inputs.get("namespace", "kueue-system"))
+
+        def intercepted(ns: str, kind: str, kinds: set[str] = kinds, selector: Any = selector, own: str = own) -> bool:
+            if ns in ("kube-system", own) or kind not in kinds:
+                return False
+            if kind not in _KUEUE_SELECTED_KINDS:
+                return True
+            return _selector_matches(selector, ns_labels.get(ns, {"kubernetes.io/metadata.name": ns}))
+
+        for r in graph.custom():
+            if r.urn == release.urn or graph.waits_for(r.urn, release.urn):
+                continue
+            hit: str | None = None
+            if r.is_kube and r.namespace:
+                if intercepted(r.namespace, r.kind):
+                    hit = r.kind
+                elif any(True for _ in pod_templates(r)) and intercepted(r.namespace, "Pod"):
+                    hit = f"the Pods of this {r.kind}"
+            elif r.chart:
+                ns = str(r.inputs.get("namespace", ""))
+                made = [k for k in facts.CHART_WORKLOADS.get(r.chart, ("Deployment", "Pod")) if intercepted(ns, k)]
+                if made:
+                    hit = f"the {', '.join(made)} this chart creates"
+            if hit:
+                yield Finding(
+                    "ordering",
+                    "webhook-before-object",
+                    r.label(),
+                    f"Kueue's fail-closed webhook intercepts {hit} in namespace "
+                    f"{r.namespace or r.inputs.get('namespace')} and rejects it until the Kueue controller is ready",
+                    "install Kueue first and depend on its release, or limit Kueue's integrations and "
+                    "managedJobsNamespaceSelector to the namespaces and kinds that use it",
+                )
+
+
+def _identities(graph: Graph) -> Iterator[Finding]:
+    clusters = [r for r in graph.custom() if r.type == "gcp:container/cluster:Cluster"]
+    for r in graph.custom():
+        if r.type.startswith("gcp:") and "iAM" in r.type and ".svc.id.goog" in str(r.inputs.get("member", "")):
+            pool = str(r.inputs.get("member", "")).split("workloadIdentityPools/", 1)[-1].split("/", 1)[0]
+            owners = [c for c in clusters if (c.inputs.get("workloadIdentityConfig") or {}).get("workloadPool") == pool]
+            if not any(graph.waits_for(r.urn, c.urn) for c in owners):
+                yield Finding(
+                    "ordering",
+                    "identity-after-cluster",
+                    r.label(),
+                    f"the Workload Identity pool {pool} exists only once a GKE cluster with Workload Identity "
+                    "exists; on a fresh project the IAM binding fails",
+                    "make the IAM member depend on the GKE cluster",
+                )
+    addons = [r for r in graph.custom() if r.type == "aws:eks/addon:Addon"]
+    attachments = [r for r in graph.custom() if r.type == "aws:iam/rolePolicyAttachment:RolePolicyAttachment"]
+    for r in graph.custom():
+        if r.type != "aws:eks/nodeGroup:NodeGroup":
+            continue
+        cni = [a for a in addons if a.inputs.get("addonName") == "vpc-cni"]
+        if cni and not any(graph.waits_for(r.urn, a.urn) for a in cni):
+            yield Finding(
+                "ordering",
+                "nodes-after-cni",
+                r.label(),
+                "nodes join before the vpc-cni add-on is configured: they stay NotReady or get the default CNI",
+                "make node groups depend on the vpc-cni add-on (EKS user guide: create add-ons before nodes)",
+            )
+        role = str(r.inputs.get("nodeRoleArn", "")).rsplit(":", 1)[-1]
+        mine = [a for a in attachments if str(a.inputs.get("role", "")) in (role, role.split("/")[-1])]
+        missing = [a for a in mine if not graph.waits_for(r.urn, a.urn)]
+        if missing:
+            yield Finding(
+                "ordering",
+                "nodes-after-role-policies",
+                r.label(),
+                f"the node role's {len(missing)} policy attachment(s) may not exist when nodes join: "
+                "CreateNodegroup fails or nodes cannot pull images",
+                "make node groups depend on the node role's policy attachments",
+            )
+
+
+def _device_plugins(graph: Graph) -> Iterator[Finding]:
+    gke = is_gke(graph)
+    plugin_releases = {r.chart: r for r in graph.custom() if r.chart}
+    for owner, templates in workloads(graph):
+        for t in templates:
+            for resource in t.requests():
+                chart = facts.DEVICE_PLUGIN_CHARTS.get(resource)
+                if chart is None or (gke and resource in facts.GKE_BUILTIN_RESOURCES):
+                    continue
+                release = plugin_releases.get(chart)
+                if release is not None and not graph.waits_for(owner.urn, release.urn):
+                    yield Finding(
+                        "ordering",
+                        "device-plugin-first",
+                        t.label(),
+                        f"requests {resource} before the {chart} device plugin advertises it",
+                        f"depend on {release.label()}",
+                    )
+
+
+# --- admission: Pod Security Standards ---------------------------------------------------------------------------
+
+_LEVELS = {"privileged": 0, "baseline": 1, "restricted": 2}
+
+
+def check_admission(graph: Graph) -> Iterator[Finding]:
+    """Pod Security Admission: every pod template meets its namespace's ``enforce`` level (the Pod Security
+    Standards checks of :func:`pulumi_llmd.components.platform.pod_security.pod_security_violations`: one home for
+    the standard, used by the namespace's level decision and by the twin)."""
+    levels: dict[str, str] = {}
+    for r in graph.custom():
+        if r.kind == "Namespace":
+            labels = r.metadata.get("labels") or {}
+            levels[str(r.metadata.get("name", ""))] = str(
+                labels.get("pod-security.kubernetes.io/enforce", "privileged")
+            )
+    for _, templates in workloads(graph):
+        for t in templates:
+            level = levels.get(t.namespace, "privileged")
+            if _LEVELS.get(level, 0) < 1:
+                continue
+            problems = pod_security_violations(t.spec, level)
+            if problems:
+                yield Finding(
+                    "admission",
+                    f"pod-security-{level}",
+                    t.label(),
+                    f"namespace {t.namespace} enforces Pod Security '{level}'; its pods are rejected: "
+                    + "; ".join(problems[:4])
+                    + (f" (+{len(problems) - 4} more)" if len(problems) > 4 else ""),
+                    "set the namespace's enforce level to what its pods need (with the reason), or drop the setting",
+                )
+
+
+# --- scheduling ---------------------------------------------------------------------------------------------------
+
+
+def candidate_pools(t: PodTemplate, pools: Sequence[NodePool]) -> list[NodePool]:
+    """Pools whose labels satisfy the pod's selector and whose taints it tolerates."""
+    return [p for p in pools if p.selected_by(t.node_selector) and p.tolerated_by(t.tolerations)]
+
+
+def pods_per_node(requests: Mapping[str, float], pool: NodePool) -> int:
+    """How many of these pods fit one node of ``pool`` (0: none)."""
+    fit = math.inf
+    for resource, amount in requests.items():
+        if amount <= 0:
+            continue
+        have = pool.allocatable.get(resource)
+        if have is None:
+            return 0
+        fit = min(fit, math.floor(have / amount + 1e-9))
+    return int(min(fit, pool.allocatable.get("pods", 110)))
+
+
+def _human(resource: str, amount: float) -> str:
+    if resource == "cpu":
+        return f"{amount / 1000:g} CPU"
+    if resource in ("memory", "ephemeral-storage"):
+        return f"{amount / 1024:.1f} GiB {resource}"
+    return f"{amount:g} {resource}"
+
+
+def placement(graph: Graph, pools: Sequence[NodePool]) -> dict[tuple[str, str], NodePool]:
+    """(owner URN, role) -> the pool a pod template lands on (the first candidate it fits)."""
+    out: dict[tuple[str, str], NodePool] = {}
+    for owner, templates in workloads(graph):
+        for t in templates:
+            for p in candidate_pools(t, pools):
+                if pods_per_node(t.requests(), p) > 0:
+                    out[(owner.urn, t.role)] = p
+                    break
+    return out
+
+
+def check_scheduling(graph: Graph, pools: Sequence[NodePool]) -> Iterator[Finding]:
+    """Every pod template fits a node of a pool it may land on, and each pool holds all its pods at max size."""
+    if not pools:
+        return
+    used: dict[str, list[tuple[PodTemplate, int]]] = {}
+    for _, templates in workloads(graph):
+        for t in templates:
+            if t.pods == 0:
+                continue
+            candidates = candidate_pools(t, pools)
+            if not candidates:
+                yield Finding(
+                    "scheduling",
+                    "selector-and-taints",
+                    t.label(),
+                    f"no node pool matches nodeSelector {dict(t.node_selector)} and tolerates its taints",
+                    "select the pool's labels and tolerate its taints",
+                )
+                continue
+            requests = t.requests()
+            fitting = [(p, pods_per_node(requests, p)) for p in candidates]
+            fitting = [(p, n) for p, n in fitting if n > 0]
+            if not fitting:
+                p = candidates[0]
+                short = [
+                    f"{_human(k, v)} > {_human(k, p.allocatable.get(k, 0))} allocatable"
+                    for k, v in requests.items()
+                    if v > p.allocatable.get(k, 0) + 1e-9
+                ]
+                yield Finding(
+                    "scheduling",
+                    "fits-a-node",
+                    t.label(),
+                    f"does not fit a node of pool {p.name}: " + "; ".join(short),
+                    "lower the pod's requests or choose a larger machine",
+                )
+                continue
+            pool, per_node = fitting[0]
+            if t.daemon:
+                continue
+            used.setdefault(pool.name, []).append((t, per_node))
+    by_name = {p.name: p for p in pools}
+    for name, entries in used.items():
+        pool = by_name[name]
+        # Nodes the pool's pods need: the larger of the resource-sum bound (pods share nodes) and, on accelerator
+        # pools, whole nodes per template (accelerator pods rarely pack across templates).
+        totals: dict[str, float] = {}
+        for t, _ in entries:
+            for resource, amount in t.requests().items():
+                totals[resource] = totals.get(resource, 0.0) + amount * t.pods
+        bound = max(
+            (math.ceil(v / pool.allocatable[r] - 1e-9) for r, v in totals.items() if pool.allocatable.get(r)),
+            default=0,
+        )
+        per_template = max((math.ceil(t.pods / n) for t, n in entries), default=0)
+        nodes = max(bound, per_template, sum(math.ceil(t.pods / n) for t, n in entries) if pool.accelerator else 0)
+        if nodes > pool.max_nodes:
+            parts = ", ".join(f"{t.label()}: {t.pods} pod(s), {n}/node" for t, n in entries)
+            yield Finding(
+                "scheduling",
+                "replicas-fit-pool",
+                f"node pool {name}",
+                f"its pods need {nodes} node(s) but the pool has at most {pool.max_nodes} ({parts})",
+                "raise the pool's maximum nodes or lower replicas",
+            )
+
+
+# --- weights ---------------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Weights:
+    """Where one model server's weights land and how large they are."""
+
+    template: PodTemplate
+    model: str
+    weights_gib: float | None
+    source: str
+    volume: str  # "emptyDir", "pvc", "hostPath", "image layer", ...
+    volume_gib: float | None  # the volume's size limit / capacity (None: unbounded / node disk)
+    gpus: int
+    per_gpu_gib: float | None
+
+
+def _weights_of(t: PodTemplate) -> Weights | None:
+    from pulumi_llmd.components import models
+
+    server = next((c for c in t.containers if c.is_vllm and c.model), None)
+    if server is None or server.model is None:
+        return None
+    annotations = (t.owner.spec.get("template") or {}).get("metadata", {}).get("annotations") or {}
+    override = annotations.get("llm-d.ai/weights-gib")
+    spec = models.model_spec(server.model, weights_gib_override=float(override) if override else None)
+    weights = spec.weights_gib if spec else None
+    cache = server.env.get("HF_HUB_CACHE") or server.env.get("HF_HOME") or "/root/.cache/huggingface"
+    volume_name = None
+    for path, name in sorted(server.mounts.items(), key=lambda kv: -len(kv[0])):
+        if cache == path or cache.startswith(path.rstrip("/") + "/"):
+            volume_name = name
+            break
+    volume, volume_gib = "container writable layer (node ephemeral storage)", None
+    for v in t.spec.get("volumes") or []:
+        if v.get("name") != volume_name:
+            continue
+        if "emptyDir" in v:
+            limit = (v.get("emptyDir") or {}).get("sizeLimit")
+            volume = "emptyDir (node ephemeral storage)"
+            volume_gib = _gib(limit) if limit else None
+        elif "persistentVolumeClaim" in v:
+            volume = f"PVC {v['persistentVolumeClaim'].get('claimName')}"
+        elif "ephemeral" in v:
+            tmpl = ((v["ephemeral"].get("volumeClaimTemplate") or {}).get("spec") or {}).get("resources") or {}
+            volume = "generic ephemeral volume"
+            volume_gib = _gib((tmpl.get("requests") or {}).get("storage"))
+        else:
+            volume = next(iter(k for k in v if k != "name"), "volume")
+    tp = int(server.flag("--tensor-parallel-size") or 1)
+    pp = int(server.flag("--pipeline-parallel-size") or 1)
+    dp = int(server.flag("--data-parallel-size") or 1)
+    ep = server.flag("--enable-expert-parallel") is not None
+    devices = int(max((t.requests().get(r, 0) for r in ("nvidia.com/gpu", "google.com/tpu", "amd.com/gpu")), default=0))
+    shards = tp * pp * (dp if ep else 1)
+    return Weights(
+        template=t,
+        model=server.model,
+        weights_gib=weights,
+        source=spec.source if spec else "unknown",
+        volume=volume,
+        volume_gib=volume_gib,
+        gpus=devices,
+        per_gpu_gib=(weights / shards) if weights is not None else None,
+    )
+
+
+def _gib(quantity_text: Any) -> float | None:
+    from pulumi_llmd.twin.model import quantity
+
+    if quantity_text is None:
+        return None
+    try:
+        return quantity("memory", quantity_text) / 1024
+    except ValueError:
+        return None
+
+
+def model_servers(graph: Graph) -> list[Weights]:
+    """Every vLLM pod template with its weights."""
+    out = []
+    for _, templates in workloads(graph):
+        for t in templates:
+            w = _weights_of(t)
+            if w is not None:
+                out.append(w)
+    return out
+
+
+def check_weights(graph: Graph, pools: Sequence[NodePool]) -> Iterator[Finding]:
+    """Weights are known, land in storage that holds them, fit the node's disk and fit the accelerators' memory."""
+    where = placement(graph, pools)
+    for w in model_servers(graph):
+        t = w.template
+        if w.weights_gib is None:
+            yield Finding(
+                "weights",
+                "size-known",
+                t.label(),
+                f"the size of {w.model} is unknown (not in the model catalog, no size in its id)",
+                "set models[i].weightsGiB",
+            )
+            continue
+        need = w.weights_gib * 1.05
+        if w.volume_gib is not None and w.volume_gib < need:
+            yield Finding(
+                "weights",
+                "fits-volume",
+                t.label(),
+                f"{w.model} ({w.weights_gib:.0f} GiB) does not fit its {w.volume} of {w.volume_gib:.0f} GiB",
+                "size the weights volume for the model",
+            )
+        pool = where.get((t.owner.urn, t.role))
+        if pool is not None and "node ephemeral" in w.volume:
+            requested = t.requests().get("ephemeral-storage", 0) / 1024
+            per_node = pods_per_node(t.requests(), pool)
+            node_disk = pool.allocatable.get("ephemeral-storage", 0) / 1024
+            total = per_node * max(need, requested)
+            if requested < need * 0.999:
+                yield Finding(
+                    "weights",
+                    "ephemeral-request",
+                    t.label(),
+                    f"downloads {w.weights_gib:.0f} GiB into node ephemeral storage but requests only "
+                    f"{requested:.0f} GiB: the kubelet evicts it, or co-located pods fill the disk",
+                    "request ephemeral-storage for the weights (and size the emptyDir)",
+                )
+            if total > node_disk:
+                yield Finding(
+                    "weights",
+                    "fits-node-disk",
+                    t.label(),
+                    f"{per_node} pod(s) per node x {max(need, requested):.0f} GiB > {node_disk:.0f} GiB ephemeral "
+                    f"storage on a {pool.name} node",
+                    "put ephemeral storage on local SSD, enlarge the boot disk or use a volume",
+                )
+        if pool is not None and pool.shape is not None and w.per_gpu_gib is not None and w.gpus:
+            server = next(c for c in t.containers if c.is_vllm)
+            util = float(server.flag("--gpu-memory-utilization") or facts.VLLM_GPU_MEMORY_UTILIZATION)
+            memory = pool.shape.accelerator.memory_gib
+            usable = memory * util * (1 - facts.KV_HEADROOM)
+            if w.per_gpu_gib > usable:
+                yield Finding(
+                    "weights",
+                    "fits-accelerator-memory",
+                    t.label(),
+                    f"{w.model}: {w.per_gpu_gib:.1f} GiB of weights per device > {usable:.1f} GiB usable on "
+                    f"{pool.shape.accelerator.display} ({memory} GiB x {util:g} utilization, "
+                    f"{facts.KV_HEADROOM:.0%} kept for the KV cache)",
+                    "raise tensor/pipeline parallelism or choose a larger accelerator",
+                )
+
+
+# --- cloud preconditions ------------------------------------------------------------------------------------------
+
+
+def check_cloud(graph: Graph, pools: Sequence[NodePool]) -> Iterator[Finding]:
+    """Google APIs enabled by the stack before use, consumption options the machine offers, RDMA prerequisites."""
+    services: dict[str, Resource] = {}
+    for r in graph.custom():
+        if r.type == "gcp:projects/service:Service":
+            services[str(r.inputs.get("service", ""))] = r
+            if r.inputs.get("disableOnDestroy", True) is not False:
+                yield Finding(
+                    "cloud",
+                    "api-keep-on-destroy",
+                    r.label(),
+                    "disableOnDestroy is not false: destroying the stack disables the API for the whole project",
+                    "set disable_on_destroy=False",
+                )
+    gke = is_gke(graph)
+    for r in graph.custom():
+        needed: list[str] = []
+        if r.type.startswith("gcp:") and r.type != "gcp:projects/service:Service":
+            best = max((p for p in facts.GCP_API_FOR_TYPE if r.type.startswith(p)), key=len, default=None)
+            if best:
+                needed.append(facts.GCP_API_FOR_TYPE[best])
+        elif gke and r.is_kube:
+            if r.kind == "Gateway" and str(r.spec.get("gatewayClassName", "")).startswith("gke-"):
+                needed.extend(facts.GCP_API_FOR_KIND["Gateway"])
+            elif r.kind in facts.GCP_API_FOR_KIND and r.kind != "Gateway":
+                needed.extend(facts.GCP_API_FOR_KIND[r.kind])
+        for api in needed:
+            if api in facts.GCP_DEFAULT_APIS:
+                continue
+            service = services.get(api)
+            if service is None:
+                yield Finding(
+                    "cloud",
+                    "api-enabled",
+                    r.label(),
+                    f"needs {api}, which a new project does not have enabled",
+                    f"enable {api} with gcp.projects.Service (disable_on_destroy=False) and depend on it",
+                )
+            elif not graph.waits_for(r.urn, service.urn):
+                yield Finding(
+                    "cloud",
+                    "api-enabled",
+                    r.label(),
+                    f"races the enablement of {api}",
+                    f"depend on {service.label()}",
+                )
+    for pool in pools:
+        if pool.shape is None or pool.resource is None:
+            continue
+        offered = getattr(pool.shape, "consumption", None)
+        if offered and pool.consumption not in offered:
+            yield Finding(
+                "cloud",
+                "consumption-option",
+                pool.resource.label(),
+                f"{pool.shape.machine_type} is not offered as {pool.consumption}; "
+                f"offered: {', '.join(sorted(offered))}",
+                "use a reservation, flex-start or spot as the machine's docs say",
+            )
+    cluster = _gke_cluster(graph)
+    for r in graph.custom():
+        if r.type == "gcp:container/nodePool:NodePool" and (r.inputs.get("networkConfig") or {}).get(
+            "additionalNodeNetworkConfigs"
+        ):
+            if cluster is None or not cluster.inputs.get("enableMultiNetworking"):
+                yield Finding(
+                    "cloud",
+                    "multi-networking",
+                    r.label(),
+                    "additional node networks need a cluster with multi-networking enabled",
+                    "set enableMultiNetworking on the cluster",
+                )
+            elif cluster.inputs.get("datapathProvider") != "ADVANCED_DATAPATH":
+                yield Finding(
+                    "cloud",
+                    "multi-networking",
+                    r.label(),
+                    "multi-networking needs GKE Dataplane V2 (datapathProvider ADVANCED_DATAPATH)",
+                    "set datapathProvider ADVANCED_DATAPATH on the cluster",
+                )
+    networks = {
+        str(r.metadata.get("name", "")): r
+        for r in graph.custom()
+        if r.kind == "Network" and r.api_group == "networking.gke.io"
+    }
+    for owner, templates in workloads(graph):
+        for t in templates:
+            annotation = ((t.owner.spec.get("template") or {}).get("metadata") or {}).get("annotations") or {}
+            if not t.role and "networking.gke.io/interfaces" in annotation:
+                raw = annotation["networking.gke.io/interfaces"]
+                try:
+                    names = [str(x.get("network")) for x in yaml.safe_load(raw) or []]
+                except (yaml.YAMLError, AttributeError):
+                    names = []
+                for name in names:
+                    if name == "default":
+                        continue
+                    net = networks.get(name)
+                    if net is None or not graph.waits_for(owner.urn, net.urn):
+                        yield Finding(
+                            "cloud",
+                            "rdma-networks",
+                            t.label(),
+                            f"attaches to network {name}, which is {'missing' if net is None else 'not created first'}",
+                            "create the GKE Network objects first and depend on them",
+                        )
+
+
+# --- routing ---------------------------------------------------------------------------------------------------------
+
+
+def check_routing(graph: Graph) -> Iterator[Finding]:
+    """Every HTTPRoute rule reaches a backend that serves the path and port it sends."""
+    objects = [r for r in graph.custom() if r.is_kube]
+    pools = {(r.namespace, str(r.metadata.get("name"))): r for r in objects if r.kind == "InferencePool"}
+    services = {(r.namespace, str(r.metadata.get("name"))): r for r in objects if r.kind == "Service"}
+    gateways = {(r.namespace, str(r.metadata.get("name"))): r for r in objects if r.kind == "Gateway"}
+    all_templates = [t for _, ts in workloads(graph) for t in ts]
+    for route in (r for r in objects if r.kind == "HTTPRoute"):
+        ns = route.namespace
+        for parent in route.spec.get("parentRefs") or []:
+            key = (str(parent.get("namespace") or ns), str(parent.get("name")))
+            if parent.get("kind", "Gateway") == "Gateway" and key not in gateways:
+                yield Finding(
+                    "routing",
+                    "parent-gateway",
+                    route.label(),
+                    f"attaches to Gateway {key[0]}/{key[1]}, which the stack does not create",
+                    "create the Gateway or fix parentRefs",
+                )
+        for index, rule in enumerate(route.spec.get("rules") or []):
+            prefixes = [
+                str((m.get("path") or {}).get("value", "/"))
+                for m in rule.get("matches") or [{}]
+                if (m.get("path") or {}).get("type", "PathPrefix") == "PathPrefix"
+            ]
+            rewritten = any(
+                f.get("type") == "URLRewrite" and (f.get("urlRewrite") or {}).get("path")
+                for f in rule.get("filters") or []
+            )
+            for prefix in prefixes:
+                if prefix.rstrip("/") not in ("", "/v1") and not rewritten:
+                    yield Finding(
+                        "routing",
+                        "path-reaches-server",
+                        f"{route.label()} rule {index}",
+                        f"requests under {prefix}/ reach the model server unchanged; "
+                        "vLLM serves /v1/... and answers 404",
+                        "add a URLRewrite filter (ReplacePrefixMatch: /)",
+                    )
+            for ref in rule.get("backendRefs") or []:
+                name, ref_ns = str(ref.get("name")), str(ref.get("namespace") or ns)
+                if ref.get("kind") == "InferencePool":
+                    pool = pools.get((ref_ns, name))
+                    if pool is None:
+                        yield Finding(
+                            "routing",
+                            "backend-exists",
+                            route.label(),
+                            f"InferencePool {name} does not exist",
+                            "fix backendRefs",
+                        )
+                        continue
+                    yield from _pool_reaches(pool, all_templates, services)
+                else:
+                    service = services.get((ref_ns, name))
+                    if service is None:
+                        yield Finding(
+                            "routing",
+                            "backend-exists",
+                            route.label(),
+                            f"Service {name} does not exist",
+                            "fix backendRefs",
+                        )
+
+
+def _pool_reaches(
+    pool: Resource, templates: Sequence[PodTemplate], services: Mapping[tuple[str, str], Resource]
+) -> Iterator[Finding]:
+    selector = (pool.spec.get("selector") or {}).get("matchLabels") or {}
+    selected = [
+        t for t in templates if t.namespace == pool.namespace and all(t.labels.get(k) == v for k, v in selector.items())
+    ]
+    if not selected:
+        yield Finding(
+            "routing",
+            "pool-selects-servers",
+            pool.label(),
+            f"selector {dict(selector)} matches no model-server pods",
+            "match the model servers' pod labels",
+        )
+        return
+    ports = {int(p.get("number", 0)) for p in pool.spec.get("targetPorts") or []}
+    served = set().union(*(c.serving_ports() for t in selected for c in t.containers))
+    missing = sorted(ports - served)
+    if missing:
+        yield Finding(
+            "routing",
+            "pool-target-ports",
+            pool.label(),
+            f"targets port(s) {missing} that the selected pods do not serve (they serve {sorted(served)})",
+            "align targetPorts with the model servers' ports",
+        )
+    picker = pool.spec.get("endpointPickerRef") or {}
+    if picker:
+        service = services.get((pool.namespace, str(picker.get("name"))))
+        if service is None:
+            yield Finding(
+                "routing",
+                "picker-service",
+                pool.label(),
+                f"endpointPickerRef {picker.get('name')} names no Service",
+                "create the endpoint picker's Service",
+            )
+        else:
+            want = int((picker.get("port") or {}).get("number", 0) or 0)
+            have = {int(p.get("port", 0)) for p in service.spec.get("ports") or []}
+            if want and want not in have:
+                yield Finding(
+                    "routing",
+                    "picker-service",
+                    pool.label(),
+                    f"endpointPickerRef port {want} is not a port of Service {picker.get('name')} ({sorted(have)})",
+                    "align the picker port",
+                )
