@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import contextlib
 import ipaddress
+import math
 import re
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass
@@ -39,9 +40,11 @@ from pydantic import (
 from pydantic.alias_generators import to_camel
 
 from pulumi_llmd.components import catalog, versions
+from pulumi_llmd.components.models import ModelSpec, model_spec, pod_ephemeral_gib
 from pulumi_llmd.components.quantity import parse_quantity
 from pulumi_llmd.components.serving.leader_worker_set import WIDE_EP_RESOURCES
 from pulumi_llmd.components.serving.model_server import PodResources, pod_fit_problems
+from pulumi_llmd.components.serving.router import SMALL_EPP_RESOURCES
 
 #: Pulumi config namespace of every key this library reads.
 CONFIG_NAMESPACE = "llmd"
@@ -254,8 +257,10 @@ class PoolConfig(_Model):
     node_count: Annotated[int, Field(ge=0, le=1000)] | None = None
     autoscaling: AutoscalingConfig | None = None
     #: GKE: on-demand, spot, a named reservation (``reservation``) or DWS flex-start; EKS: on-demand, spot or a
-    #: Capacity Block (its reservation id in ``reservation``).
-    provisioning: Provisioning = "on-demand"
+    #: Capacity Block (its reservation id in ``reservation``). Must be offered for the machine type
+    #: (``catalog.MachineShape.consumption``: A3 Ultra / A4 are not sold on-demand). Default: the first the machine
+    #: type offers of on-demand, flex-start, reservation (``catalog.default_consumption``): flex-start on A3 Ultra / A4.
+    provisioning: Provisioning | None = None
     reservation: str | None = None
     #: EKS: the pool's availability zone (default: the target's first) and EFA (default: on where the type has it).
     availability_zone: str | None = None
@@ -310,6 +315,24 @@ class ModelResources(_Model):
         return PodResources(**self.model_dump())
 
 
+class PickerResources(_Model):
+    """The endpoint picker container's CPU and memory (default: the llm-d-router chart's 4 CPU / 8Gi request, 16Gi
+    limit on clouds; 100m / 256Mi request, 1Gi limit on an existing cluster without accelerator pools, e.g. kind)."""
+
+    cpu_request: Quantity
+    memory_request: Quantity
+    cpu_limit: Quantity | None = None
+    memory_limit: Quantity | None = None
+
+    def to_k8s(self) -> dict[str, dict[str, str]]:
+        """As a container ``resources`` mapping (limits only where given)."""
+        limits = {k: v for k, v in (("cpu", self.cpu_limit), ("memory", self.memory_limit)) if v is not None}
+        out: dict[str, dict[str, str]] = {"requests": {"cpu": self.cpu_request, "memory": self.memory_request}}
+        if limits:
+            out["limits"] = limits
+        return out
+
+
 class RouterConfig(_Model):
     """The endpoint picker (EPP) in front of a model's InferencePool."""
 
@@ -319,6 +342,8 @@ class RouterConfig(_Model):
     scorer_weights: Mapping[str, Annotated[int, Field(ge=0, le=100)]] | None = None
     #: EPP log verbosity (``-v``).
     verbosity: Annotated[int, Field(ge=0, le=10)] = 2
+    #: The picker container's CPU / memory; default per target (see :class:`PickerResources`).
+    resources: PickerResources | None = None
 
     @field_validator("scorer_weights")
     @classmethod
@@ -414,6 +439,9 @@ class ModelConfig(_Model):
     #: ``dataParallelSize / dataParallelSizeLocal`` pods; ``replicas`` counts groups.
     data_parallel_size: Annotated[int, Field(ge=1, le=4096)] | None = None
     data_parallel_size_local: Annotated[int, Field(ge=1, le=64)] | None = None
+    #: Size of the model's weight files, GiB, overriding the model catalog (``components/models.py``) or its estimate
+    #: from the id; sizes the weights cache and the GPU-memory / disk checks.
+    weights_gib: Annotated[float, Field(gt=0, le=1_000_000)] | None = Field(default=None, alias="weightsGiB")
 
     @field_validator("extra_args")
     @classmethod
@@ -437,6 +465,14 @@ class ModelConfig(_Model):
     def gpus_per_replica(self) -> int:
         """Accelerators one model-server pod uses: TP x PP."""
         return self.tensor_parallel_size * self.pipeline_parallel_size
+
+    @property
+    def weights(self) -> ModelSpec | None:
+        """The model's checkpoint facts (:func:`~pulumi_llmd.components.models.model_spec`: ``weightsGiB`` > catalog >
+        estimate from the id), None for the simulator or an id without a known size."""
+        if self.path is WellLitPath.SIMULATED_ACCELERATORS:
+            return None
+        return model_spec(self.hugging_face_id, weights_gib_override=self.weights_gib)
 
 
 # --- gateway --------------------------------------------------------------------------------------------------------
@@ -494,6 +530,11 @@ class StackConfig(_Model):
     def shape_of(self, pool: PoolConfig) -> catalog.MachineShape:
         """The catalog machine shape of a pool (assumes the config passed :func:`parse_stack_config`)."""
         return resolve_shape(self.target.cloud_enum, pool)
+
+    def provisioning_of(self, pool: PoolConfig) -> str:
+        """How a pool's capacity is bought: its ``provisioning`` or the machine type's default (see
+        :func:`pool_provisioning`)."""
+        return pool_provisioning(pool, self.shape_of(pool))
 
 
 # --- errors ---------------------------------------------------------------------------------------------------------
@@ -638,6 +679,39 @@ def _check_tpu_pool(key: str, pool: PoolConfig, shape: catalog.MachineShape) -> 
     return []
 
 
+def pool_provisioning(pool: PoolConfig, shape: catalog.MachineShape) -> str:
+    """The pool's ``provisioning``, or when unset the first of on-demand, flex-start, reservation its machine type
+    offers (:func:`catalog.default_consumption`: on-demand on A3 High / G2 / EKS types, flex-start on A3 Ultra / A4)."""
+    if pool.provisioning is not None:
+        return pool.provisioning
+    try:
+        return catalog.default_consumption(shape)
+    except catalog.CatalogError:
+        return "on-demand"
+
+
+def _check_consumption(
+    cloud: catalog.Cloud, key: str, pool: PoolConfig, shape: catalog.MachineShape
+) -> list[ConfigIssue]:
+    """A configured ``provisioning`` the cloud offers in general but not for this machine type (GKE A3 Ultra / A4
+    on-demand: Google sells them only through reservations, flex-start or Spot)."""
+    chosen = pool.provisioning
+    if cloud is catalog.Cloud.EXISTING or chosen is None or chosen not in PROVISIONING_BY_CLOUD[cloud.value]:
+        return []
+    if chosen in shape.consumption:
+        return []
+    offered = [p for p in PROVISIONING_BY_CLOUD[cloud.value] if p in shape.consumption]
+    hint = " (a reservation also needs reservation: <name>)" if "reservation" in offered else ""
+    return [
+        ConfigIssue(
+            key=f"{key}.provisioning",
+            value=chosen,
+            message=f"{shape.machine_type} is not offered {chosen} on {cloud.value}; allowed: {', '.join(offered)}"
+            f"{hint}",
+        )
+    ]
+
+
 def _check_pool(
     cloud: catalog.Cloud, index: int, pool: PoolConfig
 ) -> tuple[list[ConfigIssue], catalog.MachineShape | None]:
@@ -695,27 +769,30 @@ def _check_pool(
                     message=f"initial node count must lie within autoscaling [{lo}, {hi}]",
                 )
             )
+    issues.extend(_check_consumption(cloud, key, pool, shape))
+    provisioning = pool_provisioning(pool, shape)
     reserved = ("reservation", "capacity-block")
-    if pool.provisioning in reserved and not pool.reservation:
+    if provisioning in reserved and not pool.reservation:
         issues.append(
-            ConfigIssue(key=f"{key}.reservation", message=f"is required when provisioning is '{pool.provisioning}'")
+            ConfigIssue(key=f"{key}.reservation", message=f"is required when provisioning is '{provisioning}'")
         )
-    if pool.provisioning not in reserved and pool.reservation:
+    if provisioning not in reserved and pool.reservation:
         issues.append(
             ConfigIssue(
                 key=f"{key}.reservation",
                 value=pool.reservation,
                 message=(
                     f"only allowed with provisioning 'reservation' (GKE) or 'capacity-block' (EKS); "
-                    f"provisioning is '{pool.provisioning}'"
+                    f"provisioning is '{provisioning}'"
                 ),
             )
         )
-    if pool.provisioning == "flex-start" and pool.autoscaling is None:
+    if provisioning == "flex-start" and pool.autoscaling is None:
+        default = "" if pool.provisioning is not None else f" ({shape.machine_type} defaults to flex-start)"
         issues.append(
             ConfigIssue(
                 key=f"{key}.autoscaling",
-                message="DWS flex-start pools scale from zero: give autoscaling {minNodes: 0, maxNodes: N}",
+                message="DWS flex-start pools scale from zero: give autoscaling {minNodes: 0, maxNodes: N}" + default,
             )
         )
     return issues, shape
@@ -792,6 +869,18 @@ def server_resources(model: ModelConfig, shape: catalog.MachineShape | None, rol
     return resources
 
 
+def picker_resources(config: StackConfig, model: ModelConfig) -> dict[str, dict[str, str]] | None:
+    """The endpoint picker's container resources for ``model``: ``router.resources`` when set; on an existing cluster
+    without accelerator pools (a kind laptop running simulated accelerators) the small
+    :data:`~pulumi_llmd.components.serving.router.SMALL_EPP_RESOURCES`, so two pickers fit a 4 CPU / 8 GiB node with
+    the simulators, the gateway and the add-ons; otherwise None (the llm-d-router chart's 4 CPU / 8Gi)."""
+    if model.router.resources is not None:
+        return model.router.resources.to_k8s()
+    if isinstance(config.target, ExistingTarget) and not config.pools:
+        return {k: dict(v) for k, v in SMALL_EPP_RESOURCES.items()}
+    return None
+
+
 def _check_pool_for_target(
     target: GcpTarget | AwsTarget | ExistingTarget, index: int, pool: PoolConfig, shape: catalog.MachineShape | None
 ) -> list[ConfigIssue]:
@@ -799,7 +888,7 @@ def _check_pool_for_target(
     issues: list[ConfigIssue] = []
     key = f"{CONFIG_NAMESPACE}:pools[{index}]"
     allowed = PROVISIONING_BY_CLOUD[target.cloud]
-    if pool.provisioning not in allowed:
+    if pool.provisioning is not None and pool.provisioning not in allowed:
         issues.append(
             ConfigIssue(
                 key=f"{key}.provisioning",
@@ -942,6 +1031,8 @@ def _check_models(
                 key, model, config.pool(pool_name), shape, config.target.cloud_enum
             )
             issues.extend(wide_issues)
+            if not wide_issues:
+                issues.extend(_check_weights(key, model, config.pool(pool_name), shape, config.target.cloud_enum))
             demand[pool_name] += wide_demand
             continue
         per_node = shape.accelerator_count
@@ -971,6 +1062,8 @@ def _check_models(
                 )
             )
         issues.extend(_check_pod_fits_node(key, model, shape))
+        if not per_node % need and not (model.prefill is not None and per_node % model.prefill.tensor_parallel_size):
+            issues.extend(_check_weights(key, model, config.pool(pool_name), shape, config.target.cloud_enum))
         if shape.tpu is not None and model.path in (WellLitPath.PD_DISAGGREGATION, WellLitPath.TIERED_PREFIX_CACHE):
             issues.append(
                 ConfigIssue(
@@ -1017,6 +1110,124 @@ def _check_pod_fits_node(key: str, model: ModelConfig, shape: catalog.MachineSha
     ]
 
 
+#: vLLM's default ``--gpu-memory-utilization`` (share of each accelerator's memory vLLM may use).
+DEFAULT_GPU_MEMORY_UTILIZATION = 0.9
+#: Most of vLLM's memory budget (utilization x accelerator memory) the weights may take: the rest must hold the KV
+#: cache (at least one max-length sequence, better many), activations and CUDA graphs. 80% is a floor, not a target.
+WEIGHTS_MAX_SHARE = 0.8
+#: Root volume of EKS GPU node groups (``GpuNodeGroup(root_volume_gib=500)``; ``_eks`` does not pass bootDiskSizeGb).
+_EKS_ROOT_VOLUME_GIB = 500
+
+
+def weights_per_device_problem(
+    spec: ModelSpec, *, shards: int, accelerator: catalog.Accelerator, utilization: float | None
+) -> tuple[str, int] | None:
+    """Why ``spec``'s weights split over ``shards`` devices cannot run on ``accelerator``, with the fewest shards
+    that would fit; None when they fit or the accelerator's memory is unknown.
+
+    Rule: ``weights_gib / shards <= WEIGHTS_MAX_SHARE x utilization x accelerator.memory_gib`` (utilization defaults
+    to vLLM's 0.9), leaving at least a fifth of vLLM's budget for the KV cache and activations. Examples:
+    Qwen3-32B (61 GiB) on one L4 (24 GiB): 61 > 17.3 fails; Llama-3.3-70B (131 GiB) at TP 4 on A100 40GB:
+    32.9 > 28.8 fails; Qwen3-32B at TP 2 on H100 80GB: 30.5 <= 57.6 fits; DeepSeek-R1 (641 GiB) over 16 B200 ranks:
+    40 <= 129.6 fits.
+    """
+    if accelerator.memory_gib <= 0 or spec.weights_gib <= 0:
+        return None
+    util = utilization or DEFAULT_GPU_MEMORY_UTILIZATION
+    budget = WEIGHTS_MAX_SHARE * util * accelerator.memory_gib
+    per_device = spec.weights_gib / shards
+    if per_device <= budget:
+        return None
+    needed = math.ceil(spec.weights_gib / budget)
+    origin = "estimated from its id; set weightsGiB if wrong" if spec.estimated else spec.source.split(" (")[0]
+    return (
+        f"{spec.hf_id} weighs {spec.weights_gib:.1f} GiB ({origin}); over {shards} x {accelerator.name} "
+        f"({accelerator.memory_gib} GiB each) that is {per_device:.1f} GiB per device, more than "
+        f"{WEIGHTS_MAX_SHARE:.0%} of vLLM's budget of {util:g} x {accelerator.memory_gib} GiB = "
+        f"{budget / WEIGHTS_MAX_SHARE:.1f} GiB (the rest holds the KV cache and activations)",
+        needed,
+    )
+
+
+def node_ephemeral_gib(cloud: catalog.Cloud, pool: PoolConfig, shape: catalog.MachineShape) -> int | None:
+    """Allocatable ephemeral storage of one node of ``pool``, GiB (:func:`~pulumi_llmd.components.catalog.
+    node_allocatable`: on the local NVMe SSDs where the machine has them, else the boot disk), or None on an existing
+    cluster (its disks are not described)."""
+    if cloud is catalog.Cloud.EXISTING:
+        return None
+    boot = pool.boot_disk_size_gb if cloud is catalog.Cloud.GCP else _EKS_ROOT_VOLUME_GIB
+    on_ssd = getattr(pool, "ephemeral_on_local_ssd", None) is not False and shape.local_ssd_count > 0
+    return catalog.node_allocatable(shape, boot_disk_gib=boot, ephemeral_on_local_ssd=on_ssd).ephemeral_storage_gib
+
+
+def _check_weights(
+    key: str, model: ModelConfig, pool: PoolConfig, shape: catalog.MachineShape, cloud: catalog.Cloud
+) -> list[ConfigIssue]:
+    """The model's weights fit accelerator memory for the chosen parallelism, and its pods' weight caches fit a
+    node's ephemeral storage.
+
+    Accelerator memory: see :func:`weights_per_device_problem`; shards are TP x PP (decode), prefill TP (P/D), and on
+    wide-ep TP x DP for a mixture-of-experts model (its experts are spread over every rank of the engine; the
+    replicated attention and dense layers are small next to them) or TP for a dense one.
+    Disk: every pod downloads the whole checkpoint into its own emptyDir, so the most pods one node can hold
+    (accelerators per node // accelerators per pod, for each role) x :func:`~pulumi_llmd.components.models.
+    pod_ephemeral_gib` (weights + 10% + 5 GiB cache, 20 GiB scratch) must fit the node's allocatable ephemeral
+    storage (:func:`node_ephemeral_gib`).
+    """
+    spec = model.weights
+    if spec is None:
+        return []
+    issues: list[ConfigIssue] = []
+    prefill = model.prefill or PrefillConfig()
+    # (role, field key, field value, shards, accelerators per pod)
+    roles: list[tuple[str, str, int, int, int]] = []
+    if model.path is WellLitPath.WIDE_EP:
+        for role, dp_key in (("decode", "dataParallelSize"), ("prefill", "prefill.dataParallelSize")):
+            sizes = wide_ep_sizes(model, shape, role)
+            shards = sizes.tensor_parallel_size * (sizes.data_parallel_size if spec.moe else 1)
+            roles.append((role, dp_key, sizes.data_parallel_size, shards, sizes.devices_per_pod))
+    else:
+        roles.append(
+            ("decode", "tensorParallelSize", model.tensor_parallel_size, model.gpus_per_replica, model.gpus_per_replica)
+        )
+        if model.path is WellLitPath.PD_DISAGGREGATION and model.prefill is not None:
+            tp = prefill.tensor_parallel_size
+            roles.append(("prefill", "prefill.tensorParallelSize", tp, tp, tp))
+    for role, field, value, shards, _ in roles:
+        problem = weights_per_device_problem(
+            spec, shards=shards, accelerator=shape.accelerator, utilization=model.gpu_memory_utilization
+        )
+        if problem is None:
+            continue
+        message, needed = problem
+        if needed <= shape.accelerator_count:
+            allowed = f"at least {needed} accelerators per {role} replica (e.g. a larger {field})"
+        else:
+            allowed = (
+                f"at least {needed} x {shape.accelerator.name}, more than one {shape.machine_type} node holds: use an "
+                "accelerator with more memory or a smaller / quantized checkpoint"
+            )
+        issues.append(ConfigIssue(key=f"{key}.{field}", value=value, message=f"{message}; allowed: {allowed}"))
+    node_gib = node_ephemeral_gib(cloud, pool, shape)
+    if node_gib is not None:
+        per_pod = pod_ephemeral_gib(spec.weights_gib)
+        pods = max(shape.accelerator_count // max(1, devices) for _, _, _, _, devices in roles)
+        if pods * per_pod > node_gib:
+            where = "local SSDs" if shape.local_ssd_count else f"{pool.boot_disk_size_gb} GiB boot disk"
+            fit = node_gib // per_pod
+            issues.append(
+                ConfigIssue(
+                    key=f"{key}.huggingFaceId",
+                    value=model.hugging_face_id,
+                    message=f"{pods} pod(s) per {shape.machine_type} node each download the {spec.weights_gib:.1f} GiB "
+                    f"checkpoint into a {per_pod} GiB emptyDir ({pods * per_pod} GiB), but a node's allocatable "
+                    f"ephemeral storage ({where}) is {node_gib} GiB; allowed: at most {fit} pod(s) per node "
+                    "(more accelerators per pod), a machine type with local SSDs, or a larger bootDiskSizeGb",
+                )
+            )
+    return issues
+
+
 def _check_path_keys(key: str, model: ModelConfig) -> list[ConfigIssue]:
     """Keys that belong to another path, a P/D model without prefill, scorer weights outside optimized-baseline."""
     issues: list[ConfigIssue] = []
@@ -1056,6 +1267,8 @@ def _check_path_keys(key: str, model: ModelConfig) -> list[ConfigIssue]:
         )
     if model.path is WellLitPath.SIMULATED_ACCELERATORS and model.block_size is not None:
         issues.append(ConfigIssue(key=f"{key}.blockSize", message="does not apply to the simulator"))
+    if model.path is WellLitPath.SIMULATED_ACCELERATORS and model.weights_gib is not None:
+        issues.append(ConfigIssue(key=f"{key}.weightsGiB", message="does not apply to the simulator (no weights)"))
     return issues
 
 

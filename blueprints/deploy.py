@@ -24,11 +24,13 @@ from pulumi_llmd.blueprints.config import (
     StackConfig,
     WellLitPath,
     parse_stack_config,
+    picker_resources,
     pool_rdma,
     tpu_topology,
 )
 from pulumi_llmd.blueprints.optimized_baseline import OptimizedBaseline, SingleRolePath
 from pulumi_llmd.blueprints.pd_disaggregation import PdDisaggregation
+from pulumi_llmd.blueprints.pod_security import stack_pod_security
 from pulumi_llmd.blueprints.prefix_cache import PrecisePrefixCacheRouting, TieredPrefixCache
 from pulumi_llmd.blueprints.simulated_accelerators import SimulatedAccelerators
 from pulumi_llmd.blueprints.wide_ep import WideEp
@@ -47,6 +49,7 @@ from pulumi_llmd.components.gcp import (
     GkeRdmaFabric,
     GpuNodePool,
     PodMonitoring,
+    ProjectServices,
     TpuNodePool,
     gmp_metric,
 )
@@ -130,6 +133,9 @@ def _gke(config: StackConfig, target: GcpTarget) -> Cluster:
     cl = config.cluster
     shapes = {p.name: config.shape_of(p) for p in config.pools}
     rdma_pools = [p for p in config.pools if pool_rdma(catalog.Cloud.GCP, p, shapes[p.name]) is not None]
+    # A fresh project has the APIs off: enable them first, and make every GCP resource of the stack wait for them.
+    services = ProjectServices(f"{cl.name}-apis", project=target.project)
+    after_apis = pulumi.ResourceOptions(depends_on=[services])
     net = GkeNetwork(
         cl.name,
         project=target.project,
@@ -139,6 +145,7 @@ def _gke(config: StackConfig, target: GcpTarget) -> Cluster:
         services_cidr=cl.network.services_cidr,
         proxy_only_cidr=cl.network.proxy_only_cidr,
         cloud_nat=cl.private_nodes,
+        opts=after_apis,
     )
     gke = GkeCluster(
         cl.name,
@@ -156,6 +163,7 @@ def _gke(config: StackConfig, target: GcpTarget) -> Cluster:
         system_max_nodes=cl.system_pool.max_nodes,
         deletion_protection=cl.deletion_protection,
         multi_networking=bool(rdma_pools),
+        opts=after_apis,
     )
     cluster = gke.as_cluster()
     fabric: GkeRdmaFabric | None = None
@@ -164,7 +172,12 @@ def _gke(config: StackConfig, target: GcpTarget) -> Cluster:
         # One GPUDirect-RDMA fabric per cluster: a gVNIC VPC and an RDMA VPC (RoCE profile, 8 subnets) in the zone,
         # the multi-networking objects pods attach through, and the gIB NCCL plugin on the RDMA nodes.
         fabric = GkeRdmaFabric(
-            cl.name, project=target.project, region=target.region, zone=target.zone, shape=shapes[rdma_pools[0].name]
+            cl.name,
+            project=target.project,
+            region=target.region,
+            zone=target.zone,
+            shape=shapes[rdma_pools[0].name],
+            opts=after_apis,
         )
         k8s_opts = pulumi.ResourceOptions(provider=cluster.provider, depends_on=list(cluster.ready))
         network_objects = [GkeNetworkObjects(cl.name, fabric=fabric, opts=k8s_opts)]
@@ -180,11 +193,11 @@ def _gke(config: StackConfig, target: GcpTarget) -> Cluster:
             "node_count": pool.node_count,
             "min_nodes": pool.autoscaling.min_nodes if pool.autoscaling else None,
             "max_nodes": pool.autoscaling.max_nodes if pool.autoscaling else None,
-            "provisioning": pool.provisioning,
+            "provisioning": config.provisioning_of(pool),
             "reservation": pool.reservation,
             "boot_disk_type": pool.boot_disk_type,
             "boot_disk_size_gb": pool.boot_disk_size_gb,
-            "opts": pulumi.ResourceOptions(parent=gke),
+            "opts": pulumi.ResourceOptions(parent=gke, depends_on=[services]),
         }
         if shape.tpu is not None:
             tpu_pool = TpuNodePool(pool.name, topology=tpu_topology(pool, shape), **common)
@@ -241,10 +254,10 @@ def _eks(config: StackConfig, target: AwsTarget) -> Cluster:
             min_size=pool.autoscaling.min_nodes if pool.autoscaling else (pool.node_count or 0),
             max_size=pool.max_nodes,
             desired_size=pool.node_count,
-            capacity_type=_AWS_CAPACITY[pool.provisioning],
+            capacity_type=_AWS_CAPACITY[config.provisioning_of(pool)],
             capacity_reservation_id=pool.reservation,
             efa=pool.efa,
-            opts=pulumi.ResourceOptions(parent=eks),
+            opts=pulumi.ResourceOptions(parent=eks, depends_on=eks.node_prerequisites),
         )
         cluster.pools[pool.name] = group.pool
         cluster.pool_ready[pool.name] = [group.node_group]
@@ -281,11 +294,15 @@ def _existing(config: StackConfig, target: ExistingTarget) -> Cluster:
     return existing.as_cluster()
 
 
-def _self_managed_platform(config: StackConfig, cluster: Cluster) -> list[pulumi.Resource]:
+def _self_managed_platform(config: StackConfig, cluster: Cluster) -> tuple[GatewayApiCrds, list[pulumi.Resource]]:
     """What a cluster the cloud does not equip needs: Gateway API + InferencePool CRDs, the gateway implementation
     (Istio by default, or agentgateway), on EKS the NVIDIA and EFA device plugins and the DCGM exporter, and on an
     existing cluster with NVIDIA pools the DCGM exporter.
-    Returns what the Gateway must wait for.
+
+    The device plugins (and DCGM) join ``cluster.pool_ready`` of the GPU pools they serve: a model server waiting
+    for its pool also waits for the plugin that advertises ``nvidia.com/gpu`` / ``vpc.amazonaws.com/efa`` there
+    (without it the pod is unschedulable). Returns the CRDs (custom resources in the stack namespace wait for them)
+    and what the Gateway must wait for.
     """
     k8s_opts = pulumi.ResourceOptions(provider=cluster.provider, depends_on=list(cluster.ready))
     crds = GatewayApiCrds(opts=k8s_opts)
@@ -294,52 +311,112 @@ def _self_managed_platform(config: StackConfig, cluster: Cluster) -> list[pulumi
     )
     if cluster.platform is Platform.EKS and cluster.pools:
         gpu_nodes = {"nvidia.com/gpu.present": "true"}
-        NvidiaDevicePlugin(node_selector=gpu_nodes, opts=k8s_opts)
-        DcgmExporter(opts=k8s_opts)
-        if any(p.shape.efa_interfaces for p in cluster.pools.values()):
-            EfaDevicePlugin(opts=k8s_opts)
+        plugins: list[pulumi.Resource] = [
+            NvidiaDevicePlugin(node_selector=gpu_nodes, opts=k8s_opts).release,
+            DcgmExporter(opts=k8s_opts).release,
+        ]
+        efa = EfaDevicePlugin(opts=k8s_opts) if any(p.rdma for p in cluster.pools.values()) else None
+        for name, pool in cluster.pools.items():
+            needed = [*plugins, *([efa.release] if efa is not None and pool.rdma is not None else [])]
+            cluster.pool_ready.setdefault(name, []).extend(needed)
     nvidia_pools = [p for p in cluster.pools.values() if p.resource_name == "nvidia.com/gpu"]
     if cluster.platform is Platform.EXISTING and nvidia_pools:
         # An existing cluster brings its own device plugin (or the GPU Operator); GPU metrics the stack adds, on the
         # nodes the NVIDIA feature discovery labels, tolerating every pool's taints.
         tolerations = {t for p in nvidia_pools for t in p.tolerations}
-        DcgmExporter(tolerations=tuple(sorted(tolerations, key=lambda t: (t.key, t.value or ""))), opts=k8s_opts)
-    return [crds, *implementation.ready]
+        dcgm = DcgmExporter(tolerations=tuple(sorted(tolerations, key=lambda t: (t.key, t.value or ""))), opts=k8s_opts)
+        for pool in nvidia_pools:
+            cluster.pool_ready.setdefault(pool.name, []).append(dcgm.release)
+    return crds, [crds, *implementation.ready]
 
 
-def _platform_addons(config: StackConfig, cluster: Cluster, namespace: StackNamespace) -> None:
+@dataclass
+class PlatformAddons:
+    """What :func:`_platform_addons` installed: Kueue, the LeaderWorkerSet controller and, off GKE, the Prometheus
+    stack (``None`` on GKE, whose managed collection brings the PodMonitoring CRD with the cluster)."""
+
+    kueue: Kueue
+    lws: LeaderWorkerSetController
+    prometheus: PrometheusStack | None = None
+
+    @property
+    def admission(self) -> list[pulumi.Resource]:
+        """Releases whose fail-closed webhooks intercept objects of the stack namespace: Kueue (LeaderWorkerSets and
+        Jobs anywhere; see ``components/platform/scheduling.py``) and LWS (LeaderWorkerSets and their pods)."""
+        return [self.kueue.release, self.lws.release]
+
+    @property
+    def monitoring_crds(self) -> list[pulumi.Resource]:
+        """What a PodMonitor must wait for: kube-prometheus-stack installs the ``monitoring.coreos.com`` CRDs."""
+        return [self.prometheus.release] if self.prometheus is not None else []
+
+
+def _platform_addons(config: StackConfig, cluster: Cluster) -> PlatformAddons:
     """What the AI-conformance MUSTs ask of every stack beyond serving (see ``policies/``, ``pulumi-llmd check``).
 
-    Kueue with queues for the accelerator pools (``gang_scheduling``), the LeaderWorkerSet operator
-    (``robust_controller``), and the metrics path for the model servers' HPAs (``pod_autoscaling``,
-    ``ai_service_metrics``): on GKE the custom-metrics Stackdriver adapter over managed Prometheus, elsewhere
-    kube-prometheus-stack with prometheus-adapter.
+    Kueue (``gang_scheduling``; its queues come with :func:`_kueue_queues` once the namespace exists), the
+    LeaderWorkerSet operator (``robust_controller``), and the metrics path for the model servers' HPAs
+    (``pod_autoscaling``, ``ai_service_metrics``): on GKE the custom-metrics Stackdriver adapter over managed
+    Prometheus, elsewhere kube-prometheus-stack with prometheus-adapter.
+
+    Kueue manages only the stack namespace; kube-prometheus-stack waits for it (its Helm hook Jobs go through Kueue's
+    cluster-wide fail-closed Job webhook).
     """
     k8s_opts = pulumi.ResourceOptions(provider=cluster.provider, depends_on=list(cluster.ready))  # system pool
-    kueue = Kueue(opts=k8s_opts)
+    kueue = Kueue(namespaces=[config.namespace], opts=k8s_opts)
+    lws = LeaderWorkerSetController(opts=k8s_opts)
+    addons = PlatformAddons(kueue=kueue, lws=lws)
+    target = config.target
+    if isinstance(target, GcpTarget):
+        # Its Workload Identity IAMMember names <project>.svc.id.goog, which exists once a cluster with Workload
+        # Identity does: wait for the cluster (the system pool comes after it).
+        CustomMetricsAdapter(
+            "custom-metrics",
+            project=target.project,
+            k8s_opts=k8s_opts,
+            opts=pulumi.ResourceOptions(depends_on=list(cluster.ready)),
+        )
+        return addons
+    addons.prometheus = PrometheusStack(
+        opts=pulumi.ResourceOptions(provider=cluster.provider, depends_on=[*cluster.ready, kueue.release])
+    )
+    if cluster.pools:
+        PrometheusAdapter(
+            metrics=(VLLM_WAITING_METRIC,),
+            opts=pulumi.ResourceOptions(provider=cluster.provider, depends_on=[addons.prometheus]),
+        )
+    return addons
+
+
+def _kueue_queues(config: StackConfig, cluster: Cluster, addons: PlatformAddons, namespace: StackNamespace) -> None:
+    """Kueue's flavors, ClusterQueue and LocalQueue for the accelerator pools (none without pools), after the Kueue
+    release (its CRDs and webhooks) and the namespace (the LocalQueue lives there)."""
     if cluster.pools:
         KueueQueues(
             config.namespace,
             namespace=config.namespace,
             pools=list(cluster.pools.values()),
-            opts=pulumi.ResourceOptions(provider=cluster.provider, depends_on=[kueue, namespace]),
-        )
-    LeaderWorkerSetController(opts=k8s_opts)
-    target = config.target
-    if isinstance(target, GcpTarget):
-        CustomMetricsAdapter("custom-metrics", project=target.project, k8s_opts=k8s_opts)
-        return
-    prometheus = PrometheusStack(opts=k8s_opts)
-    if cluster.pools:
-        PrometheusAdapter(
-            metrics=(VLLM_WAITING_METRIC,),
-            opts=pulumi.ResourceOptions(provider=cluster.provider, depends_on=[prometheus]),
+            opts=pulumi.ResourceOptions(provider=cluster.provider, depends_on=[addons.kueue.release, namespace]),
         )
 
 
-def _model_addons(config: StackConfig, name: str, path: ModelPath, opts: pulumi.ResourceOptions) -> None:
-    """Per model: metrics scraping (vLLM and EPP), NetworkPolicies and, on GKE, the load-balancer policies."""
+def _model_addons(
+    config: StackConfig,
+    name: str,
+    path: ModelPath,
+    opts: pulumi.ResourceOptions,
+    *,
+    monitoring_crds: list[pulumi.Resource] | None = None,
+) -> None:
+    """Per model: metrics scraping (vLLM and EPP), NetworkPolicies and, on GKE, the load-balancer policies.
+
+    ``monitoring_crds``: what the PodMonitors wait for off GKE (kube-prometheus-stack, which installs their CRD).
+    """
     gke = isinstance(config.target, GcpTarget)
+    if not gke and monitoring_crds:
+        monitor_opts = pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(depends_on=monitoring_crds))
+    else:
+        monitor_opts = opts
     if gke:
         GkeInferencePoolPolicies(
             name, namespace=config.namespace, pool=path.pool_name, timeout_sec=config.gateway.timeout_sec, opts=opts
@@ -360,13 +437,17 @@ def _model_addons(config: StackConfig, name: str, path: ModelPath, opts: pulumi.
             namespace=config.namespace,
             selector=path.server_selector,
             port=path.metrics_ports,
-            opts=opts,
+            opts=monitor_opts,
         )
-        PodMonitor(f"{name}-epp", namespace=config.namespace, selector=path.picker.selector, port="metrics", opts=opts)
+        PodMonitor(
+            f"{name}-epp", namespace=config.namespace, selector=path.picker.selector, port="metrics", opts=monitor_opts
+        )
     render: TokenizerRender | None = getattr(path, "render", None)
     if render is not None:
         monitor = PodMonitoring if gke else PodMonitor
-        monitor(f"{name}-render", namespace=config.namespace, selector=render.labels, port="render-http", opts=opts)
+        monitor(
+            f"{name}-render", namespace=config.namespace, selector=render.labels, port="render-http", opts=monitor_opts
+        )
         k8s_object(
             f"{name}-render-networkpolicy",
             render_network_policy(
@@ -404,14 +485,27 @@ def deploy(config: StackConfig, *, hf_token: pulumi.Output[str] | None = None) -
     target = config.target
     gateway_ready: list[pulumi.Resource] = []
     labels: dict[str, str] = {}
+    crds: list[pulumi.Resource] = []
     if isinstance(target, GcpTarget):
         cluster = _gke(config, target)
     else:
         cluster = _eks(config, target) if isinstance(target, AwsTarget) else _existing(config, target)
-        gateway_ready = _self_managed_platform(config, cluster)
+        gateway_crds, gateway_ready = _self_managed_platform(config, cluster)
+        crds = [gateway_crds]
         labels = gateway_labels_for(config.gateway_class)
+    addons = _platform_addons(config, cluster)
     k8s_opts = pulumi.ResourceOptions(provider=cluster.provider)
-    namespace = StackNamespace(config.namespace, hf_token=hf_token, opts=k8s_opts)
+    # The namespace (so everything in it) waits for the fail-closed admission webhooks that intercept its objects
+    # and, off GKE, for the Gateway API / InferencePool CRDs its routes and pools are instances of. Its Pod Security
+    # level follows what its pods need (blueprints/pod_security.py).
+    namespace = StackNamespace(
+        config.namespace,
+        hf_token=hf_token,
+        pod_security=stack_pod_security(config, cluster.pools),
+        admission=[*addons.admission, *crds],
+        opts=k8s_opts,
+    )
+    _kueue_queues(config, cluster, addons, namespace)
     gateway = InferenceGateway(
         config.gateway.name,
         namespace=config.namespace,
@@ -422,17 +516,21 @@ def deploy(config: StackConfig, *, hf_token: pulumi.Output[str] | None = None) -
     )
     deployment = Deployment(config=config, cluster=cluster, namespace=namespace, gateway=gateway)
     gke = cluster.platform is Platform.GKE
-    _platform_addons(config, cluster, namespace)
     for model in config.models:
         if model.path is WellLitPath.SIMULATED_ACCELERATORS:
             simulated = SimulatedAccelerators(
                 model,
                 namespace=config.namespace,
                 gateway=gateway.name,
+                picker_resources=picker_resources(config, model),
                 opts=pulumi.ResourceOptions(provider=cluster.provider, depends_on=[namespace, *cluster.ready]),
             )
             _model_addons(
-                config, model.name, simulated, pulumi.ResourceOptions(parent=simulated, depends_on=[namespace])
+                config,
+                model.name,
+                simulated,
+                pulumi.ResourceOptions(parent=simulated, depends_on=[namespace]),
+                monitoring_crds=addons.monitoring_crds,
             )
             deployment.models[model.name] = simulated
             continue
@@ -444,11 +542,19 @@ def deploy(config: StackConfig, *, hf_token: pulumi.Output[str] | None = None) -
             gateway=gateway.name,
             hf_token_secret=namespace.hf_token_secret,
             autoscaling_metric=gmp_metric(VLLM_WAITING_METRIC) if gke else VLLM_WAITING_METRIC,
-            opts=pulumi.ResourceOptions(
-                provider=cluster.provider, depends_on=[namespace, *cluster.ready_for(pool.name)]
-            ),
+            # Only the model servers wait for the accelerator pool (7-9 min on GKE); the picker, InferencePool,
+            # HTTPRoute, HPA and PDBs wait for the namespace and the system nodes.
+            pool_ready=cluster.pool_ready.get(pool.name, []),
+            picker_resources=picker_resources(config, model),
+            opts=pulumi.ResourceOptions(provider=cluster.provider, depends_on=[namespace, *cluster.ready]),
         )
-        _model_addons(config, model.name, path, pulumi.ResourceOptions(parent=path, depends_on=[namespace]))
+        _model_addons(
+            config,
+            model.name,
+            path,
+            pulumi.ResourceOptions(parent=path, depends_on=[namespace]),
+            monitoring_crds=addons.monitoring_crds,
+        )
         deployment.models[model.name] = path
     pulumi.export("cluster", cluster.name)
     pulumi.export("namespace", config.namespace)

@@ -12,6 +12,7 @@ the pod extras and the picker's configuration through the ``_vllm`` / ``_server_
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import pulumi
@@ -37,6 +38,8 @@ class SingleRolePath(pulumi.ComponentResource):
     ``autoscaling_metric`` (the HPA's name for vLLM's queue depth, e.g. GKE's
     ``prometheus.googleapis.com|vllm:num_requests_waiting|gauge``) also a :class:`ModelServerAutoscaler` from
     ``replicas`` up to what the pool holds at its maximum size.
+    Only the model servers wait for ``pool_ready`` (the accelerator pool's nodes); everything else waits for what
+    ``opts`` names (the namespace). ``picker_resources`` sizes the endpoint picker (see :func:`route_model`).
     Outputs: ``pool_name``, ``served_name``, ``route_path``; attributes ``server_selector`` (labels of every server
     pod), ``server_ports`` (reached by gateway, picker and monitoring), ``peer_ports`` (between the model's own pods)
     and ``picker_ports`` (reached by the picker only).
@@ -55,6 +58,8 @@ class SingleRolePath(pulumi.ComponentResource):
         hf_token_secret: str | None,
         request_timeout: str | None = None,
         autoscaling_metric: str | None = None,
+        pool_ready: Sequence[pulumi.Resource] = (),
+        picker_resources: Mapping[str, Mapping[str, str]] | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         super().__init__(self.TYPE, model.name, None, opts)
@@ -89,6 +94,8 @@ class SingleRolePath(pulumi.ComponentResource):
             resources=server_resources(model, pool.shape).to_pod_resources(),
             hf_token_secret=hf_token_secret,
             autoscaled=autoscaling_metric is not None,
+            weights_gib=model.weights.weights_gib if model.weights is not None else None,
+            pool_ready=pool_ready,
             **extras,
             opts=child,
         )
@@ -112,6 +119,7 @@ class SingleRolePath(pulumi.ComponentResource):
             picker=self._picker(model, served_name, hf_token_secret, pool),
             request_timeout=request_timeout,
             opts=child,
+            picker_resources=picker_resources,
         )
         self.picker, self.pool, self.route = routing.picker, routing.pool, routing.route
         self.server_selector = dict(labels)

@@ -12,6 +12,7 @@ end-to-end latency, -67% inter-token latency.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from typing import Literal
 
@@ -19,7 +20,9 @@ import pulumi
 
 from pulumi_llmd.blueprints.config import ModelConfig, PrefillConfig, WellLitPath, server_resources
 from pulumi_llmd.blueprints.routing import PickerSetup, route_model
+from pulumi_llmd.components import versions
 from pulumi_llmd.components.base import AcceleratorPool
+from pulumi_llmd.components.catalog import RdmaKind
 from pulumi_llmd.components.serving import ModelServer, ModelServerAutoscaler, VllmSpec, model_server_labels
 from pulumi_llmd.components.serving.disaggregation import (
     DECODE_VLLM_PORT,
@@ -53,6 +56,10 @@ class PdDisaggregation(pulumi.ComponentResource):
     autoscalers for both roles when ``autoscaling_metric`` is given; the picker with the P/D plugins, the
     InferencePool over both roles (target port 8000) and the route.
 
+    On an EFA pool (EKS) the servers run the image llm-d's AWS overlay uses, with the EFA libraries NIXL's
+    LIBFABRIC backend needs (``versions.VLLM_AWS_EFA_IMAGE``; llm-d guides pd-disaggregation/modelserver/gpu/vllm/aws).
+    Only the model servers wait for ``pool_ready``; ``picker_resources`` sizes the picker.
+
     Raises:
         ValueError: before registering anything, when ``kvTransport`` is ``rdma`` and the pool has no RDMA fabric
             or its attachment needs whole-node pods the sizes do not give (see ``rdma_pod_parts``).
@@ -68,6 +75,8 @@ class PdDisaggregation(pulumi.ComponentResource):
         hf_token_secret: str | None,
         request_timeout: str | None = None,
         autoscaling_metric: str | None = None,
+        pool_ready: Sequence[pulumi.Resource] = (),
+        picker_resources: Mapping[str, Mapping[str, str]] | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         prefill = model.prefill or PrefillConfig()
@@ -78,6 +87,8 @@ class PdDisaggregation(pulumi.ComponentResource):
                 "RDMA fabric attached; use an RDMA pool or kvTransport 'tcp'"
             )
         backends = pool.rdma.nixl_backends if rdma and pool.rdma is not None else ("UCX",)
+        efa = rdma and pool.rdma is not None and pool.rdma.fabric is RdmaKind.EFA
+        image = versions.VLLM_AWS_EFA_IMAGE if efa else versions.VLLM_IMAGE
         super().__init__("llmd:paths:PdDisaggregation", model.name, None, opts)
         child = pulumi.ResourceOptions(parent=self, depends_on=opts.depends_on if opts else None)
         served_name = model.served_name or model.hugging_face_id
@@ -133,6 +144,9 @@ class PdDisaggregation(pulumi.ComponentResource):
                 field_env=PD_FIELD_ENV,
                 affinity=pd_affinity(guide=GUIDE, model=model.name, avoid_role=other),
                 pod_annotations=None if rdma else {KV_TRANSPORT_ANNOTATION: "tcp"},
+                image=image,
+                weights_gib=model.weights.weights_gib if model.weights is not None else None,
+                pool_ready=pool_ready,
                 opts=child,
             )
             self.servers_by_role[role] = server
@@ -155,6 +169,7 @@ class PdDisaggregation(pulumi.ComponentResource):
             picker=PickerSetup(config_text=pd_picker_config()),
             request_timeout=request_timeout,
             opts=child,
+            picker_resources=picker_resources,
         )
         self.picker, self.pool, self.route = routing.picker, routing.pool, routing.route
         self.servers = self.servers_by_role["decode"]

@@ -44,16 +44,22 @@ def route_model(
     request_timeout: str | None,
     opts: pulumi.ResourceOptions,
     target_ports: Sequence[int] = (VLLM_PORT,),
+    picker_resources: Mapping[str, Mapping[str, str]] | None = None,
 ) -> ModelRouting:
     """Register ``<model>-epp`` (configured by ``picker``), the InferencePool ``<model>`` selecting ``server_labels``
     on ``target_ports``, and the HTTPRoute ``<model>`` from ``gateway``.
 
-    The picker runs ``router.replicas`` pickers, or ``picker.replicas`` when the model does not set them.
+    The picker runs ``router.replicas`` pickers, or ``picker.replicas`` when the model does not set them, with
+    ``router.resources``, else ``picker_resources`` (see :func:`~pulumi_llmd.blueprints.config.picker_resources`),
+    else the chart's. ``opts`` should carry the namespace (and CRDs) only, never the accelerator pool: the picker,
+    the pool and the route schedule on the system nodes and need no GPU node to exist.
     """
     weights = picker.default_scorers if model.router.scorer_weights is None else model.router.scorer_weights
     replicas = model.router.replicas
     if picker.replicas is not None and "replicas" not in model.router.model_fields_set:
         replicas = picker.replicas
+    if model.router.resources is not None:
+        picker_resources = model.router.resources.to_k8s()
     endpoint_picker = EndpointPicker(
         f"{model.name}-epp",
         namespace=namespace,
@@ -64,6 +70,7 @@ def route_model(
         config_text=picker.config_text,
         active_active=picker.active_active,
         hf_token_secret=picker.hf_token_secret,
+        resources=picker_resources,
         opts=opts,
     )
     pool = InferencePool(

@@ -6,6 +6,8 @@ llm-d's endpoint picker with the default scorers (llm-d guides v0.5 ``simulated-
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import pulumi
 
 from pulumi_llmd.blueprints.config import ModelConfig, WellLitPath
@@ -25,7 +27,8 @@ class SimulatedAccelerators(pulumi.ComponentResource):
     """One simulated model. Type token ``llmd:paths:SimulatedAccelerators``.
 
     Children: :class:`InferenceSimulator` ``<model>-decode``, :class:`EndpointPicker` ``<model>-epp``,
-    :class:`InferencePool` ``<model>`` and :class:`HttpRoute` ``<model>`` from ``gateway``.
+    :class:`InferencePool` ``<model>`` and :class:`HttpRoute` ``<model>`` from ``gateway``; ``picker_resources``
+    sizes the picker (small on kind, see :func:`~pulumi_llmd.blueprints.config.picker_resources`).
     Outputs: ``pool_name``, ``served_name``, ``route_path``, ``servers``, ``picker``.
     """
 
@@ -36,6 +39,7 @@ class SimulatedAccelerators(pulumi.ComponentResource):
         namespace: str,
         gateway: str,
         request_timeout: str | None = "300s",
+        picker_resources: Mapping[str, Mapping[str, str]] | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         super().__init__("llmd:paths:SimulatedAccelerators", model.name, None, opts)
@@ -64,6 +68,7 @@ class SimulatedAccelerators(pulumi.ComponentResource):
             picker=PickerSetup(default_scorers=DEFAULT_SCORERS),
             request_timeout=request_timeout,
             opts=child,
+            picker_resources=picker_resources,
         )
         self.picker, self.pool, self.route = routing.picker, routing.pool, routing.route
         self.pool_name = model.name

@@ -10,6 +10,7 @@ guides/wide-ep-lws (DeepSeek-R1-0528, 2 x LWS of size 2 with DP 8 per pod; 32 x 
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from typing import Literal
 
 import pulumi
@@ -38,7 +39,8 @@ class WideEp(pulumi.ComponentResource):
     :func:`~pulumi_llmd.blueprints.config.wide_ep_sizes`), their autoscalers (one replica = one group) when
     ``autoscaling_metric`` is given, and the picker with P/D plugins, the InferencePool over both roles (a target
     port per local rank) and the route. Attributes as
-    :class:`~pulumi_llmd.blueprints.optimized_baseline.SingleRolePath`.
+    :class:`~pulumi_llmd.blueprints.optimized_baseline.SingleRolePath`. Only the LeaderWorkerSets wait for
+    ``pool_ready``; ``picker_resources`` sizes the picker.
 
     Raises:
         ValueError: from :class:`MultiNodeModelServer` before anything registers (pods larger than a node, an engine
@@ -55,6 +57,8 @@ class WideEp(pulumi.ComponentResource):
         hf_token_secret: str | None,
         request_timeout: str | None = None,
         autoscaling_metric: str | None = None,
+        pool_ready: Sequence[pulumi.Resource] = (),
+        picker_resources: Mapping[str, Mapping[str, str]] | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         backends = pool.rdma.nixl_backends if pool.rdma is not None else ("UCX",)
@@ -93,6 +97,8 @@ class WideEp(pulumi.ComponentResource):
                 labels=model_server_labels(guide=GUIDE, role=role, model=model.name),
                 resources=server_resources(model, pool.shape, role=role).to_pod_resources(),
                 hf_token_secret=hf_token_secret,
+                weights_gib=model.weights.weights_gib if model.weights is not None else None,
+                pool_ready=pool_ready,
                 opts=child,
             )
             self.servers_by_role[role] = server
@@ -124,6 +130,7 @@ class WideEp(pulumi.ComponentResource):
             request_timeout=request_timeout,
             opts=child,
             target_ports=target_ports(decode_spec),
+            picker_resources=picker_resources,
         )
         self.picker, self.pool, self.route = routing.picker, routing.pool, routing.route
         self.server_selector = selector

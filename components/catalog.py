@@ -36,12 +36,14 @@ from types import MappingProxyType
 __all__ = [
     "ACCELERATORS",
     "ACCELERATOR_ALIASES",
+    "CONSUMPTION_OPTIONS",
     "MACHINES",
     "Accelerator",
     "AcceleratorKind",
     "CatalogError",
     "Cloud",
     "MachineShape",
+    "NodeAllocatable",
     "RdmaKind",
     "TpuShape",
     "accelerator",
@@ -49,9 +51,11 @@ __all__ = [
     "clouds_offering",
     "custom_accelerator",
     "custom_shape",
+    "default_consumption",
     "machine",
     "machine_for_accelerator",
     "machines",
+    "node_allocatable",
     "tpu_chips",
     "tpu_hosts",
     "validate_extended_resource",
@@ -94,6 +98,13 @@ class RdmaKind(StrEnum):
 
 class CatalogError(ValueError):
     """A lookup named something the catalog does not have; the message lists what it does have."""
+
+
+#: How a cloud sells a machine type's capacity: ``on-demand``, ``spot`` (preemptible), ``reservation`` (a GKE
+#: specific reservation, incl. future / calendar-mode reservations), ``flex-start`` (GKE Dynamic Workload Scheduler
+#: flex-start VMs) and ``capacity-block`` (EC2 Capacity Blocks for ML). In this order, which is also the order the
+#: config messages list them in.
+CONSUMPTION_OPTIONS: tuple[str, ...] = ("on-demand", "spot", "reservation", "flex-start", "capacity-block")
 
 
 @dataclass(frozen=True)
@@ -160,6 +171,13 @@ class MachineShape:
             ``None``.
         tpu: TPU facts for TPU machine types, ``None`` for GPUs.
         source: Upstream documents the facts come from.
+        local_ssd_count: Local NVMe SSDs (GCE Local SSD / Titanium SSD, EC2 instance-store volumes) the machine
+            type carries, 0 when none is bundled (default 0).
+        local_ssd_gib: Their total capacity, GiB (GCE: 375 GiB per disk; EC2: the documented decimal TB converted
+            to GiB, rounded down), 0 when none (default 0).
+        consumption: The consumption options the cloud offers for the machine type, a subset of
+            :data:`CONSUMPTION_OPTIONS` (default ``{"on-demand"}``, what a hand-described node of an existing
+            cluster is).
     """
 
     cloud: Cloud
@@ -175,9 +193,18 @@ class MachineShape:
     mtu: int | None
     tpu: TpuShape | None
     source: str
+    local_ssd_count: int = 0
+    local_ssd_gib: int = 0
+    consumption: frozenset[str] = frozenset({"on-demand"})
 
     def __post_init__(self) -> None:
         problems: list[str] = []
+        if (self.local_ssd_count == 0) != (self.local_ssd_gib == 0) or min(
+            self.local_ssd_count, self.local_ssd_gib
+        ) < 0:
+            problems.append("local_ssd_count and local_ssd_gib must both be 0 or both be positive")
+        if not self.consumption or not self.consumption <= set(CONSUMPTION_OPTIONS):
+            problems.append(f"consumption must be a non-empty subset of {', '.join(CONSUMPTION_OPTIONS)}")
         if min(self.accelerator_count, self.vcpus, self.memory_gib, self.network_cards) < 1:
             problems.append("accelerator_count, vcpus, memory_gib and network_cards must be positive")
         if (self.rdma is RdmaKind.NONE) != (self.rdma_nics == 0):
@@ -303,6 +330,34 @@ _A = ACCELERATORS
 # --- GKE GPU machine shapes ---------------------------------------------------------------------------------
 
 
+#: GCE Local SSD disk size, GiB ("each Local SSD disk is 375 GiB", Compute Engine "About Local SSD disks").
+GCE_LOCAL_SSD_DISK_GIB = 375
+
+_SRC_GCE_LSSD = (
+    "Compute Engine accelerator-optimized machine family tables, 'Attached Local SSD' column "
+    "(cloud.google.com/compute/docs/accelerator-optimized-machines: a3-highgpu-8g / a3-megagpu-8g 6,000 GiB = 16 x "
+    "375 GiB, a3-ultragpu-8g / a4-highgpu-8g 12,000 GiB = 32 x 375 GiB Titanium SSD; G2 bundles none); "
+    "GoogleCloudPlatform/cluster-toolkit modules/compute/gke-node-pool/disk_definitions.tf (a3-ultragpu-8g: "
+    "local_ssd_count_ephemeral_storage = 32; a3-highgpu-8g / a3-megagpu-8g: 16 local SSDs)"
+)
+_SRC_GCE_CONSUMPTION = (
+    "Compute Engine 'Accelerator-optimized machine family' consumption-option table and GKE 'About GPU "
+    "obtainability' (cloud.google.com/kubernetes-engine/docs/concepts/gpu-obtainability): A3 Ultra and A4 are "
+    "offered through reservations (incl. future reservations in calendar mode), flex-start and Spot, not on-demand; "
+    "A3 High / A3 Mega / G2 also on-demand; GKE 'About flex-start provisioning mode' "
+    "(cloud.google.com/kubernetes-engine/docs/concepts/dws)"
+)
+_GCE_ALL: frozenset[str] = frozenset({"on-demand", "spot", "reservation", "flex-start"})
+_GCE_NO_ON_DEMAND: frozenset[str] = frozenset({"spot", "reservation", "flex-start"})
+#: Local SSDs bundled with GKE GPU machine types (count of 375 GiB disks) and the consumption options offered.
+_GKE_GPU_EXTRAS: Mapping[str, tuple[int, frozenset[str]]] = {
+    "a3-highgpu-8g": (16, _GCE_ALL),
+    "a3-megagpu-8g": (16, _GCE_ALL),
+    "a3-ultragpu-8g": (32, _GCE_NO_ON_DEMAND),
+    "a4-highgpu-8g": (32, _GCE_NO_ON_DEMAND),
+}
+
+
 def _gke_gpu(
     machine_type: str,
     accelerator_name: str,
@@ -315,6 +370,7 @@ def _gke_gpu(
     mtu: int | None,
     source: str,
 ) -> MachineShape:
+    ssds, consumption = _GKE_GPU_EXTRAS.get(machine_type, (0, _GCE_ALL))
     return MachineShape(
         cloud=Cloud.GCP,
         machine_type=machine_type,
@@ -328,7 +384,10 @@ def _gke_gpu(
         network_cards=nics,
         mtu=mtu,
         tpu=None,
-        source=source,
+        source=_src(source, _SRC_GCE_LSSD, _SRC_GCE_CONSUMPTION),
+        local_ssd_count=ssds,
+        local_ssd_gib=ssds * GCE_LOCAL_SSD_DISK_GIB,
+        consumption=consumption,
     )
 
 
@@ -428,12 +487,43 @@ _GKE_TPU_MACHINES: tuple[MachineShape, ...] = tuple(
         network_cards=1,
         mtu=None,
         tpu=TpuShape(label, chips, topologies, regions, src),
-        source=src,
+        source=_src(src, _SRC_GCE_CONSUMPTION),
+        consumption=_GCE_ALL,
     )
     for mt, label, chips, cpu, mem, topologies, regions, src in _GKE_TPU_TABLE
 )
 
 # --- EKS instance types -------------------------------------------------------------------------------------
+
+_SRC_AWS_STORE = (
+    "AWS EC2 instance types, instance store volumes (docs.aws.amazon.com/ec2/latest/instancetypes/ac.html "
+    "'Instance store specifications': p4d.24xlarge 8 x 1,000 GB, p5/p5e/p5en.48xlarge 8 x 3,840 GB NVMe SSD, g6e "
+    "250 / 450 / 600 / 900 GB, 2 x 1,900 GB on 12xlarge and 24xlarge, 1,900 GB on 16xlarge, 4 x 1,900 GB on 48xlarge)"
+)
+_SRC_AWS_CONSUMPTION = (
+    "EC2 Capacity Blocks for ML supported instance types (docs.aws.amazon.com/AWSEC2/latest/UserGuide/"
+    "ec2-capacity-blocks.html: p4d, p5, p5e, p5en); EKS managed node group capacity types ON_DEMAND, SPOT, "
+    "CAPACITY_BLOCK"
+)
+#: Bytes in the decimal GB AWS documents instance-store sizes in, over a GiB.
+_GB_PER_GIB = 2**30 / 10**9
+_AWS_ALL: frozenset[str] = frozenset({"on-demand", "spot", "capacity-block"})
+_AWS_NO_BLOCKS: frozenset[str] = frozenset({"on-demand", "spot"})
+#: Instance-store NVMe volumes: (count, GB per volume), and whether Capacity Blocks sell the type.
+_EKS_EXTRAS: Mapping[str, tuple[int, int, frozenset[str]]] = {
+    "p4d.24xlarge": (8, 1000, _AWS_ALL),
+    "p5.48xlarge": (8, 3840, _AWS_ALL),
+    "p5e.48xlarge": (8, 3840, _AWS_ALL),
+    "p5en.48xlarge": (8, 3840, _AWS_ALL),
+    "g6e.xlarge": (1, 250, _AWS_NO_BLOCKS),
+    "g6e.2xlarge": (1, 450, _AWS_NO_BLOCKS),
+    "g6e.4xlarge": (1, 600, _AWS_NO_BLOCKS),
+    "g6e.8xlarge": (1, 900, _AWS_NO_BLOCKS),
+    "g6e.12xlarge": (2, 1900, _AWS_NO_BLOCKS),
+    "g6e.16xlarge": (1, 1900, _AWS_NO_BLOCKS),
+    "g6e.24xlarge": (2, 1900, _AWS_NO_BLOCKS),
+    "g6e.48xlarge": (4, 1900, _AWS_NO_BLOCKS),
+}
 
 # (instance type, accelerator, GPUs, vCPUs, host GiB, max EFA interfaces, network cards)
 _EKS_TABLE: tuple[tuple[str, str, int, int, int, int, int], ...] = (
@@ -466,7 +556,12 @@ _EKS_MACHINES: tuple[MachineShape, ...] = tuple(
         network_cards=cards,
         mtu=None,
         tpu=None,
-        source=_src(_SRC_AWS_AC, _SRC_AWS_EFA, _SRC_EKS) if efa else _SRC_AWS_AC,
+        source=_src(_SRC_AWS_AC, _SRC_AWS_EFA, _SRC_EKS, _SRC_AWS_STORE, _SRC_AWS_CONSUMPTION)
+        if efa
+        else _src(_SRC_AWS_AC, _SRC_AWS_STORE, _SRC_AWS_CONSUMPTION),
+        local_ssd_count=_EKS_EXTRAS[it][0],
+        local_ssd_gib=int(_EKS_EXTRAS[it][0] * _EKS_EXTRAS[it][1] / _GB_PER_GIB),
+        consumption=_EKS_EXTRAS[it][2],
     )
     for it, acc, n, cpu, mem, efa, cards in _EKS_TABLE
 )
@@ -620,6 +715,152 @@ def machine_for_accelerator(cloud: Cloud | str, accelerator_name: str, count: in
             )
         candidates = exact
     return min(candidates, key=_default_rank)
+
+
+#: The order :func:`default_consumption` picks a consumption option in: pay as you go, else capacity that needs no
+#: reservation name (flex-start), else a reservation.
+DEFAULT_CONSUMPTION_ORDER: tuple[str, ...] = ("on-demand", "flex-start", "reservation")
+
+
+def default_consumption(shape: MachineShape) -> str:
+    """The consumption option a pool of ``shape`` uses when none is configured: the first of on-demand, flex-start,
+    reservation the cloud offers for it (``a3-highgpu-8g`` -> on-demand, ``a3-ultragpu-8g`` / ``a4-highgpu-8g`` ->
+    flex-start, Google offering those only through reservations, flex-start or Spot).
+
+    Raises:
+        CatalogError: the shape offers none of the three (the message lists what it offers).
+    """
+    for option in DEFAULT_CONSUMPTION_ORDER:
+        if option in shape.consumption:
+            return option
+    offered = ", ".join(o for o in CONSUMPTION_OPTIONS if o in shape.consumption)
+    raise CatalogError(
+        f"{shape.machine_type} on {shape.cloud} offers none of {', '.join(DEFAULT_CONSUMPTION_ORDER)}; "
+        f"choose one of: {offered}"
+    )
+
+
+# --- node allocatable -----------------------------------------------------------------------------------------------
+
+_SRC_GKE_ALLOCATABLE = (
+    "GKE 'Plan GKE node sizes' / 'Standard cluster architecture: node allocatable resources' "
+    "(cloud.google.com/kubernetes-engine/docs/concepts/plan-node-sizes#node_allocatable_resources)"
+)
+_SRC_EKS_ALLOCATABLE = (
+    "awslabs/amazon-eks-ami nodeadm (AL2023) kubelet config: kube-reserved cpu by the 6% / 1% / 0.5% / 0.25% core "
+    "ladder, memory 11 MiB x maxPods + 255 MiB, ephemeral-storage 1 GiB; evictionHard memory.available 100Mi, "
+    "nodefs.available 10%"
+)
+#: Pods per node assumed for EKS kube-reserved memory (the kubelet default; the ENI-derived value nodeadm uses for the
+#: large GPU types is at or below it, so the reservation here is an upper bound).
+_EKS_MAX_PODS = 110
+
+
+@dataclass(frozen=True)
+class NodeAllocatable:
+    """What the kubelet of one node offers pods (capacity minus system reservations and eviction thresholds).
+
+    Attributes:
+        cpu_millicores: allocatable CPU, millicores.
+        memory_mib: allocatable memory, MiB.
+        ephemeral_storage_gib: allocatable ephemeral storage (emptyDirs, container layers and logs), GiB.
+        extended: extended resources and their counts, e.g. ``{"nvidia.com/gpu": 8, "vpc.amazonaws.com/efa": 32}``.
+        source: the reservation formulas used.
+    """
+
+    cpu_millicores: int
+    memory_mib: int
+    ephemeral_storage_gib: int
+    extended: Mapping[str, int]
+    source: str
+
+
+def _cpu_reserved_millicores(vcpus: int) -> int:
+    """6% of the first core, 1% of the next, 0.5% of the next 2, 0.25% of every core above 4 (GKE and EKS alike)."""
+    tiers = ((1, 0.06), (1, 0.01), (2, 0.005), (max(0, vcpus - 4), 0.0025))
+    left, reserved = vcpus, 0.0
+    for cores, share in tiers:
+        used = min(left, cores)
+        reserved += used * share * 1000
+        left -= used
+    return int(reserved + 0.999)
+
+
+def _gke_memory_reserved_mib(memory_gib: int) -> int:
+    """255 MiB below 1 GiB; else 25% of the first 4 GiB, 20% of the next 4, 10% of the next 8, 6% of the next 112 and
+    2% above 128 GiB (GKE node allocatable)."""
+    if memory_gib < 1:
+        return 255
+    tiers = ((4, 0.25), (4, 0.20), (8, 0.10), (112, 0.06), (max(0, memory_gib - 128), 0.02))
+    left, reserved = float(memory_gib), 0.0
+    for gib, share in tiers:
+        used = min(left, gib)
+        reserved += used * share * 1024
+        left -= used
+    return int(reserved + 0.999)
+
+
+def node_allocatable(shape: MachineShape, *, boot_disk_gib: int, ephemeral_on_local_ssd: bool) -> NodeAllocatable:
+    """What one node of ``shape`` offers pods, by the cloud's documented reservation formulas.
+
+    GKE (:data:`Cloud.GCP`): CPU reserved by the 6% / 1% / 0.5% / 0.25% core ladder; memory reserved by the 25% / 20%
+    / 10% / 6% / 2% ladder plus the 100 MiB eviction threshold; ephemeral storage on the boot disk: capacity minus
+    ``min(50%, 6 GiB + 35%, 100 GiB)`` of it and the 10% eviction threshold; on local SSD (``ephemeral_on_local_ssd``
+    and ``shape.local_ssd_count`` > 0): the SSDs' capacity minus 50 / 75 / 100 GiB (1 / 2 / 3+ SSDs) and 10%.
+    EKS (:data:`Cloud.AWS`, AL2023 nodeadm): the same CPU ladder; memory minus ``11 MiB x 110 pods + 255 MiB`` and the
+    100 MiB eviction threshold; ephemeral storage on the root volume (``boot_disk_gib``) or, with
+    ``ephemeral_on_local_ssd``, on the instance store in RAID0, minus 1 GiB kube-reserved and 10% eviction.
+    Existing clusters: what the user described (``vcpus``, ``memory_gib``), boot disk as the ephemeral storage.
+
+    DaemonSets (device plugins, logging, metrics agents) also take from allocatable; they are not subtracted here.
+
+    Args:
+        shape: the machine shape.
+        boot_disk_gib: boot (root) disk size, GiB, > 0.
+        ephemeral_on_local_ssd: whether ephemeral storage lives on the local NVMe SSDs (ignored when the shape has
+            none).
+
+    Returns:
+        A :class:`NodeAllocatable`; ``extended`` holds the accelerator resource (``nvidia.com/gpu``,
+        ``google.com/tpu``, ...) and, on EFA shapes, ``vpc.amazonaws.com/efa``.
+
+    Raises:
+        CatalogError: ``boot_disk_gib`` is not positive.
+    """
+    if boot_disk_gib < 1:
+        raise CatalogError(f"boot_disk_gib = {boot_disk_gib}: must be >= 1")
+    extended: dict[str, int] = {shape.accelerator.resource_name: shape.accelerator_count}
+    if shape.efa_interfaces:
+        extended["vpc.amazonaws.com/efa"] = shape.efa_interfaces
+    on_ssd = ephemeral_on_local_ssd and shape.local_ssd_count > 0
+    cpu = shape.vcpus * 1000 - _cpu_reserved_millicores(shape.vcpus)
+    if shape.cloud is Cloud.GCP:
+        memory = shape.memory_gib * 1024 - _gke_memory_reserved_mib(shape.memory_gib) - 100
+        if on_ssd:
+            capacity = float(shape.local_ssd_gib)
+            system = {1: 50.0, 2: 75.0}.get(shape.local_ssd_count, 100.0)
+        else:
+            capacity = float(boot_disk_gib)
+            system = min(0.5 * capacity, 6 + 0.35 * capacity, 100.0)
+        storage = capacity - system - 0.1 * capacity
+        source = _SRC_GKE_ALLOCATABLE
+    elif shape.cloud is Cloud.AWS:
+        memory = shape.memory_gib * 1024 - (11 * _EKS_MAX_PODS + 255) - 100
+        capacity = float(shape.local_ssd_gib if on_ssd else boot_disk_gib)
+        storage = capacity - 1 - 0.1 * capacity
+        source = _SRC_EKS_ALLOCATABLE
+    else:
+        memory = shape.memory_gib * 1024
+        cpu = shape.vcpus * 1000
+        storage = float(boot_disk_gib)
+        source = shape.source
+    return NodeAllocatable(
+        cpu_millicores=max(0, cpu),
+        memory_mib=max(0, memory),
+        ephemeral_storage_gib=max(0, int(storage)),
+        extended=MappingProxyType(extended),
+        source=source,
+    )
 
 
 _TOPOLOGY = re.compile(r"[1-9][0-9]*(?:x[1-9][0-9]*){1,2}")

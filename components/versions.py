@@ -25,12 +25,19 @@ VLLM_CPU_IMAGE: Final = "vllm/vllm-openai-cpu:v0.23.0"
 #: vLLM for Cloud TPU (llm-d guides/recipes/modelserver/components/images/tpu-vllm, used by
 #: optimized-baseline/modelserver/tpu/v6).
 VLLM_TPU_IMAGE: Final = "vllm/vllm-tpu:v0.22.0"
+#: vLLM with the EFA libraries (libfabric, aws-ofi-nccl) for EKS pools with EFA: the image llm-d's AWS overlays use
+#: (llm-d guides/recipes/modelserver/components/images/gpu-vllm/aws-efa/release/kustomization.yaml @ d557f83, used
+#: by pd-disaggregation/modelserver/gpu/vllm/aws; FACTS: "AWS EFA model server image"). ``ghcr.io/llm-d/llm-d-aws``
+#: was removed upstream (llm-d PR #2334).
+VLLM_AWS_EFA_IMAGE: Final = "public.ecr.aws/deep-learning-containers/vllm:0.26.0-gpu-py312-cu130-ubuntu22.04-ec2"
 #: llm-d inference simulator for the simulated-accelerators path (llm-d guides v0.5).
 INFERENCE_SIM_IMAGE: Final = "ghcr.io/llm-d/llm-d-inference-sim:v0.7.1"
 
-#: GKE gIB (GPUDirect-RDMA over RoCE) NCCL plugin installer for A3 Ultra / A4 nodes (FACTS: GKE table, A3 Ultra;
-#: GoogleCloudPlatform/container-engine-accelerators gpudirect-rdma/nccl-rdma-installer.yaml).
-GIB_NCCL_PLUGIN_IMAGE: Final = "us-docker.pkg.dev/gce-ai-infra/gpudirect-gib/nccl-plugin-gib:v1.1.0"
+#: GKE gIB (GPUDirect-RDMA over RoCE) NCCL plugin installer for x86 A3 Ultra / A4 nodes: v1.1.1, what
+#: GoogleCloudPlatform/container-engine-accelerators gpudirect-rdma/nccl-rdma-installer.yaml pins on main
+#: (992db81257553607f1477945f1b3219632991829, 2026-06-11; changed to v1.1.1 in 155bfa49, 2026-03-09). A4X (arm64)
+#: uses nccl-plugin-gib-arm64:v1.1.0 (nccl-rdma-installer-a4x.yaml).
+GIB_NCCL_PLUGIN_IMAGE: Final = "us-docker.pkg.dev/gce-ai-infra/gpudirect-gib/nccl-plugin-gib:v1.1.1"
 #: Pause container keeping the gIB installer DaemonSet's pods alive after the install init container (digest-pinned
 #: as in GoogleCloudPlatform/container-engine-accelerators gpudirect-rdma/nccl-rdma-installer.yaml).
 PAUSE_IMAGE: Final = "gke.gcr.io/pause:3.8@sha256:880e63f94b145e46f1b1082bb71b85e21f16b99b180b9996407d61240ceb9830"

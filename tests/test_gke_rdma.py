@@ -20,7 +20,7 @@ from pulumi_llmd.components.gcp import (
     GkeRdmaFabric,
     GpuNodePool,
 )
-from pulumi_llmd.components.gcp.rdma import gib_installer_manifest, network_manifests
+from pulumi_llmd.components.gcp.rdma import gib_installer_manifest, gke_gpu_initiated_rdma_env, network_manifests
 from pulumi_llmd.policies import practices
 from pulumi_llmd.policies.model import Resource
 from pulumi_llmd.render.engine import ProgramRun
@@ -112,7 +112,7 @@ def test_attachment_annotations_map_eth2_to_eth9_onto_rdma_0_to_7() -> None:
     assert attachment.nics_per_node == 8
     assert attachment.whole_node is True
     assert attachment.resource_name is None and attachment.dra is None
-    assert dict(attachment.env) == {"UCX_IB_ROCE_REACHABILITY_MODE": "all"}
+    assert dict(attachment.env) == {"UCX_IB_ROCE_REACHABILITY_MODE": "all", **gke_gpu_initiated_rdma_env(8)}
     assert attachment.nixl_backends == ("UCX",)
     assert attachment.annotations["networking.gke.io/default-interface"] == "eth0"
     text = attachment.annotations["networking.gke.io/interfaces"]
@@ -185,7 +185,7 @@ def rdma_pool(
         zone=zone,
         node_count=node_count,
         fabric=fabric(fabric_shape or shape),
-        **kw,
+        **({"provisioning": "spot"} | kw),  # A3 Ultra / A4 default to flex-start, which needs autoscaling
     )
 
 
@@ -213,7 +213,16 @@ def test_node_pool_without_a_fabric_has_no_extra_networks() -> None:
     pools: list[GpuNodePool] = []
     result = run(
         lambda: pools.append(
-            GpuNodePool("gpu", cluster="c", location="us-central1", project="p", shape=A4, zone="z", node_count=1)
+            GpuNodePool(
+                "gpu",
+                cluster="c",
+                location="us-central1",
+                project="p",
+                shape=A4,
+                zone="z",
+                node_count=1,
+                provisioning="spot",
+            )
         )
     )
     assert result.error is None

@@ -278,6 +278,7 @@ def test_parents_are_registered_and_match_the_urn_type_chain(flagship: RenderRes
     assert top_level == {
         "llmd:gcp:GkeCluster",
         "llmd:gcp:Network",
+        "llmd:gcp:ProjectServices",
         "llmd:paths:OptimizedBaseline",
         "llmd:platform:InferenceGateway",
         "llmd:platform:Namespace",

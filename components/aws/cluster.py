@@ -101,7 +101,8 @@ class EksCluster(pulumi.ComponentResource):
     Outputs: ``cluster``, ``name``, ``endpoint``, ``certificate_authority`` (base64 CA), ``kubeconfig`` (secret),
     ``cluster_security_group_id`` (the security group EKS creates for control plane and nodes; GPU node groups with a
     launch template must list it), ``node_role``, ``cluster_role``, ``kms_key``, ``system_node_group``, ``addons``
-    (``{name: aws.eks.Addon}``), ``access_entries``, ``provider`` and :meth:`as_cluster`.
+    (``{name: aws.eks.Addon}``), ``access_entries``, ``node_prerequisites`` (what GPU node groups must depend on: the
+    node role's policy attachments and the add-ons created before nodes), ``provider`` and :meth:`as_cluster`.
 
     Args:
         name: cluster name (letters, digits, ``-``, ``_``; starts alphanumeric; <= 100 characters).
@@ -335,6 +336,13 @@ class EksCluster(pulumi.ComponentResource):
         )
         for addon in ADDONS_AFTER_NODES:
             self.addons[addon] = self._addon(name, addon, versions.get(addon), tags, [self.system_node_group])
+        #: What every node group of this cluster must wait for (pass as ``depends_on`` of a GPU node group): the node
+        #: role's policy attachments and the add-ons nodes need to become Ready (vpc-cni, kube-proxy, pod identity
+        #: agent). EKS user guide "Amazon EKS node IAM role"; terraform-aws-eks creates these add-ons before nodes.
+        self.node_prerequisites: list[pulumi.Resource] = [
+            *node_policies,
+            *(self.addons[addon] for addon in ADDONS_BEFORE_NODES),
+        ]
 
         # --- Kubernetes provider --------------------------------------------------------------------------------
         def aws_exec(cluster_name: str) -> dict[str, Any]:

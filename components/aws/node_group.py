@@ -9,6 +9,7 @@ group with Capacity Blocks for ML" and "Customize managed nodes with launch temp
 
 from __future__ import annotations
 
+import base64
 import re
 from collections.abc import Mapping, Sequence
 
@@ -41,6 +42,33 @@ ROOT_DEVICE = "/dev/xvda"
 
 _NAME = re.compile(r"^[0-9A-Za-z][A-Za-z0-9_-]{0,62}$")
 _RESERVATION = re.compile(r"^cr-[0-9a-f]{8,17}$")
+
+
+#: AL2023 nodeadm NodeConfig putting kubelet and containerd storage on the instance store's NVMe volumes in RAID0
+#: (awslabs/amazon-eks-ami nodeadm API ``NodeConfig.spec.instance.localStorage.strategy: RAID0``; EKS user guide
+#: "Customize managed nodes with launch templates": AL2023 user data is a MIME multi-part document whose
+#: ``application/node.eks.aws`` part EKS merges with its own NodeConfig).
+LOCAL_STORAGE_NODECONFIG = """MIME-Version: 1.0
+Content-Type: multipart/mixed; boundary="LLMD"
+
+--LLMD
+Content-Type: application/node.eks.aws
+
+---
+apiVersion: node.eks.aws/v1alpha1
+kind: NodeConfig
+spec:
+  instance:
+    localStorage:
+      strategy: RAID0
+
+--LLMD--
+"""
+
+
+def local_storage_user_data() -> str:
+    """The launch template ``user_data`` (base64) of :data:`LOCAL_STORAGE_NODECONFIG`."""
+    return base64.b64encode(LOCAL_STORAGE_NODECONFIG.encode()).decode()
 
 
 class GpuNodeGroup(pulumi.ComponentResource):
@@ -104,6 +132,10 @@ class GpuNodeGroup(pulumi.ComponentResource):
         efa: attach EFA (default: when the instance type has EFA).
         placement_group: create a cluster placement group (default: with EFA, except for Capacity Blocks).
         root_volume_gib: root volume size in GiB (gp3; default 500: vLLM images and a model cache).
+        local_storage_raid0: put kubelet / containerd storage (ephemeral storage: emptyDirs, image layers) on the
+            instance-store NVMe volumes in RAID0 through the launch template's AL2023 NodeConfig
+            (:data:`LOCAL_STORAGE_NODECONFIG`); default None: on where the type has instance store
+            (``shape.local_ssd_count`` > 0: p4d, p5, p5e, p5en, g6e).
         security_group_ids: more security groups for the nodes.
         tags: extra tags on every taggable resource.
 
@@ -140,6 +172,7 @@ class GpuNodeGroup(pulumi.ComponentResource):
         efa: bool | None = None,
         placement_group: bool | None = None,
         root_volume_gib: int = 500,
+        local_storage_raid0: bool | None = None,
         security_group_ids: Sequence[pulumi.Input[str]] = (),
         tags: Mapping[str, str] | None = None,
         opts: pulumi.ResourceOptions | None = None,
@@ -248,6 +281,13 @@ class GpuNodeGroup(pulumi.ComponentResource):
             metadata_options=aws.ec2.LaunchTemplateMetadataOptionsArgs(
                 http_endpoint="enabled", http_tokens="required", http_put_response_hop_limit=2
             ),
+            # Kubelet / containerd storage (emptyDirs holding the model weights, image layers) on the instance-store
+            # NVMe in RAID0 where the type has it (p5: 8 x 3.84 TB), instead of the root EBS volume.
+            user_data=(
+                local_storage_user_data()
+                if (shape.local_ssd_count > 0 if local_storage_raid0 is None else local_storage_raid0)
+                else None
+            ),
             block_device_mappings=[
                 aws.ec2.LaunchTemplateBlockDeviceMappingArgs(
                     device_name=ROOT_DEVICE,
@@ -293,7 +333,9 @@ class GpuNodeGroup(pulumi.ComponentResource):
             labels=labels,
             taints=[aws.eks.NodeGroupTaintArgs(key=GPU_TAINT_KEY, effect="NO_SCHEDULE")],
             tags=tags,
-            opts=child,
+            # opts.depends_on (EksCluster.node_prerequisites: the vpc-cni / kube-proxy / pod identity add-ons and the
+            # node role's policy attachments): nodes without the CNI or the role's policies never become Ready.
+            opts=pulumi.ResourceOptions(parent=self, depends_on=opts.depends_on if opts is not None else None),
         )
         self.pool = AcceleratorPool(
             name=name,

@@ -6,6 +6,7 @@ from pulumi_llmd.components.cluster.existing import (
     ExistingPool,
     accelerator_pool,
     existing_pool_problems,
+    pool_inputs,
 )
 
-__all__ = ["ExistingCluster", "ExistingPool", "accelerator_pool", "existing_pool_problems"]
+__all__ = ["ExistingCluster", "ExistingPool", "accelerator_pool", "existing_pool_problems", "pool_inputs"]

@@ -13,6 +13,7 @@ import os
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import pulumi
 import pulumi_kubernetes as k8s
@@ -101,6 +102,33 @@ def existing_pool_problems(pool: ExistingPool, where: str) -> list[str]:
     return problems
 
 
+def pool_inputs(pool: ExistingPool) -> dict[str, Any]:
+    """``pool`` as plain JSON-serializable data with camelCase keys (pure function): what
+    :class:`ExistingCluster` registers as its ``pools`` input, so a reader of the render's ``resources.json`` (the
+    first-deploy twin) sees the nodes an existing cluster offers.
+
+    Keys: ``name``, ``nodeSelector`` (sorted), ``tolerations`` (Kubernetes form), ``resourceName``,
+    ``devicesPerNode``, ``vcpus``, ``memoryGiB``, ``maxNodes``, ``machineType`` (the pool name when not given),
+    ``accelerator`` (catalog name or None), ``rdma`` (fabric kind, ``none`` without), ``rdmaResource`` (or None),
+    ``rdmaDevicesPerNode``.
+    """
+    return {
+        "name": pool.name,
+        "nodeSelector": dict(sorted(pool.node_selector.items())),
+        "tolerations": [t.to_k8s() for t in pool.tolerations],
+        "resourceName": pool.resource_name,
+        "devicesPerNode": pool.devices_per_node,
+        "vcpus": pool.vcpus,
+        "memoryGiB": pool.memory_gib,
+        "maxNodes": pool.max_nodes,
+        "machineType": pool.machine_type or pool.name,
+        "accelerator": pool.accelerator,
+        "rdma": pool.rdma.value,
+        "rdmaResource": pool.rdma_resource,
+        "rdmaDevicesPerNode": pool.rdma_devices_per_node,
+    }
+
+
 def accelerator_pool(pool: ExistingPool) -> AcceleratorPool:
     """``pool`` as an :class:`AcceleratorPool` (validate it first with :func:`existing_pool_problems`).
 
@@ -141,7 +169,8 @@ class ExistingCluster(pulumi.ComponentResource):
     """A cluster the library deploys into but does not create (kind, on-prem, CoreWeave, OpenShift).
 
     Type token ``llmd:cluster:ExistingCluster``. Registers only a ``pulumi:providers:kubernetes`` provider (server-side
-    apply) as its child: no cloud resources. Outputs: ``provider``, ``name``, ``pools`` (name ->
+    apply) as its child: no cloud resources. Its inputs are ``context`` and ``pools`` (one :func:`pool_inputs` dict
+    per pool; the kubeconfig is left out: it carries credentials). Outputs: ``provider``, ``name``, ``pools`` (name ->
     :class:`~pulumi_llmd.components.base.AcceleratorPool`), ``rdma_resources`` (pool name -> RDMA extended resource,
     for pools that declare one) and :meth:`as_cluster`.
 
@@ -194,7 +223,9 @@ class ExistingCluster(pulumi.ComponentResource):
             raise ValueError(f"ExistingCluster {name}: " + "; ".join(problems))
         accelerator_pools = {pool.name: accelerator_pool(pool) for pool in pools}
 
-        super().__init__("llmd:cluster:ExistingCluster", name, None, opts)
+        # The pools (and context) as the component's inputs: resources.json then shows what the cluster offers.
+        props = {"context": context, "pools": [pool_inputs(pool) for pool in pools]}
+        super().__init__("llmd:cluster:ExistingCluster", name, props, opts)
         # None: what the pulumi_kubernetes SDK would pick itself ($KUBECONFIG; the plugin falls back to
         # ~/.kube/config), resolved here only so that it can be marked secret.
         source = kubeconfig if kubeconfig is not None else os.environ.get("KUBECONFIG") or None

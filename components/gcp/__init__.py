@@ -10,9 +10,11 @@ from pulumi_llmd.components.gcp.monitoring import CustomMetricsAdapter, PodMonit
 from pulumi_llmd.components.gcp.network import GOOGLE_HEALTH_CHECK_RANGES, GkeNetwork
 from pulumi_llmd.components.gcp.node_pool import GpuNodePool
 from pulumi_llmd.components.gcp.rdma import AdditionalNetwork, GibNcclInstaller, GkeNetworkObjects, GkeRdmaFabric
+from pulumi_llmd.components.gcp.services import GKE_STACK_SERVICES, ProjectServices, gke_stack_services
 from pulumi_llmd.components.gcp.tpu import TpuNodePool
 
 __all__ = [
+    "GKE_STACK_SERVICES",
     "GOOGLE_HEALTH_CHECK_RANGES",
     "AdditionalNetwork",
     "CustomMetricsAdapter",
@@ -23,6 +25,8 @@ __all__ = [
     "GkeRdmaFabric",
     "GpuNodePool",
     "PodMonitoring",
+    "ProjectServices",
     "TpuNodePool",
+    "gke_stack_services",
     "gmp_metric",
 ]

@@ -11,7 +11,7 @@ import pulumi_kubernetes as k8s
 
 from pulumi_llmd.components.base import Cluster, Platform
 from pulumi_llmd.components.gcp.network import POD_RANGE_NAME, SERVICE_RANGE_NAME, GkeNetwork
-from pulumi_llmd.components.kube import exec_kubeconfig
+from pulumi_llmd.components.kube import child_options, exec_kubeconfig
 
 RELEASE_CHANNELS = ("RAPID", "REGULAR", "STABLE", "EXTENDED")
 _VERSION = re.compile(r"^1\.[0-9]{2}(\.[0-9]+(-gke\.[0-9]+)?)?$")
@@ -89,7 +89,8 @@ class GkeCluster(pulumi.ComponentResource):
         if not regional and zone is None:
             raise ValueError("zone is required for a zonal control plane (regional=False)")
         super().__init__("llmd:gcp:GkeCluster", name, None, opts)
-        child = pulumi.ResourceOptions(parent=self)
+        # Children wait on what the component waits on (e.g. the project's APIs: ProjectServices).
+        child = child_options(self, opts)
         self.location = region if regional else (zone or region)
 
         self.cluster = gcp.container.Cluster(

@@ -258,9 +258,21 @@ class CustomMetricsAdapter(pulumi.ComponentResource):
     ) -> None:
         super().__init__("llmd:gcp:CustomMetricsAdapter", name, None, opts)
         child = pulumi.ResourceOptions.merge(k8s_opts, pulumi.ResourceOptions(parent=self))
+        # The Namespace first: every object in it waits for it (on a fresh cluster the API server rejects objects
+        # in a namespace that does not exist yet). kube-system exists on every cluster.
+        namespace: pulumi.Resource | None = None
         for manifest in adapter_manifests():
             meta = manifest["metadata"]
-            k8s_object(f"{name}-{manifest['kind'].lower()}-{meta['name'].replace(':', '-')}", manifest, child)
+            opts_for = child
+            if meta.get("namespace") == ADAPTER_NAMESPACE:
+                if namespace is None:
+                    raise ValueError(f"CustomMetricsAdapter {name}: the Namespace must come before {meta['name']}")
+                opts_for = pulumi.ResourceOptions.merge(child, pulumi.ResourceOptions(depends_on=[namespace]))
+            resource_name = f"{name}-{manifest['kind'].lower()}-{meta['name'].replace(':', '-')}"
+            created = k8s_object(resource_name, manifest, opts_for)
+            if manifest["kind"] == "Namespace":
+                namespace = created
+        self.namespace = namespace
         number = gcp.organizations.get_project_output(project_id=project).number
         member = number.apply(
             lambda n: (
@@ -273,6 +285,8 @@ class CustomMetricsAdapter(pulumi.ComponentResource):
             project=project,
             role="roles/monitoring.viewer",
             member=member,
-            opts=pulumi.ResourceOptions(parent=self),
+            # Waits on what the component waits on: the workload pool <project>.svc.id.goog exists only once a
+            # Workload Identity cluster does (GKE Workload Identity Federation docs).
+            opts=child_options(self, opts),
         )
         self.register_outputs({"image": versions.CUSTOM_METRICS_ADAPTER_IMAGE})

@@ -9,6 +9,8 @@ import ipaddress
 import pulumi
 import pulumi_gcp as gcp
 
+from pulumi_llmd.components.kube import child_options
+
 #: Google's load-balancer proxy and health-check source ranges (Cloud Load Balancing firewall docs).
 GOOGLE_HEALTH_CHECK_RANGES = ("35.191.0.0/16", "130.211.0.0/22")
 POD_RANGE_NAME = "pods"
@@ -61,7 +63,8 @@ class GkeNetwork(pulumi.ComponentResource):
             }
         )
         super().__init__("llmd:gcp:Network", name, None, opts)
-        child = pulumi.ResourceOptions(parent=self)
+        # Children wait on what the component waits on (e.g. the project's APIs: ProjectServices).
+        child = child_options(self, opts)
         self.network = gcp.compute.Network(
             f"{name}-vpc",
             name=f"{name}-vpc",

@@ -3,11 +3,13 @@ GPUDirect-RDMA (RoCE) networks of A3 Ultra / A4 nodes."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import pulumi
 import pulumi_gcp as gcp
 
 from pulumi_llmd.components.base import AcceleratorPool, Toleration
-from pulumi_llmd.components.catalog import AcceleratorKind, MachineShape, RdmaKind
+from pulumi_llmd.components.catalog import AcceleratorKind, MachineShape, RdmaKind, default_consumption
 from pulumi_llmd.components.gcp.rdma import GkeRdmaFabric
 
 PROVISIONING = ("on-demand", "spot", "reservation", "flex-start")
@@ -48,16 +50,26 @@ class GpuNodePool(pulumi.ComponentResource):
         node_count: fixed size (no autoscaling), or the initial size when ``max_nodes`` is given.
         min_nodes / max_nodes: autoscaling bounds (per zone).
         provisioning: ``on-demand``, ``spot``, ``reservation`` (with ``reservation``) or ``flex-start``
-            (Dynamic Workload Scheduler: no reservation, no spot, auto-repair off, scales from zero).
+            (Dynamic Workload Scheduler flex-start VMs: ``node_config.flex_start``, reservation affinity
+            ``NO_RESERVATION``, not spot, auto-repair off, autoscaling with location policy ``ANY``; GKE "Run inference
+            workloads with flex-start" and cluster-toolkit ``gke-node-pool`` preconditions). Must be one of
+            ``shape.consumption``: A3 Ultra / A4 are not sold on-demand. Default None:
+            :func:`~pulumi_llmd.components.catalog.default_consumption` (on-demand, else flex-start).
         compact_placement: COMPACT placement policy.
         gpu_driver_version: DEFAULT or LATEST.
         boot_disk_type / boot_disk_size_gb: boot disk (A3 Ultra and A4 need ``hyperdisk-balanced``, the default there).
+        ephemeral_on_local_ssd: put the nodes' ephemeral storage (emptyDirs such as the model-weight cache, image
+            layers, logs) on the machine type's local NVMe SSDs (``node_config.ephemeral_storage_local_ssd_config``
+            with ``shape.local_ssd_count`` disks: 16 on A3 High / Mega, 32 Titanium SSDs on A3 Ultra / A4; GKE
+            "Provision and use Local SSD-backed ephemeral storage", cluster-toolkit ``disk_definitions.tf``). Default
+            None: on where the shape bundles local SSDs; machines without (G2) keep the boot disk.
         fabric: the :class:`~pulumi_llmd.components.gcp.rdma.GkeRdmaFabric` whose networks the nodes join (default
             None: no RDMA networks).
 
     Raises:
-        ValueError: a non-GPU shape, a size that is missing or out of order, a reservation without a name (or a name
-        without provisioning ``reservation``), flex-start without autoscaling, an unknown driver version; with a
+        ValueError: a non-GPU shape, a size that is missing or out of order, a provisioning the machine type is not
+        offered with, a reservation without a name (or a name without provisioning ``reservation``), flex-start
+        without autoscaling, an unknown driver version; with a
         ``fabric``: a shape without a RoCE fabric, or a fabric for another zone or NIC count. Nothing is registered.
     """
 
@@ -76,15 +88,18 @@ class GpuNodePool(pulumi.ComponentResource):
         node_count: int | None = None,
         min_nodes: int | None = None,
         max_nodes: int | None = None,
-        provisioning: str = "on-demand",
+        provisioning: str | None = None,
         reservation: str | None = None,
         compact_placement: bool = False,
         gpu_driver_version: str = "LATEST",
         boot_disk_type: str | None = None,
         boot_disk_size_gb: int = 200,
+        ephemeral_on_local_ssd: bool | None = None,
         fabric: GkeRdmaFabric | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
+        if provisioning is None:
+            provisioning = default_consumption(shape)
         _validate(
             shape=shape,
             node_count=node_count,
@@ -119,6 +134,10 @@ class GpuNodePool(pulumi.ComponentResource):
             reservation=reservation,
             boot_disk_type=boot_disk_type,
             boot_disk_size_gb=boot_disk_size_gb,
+            ephemeral_local_ssd_count=(
+                shape.local_ssd_count if ephemeral_on_local_ssd is not False and shape.local_ssd_count > 0 else None
+            ),
+            depends_on=list(opts.depends_on) if opts is not None and isinstance(opts.depends_on, list) else (),
             guest_accelerators=[
                 gcp.container.NodePoolNodeConfigGuestAcceleratorArgs(
                     type=accelerator,
@@ -172,6 +191,8 @@ def gke_node_pool(
     reservation: str | None,
     boot_disk_type: str | None,
     boot_disk_size_gb: int,
+    ephemeral_local_ssd_count: int | None = None,
+    depends_on: Sequence[pulumi.Resource] = (),
     guest_accelerators: list[gcp.container.NodePoolNodeConfigGuestAcceleratorArgs] | None = None,
     placement_policy: gcp.container.NodePoolPlacementPolicyArgs | None = None,
     network_config: gcp.container.NodePoolNetworkConfigArgs | None = None,
@@ -183,7 +204,15 @@ def gke_node_pool(
     time without surge nodes; COS_CONTAINERD, gVNIC, the boot disk, the cloud-platform scope, the GKE metadata server
     (Workload Identity), shielded instances; the labels ``llm-d.ai/pool=<name>`` and
     ``llm-d.ai/accelerator=<accelerator_label>``; the taint ``<taint_key>=<taint_value>:NoSchedule``; spot,
-    flex-start and the reservation affinity of ``provisioning``. The callers validate the arguments first.
+    flex-start and the reservation affinity of ``provisioning``; ephemeral storage on ``ephemeral_local_ssd_count``
+    local SSDs when given (the count the machine type bundles: GKE requires exactly that for machine series with a
+    fixed number of local SSDs, see ``EphemeralStorageLocalSsdConfig.local_ssd_count`` in the GKE API reference);
+    ``depends_on`` in addition to the cluster (e.g. the project's APIs). The callers validate the arguments first.
+
+    Flex-start (GKE "About flex-start provisioning mode" and the flex-start node-pool command: ``--flex-start
+    --enable-autoscaling --location-policy=ANY --reservation-affinity=none --no-enable-autorepair``;
+    GoogleCloudPlatform/cluster-toolkit ``modules/compute/gke-node-pool/main.tf`` preconditions: auto-repair off,
+    no static node count, ``NO_RESERVATION``, not spot): ``flex_start`` on, ``spot`` off.
     """
     autoscaled = max_nodes is not None
     flex = provisioning == "flex-start"
@@ -224,8 +253,15 @@ def gke_node_pool(
             spot=provisioning == "spot",
             flex_start=True if flex else None,
             reservation_affinity=_reservation_affinity(provisioning, reservation),
+            ephemeral_storage_local_ssd_config=(
+                gcp.container.NodePoolNodeConfigEphemeralStorageLocalSsdConfigArgs(
+                    local_ssd_count=ephemeral_local_ssd_count
+                )
+                if ephemeral_local_ssd_count
+                else None
+            ),
         ),
-        opts=pulumi.ResourceOptions(parent=parent),
+        opts=pulumi.ResourceOptions(parent=parent, depends_on=list(depends_on) or None),
     )
 
 
@@ -260,6 +296,12 @@ def _validate(
         problems.append(f"shape = {shape.machine_type!r}: not a GPU machine type (use a TPU node pool for TPUs)")
     if provisioning not in PROVISIONING:
         problems.append(f"provisioning = {provisioning!r}: allowed: {', '.join(PROVISIONING)}")
+    elif provisioning not in shape.consumption:
+        offered = [p for p in PROVISIONING if p in shape.consumption]
+        problems.append(
+            f"provisioning = {provisioning!r}: {shape.machine_type} is not offered {provisioning}; "
+            f"allowed: {', '.join(offered)}"
+        )
     if gpu_driver_version not in DRIVER_VERSIONS:
         problems.append(f"gpu_driver_version = {gpu_driver_version!r}: allowed: {', '.join(DRIVER_VERSIONS)}")
     if node_count is None and max_nodes is None:

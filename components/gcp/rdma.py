@@ -49,6 +49,7 @@ __all__ = [
     "GkeNetworkObjects",
     "GkeRdmaFabric",
     "gib_installer_manifest",
+    "gke_gpu_initiated_rdma_env",
     "network_manifests",
 ]
 
@@ -58,6 +59,19 @@ NETWORKING_API_VERSION: Final = "networking.gke.io/v1"
 GVNIC_NETWORK: Final = "gvnic-1"
 #: Pod environment for UCX (NIXL's default backend) over RoCE: routable RoCE v2 reachability across the RDMA subnets.
 ROCE_ENV: Final[Mapping[str, str]] = {"UCX_IB_ROCE_REACHABILITY_MODE": "all"}
+
+
+# What llm-d's GKE overlay for wide-EP sets for GPU-initiated RDMA (DeepEP on NVSHMEM) on A3 Ultra / A4
+# (llm-d/llm-d guides/wide-ep-lws/modelserver/gpu/vllm/gke/kustomization.yaml, v0.9.0 guides): NVSHMEM's
+# automatic NIC choice is led astray by GCP's GPU/NIC PCIe pairing, so map GPU i to ``mlx5_i`` port 1
+# (``DEEP_EP_DEVICE_TO_HCA_MAPPING``, DeepEP PR #466), and run NVSHMEM without GDRCopy ("recommended on gke").
+# Harmless for UCX/NIXL-only pods (P/D), which do not read them.
+def gke_gpu_initiated_rdma_env(nics: int) -> dict[str, str]:
+    """The wide-EP GKE overlay's NVSHMEM / DeepEP env for a node with ``nics`` RDMA NICs (one per GPU)."""
+    mapping = ",".join(f"{i}:mlx5_{i}:1" for i in range(nics))
+    return {"DEEP_EP_DEVICE_TO_HCA_MAPPING": mapping, "NVSHMEM_DISABLED_GDRCOPY": "true"}
+
+
 #: Name (and ``k8s-app`` label) of the gIB installer DaemonSet (container-engine-accelerators: nccl-rdma-installer).
 GIB_INSTALLER_NAME: Final = "nccl-rdma-installer"
 #: The pause image that keeps the installer's pod alive after its init container ran (upstream installer manifest,
@@ -158,7 +172,7 @@ class GkeRdmaFabric(pulumi.ComponentResource):
             name=name, region=region, zone=zone, shape=shape, gvnic_cidr=gvnic_cidr, rdma_cidr=rdma_cidr
         )
         super().__init__("llmd:gcp:RdmaFabric", name, None, opts)
-        child = pulumi.ResourceOptions(parent=self)
+        child = child_options(self, opts)  # wait on what the component waits on (the project's APIs)
         mtu = shape.mtu
         self.project, self.region, self.zone, self.shape = project, region, zone, shape
         gvnic_vpc, gvnic_subnet = f"{name}-gvnic-net", f"{name}-gvnic-sub"
@@ -248,7 +262,8 @@ class GkeRdmaFabric(pulumi.ComponentResource):
         Annotations ``networking.gke.io/default-interface: eth0`` and ``networking.gke.io/interfaces``, the compact
         JSON list ``[{"interfaceName":"eth0","network":"default"},{"interfaceName":"eth1","network":"gvnic-1"},
         {"interfaceName":"eth2","network":"rdma-0"}, ..., {"interfaceName":"eth9","network":"rdma-7"}]`` (GKE docs,
-        A3 Ultra / A4 workloads); env ``UCX_IB_ROCE_REACHABILITY_MODE=all``; NIXL backend UCX; ``nics_per_node`` =
+        A3 Ultra / A4 workloads); env ``UCX_IB_ROCE_REACHABILITY_MODE=all`` plus :func:`gke_gpu_initiated_rdma_env`
+        (``DEEP_EP_DEVICE_TO_HCA_MAPPING``, ``NVSHMEM_DISABLED_GDRCOPY``); NIXL backend UCX; ``nics_per_node`` =
         ``shape.rdma_nics`` (8). Device-mode interfaces belong to one pod per node (``whole_node``).
         """
         interfaces = [{"interfaceName": "eth0", "network": "default"}] + [
@@ -261,7 +276,7 @@ class GkeRdmaFabric(pulumi.ComponentResource):
                 "networking.gke.io/default-interface": "eth0",
                 "networking.gke.io/interfaces": json.dumps(interfaces, separators=(",", ":")),
             },
-            env=dict(ROCE_ENV),
+            env={**ROCE_ENV, **gke_gpu_initiated_rdma_env(self.shape.rdma_nics)},
             nixl_backends=("UCX",),
         )
 
@@ -337,6 +352,10 @@ def gib_installer_manifest(
     ``/scripts/container_entry.sh install --install-nccl`` and copies the plugin to the host's
     ``/home/kubernetes/bin/gib`` and gIB's NCCL into ``/home/kubernetes/bin/nvidia/lib64``; a pause container keeps
     the pod alive.
+
+    The install arguments are upstream's (``install --install-nccl`` and the two copies), unchanged in every stored
+    version of the manifest up to the arm64 v1.1.0 A4X variant (``nccl-rdma-installer-a4x.yaml``); the image is
+    ``nccl-plugin-gib:v1.1.1`` (FACTS: main 992db812, changed in 155bfa49).
 
     Deliberate differences from upstream: no ``disable-log-martian`` init container (it only silences martian-packet
     logging of the RDMA interfaces, and needs a privileged ``alpine:latest``), and the installer runs as root but

@@ -171,6 +171,7 @@ class TpuNodePool(pulumi.ComponentResource):
             reservation=reservation,
             boot_disk_type=boot_disk_type,
             boot_disk_size_gb=boot_disk_size_gb,
+            depends_on=list(opts.depends_on) if opts is not None and isinstance(opts.depends_on, list) else (),
             placement_policy=(
                 gcp.container.NodePoolPlacementPolicyArgs(type="COMPACT", tpu_topology=topology) if hosts > 1 else None
             ),

@@ -17,11 +17,18 @@ from pulumi_llmd.components.platform.gateways import (
 from pulumi_llmd.components.platform.monitoring import PodMonitor, PrometheusAdapter, PrometheusStack
 from pulumi_llmd.components.platform.namespace import StackNamespace
 from pulumi_llmd.components.platform.network_policy import ServingNetworkPolicies, serving_network_policies
+from pulumi_llmd.components.platform.pod_security import (
+    PodSecurity,
+    PodSecurityNeed,
+    most_restrictive_level,
+    pod_security_violations,
+)
 from pulumi_llmd.components.platform.scheduling import (
     Kueue,
     KueueQueues,
     LeaderWorkerSetController,
     kueue_queue_manifests,
+    kueue_values,
 )
 
 __all__ = [
@@ -39,6 +46,8 @@ __all__ = [
     "LeaderWorkerSetController",
     "NvidiaDevicePlugin",
     "PodMonitor",
+    "PodSecurity",
+    "PodSecurityNeed",
     "PrometheusAdapter",
     "PrometheusStack",
     "ServingNetworkPolicies",
@@ -48,5 +57,8 @@ __all__ = [
     "gateway_implementation",
     "gateway_labels_for",
     "kueue_queue_manifests",
+    "kueue_values",
+    "most_restrictive_level",
+    "pod_security_violations",
     "serving_network_policies",
 ]

@@ -8,16 +8,36 @@ Kueue only manages workloads that name a queue (``kueue.x-k8s.io/queue-name``); 
 installing it changes nothing for them, while batch and multi-node jobs get all-or-nothing admission
 (AI conformance ``gang_scheduling``, KAR-0053). LeaderWorkerSet brings CRDs, a controller and webhooks (AI
 conformance ``robust_controller``, KAR-0063) and is what llm-d's multi-node paths (wide-EP) deploy on.
+
+Both register fail-closed admission webhooks (``failurePolicy: Fail``): an object they intercept that is created
+before the controller serves its webhook is rejected. Kueue's chart (kubernetes-sigs/kueue
+``charts/kueue/templates/webhook/manifests.yaml``, v0.1x-v0.19 layout) registers, from the manager configuration
+in the value ``managerConfig.controllerManagerConfigYaml``:
+
+* the Pod, Deployment and StatefulSet webhooks with ``failurePolicy: Fail`` only when ``pod`` / ``deployment`` /
+  ``statefulset`` are in ``integrations.frameworks`` (else ``Ignore``), and with ``namespaceSelector`` =
+  ``managedJobsNamespaceSelector`` when that is set (else every namespace but ``kube-system`` and Kueue's own);
+* the Job, JobSet, LeaderWorkerSet, Kubeflow, Ray and AppWrapper webhooks and those of its own kinds with
+  ``failurePolicy: Fail`` and no namespace selector (whatever the frameworks: a disabled integration is served by
+  a no-op webhook, which still needs the controller up).
+
+:func:`kueue_values` therefore enables only the frameworks the stacks use for gang admission (Jobs, JobSets,
+LeaderWorkerSets; no plain Pods, Deployments or StatefulSets, so the webhooks for those kinds are ``Ignore`` and
+never block istiod, the LWS controller, kube-prometheus-stack or the device plugins) and scopes
+``managedJobsNamespaceSelector`` to the stack namespaces. What it still intercepts everywhere (Jobs, e.g. the Helm
+hook Jobs of kube-prometheus-stack, and LeaderWorkerSets) must be created after the Kueue release: the blueprints
+order the stack namespace (hence every workload in it) and kube-prometheus-stack after :attr:`Kueue.release`.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, Final
 
 import pulumi
 import pulumi_kubernetes as k8s
+import yaml
 
 from pulumi_llmd.components import versions
 from pulumi_llmd.components.base import AcceleratorPool
@@ -68,26 +88,125 @@ def helm_release(
     )
 
 
+#: Kueue integrations the library enables: what gang admission of batch and multi-node work needs (Jobs, JobSets,
+#: LeaderWorkerSets; the Red Hat build of Kueue enables LeaderWorkerSet with BatchJob the same way, docs.redhat.com
+#: "Integrating the Leader Worker Set Operator"). Not ``pod`` / ``deployment`` / ``statefulset``: their webhooks would
+#: become fail-closed for every pod and Deployment of the managed namespaces.
+KUEUE_FRAMEWORKS: Final = ("batch/job", "jobset.x-k8s.io/jobset", "leaderworkerset.x-k8s.io/leaderworkerset")
+#: Frameworks whose webhooks the chart scopes with ``managedJobsNamespaceSelector`` and makes fail-closed only when
+#: enabled (kubernetes-sigs/kueue charts/kueue/templates/webhook/manifests.yaml).
+KUEUE_POD_FRAMEWORKS: Final = ("pod", "deployment", "statefulset")
+#: Kinds Kueue's chart intercepts fail-closed in every namespace, whatever the configuration: objects of these kinds
+#: must be created after the Kueue release (same chart file; Kueue's own kinds left out).
+KUEUE_CLUSTER_WIDE_KINDS: Final = (
+    ("batch", "Job"),
+    ("jobset.x-k8s.io", "JobSet"),
+    ("leaderworkerset.x-k8s.io", "LeaderWorkerSet"),
+    ("kubeflow.org", "MPIJob"),
+    ("kubeflow.org", "PyTorchJob"),
+    ("ray.io", "RayJob"),
+    ("ray.io", "RayCluster"),
+    ("workload.codeflare.dev", "AppWrapper"),
+)
+
+
+def kueue_manager_config(*, namespaces: Sequence[str], frameworks: Sequence[str] = KUEUE_FRAMEWORKS) -> dict[str, Any]:
+    """Kueue's manager ``Configuration`` (``config.kueue.x-k8s.io/v1beta2``) as a dict (pure function).
+
+    The chart's defaults (kubernetes-sigs/kueue ``charts/kueue/templates/manager/_config.tpl``: health 8081,
+    metrics 8443, webhook 9443, leader election, concurrency, client QPS 300 / burst 500) with
+    ``integrations.frameworks = frameworks``, ``manageJobsWithoutQueueName: false`` (only what names a queue is
+    managed) and ``managedJobsNamespaceSelector`` matching exactly ``namespaces`` (label
+    ``kubernetes.io/metadata.name`` In ``namespaces``).
+
+    Raises:
+        ValueError: no namespace, a namespace that is not a DNS-1123 label, or an empty framework list.
+    """
+    if not namespaces:
+        raise ValueError("kueue: managed namespaces: at least one namespace (the stack namespace)")
+    for namespace in namespaces:
+        check_namespace("kueue managed namespaces", namespace)
+    if not frameworks:
+        raise ValueError(f"kueue: frameworks = []: allowed a non-empty list, e.g. {list(KUEUE_FRAMEWORKS)}")
+    return {
+        "apiVersion": "config.kueue.x-k8s.io/v1beta2",
+        "kind": "Configuration",
+        "health": {"healthProbeBindAddress": ":8081"},
+        "metrics": {"bindAddress": ":8443"},
+        "webhook": {"port": 9443},
+        "leaderElection": {"leaderElect": True, "resourceName": "c1f6bfd2.kueue.x-k8s.io"},
+        "controller": {
+            "groupKindConcurrency": {
+                "Job.batch": 5,
+                "Pod": 5,
+                "Workload.kueue.x-k8s.io": 10,
+                "LocalQueue.kueue.x-k8s.io": 5,
+                "Cohort.kueue.x-k8s.io": 1,
+                "ClusterQueue.kueue.x-k8s.io": 5,
+                "ResourceFlavor.kueue.x-k8s.io": 1,
+            }
+        },
+        "clientConnection": {"qps": 300, "burst": 500},
+        "manageJobsWithoutQueueName": False,
+        "managedJobsNamespaceSelector": {
+            "matchExpressions": [
+                {"key": "kubernetes.io/metadata.name", "operator": "In", "values": sorted(set(namespaces))}
+            ]
+        },
+        "integrations": {"frameworks": list(frameworks)},
+    }
+
+
+def kueue_values(*, namespaces: Sequence[str], frameworks: Sequence[str] = KUEUE_FRAMEWORKS) -> dict[str, Any]:
+    """Helm values of Kueue's chart (pure function): ``managerConfig.controllerManagerConfigYaml`` holding
+    :func:`kueue_manager_config` as YAML (the chart reads the whole configuration from that one string). Raises
+    ValueError as :func:`kueue_manager_config`."""
+    config = kueue_manager_config(namespaces=namespaces, frameworks=frameworks)
+    return {"managerConfig": {"controllerManagerConfigYaml": yaml.safe_dump(config, sort_keys=False)}}
+
+
 class Kueue(pulumi.ComponentResource):
     """Kueue (kubernetes-sigs/kueue) from its Helm chart, pinned to ``versions.KUEUE_VERSION``.
 
-    Type token ``llmd:platform:Kueue``. Installs into ``kueue-system`` with the chart's defaults (webhooks on, the
-    internal certificate manager, integrations for Jobs, JobSets, LeaderWorkerSets and labelled pods).
-    Outputs: ``release`` (the ``helm.v3.Release``), ``namespace``.
+    Type token ``llmd:platform:Kueue``. Installs into ``kueue-system`` (webhooks on, the internal certificate
+    manager) with :func:`kueue_values`: integrations ``frameworks`` (default :data:`KUEUE_FRAMEWORKS`) managed only in
+    ``namespaces`` (the stack namespace), so its Pod / Deployment / StatefulSet webhooks are ``Ignore`` and scoped
+    there. Create whatever it still intercepts (:data:`KUEUE_CLUSTER_WIDE_KINDS`) after :attr:`release`.
+    Outputs: ``release`` (the ``helm.v3.Release``), ``namespace``, ``managed_namespaces``, ``frameworks``.
+
+    Raises:
+        ValueError: no managed namespace, an invalid one, or no framework (nothing is registered).
     """
 
-    def __init__(self, name: str = "kueue", *, opts: pulumi.ResourceOptions | None = None) -> None:
+    def __init__(
+        self,
+        name: str = "kueue",
+        *,
+        namespaces: Sequence[str] = ("default",),
+        frameworks: Sequence[str] = KUEUE_FRAMEWORKS,
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        values = kueue_values(namespaces=namespaces, frameworks=frameworks)
         super().__init__("llmd:platform:Kueue", name, None, opts)
         self.release = helm_release(
             name,
             chart=versions.KUEUE_CHART,
             version=versions.KUEUE_CHART_VERSION,
             namespace=KUEUE_NAMESPACE,
-            values={},
+            values=values,
             opts=child_options(self, opts),
         )
         self.namespace = KUEUE_NAMESPACE
-        self.register_outputs({"chart": versions.KUEUE_CHART, "version": versions.KUEUE_CHART_VERSION})
+        self.managed_namespaces: list[str] = sorted(set(namespaces))
+        self.frameworks: list[str] = list(frameworks)
+        self.register_outputs(
+            {
+                "chart": versions.KUEUE_CHART,
+                "version": versions.KUEUE_CHART_VERSION,
+                "managedNamespaces": self.managed_namespaces,
+                "frameworks": self.frameworks,
+            }
+        )
 
 
 def _quantity_gi(gib: int) -> str:
@@ -200,7 +319,10 @@ class LeaderWorkerSetController(pulumi.ComponentResource):
     """The LeaderWorkerSet controller (kubernetes-sigs/lws) from its Helm chart, pinned to ``versions.LWS_VERSION``.
 
     Type token ``llmd:platform:LeaderWorkerSet``. Installs the LWS CRDs, controller and its validating/mutating
-    webhooks (self-signed certificates, no cert-manager) into ``lws-system``. Outputs: ``release``, ``namespace``.
+    webhooks (self-signed certificates, no cert-manager) into ``lws-system``. The webhooks for LeaderWorkerSets
+    (``mleaderworkerset.kb.io`` / ``vleaderworkerset.kb.io``) are fail-closed (kubebuilder markers
+    ``failurePolicy=fail`` in kubernetes-sigs/lws ``pkg/webhooks``): create LeaderWorkerSets after :attr:`release`
+    (the blueprints order the stack namespace after it). Outputs: ``release``, ``namespace``.
 
     Args:
         name: the release name (default ``lws``).

@@ -35,18 +35,23 @@ from pulumi_llmd.components import versions
 from pulumi_llmd.components.base import AcceleratorPool
 from pulumi_llmd.components.catalog import RdmaKind
 from pulumi_llmd.components.kube import child_options, k8s_object
+from pulumi_llmd.components.models import HF_CACHE_PATH, cache_gib, pod_ephemeral_gib
 from pulumi_llmd.components.serving.model_server import (
     VLLM_PORT,
     PodResources,
     RdmaParts,
     disruption_budget_manifest,
     hf_token_env,
+    model_server_estimate,
     pod_fit_problems,
     quantity_problem,
     rdma_pod_parts,
     register_claim_template,
     service_account_manifest,
+    startup_failure_threshold,
+    workload_options,
 )
+from pulumi_llmd.components.startup import startup_probe_seconds
 
 __all__ = [
     "ALL2ALL_DEFAULTS",
@@ -104,7 +109,7 @@ WIDE_EP_RESOURCES: Final = PodResources(
 )
 #: Where the guide roots vLLM's JIT caches and the Hugging Face cache (two emptyDir volumes).
 _JIT_CACHE: Final = "/var/cache/vllm"
-_HF_CACHE: Final = "/var/cache/huggingface"
+_HF_CACHE: Final = HF_CACHE_PATH
 #: Environment of both roles (guide base manifests), before the role's, the fabric's, the pool's and the spec's.
 _GUIDE_ENV: Final[Mapping[str, str]] = {
     "VLLM_MEMORY_PROFILER_ESTIMATE_CUDAGRAPHS": "1",
@@ -373,16 +378,17 @@ def _ports(spec: WideEpSpec) -> tuple[list[dict[str, Any]], list[dict[str, Any]]
     return [*vllm, supervisor], serving
 
 
-def _probes() -> dict[str, dict[str, Any]]:
+def _probes(startup_seconds: int | None = None) -> dict[str, dict[str, Any]]:
     """The guide's probes, on the DP supervisor: startup ``/health`` every 1 s up to 2700 tries (45 min of model
-    load), liveness ``/health`` every 30 s, readiness ``/readyz`` (all local ranks ready) every 10 s."""
+    load; more when ``startup_seconds``, the first-start estimate's window, is longer), liveness ``/health`` every
+    30 s, readiness ``/readyz`` (all local ranks ready) every 10 s."""
     return {
         "startupProbe": {
             "httpGet": {"path": "/health", "port": "supervisor"},
             "initialDelaySeconds": 0,
             "periodSeconds": 1,
             "timeoutSeconds": 5,
-            "failureThreshold": 2700,
+            "failureThreshold": startup_failure_threshold(startup_seconds, 1, 2700),
         },
         "livenessProbe": {
             "httpGet": {"path": "/health", "port": "supervisor"},
@@ -451,6 +457,8 @@ def leader_worker_set_manifest(
     hf_token_secret: str | None,
     image: str = versions.LLMD_CUDA_IMAGE,
     sidecar_image: str = versions.PD_SIDECAR_IMAGE,
+    weights_gib: float | None = None,
+    startup_seconds: int | None = None,
 ) -> dict[str, Any]:
     """The ``leaderworkerset.x-k8s.io/v1`` LeaderWorkerSet of a wide-EP role (pure function; see
     :class:`MultiNodeModelServer`). Follows llm-d guides/wide-ep-lws/modelserver/gpu/vllm/base/{prefill,decode}.yaml.
@@ -472,7 +480,12 @@ def leader_worker_set_manifest(
       limits, or one DRA claim per GPU from ResourceClaimTemplate ``<name>-<dra.template>``;
     * the decode routing sidecar (``sidecar_image``) when ``spec.sidecar``;
     * volumes: in-memory ``/dev/shm`` (``resources.shm_size``), emptyDir JIT cache ``/var/cache/vllm`` and
-      Hugging Face cache ``/var/cache/huggingface``; placement ``pool.pod_placement()``.
+      Hugging Face cache ``/var/cache/huggingface``; placement ``pool.pod_placement()``;
+    * with ``weights_gib`` (the checkpoint size, GiB: every pod downloads the whole checkpoint, each rank loads its
+      experts from it) the Hugging Face cache's ``sizeLimit`` (:func:`~pulumi_llmd.components.models.cache_gib`) and
+      an ``ephemeral-storage`` request (:func:`~pulumi_llmd.components.models.pod_ephemeral_gib`; the guide's
+      DisaggregatedSet requests a flat 1Ti), so pods land only where the weights fit;
+    * ``startup_seconds`` widens the startup probe beyond the guide's 45 minutes (see :func:`_probes`).
 
     Raises:
         ValueError: ``replicas < 1``, a quantity of ``resources`` that does not parse, or any of
@@ -485,6 +498,8 @@ def leader_worker_set_manifest(
     annotations = parts.annotations
     claims = parts.claims
     container_resources = parts.container_resources(resources, pool, devices)
+    if weights_gib is not None:
+        container_resources["requests"]["ephemeral-storage"] = f"{pod_ephemeral_gib(weights_gib)}Gi"
 
     env = hf_token_env(hf_token_secret)
     if spec.kv_transfer_config is not None:
@@ -509,7 +524,7 @@ def leader_worker_set_manifest(
         "env": env,
         "ports": vllm_ports,
         "resources": container_resources,
-        **_probes(),
+        **_probes(startup_seconds),
         "securityContext": {
             "allowPrivilegeEscalation": False,
             "privileged": False,
@@ -533,7 +548,7 @@ def leader_worker_set_manifest(
     pod_spec["containers"] = [container]
     pod_spec["volumes"] = [
         {"name": "dshm", "emptyDir": {"medium": "Memory", "sizeLimit": resources.shm_size}},
-        {"name": "hf-cache", "emptyDir": {}},
+        {"name": "hf-cache", "emptyDir": {} if weights_gib is None else {"sizeLimit": f"{cache_gib(weights_gib)}Gi"}},
         {"name": "jit-cache", "emptyDir": {}},
     ]
     if claims:
@@ -581,6 +596,11 @@ class MultiNodeModelServer(pulumi.ComponentResource):
         hf_token_secret: name of a Secret with key ``HF_TOKEN`` (None for public models).
         image: the wide-EP vLLM image (default ``versions.LLMD_CUDA_IMAGE``).
         sidecar_image: the P/D routing sidecar (default ``versions.PD_SIDECAR_IMAGE``).
+        weights_gib: the checkpoint size, GiB; sizes the weights cache and the ephemeral-storage request.
+        pool_ready: what the pool's nodes come from; only the LeaderWorkerSet waits for it.
+
+    The LeaderWorkerSet's ``customTimeouts`` and startup probe follow the first-start estimate
+    (``startup_estimate``; wide-EP engine: DeepGEMM warm-up on top of download and load).
 
     Raises:
         ValueError: before anything is registered, for what :func:`leader_worker_set_manifest` refuses (pods larger
@@ -601,10 +621,13 @@ class MultiNodeModelServer(pulumi.ComponentResource):
         hf_token_secret: str | None = None,
         image: str = versions.LLMD_CUDA_IMAGE,
         sidecar_image: str = versions.PD_SIDECAR_IMAGE,
+        weights_gib: float | None = None,
+        pool_ready: Sequence[pulumi.Resource] = (),
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         resources = resources or WIDE_EP_RESOURCES
         _check(f"MultiNodeModelServer {name}", replicas=replicas, spec=spec, pool=pool, resources=resources)
+        estimate = model_server_estimate(weights_gib, image, pool, wide_ep=True)
         sa_name = f"{name}-modelserver"
         manifest = leader_worker_set_manifest(
             name=name,
@@ -618,17 +641,21 @@ class MultiNodeModelServer(pulumi.ComponentResource):
             hf_token_secret=hf_token_secret,
             image=image,
             sidecar_image=sidecar_image,
+            weights_gib=weights_gib,
+            startup_seconds=startup_probe_seconds(estimate),
         )
         super().__init__("llmd:serving:MultiNodeModelServer", name, None, opts)
         child = child_options(self, opts)
         k8s_object(f"{name}-sa", service_account_manifest(sa_name, namespace, labels), child)
         register_claim_template(name, namespace, pool, child)
-        self.leader_worker_set = k8s_object(f"{name}-lws", manifest, child)
+        self.leader_worker_set = k8s_object(f"{name}-lws", manifest, workload_options(child, pool_ready, estimate))
         k8s_object(f"{name}-pdb", disruption_budget_manifest(name, namespace, labels), child)
         self.name = name
         self.labels = dict(labels)
         self.target_ports = target_ports(spec)
         self.devices_per_group = spec.devices_per_group
+        #: The first-start estimate the timeouts and the startup probe are sized from.
+        self.startup_estimate = estimate
         self.register_outputs(
             {
                 "name": name,

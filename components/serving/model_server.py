@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -13,7 +14,15 @@ from pulumi_llmd.components import versions
 from pulumi_llmd.components.base import HF_TOKEN_KEY, AcceleratorPool
 from pulumi_llmd.components.catalog import AcceleratorKind, MachineShape
 from pulumi_llmd.components.kube import child_options, k8s_object
+from pulumi_llmd.components.models import HF_CACHE_PATH, UNKNOWN_WEIGHTS_GIB, cache_gib, pod_ephemeral_gib
 from pulumi_llmd.components.quantity import parse_quantity
+from pulumi_llmd.components.startup import (
+    Engine,
+    StartupEstimate,
+    create_timeout,
+    first_start_estimate,
+    startup_probe_seconds,
+)
 
 #: vLLM's HTTP port (OpenAI-compatible API, /health, /metrics) in every llm-d guide.
 VLLM_PORT = 8000
@@ -23,6 +32,12 @@ PORT_NAME = "modelserver"
 LABEL_GUIDE = "llm-d.ai/guide"
 LABEL_ROLE = "llm-d.ai/role"
 LABEL_MODEL = "llm-d.ai/model"
+#: Name of the model-server volume the Hugging Face cache (the weights) is downloaded into.
+MODEL_CACHE_VOLUME = "model-cache"
+#: The guide's startup-probe window: 15 s + 120 x 30 s (llm-d optimized-baseline modelserver values); longer when the
+#: first-start estimate needs it (see :func:`startup_failure_threshold`).
+STARTUP_PROBE_PERIOD_SECONDS = 30
+STARTUP_PROBE_MIN_FAILURES = 120
 
 
 @dataclass(frozen=True)
@@ -165,6 +180,57 @@ def model_server_port(port: int = VLLM_PORT) -> dict[str, Any]:
     """The serving port of a model-server container: ``modelserver`` = 8000/TCP by default (the InferencePool's
     target; 8200 on decode pods behind the P/D sidecar, which then owns 8000)."""
     return {"name": PORT_NAME, "containerPort": port, "protocol": "TCP"}
+
+
+def model_cache_parts(weights_gib: float | None) -> tuple[dict[str, Any], dict[str, Any], dict[str, str]]:
+    """The weights cache of a model-server pod: ``(volume, volumeMount, env)``.
+
+    An emptyDir ``model-cache`` mounted at :data:`~pulumi_llmd.components.models.HF_CACHE_PATH` with
+    ``HF_HUB_CACHE`` pointing at it, so the download lands in a volume the kubelet accounts for (not the container's
+    writable layer); with ``weights_gib`` (the checkpoint size, GiB) its ``sizeLimit`` is
+    :func:`~pulumi_llmd.components.models.cache_gib` (weights + 10% + 5 GiB).
+    """
+    empty_dir: dict[str, Any] = {} if weights_gib is None else {"sizeLimit": f"{cache_gib(weights_gib)}Gi"}
+    return (
+        {"name": MODEL_CACHE_VOLUME, "emptyDir": empty_dir},
+        {"name": MODEL_CACHE_VOLUME, "mountPath": HF_CACHE_PATH},
+        {"HF_HUB_CACHE": HF_CACHE_PATH},
+    )
+
+
+def startup_failure_threshold(startup_seconds: int | None, period_seconds: int, minimum: int) -> int:
+    """Startup-probe ``failureThreshold`` covering ``startup_seconds`` at ``period_seconds`` per try, at least
+    ``minimum`` (the guide's value)."""
+    if startup_seconds is None:
+        return minimum
+    return max(minimum, math.ceil(startup_seconds / period_seconds))
+
+
+def model_server_estimate(
+    weights_gib: float | None, image: str, pool: AcceleratorPool, *, wide_ep: bool = False
+) -> StartupEstimate:
+    """The first-start estimate of a model server on ``pool`` (:func:`~pulumi_llmd.components.startup.
+    first_start_estimate`): TPU engine on TPU pools, wide-EP engine for LeaderWorkerSet DP/EP servers; a model
+    without a known size counts as :data:`~pulumi_llmd.components.models.UNKNOWN_WEIGHTS_GIB`."""
+    engine: Engine = "tpu" if pool.shape.accelerator.kind is AcceleratorKind.TPU else ("wide-ep" if wide_ep else "gpu")
+    weights = UNKNOWN_WEIGHTS_GIB if weights_gib is None else weights_gib
+    return first_start_estimate(weights_gib=weights, image=image, engine=engine)
+
+
+def workload_options(
+    child: pulumi.ResourceOptions, pool_ready: Sequence[pulumi.Resource], estimate: StartupEstimate
+) -> pulumi.ResourceOptions:
+    """Options of a model-server workload: ``child`` plus a dependency on ``pool_ready`` (the accelerator pool's
+    nodes: only the workload waits for them) and ``customTimeouts`` create/update from ``estimate``
+    (:func:`~pulumi_llmd.components.startup.create_timeout`; pulumi-kubernetes' default is 10 minutes)."""
+    timeout = create_timeout(estimate)
+    return pulumi.ResourceOptions.merge(  # merge concatenates depends_on
+        child,
+        pulumi.ResourceOptions(
+            depends_on=list(pool_ready) or None,
+            custom_timeouts=pulumi.CustomTimeouts(create=timeout, update=timeout),
+        ),
+    )
 
 
 @dataclass(frozen=True)
@@ -311,6 +377,8 @@ def vllm_deployment(
     affinity: Mapping[str, Any] | None = None,
     extra_volumes: Sequence[tuple[Mapping[str, Any], Mapping[str, Any]]] = (),
     pod_annotations: Mapping[str, str] | None = None,
+    weights_gib: float | None = None,
+    startup_seconds: int | None = None,
 ) -> dict[str, Any]:
     """The Deployment manifest of a vLLM fleet (pure function; see :class:`ModelServer`).
 
@@ -320,6 +388,12 @@ def vllm_deployment(
     ``field_env`` env vars read from the pod (``{"VLLM_NIXL_SIDE_CHANNEL_HOST": "status.podIP"}``), ``affinity`` the
     pod affinity, ``extra_volumes`` ``(volume, volumeMount)`` pairs, ``pod_annotations`` annotations of the pods
     (e.g. ``llm-d.ai/kv-transport: tcp`` recording an explicit choice of TCP for P/D).
+
+    Weights: vLLM downloads into the dedicated emptyDir of :func:`model_cache_parts` (``HF_HUB_CACHE``); with
+    ``weights_gib`` (checkpoint size, GiB) the volume's ``sizeLimit`` and the container's ``ephemeral-storage``
+    request (:func:`~pulumi_llmd.components.models.pod_ephemeral_gib`) are sized for it, so the scheduler places a
+    pod only on a node with room for its weights. ``startup_seconds`` (see
+    :func:`~pulumi_llmd.components.startup.startup_probe_seconds`) widens the startup probe beyond the guide's hour.
 
     The pod requests and limits ``spec.devices`` x ``pool.resource_name``, lands on the pool through its node
     selector and tolerations, mounts an in-memory ``/dev/shm``, reads ``HF_TOKEN`` from ``hf_token_secret`` (when
@@ -339,9 +413,12 @@ def vllm_deployment(
     # vLLM >= 0.20 with torch 2.11 needs USER set (llm-d guides/recipes/modelserver/components/images/gpu-vllm); the
     # TPU image component sets nothing.
     base_env = {} if tpu else {"USER": "llm-d"}
-    merged_env = {**base_env, **dict(pool.model_server_env), **parts.env, **dict(spec.extra_env)}
+    cache_volume, cache_mount, cache_env = model_cache_parts(weights_gib)
+    merged_env = {**base_env, **cache_env, **dict(pool.model_server_env), **parts.env, **dict(spec.extra_env)}
     env.extend({"name": k, "value": v} for k, v in sorted(merged_env.items()))
     container_resources = parts.container_resources(resources, pool, devices)
+    if weights_gib is not None:
+        container_resources["requests"]["ephemeral-storage"] = f"{pod_ephemeral_gib(weights_gib)}Gi"
     security: dict[str, Any] = {"allowPrivilegeEscalation": False, "privileged": False}
     if parts.capabilities:
         security["capabilities"] = {"add": parts.capabilities}
@@ -354,13 +431,18 @@ def vllm_deployment(
         "env": env,
         "ports": [model_server_port(spec.port), *(dict(p) for p in extra_ports)],
         "resources": container_resources,
-        **model_server_probes(startup_failure_threshold=120),
+        **model_server_probes(
+            startup_failure_threshold=startup_failure_threshold(
+                startup_seconds, STARTUP_PROBE_PERIOD_SECONDS, STARTUP_PROBE_MIN_FAILURES
+            )
+        ),
         "securityContext": security,
         "volumeMounts": [
             *([] if tpu else [{"name": "shm", "mountPath": "/dev/shm"}]),
             {"name": "torch-compile-cache", "mountPath": "/.cache"},
             {"name": "triton-cache", "mountPath": "/.triton"},
             {"name": "vllm-config", "mountPath": "/.config"},
+            cache_mount,
             *(dict(mount) for _, mount in extra_volumes),
         ],
     }
@@ -378,6 +460,7 @@ def vllm_deployment(
         {"name": "torch-compile-cache", "emptyDir": {}},
         {"name": "triton-cache", "emptyDir": {}},
         {"name": "vllm-config", "emptyDir": {}},
+        cache_volume,
         *(dict(volume) for volume, _ in extra_volumes),
     ]
     if parts.claims:
@@ -426,6 +509,14 @@ class ModelServer(pulumi.ComponentResource):
         autoscaled: a HorizontalPodAutoscaler owns the replica count (see
             :class:`~pulumi_llmd.components.serving.ModelServerAutoscaler`): ``replicas`` is the initial size and
             Pulumi ignores later changes of ``spec.replicas``.
+        weights_gib: the checkpoint size, GiB (:func:`~pulumi_llmd.components.models.model_spec`); sizes the weights
+            cache and the ephemeral-storage request (see :func:`vllm_deployment`). None: unsized cache.
+        pool_ready: what the pool's nodes come from (``Cluster.pool_ready``); only the Deployment waits for it, the
+            ServiceAccount and PodDisruptionBudget do not.
+
+    The Deployment's ``customTimeouts`` (create, update) and its startup probe are sized from the first-start
+    estimate (``startup_estimate``, :func:`model_server_estimate`), which pulumi-kubernetes' 10-minute default and the
+    guide's one-hour probe would not cover for large models.
 
     Raises:
         ValueError: replicas < 1, TP x PP larger than the devices of one pool node, a quantity that does not parse,
@@ -453,11 +544,16 @@ class ModelServer(pulumi.ComponentResource):
         affinity: Mapping[str, Any] | None = None,
         extra_volumes: Sequence[tuple[Mapping[str, Any], Mapping[str, Any]]] = (),
         pod_annotations: Mapping[str, str] | None = None,
+        weights_gib: float | None = None,
+        pool_ready: Sequence[pulumi.Resource] = (),
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         resources = resources or PodResources()
         if replicas < 1:
             raise ValueError(f"ModelServer {name}: replicas = {replicas}: must be >= 1")
+        if pool.shape.accelerator.kind is AcceleratorKind.TPU and image == versions.VLLM_IMAGE:
+            image = versions.VLLM_TPU_IMAGE
+        estimate = model_server_estimate(weights_gib, image, pool)
         if spec.devices > pool.devices_per_node:
             raise ValueError(
                 f"ModelServer {name}: TP x PP = {spec.devices} exceeds the {pool.devices_per_node} devices of one "
@@ -490,6 +586,8 @@ class ModelServer(pulumi.ComponentResource):
             affinity=affinity,
             extra_volumes=extra_volumes,
             pod_annotations=pod_annotations,
+            weights_gib=weights_gib,
+            startup_seconds=startup_probe_seconds(estimate),
         )  # raises ValueError (RDMA attachment) before anything registers
         super().__init__("llmd:serving:ModelServer", name, None, opts)
         child = child_options(self, opts)
@@ -497,15 +595,14 @@ class ModelServer(pulumi.ComponentResource):
         k8s_object(f"{name}-sa", service_account_manifest(sa_name, ns, labels), child)
         if rdma:
             register_claim_template(name, namespace, pool, child)
-        self.deployment = k8s_object(
-            f"{name}-deployment",
-            manifest,
-            pulumi.ResourceOptions.merge(child, pulumi.ResourceOptions(ignore_changes=["spec.replicas"]))
-            if autoscaled
-            else child,
-        )
+        workload = workload_options(child, pool_ready, estimate)
+        if autoscaled:
+            workload = pulumi.ResourceOptions.merge(workload, pulumi.ResourceOptions(ignore_changes=["spec.replicas"]))
+        self.deployment = k8s_object(f"{name}-deployment", manifest, workload)
         k8s_object(f"{name}-pdb", disruption_budget_manifest(name, ns, labels), child)
         self.name = name
         self.labels = dict(labels)
         self.devices_per_replica = spec.devices
+        #: The first-start estimate the timeouts and the startup probe are sized from.
+        self.startup_estimate = estimate
         self.register_outputs({"name": name, "replicas": replicas, "devicesPerReplica": spec.devices})

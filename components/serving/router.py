@@ -27,6 +27,19 @@ OPTIMIZED_BASELINE_SCORERS: Mapping[str, int] = {
     "prefix-cache-scorer": 3,
     "no-hit-lru-scorer": 2,
 }
+#: The endpoint picker's container resources in the llm-d-router chart (requests 4 CPU / 8Gi, limit 16Gi): what the
+#: cloud stacks run.
+EPP_RESOURCES: Mapping[str, Mapping[str, str]] = {
+    "requests": {"cpu": "4", "memory": "8Gi"},
+    "limits": {"memory": "16Gi"},
+}
+#: Picker resources sized for a laptop cluster without accelerators (kind, simulated accelerators): two pickers, the
+#: simulators, the gateway and the add-ons share one 4 CPU / 8 GiB node, and a picker over a handful of simulator
+#: pods uses well under 100m / 200 MiB (assumption: observed order of magnitude; override with router.resources).
+SMALL_EPP_RESOURCES: Mapping[str, Mapping[str, str]] = {
+    "requests": {"cpu": "100m", "memory": "256Mi"},
+    "limits": {"memory": "1Gi"},
+}
 CONFIG_FILE = "plugins.yaml"
 FAILURE_MODES = ("FailOpen", "FailClose")
 
@@ -112,6 +125,7 @@ def epp_deployment(
     metrics_auth: bool = False,
     active_active: bool = False,
     hf_token_secret: str | None = None,
+    resources: Mapping[str, Mapping[str, str]] | None = None,
 ) -> dict[str, Any]:
     """The endpoint picker's Deployment manifest (pure function; see :class:`EndpointPicker`).
 
@@ -119,8 +133,9 @@ def epp_deployment(
     prefix-cache routing runs its pickers (each builds the same KV-block index from the servers' events).
     ``hf_token_secret`` gives the picker ``HF_TOKEN`` (its tokenizer plugins download tokenizers).
 
-    Arguments, ports, probes (gRPC health on 9003), resources (4 CPU / 8Gi requested, 16Gi limit) and the 130 s
-    grace period follow the llm-d-router chart. With ``replicas > 1`` the pickers run active-passive with
+    Arguments, ports, probes (gRPC health on 9003), resources (default :data:`EPP_RESOURCES`: 4 CPU / 8Gi requested,
+    16Gi limit; ``resources`` replaces them, e.g. :data:`SMALL_EPP_RESOURCES` on kind) and the 130 s grace period
+    follow the llm-d-router chart. With ``replicas > 1`` the pickers run active-passive with
     ``--ha-enable-leader-election`` and the probes ask for the ``liveness`` / ``readiness`` gRPC services.
     Without ``metrics_auth`` the metrics port serves Prometheus without a bearer token
     (``--metrics-endpoint-auth=false``, as llm-d's ``recipes/router/features/monitoring.values.yaml`` sets
@@ -168,7 +183,7 @@ def epp_deployment(
             "periodSeconds": 10,
         },
         "readinessProbe": {"grpc": {"port": EPP_HEALTH_PORT, "service": ready}, "periodSeconds": 2},
-        "resources": {"requests": {"cpu": "4", "memory": "8Gi"}, "limits": {"memory": "16Gi"}},
+        "resources": {k: dict(v) for k, v in (resources or EPP_RESOURCES).items()},
         "securityContext": {
             "allowPrivilegeEscalation": False,
             "privileged": False,
@@ -190,7 +205,9 @@ def epp_deployment(
                 "spec": {
                     "serviceAccountName": name,
                     "terminationGracePeriodSeconds": 130,
-                    "securityContext": {"seccompProfile": {"type": "RuntimeDefault"}},
+                    # The image runs as USER 65532:65532 (llm-d/llm-d-router Dockerfile.epp): with runAsNonRoot the
+                    # picker meets the Pod Security "restricted" profile.
+                    "securityContext": {"runAsNonRoot": True, "seccompProfile": {"type": "RuntimeDefault"}},
                     "containers": [container],
                     "volumes": [{"name": "plugins-config", "configMap": {"name": name}}],
                 },
@@ -222,6 +239,8 @@ class EndpointPicker(pulumi.ComponentResource):
             prefix-cache paths; see ``components.serving.picker_configs``).
         active_active: with ``replicas > 1``, all pickers schedule (no leader election); see :func:`epp_deployment`.
         hf_token_secret: Secret with key ``HF_TOKEN`` for the picker's tokenizer plugins (None: none).
+        resources: the picker container's ``resources`` (``{"requests": {...}, "limits": {...}}``; default
+            :data:`EPP_RESOURCES`, the chart's).
 
     Raises:
         ValueError: replicas < 1, or scorer weights the config cannot hold (see :func:`endpoint_picker_config`).
@@ -241,6 +260,7 @@ class EndpointPicker(pulumi.ComponentResource):
         config_text: str | None = None,
         active_active: bool = False,
         hf_token_secret: str | None = None,
+        resources: Mapping[str, Mapping[str, str]] | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         if replicas < 1:
@@ -279,6 +299,7 @@ class EndpointPicker(pulumi.ComponentResource):
                 metrics_auth=metrics_auth,
                 active_active=active_active,
                 hf_token_secret=hf_token_secret,
+                resources=resources,
             ),
             child,
         )
@@ -386,13 +407,35 @@ class InferencePool(pulumi.ComponentResource):
         self.register_outputs({"name": name})
 
 
+def route_rule(*, pool: str, path_prefix: str = "/", request_timeout: str | None = None) -> dict[str, Any]:
+    """One HTTPRoute rule sending ``PathPrefix`` ``path_prefix`` to InferencePool ``pool``.
+
+    Below a prefix other than ``/`` (a second model at ``/qwen3-8b``) the rule rewrites the matched prefix to ``/``
+    (filter ``URLRewrite``, path ``ReplacePrefixMatch: /``), so ``/qwen3-8b/v1/completions`` reaches vLLM as
+    ``/v1/completions`` (vLLM serves only ``/v1/...``, ``/health``, ``/metrics``; without the rewrite it answers 404).
+    Gateway API ``HTTPURLRewriteFilter`` (Extended support; ``ReplacePrefixMatch`` requires a ``PathPrefix`` match,
+    gateway-api apis/v1/httproute_types.go); GKE's managed Gateway classes support URL path-prefix rewrites
+    (cloud.google.com/kubernetes-engine/docs/how-to/gatewayclass-capabilities, HTTPRoute filters), as do Istio and
+    agentgateway (Gateway API conformance feature ``HTTPRoutePathRewrite``).
+    """
+    rule: dict[str, Any] = {"matches": [{"path": {"type": "PathPrefix", "value": path_prefix}}]}
+    if path_prefix.rstrip("/"):
+        rule["filters"] = [
+            {"type": "URLRewrite", "urlRewrite": {"path": {"type": "ReplacePrefixMatch", "replacePrefixMatch": "/"}}}
+        ]
+    rule["backendRefs"] = [{"group": "inference.networking.k8s.io", "kind": "InferencePool", "name": pool}]
+    if request_timeout:
+        rule["timeouts"] = {"request": request_timeout}
+    return rule
+
+
 class HttpRoute(pulumi.ComponentResource):
-    """An HTTPRoute from a Gateway to an InferencePool (``PathPrefix`` match).
+    """An HTTPRoute from a Gateway to an InferencePool (``PathPrefix`` match, see :func:`route_rule`).
 
     Type token ``llmd:serving:HTTPRoute``. Outputs: ``name``. Args: ``gateway`` (name) and ``gateway_namespace``
-    (None: the route's namespace), ``pool`` (InferencePool name), ``path_prefix`` (default ``/``),
-    ``request_timeout`` (Gateway API duration such as ``300s``; None leaves it to the implementation, as on GKE
-    where a GCPBackendPolicy carries the timeout).
+    (None: the route's namespace), ``pool`` (InferencePool name), ``path_prefix`` (default ``/``; any other prefix is
+    rewritten to ``/`` before the request reaches the model servers), ``request_timeout`` (Gateway API duration such
+    as ``300s``; None leaves it to the implementation, as on GKE where a GCPBackendPolicy carries the timeout).
     """
 
     def __init__(
@@ -413,12 +456,7 @@ class HttpRoute(pulumi.ComponentResource):
         parent_ref: dict[str, Any] = {"group": "gateway.networking.k8s.io", "kind": "Gateway", "name": gateway}
         if gateway_namespace:
             parent_ref["namespace"] = gateway_namespace
-        rule: dict[str, Any] = {
-            "matches": [{"path": {"type": "PathPrefix", "value": path_prefix}}],
-            "backendRefs": [{"group": "inference.networking.k8s.io", "kind": "InferencePool", "name": pool}],
-        }
-        if request_timeout:
-            rule["timeouts"] = {"request": request_timeout}
+        rule = route_rule(pool=pool, path_prefix=path_prefix, request_timeout=request_timeout)
         self.route = k8s_object(
             f"{name}-httproute",
             {

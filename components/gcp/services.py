@@ -1,0 +1,89 @@
+"""The Google Cloud APIs a GKE stack needs, enabled before anything that calls them.
+
+A fresh project has almost no service enabled: creating a VPC fails with "Compute Engine API has not been used in
+project ... or it is disabled", a cluster likewise without the Kubernetes Engine API, and the GKE Inference Gateway
+(regional external Application Load Balancer + InferencePool) needs the Network Services API. :class:`ProjectServices`
+registers one ``gcp.projects.Service`` per API; every GCP resource of the stack depends on it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Final
+
+import pulumi
+import pulumi_gcp as gcp
+
+__all__ = ["GKE_STACK_SERVICES", "ProjectServices", "gke_stack_services"]
+
+#: The APIs of a GKE stack and why each is needed. Sources: GKE "Deploy GKE Inference Gateway", prepare the
+#: environment ("enable the Compute Engine API, the Network Services API" and the Kubernetes Engine API:
+#: cloud.google.com/kubernetes-engine/docs/how-to/deploy-gke-inference-gateway); GKE "Managed Service for
+#: Prometheus" (Cloud Monitoring API: cloud.google.com/stackdriver/docs/managed-prometheus/setup-managed); GKE
+#: logging (Cloud Logging API); Workload Identity Federation for GKE and project IAM bindings (IAM, IAM Service
+#: Account Credentials and Cloud Resource Manager APIs: cloud.google.com/kubernetes-engine/docs/how-to/
+#: workload-identity, cloud.google.com/iam/docs/granting-changing-revoking-access).
+GKE_STACK_SERVICES: Final[Mapping[str, str]] = {
+    "compute.googleapis.com": "VPCs, subnets, firewall rules, Cloud NAT, the node VMs and the gateway's load balancer",
+    "container.googleapis.com": "the GKE cluster and its node pools",
+    "networkservices.googleapis.com": "the GKE Inference Gateway (regional ALB with InferencePool backends)",
+    "monitoring.googleapis.com": "Managed Service for Prometheus and the custom-metrics adapter the HPAs read",
+    "logging.googleapis.com": "the cluster's system and workload logs (logging_config)",
+    "iam.googleapis.com": "Workload Identity Federation principals in IAM bindings",
+    "iamcredentials.googleapis.com": "Workload Identity token exchange for the cluster's pods",
+    "cloudresourcemanager.googleapis.com": "project IAM bindings (gcp.projects.IAMMember) and project look-ups",
+}
+
+
+def gke_stack_services(extra: Iterable[str] = ()) -> tuple[str, ...]:
+    """The APIs a GKE stack enables: :data:`GKE_STACK_SERVICES` plus ``extra``, sorted, without duplicates."""
+    return tuple(sorted({*GKE_STACK_SERVICES, *extra}))
+
+
+class ProjectServices(pulumi.ComponentResource):
+    """Enables Google Cloud APIs on a project, one ``gcp.projects.Service`` each.
+
+    Type token ``llmd:gcp:ProjectServices``. Each service is registered with ``disable_on_destroy=False`` (destroying
+    the stack leaves the API on: other workloads of the project may use it, and disabling an API is slow and can fail
+    while resources still exist) and ``disable_dependent_services=False``. Resources that call an API should
+    ``depends_on`` this component (or :attr:`services`).
+
+    Args:
+        name: logical name.
+        project: the GCP project id.
+        services: API names (``container.googleapis.com``); default :func:`gke_stack_services`.
+
+    Raises:
+        ValueError: an empty list or a name that is not ``<api>.googleapis.com`` (nothing registered).
+    """
+
+    services: list[gcp.projects.Service]
+
+    def __init__(
+        self,
+        name: str,
+        *,
+        project: str,
+        services: Iterable[str] | None = None,
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        apis = tuple(sorted(set(services))) if services is not None else gke_stack_services()
+        bad = [s for s in apis if not s.endswith(".googleapis.com") or s == ".googleapis.com"]
+        if not apis or bad:
+            raise ValueError(
+                f"ProjectServices {name}: services = {list(apis)!r}: allowed: one or more '<api>.googleapis.com' "
+                "names, e.g. 'container.googleapis.com'"
+            )
+        super().__init__("llmd:gcp:ProjectServices", name, None, opts)
+        self.services = [
+            gcp.projects.Service(
+                f"{name}-{api.removesuffix('.googleapis.com')}",
+                project=project,
+                service=api,
+                disable_on_destroy=False,
+                disable_dependent_services=False,
+                opts=pulumi.ResourceOptions(parent=self),
+            )
+            for api in apis
+        ]
+        self.register_outputs({"services": list(apis)})
