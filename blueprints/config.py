@@ -1592,7 +1592,57 @@ def parse_stack_config(data: Mapping[str, Any]) -> StackConfig:
     except ValidationError as exc:
         field_issues = _from_validation_error(exc)
         raise ConfigError(issues + field_issues + _partial_checks(payload)) from None
+    config = _size_default_resources(config)
     issues.extend(_check_stack(config))
     if issues:
         raise ConfigError(issues)
     return config
+
+
+def _size_default_resources(config: StackConfig) -> StackConfig:
+    """Models that leave ``resources`` out get the defaults capped at their share of the node.
+
+    The defaults (:class:`ModelResources`: 8 / 16 CPU, 96 / 128 GiB, 20 GiB shm) are llm-d's for Qwen3-32B at TP 2 on
+    an 8-GPU node; on a smaller node (e.g. two TP-1 pods on a 2 x L4 ``g2-standard-24``: 24 vCPU, 96 GiB) they would
+    not fit. A pod taking ``d`` of the node's ``n`` accelerators gets at most ``d/n`` of its vCPUs and memory: 80 %
+    of that share as the request, 90 % as the limit (the rest is the node's reservations and the daemons), shm a
+    quarter of the memory request. Explicit ``resources`` are kept as written; wide-EP and the simulator size their
+    own pods. Pools whose shape cannot be resolved are left to the checks to report.
+    """
+    models = []
+    changed = False
+    for model in config.models:
+        if "resources" in model.model_fields_set or model.path in (
+            WellLitPath.WIDE_EP,
+            WellLitPath.SIMULATED_ACCELERATORS,
+        ):
+            models.append(model)
+            continue
+        try:
+            shape = config.shape_of(config.pool_of(model))
+        except (KeyError, ValueError, StopIteration, AttributeError):
+            models.append(model)
+            continue
+        share = min(1.0, model.gpus_per_replica / max(1, shape.accelerator_count))
+        default = ModelResources()
+        cpu_request = min(int(parse_quantity(default.cpu_request)), max(1, int(shape.vcpus * share * 0.8)))
+        cpu_limit = min(int(parse_quantity(default.cpu_limit)), max(cpu_request, int(shape.vcpus * share * 0.9)))
+        memory_request = min(
+            int(parse_quantity(default.memory_request) / 2**30), max(4, int(shape.memory_gib * share * 0.8))
+        )
+        memory_limit = min(
+            int(parse_quantity(default.memory_limit) / 2**30), max(memory_request, int(shape.memory_gib * share * 0.9))
+        )
+        shm = min(int(parse_quantity(default.shm_size) / 2**30), max(1, memory_request // 4))
+        sized = ModelResources(
+            cpu_request=str(cpu_request),
+            cpu_limit=str(cpu_limit),
+            memory_request=f"{memory_request}Gi",
+            memory_limit=f"{memory_limit}Gi",
+            shm_size=f"{shm}Gi",
+        )
+        if sized != model.resources:
+            changed = True
+            model = model.model_copy(update={"resources": sized})
+        models.append(model)
+    return config.model_copy(update={"models": tuple(models)}) if changed else config
