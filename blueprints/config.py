@@ -1620,7 +1620,7 @@ def _size_default_resources(config: StackConfig) -> StackConfig:
             continue
         try:
             shape = config.shape_of(config.pool_of(model))
-        except (KeyError, ValueError, StopIteration, AttributeError):
+        except (KeyError, IndexError, ValueError, StopIteration, AttributeError):
             models.append(model)
             continue
         share = min(1.0, model.gpus_per_replica / max(1, shape.accelerator_count))
