@@ -118,6 +118,11 @@ class RdmaAttachment:
     env: Mapping[str, str] = field(default_factory=dict)
     capabilities: tuple[str, ...] = RDMA_CAPABILITIES
     nixl_backends: tuple[str, ...] = ("UCX",)
+    #: Extended resources a pod requests (and limits) as ``0`` so an admission webhook does not inject them. On GKE
+    #: A3 Ultra / A4, GKE Warden injects ``networking.gke.io.networks/rdma-X`` and ``.../rdma-X.IP`` from the
+    #: interfaces annotation while the nodes advertise only the ``.IP`` variant; a ``0`` for the non-``.IP`` one keeps
+    #: pods schedulable (llm-d guides, wide-ep-lws/modelserver/gpu/vllm/gke/kustomization.yaml). Default: none.
+    zero_resources: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         mechanisms = sum((bool(self.annotations), self.resource_name is not None, self.dra is not None))

@@ -164,3 +164,19 @@ def test_eks_instance_store_raid0_user_data() -> None:
     decoded = base64.b64decode(local_storage_user_data()).decode()
     assert decoded == LOCAL_STORAGE_NODECONFIG
     assert "Content-Type: application/node.eks.aws" in decoded and "strategy: RAID0" in decoded
+
+
+def test_gke_rdma_pods_zero_the_legacy_rdma_resources_gke_warden_would_inject() -> None:
+    """A3 Ultra / A4 nodes advertise only ``networking.gke.io.networks/rdma-X.IP``; upstream's GKE overlay requests
+    the non-``.IP`` ones as 0 so the pods stay schedulable."""
+    import yaml
+
+    repo = __import__("pathlib").Path(__file__).resolve().parent.parent
+    docs = list(yaml.safe_load_all((repo / "goldens" / "gke-b200-wide-ep" / "manifests.yaml").read_text()))
+    lws = [d for d in docs if d and d.get("kind") == "LeaderWorkerSet"]
+    assert lws
+    for obj in lws:
+        container = obj["spec"]["leaderWorkerTemplate"]["workerTemplate"]["spec"]["containers"][0]
+        for part in ("requests", "limits"):
+            zeroed = {k: v for k, v in container["resources"][part].items() if k.startswith("networking.gke.io")}
+            assert zeroed == {f"networking.gke.io.networks/rdma-{i}": 0 for i in range(8)}

@@ -278,6 +278,11 @@ class GkeRdmaFabric(pulumi.ComponentResource):
             },
             env={**ROCE_ENV, **gke_gpu_initiated_rdma_env(self.shape.rdma_nics)},
             nixl_backends=("UCX",),
+            # GKE Warden injects rdma-X and rdma-X.IP requests; A3 Ultra / A4 nodes advertise only .IP (upstream's
+            # GKE wide-EP overlay sets the non-.IP ones to 0).
+            zero_resources=tuple(
+                f"networking.gke.io.networks/{net.name}" for net in self.networks if net.name.startswith("rdma-")
+            ),
         )
 
 

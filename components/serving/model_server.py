@@ -304,6 +304,7 @@ def rdma_pod_parts(*, name: str, pool: AcceleratorPool, devices: int) -> RdmaPar
     nics: dict[str, int] = {}
     if attachment.resource_name is not None:
         nics[attachment.resource_name] = attachment.nics_for(devices, pool.devices_per_node)
+    nics.update({resource: 0 for resource in attachment.zero_resources})
     template = claim_template_name(name, pool)
     claims = [{"name": f"rdma-{i}", "resourceClaimTemplateName": template} for i in range(devices)] if template else []
     return RdmaParts(dict(attachment.annotations), nics, claims, dict(attachment.env), list(attachment.capabilities))
