@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 from types import MappingProxyType
 
@@ -800,6 +800,60 @@ def _gke_memory_reserved_mib(memory_gib: int) -> int:
     return int(reserved + 0.999)
 
 
+def host_allocatable(
+    cloud: Cloud | str,
+    *,
+    vcpus: int,
+    memory_gib: int,
+    boot_disk_gib: int,
+    local_ssd_count: int = 0,
+    local_ssd_gib: int = 0,
+    ephemeral_on_local_ssd: bool = False,
+    source: str = "",
+) -> NodeAllocatable:
+    """What a node of ``vcpus`` / ``memory_gib`` on ``cloud`` offers pods, without accelerators (``extended`` empty).
+
+    The formulas of :func:`node_allocatable`, for machines the catalog does not list (system pools such as
+    ``e2-standard-8`` or ``m6i.2xlarge``). Local SSD counts only with ``ephemeral_on_local_ssd`` and
+    ``local_ssd_count`` > 0. Existing clusters (:data:`Cloud.EXISTING`): what was described, boot disk as the
+    ephemeral storage. ``source`` overrides the formulas' source for existing clusters (default: empty).
+
+    Raises:
+        CatalogError: ``boot_disk_gib`` is not positive, or an unknown cloud.
+    """
+    if boot_disk_gib < 1:
+        raise CatalogError(f"boot_disk_gib = {boot_disk_gib}: must be >= 1")
+    on_ssd = ephemeral_on_local_ssd and local_ssd_count > 0
+    cpu = vcpus * 1000 - _cpu_reserved_millicores(vcpus)
+    kind = _cloud(cloud)
+    if kind is Cloud.GCP:
+        memory = memory_gib * 1024 - _gke_memory_reserved_mib(memory_gib) - 100
+        if on_ssd:
+            capacity = float(local_ssd_gib)
+            system = {1: 50.0, 2: 75.0}.get(local_ssd_count, 100.0)
+        else:
+            capacity = float(boot_disk_gib)
+            system = min(0.5 * capacity, 6 + 0.35 * capacity, 100.0)
+        storage = capacity - system - 0.1 * capacity
+        source = _SRC_GKE_ALLOCATABLE
+    elif kind is Cloud.AWS:
+        memory = memory_gib * 1024 - (11 * _EKS_MAX_PODS + 255) - 100
+        capacity = float(local_ssd_gib if on_ssd else boot_disk_gib)
+        storage = capacity - 1 - 0.1 * capacity
+        source = _SRC_EKS_ALLOCATABLE
+    else:
+        memory = memory_gib * 1024
+        cpu = vcpus * 1000
+        storage = float(boot_disk_gib)
+    return NodeAllocatable(
+        cpu_millicores=max(0, cpu),
+        memory_mib=max(0, memory),
+        ephemeral_storage_gib=max(0, int(storage)),
+        extended=MappingProxyType({}),
+        source=source,
+    )
+
+
 def node_allocatable(shape: MachineShape, *, boot_disk_gib: int, ephemeral_on_local_ssd: bool) -> NodeAllocatable:
     """What one node of ``shape`` offers pods, by the cloud's documented reservation formulas.
 
@@ -811,6 +865,7 @@ def node_allocatable(shape: MachineShape, *, boot_disk_gib: int, ephemeral_on_lo
     100 MiB eviction threshold; ephemeral storage on the root volume (``boot_disk_gib``) or, with
     ``ephemeral_on_local_ssd``, on the instance store in RAID0, minus 1 GiB kube-reserved and 10% eviction.
     Existing clusters: what the user described (``vcpus``, ``memory_gib``), boot disk as the ephemeral storage.
+    (:func:`host_allocatable` applies the same formulas to machines without accelerators.)
 
     DaemonSets (device plugins, logging, metrics agents) also take from allocatable; they are not subtracted here.
 
@@ -827,39 +882,22 @@ def node_allocatable(shape: MachineShape, *, boot_disk_gib: int, ephemeral_on_lo
     Raises:
         CatalogError: ``boot_disk_gib`` is not positive.
     """
-    if boot_disk_gib < 1:
-        raise CatalogError(f"boot_disk_gib = {boot_disk_gib}: must be >= 1")
+    host = host_allocatable(
+        shape.cloud,
+        vcpus=shape.vcpus,
+        memory_gib=shape.memory_gib,
+        boot_disk_gib=boot_disk_gib,
+        local_ssd_count=shape.local_ssd_count,
+        local_ssd_gib=shape.local_ssd_gib,
+        ephemeral_on_local_ssd=ephemeral_on_local_ssd,
+    )
     extended: dict[str, int] = {shape.accelerator.resource_name: shape.accelerator_count}
     if shape.efa_interfaces:
         extended["vpc.amazonaws.com/efa"] = shape.efa_interfaces
-    on_ssd = ephemeral_on_local_ssd and shape.local_ssd_count > 0
-    cpu = shape.vcpus * 1000 - _cpu_reserved_millicores(shape.vcpus)
-    if shape.cloud is Cloud.GCP:
-        memory = shape.memory_gib * 1024 - _gke_memory_reserved_mib(shape.memory_gib) - 100
-        if on_ssd:
-            capacity = float(shape.local_ssd_gib)
-            system = {1: 50.0, 2: 75.0}.get(shape.local_ssd_count, 100.0)
-        else:
-            capacity = float(boot_disk_gib)
-            system = min(0.5 * capacity, 6 + 0.35 * capacity, 100.0)
-        storage = capacity - system - 0.1 * capacity
-        source = _SRC_GKE_ALLOCATABLE
-    elif shape.cloud is Cloud.AWS:
-        memory = shape.memory_gib * 1024 - (11 * _EKS_MAX_PODS + 255) - 100
-        capacity = float(shape.local_ssd_gib if on_ssd else boot_disk_gib)
-        storage = capacity - 1 - 0.1 * capacity
-        source = _SRC_EKS_ALLOCATABLE
-    else:
-        memory = shape.memory_gib * 1024
-        cpu = shape.vcpus * 1000
-        storage = float(boot_disk_gib)
-        source = shape.source
-    return NodeAllocatable(
-        cpu_millicores=max(0, cpu),
-        memory_mib=max(0, memory),
-        ephemeral_storage_gib=max(0, int(storage)),
+    return replace(
+        host,
         extended=MappingProxyType(extended),
-        source=source,
+        source=host.source or shape.source,
     )
 
 

@@ -248,6 +248,16 @@ HF_CACHE_PATH = "/var/cache/huggingface"
 SCRATCH_GIB = 20
 
 
+#: Pod-template annotation carrying the checkpoint size the server was sized for, GiB (the catalog's figure or the
+#: config's ``weightsGiB``), so a reader of the render (the first-deploy twin) sees the same size.
+WEIGHTS_ANNOTATION = "llm-d.ai/weights-gib"
+
+
+def weights_annotations(weights_gib: float | None) -> dict[str, str]:
+    """``{WEIGHTS_ANNOTATION: "<GiB>"}`` for a known size (``%g``, e.g. ``"61"``), else ``{}``."""
+    return {} if weights_gib is None else {WEIGHTS_ANNOTATION: f"{weights_gib:g}"}
+
+
 def cache_gib(weights_gib: float) -> int:
     """``sizeLimit`` of a pod's weights cache, whole GiB: the checkpoint + 10% + 5 GiB (tokenizer and config files,
     Hub metadata, files in flight), rounded up. E.g. Qwen3-32B (61.0 GiB) -> 73 GiB."""

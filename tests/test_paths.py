@@ -220,7 +220,7 @@ def test_held_out_pd_over_tcp_on_a3_high_renders_with_the_choice_recorded(tmp_pa
     result = _render(tmp_path, _gcp("a3-highgpu-8g", {**pd, "prefill": {"replicas": 4}}))
     assert result.ok and result.policy_ok, (result.schema_issues, result.policy)
     decode = _deployment(result, "m-decode")["spec"]["template"]
-    assert decode["metadata"]["annotations"] == {"llm-d.ai/kv-transport": "tcp"}
+    assert decode["metadata"]["annotations"]["llm-d.ai/kv-transport"] == "tcp"
     assert not any(r["type"] == "gcp:compute/network:Network" and "rdma" in r["name"] for r in result.resources)
 
 

@@ -219,8 +219,9 @@ def test_two_pickers_at_cloud_size_do_not_fit_the_kind_laptop() -> None:
 
 def test_an_unknown_model_asks_for_weights_gib() -> None:
     entries = golden(FLAGSHIP)
-    args = decode(entries)["inputs"]["spec"]["template"]["spec"]["containers"][0]["args"]
-    args[0] = "acme/secret-model"
+    template = decode(entries)["inputs"]["spec"]["template"]
+    template["spec"]["containers"][0]["args"][0] = "acme/secret-model"
+    template["metadata"]["annotations"].pop("llm-d.ai/weights-gib")
     assert any("unknown" in m for m in messages(entries, "weights/size-known"))
 
 
@@ -249,6 +250,7 @@ def test_a_model_larger_than_its_gpus_is_reported() -> None:
     decode(entries)["inputs"]["spec"]["template"]["spec"]["containers"][0]["args"] = [
         "meta-llama/Llama-3.1-405B-Instruct" if i == 0 else a for i, a in enumerate(args)
     ]
+    decode(entries)["inputs"]["spec"]["template"]["metadata"]["annotations"].pop("llm-d.ai/weights-gib")
     assert any("weights per device" in m for m in messages(entries, "weights/fits-accelerator-memory"))
 
 
@@ -260,6 +262,29 @@ def test_the_default_10_minute_await_is_shorter_than_a_first_vllm_start() -> Non
     decode(entries)["customTimeouts"] = {}
     found = messages(entries, "awaits/timeout-covers-start")
     assert any("Pulumi waits 10 min" in m for m in found)
+
+
+def test_a_service_selecting_model_servers_waits_for_their_first_start() -> None:
+    """pulumi-kubernetes awaits a Service with a selector until its endpoints are ready: 10 minutes by default."""
+    entries = golden(FLAGSHIP)
+    server = decode(entries)
+    labels = server["inputs"]["spec"]["template"]["metadata"]["labels"]
+    service = copy.deepcopy(kube(entries, "Service"))
+    service["urn"] += "-decode"
+    service["inputs"]["metadata"] = {"name": "decode", "namespace": server["inputs"]["metadata"]["namespace"]}
+    service["inputs"]["spec"] = {"selector": dict(labels), "ports": [{"port": 8000}]}
+    service["customTimeouts"] = {}
+    entries.append(service)
+    found = run_twin(entries).findings
+    assert any(f.check == "timeout-covers-start" and "Service" in f.resource for f in found)
+
+
+def test_weights_gib_on_the_pod_template_sizes_an_unknown_model() -> None:
+    entries = golden(FLAGSHIP)
+    template = decode(entries)["inputs"]["spec"]["template"]
+    template["spec"]["containers"][0]["args"][0] = "acme/secret-model"
+    assert template["metadata"]["annotations"]["llm-d.ai/weights-gib"] == "61"
+    assert "weights/size-known" not in checks(entries)
 
 
 def test_go_durations_parse() -> None:

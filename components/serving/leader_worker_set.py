@@ -35,7 +35,7 @@ from pulumi_llmd.components import versions
 from pulumi_llmd.components.base import AcceleratorPool
 from pulumi_llmd.components.catalog import RdmaKind
 from pulumi_llmd.components.kube import child_options, k8s_object
-from pulumi_llmd.components.models import HF_CACHE_PATH, cache_gib, pod_ephemeral_gib
+from pulumi_llmd.components.models import HF_CACHE_PATH, cache_gib, pod_ephemeral_gib, weights_annotations
 from pulumi_llmd.components.serving.model_server import (
     VLLM_PORT,
     PodResources,
@@ -495,7 +495,7 @@ def leader_worker_set_manifest(
     devices = spec.devices_per_pod
     rdma = pool.rdma
     parts = rdma_pod_parts(name=name, pool=pool, devices=devices) if rdma is not None else RdmaParts()
-    annotations = parts.annotations
+    annotations = {**parts.annotations, **weights_annotations(weights_gib)}
     claims = parts.claims
     container_resources = parts.container_resources(resources, pool, devices)
     if weights_gib is not None:

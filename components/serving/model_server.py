@@ -14,7 +14,13 @@ from pulumi_llmd.components import versions
 from pulumi_llmd.components.base import HF_TOKEN_KEY, AcceleratorPool
 from pulumi_llmd.components.catalog import AcceleratorKind, MachineShape
 from pulumi_llmd.components.kube import child_options, k8s_object
-from pulumi_llmd.components.models import HF_CACHE_PATH, UNKNOWN_WEIGHTS_GIB, cache_gib, pod_ephemeral_gib
+from pulumi_llmd.components.models import (
+    HF_CACHE_PATH,
+    UNKNOWN_WEIGHTS_GIB,
+    cache_gib,
+    pod_ephemeral_gib,
+    weights_annotations,
+)
 from pulumi_llmd.components.quantity import parse_quantity
 from pulumi_llmd.components.startup import (
     Engine,
@@ -470,7 +476,7 @@ def vllm_deployment(
         pod_spec["affinity"] = dict(affinity)
     pod_spec.update(pool.pod_placement())
     template_meta: dict[str, Any] = {"labels": dict(labels)}
-    annotations = {**parts.annotations, **dict(pod_annotations or {})}
+    annotations = {**parts.annotations, **weights_annotations(weights_gib), **dict(pod_annotations or {})}
     if annotations:
         template_meta["annotations"] = annotations
     return {

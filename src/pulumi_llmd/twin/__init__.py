@@ -29,7 +29,6 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from pulumi_llmd.twin import facts
 from pulumi_llmd.twin.model import Graph
 from pulumi_llmd.twin.pools import discover
 from pulumi_llmd.twin.rules import (
@@ -134,7 +133,3 @@ def run_twin(resources: Sequence[Mapping[str, Any]]) -> TwinResult:
     ]
     unique = sorted(set(findings), key=lambda f: (RULES.index(f.rule), f.resource, f.check, f.message))
     return TwinResult(findings=tuple(unique), timeline=timeline)
-
-
-#: Durations the twin assumes, for the README's table (type prefix -> seconds, source).
-DURATION_TABLE = {prefix: (d.seconds, d.source) for prefix, d in facts.DURATIONS.items()}

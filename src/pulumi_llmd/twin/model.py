@@ -212,6 +212,7 @@ class PodTemplate:
     spec: Json
     pods: int  # pods created at first (replicas x group size)
     daemon: bool = False
+    annotations: Mapping[str, str] = field(default_factory=dict)
 
     @cached_property
     def containers(self) -> tuple[Container, ...]:
@@ -308,7 +309,10 @@ def pod_templates(resource: Resource) -> Iterator[PodTemplate]:
         replicas = 1 if kind == "Job" else int(spec.get("replicas", 1) or 0)
         yield _template(resource, "", ns, template, replicas, daemon=kind == "DaemonSet")
     elif kind == "Pod":
-        yield PodTemplate(resource, "", ns, dict(resource.metadata.get("labels") or {}), spec, 1)
+        meta = resource.metadata
+        yield PodTemplate(
+            resource, "", ns, dict(meta.get("labels") or {}), spec, 1, annotations=dict(meta.get("annotations") or {})
+        )
     elif kind == "LeaderWorkerSet":
         yield from _lws_templates(resource, "", spec)
     elif kind == "DisaggregatedSet":
@@ -320,7 +324,16 @@ def pod_templates(resource: Resource) -> Iterator[PodTemplate]:
 
 def _template(owner: Resource, role: str, ns: str, template: Json, pods: int, *, daemon: bool = False) -> PodTemplate:
     meta = template.get("metadata") or {}
-    return PodTemplate(owner, role, ns, dict(meta.get("labels") or {}), template.get("spec") or {}, pods, daemon)
+    return PodTemplate(
+        owner,
+        role,
+        ns,
+        dict(meta.get("labels") or {}),
+        template.get("spec") or {},
+        pods,
+        daemon,
+        annotations=dict(meta.get("annotations") or {}),
+    )
 
 
 def _lws_templates(owner: Resource, role: str, spec: Json, multiplier: int = 1) -> Iterator[PodTemplate]:
@@ -355,8 +368,6 @@ class NodePool:
     accelerator: bool
     shape: catalog.MachineShape | None = None
     consumption: str = "on-demand"
-    local_ssd_ephemeral: bool = False
-    facts: Mapping[str, str] = field(default_factory=dict)
 
     def tolerated_by(self, tolerations: Sequence[Json]) -> bool:
         """True when the tolerations cover every NoSchedule / NoExecute taint of the pool."""

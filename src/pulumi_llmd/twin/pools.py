@@ -38,58 +38,32 @@ def _general_machine(machine_type: str) -> tuple[int, int] | None:
     return None
 
 
-def reserved_cpu_millicores(vcpus: int) -> float:
-    """CPU the kubelet and system reserve on a node (GKE 'Standard cluster architecture', node allocatable: 6 % of
-    the first core, 1 % of the next, 0.5 % of the next 2, 0.25 % above 4; EKS AL2023 uses the same table)."""
-    cores = [0.06, 0.01, 0.005, 0.005]
-    return sum(cores[i] * 1000 for i in range(min(vcpus, 4))) + max(0, vcpus - 4) * 2.5
-
-
-def reserved_memory_mib(memory_gib: float) -> float:
-    """Memory reserved on a node, MiB (GKE: 25 % of the first 4 GiB, 20 % of the next 4, 10 % of the next 8, 6 % of
-    the next 112, 2 % above 128, plus the 100 MiB eviction threshold)."""
-    bands = [(4, 0.25), (4, 0.20), (8, 0.10), (112, 0.06), (float("inf"), 0.02)]
-    left, total = memory_gib, 0.0
-    for size, share in bands:
-        part = min(left, size)
-        total += part * share
-        left -= part
-        if left <= 0:
-            break
-    return total * 1024 + 100
-
-
 def _allocatable(
-    shape: catalog.MachineShape | None, vcpus: int, memory_gib: float, ephemeral_gib: float, extended: Mapping[str, int]
+    cloud: catalog.Cloud,
+    shape: catalog.MachineShape | None,
+    machine_type: str,
+    *,
+    disk_gib: float,
+    on_local_ssd: bool,
+    extended: Mapping[str, int],
 ) -> dict[str, float]:
+    """A node's allocatable as the twin schedules against it: CPU (millicores), memory and ephemeral storage (MiB)
+    by the catalog's reservation formulas (:func:`catalog.node_allocatable` / :func:`catalog.host_allocatable`), the
+    extended resources the stack makes the node advertise, and 110 pods."""
+    disk = max(1, int(disk_gib))
     if shape is not None:
-        try:
-            alloc = catalog.node_allocatable(  # type: ignore[attr-defined,unused-ignore]
-                shape, boot_disk_gib=int(ephemeral_gib), ephemeral_on_local_ssd=False
-            )
-            base = {
-                "cpu": float(alloc.cpu_millicores),
-                "memory": float(alloc.memory_mib),
-            }
-        except (AttributeError, TypeError, ValueError):
-            base = {}
+        alloc = catalog.node_allocatable(shape, boot_disk_gib=disk, ephemeral_on_local_ssd=on_local_ssd)
     else:
-        base = {}
+        vcpus, memory = _general_machine(machine_type) or (4, 16)
+        alloc = catalog.host_allocatable(cloud, vcpus=vcpus, memory_gib=memory, boot_disk_gib=disk)
     out = {
-        "cpu": base.get("cpu", vcpus * 1000 - reserved_cpu_millicores(vcpus)),
-        "memory": base.get("memory", memory_gib * 1024 - reserved_memory_mib(memory_gib)),
-        "ephemeral-storage": ephemeral_gib * 1024,
+        "cpu": float(alloc.cpu_millicores),
+        "memory": float(alloc.memory_mib),
+        "ephemeral-storage": float(alloc.ephemeral_storage_gib) * 1024,
         "pods": 110.0,
     }
     out.update({k: float(v) for k, v in extended.items()})
     return out
-
-
-def _boot_ephemeral_gib(disk_gib: float) -> float:
-    """Ephemeral storage a boot disk leaves for pods, GiB: the disk less ~10 % eviction threshold and ~20 GiB for
-    the OS image, system images and logs (GKE node allocatable docs: ephemeral storage reservation; assumption for
-    the fixed part)."""
-    return max(0.0, disk_gib * 0.9 - 20)
 
 
 def _zones(inputs: Mapping[str, Any]) -> int:
@@ -154,13 +128,17 @@ def gke_pool(r: Resource) -> NodePool:
         accelerator = True
         if not any(t[0] == "google.com/tpu" for t in taints):
             taints.append(("google.com/tpu", "present", "NoSchedule"))
-    disk = float(node.get("diskSizeGb") or 100)
-    ssd = int((node.get("ephemeralStorageLocalSsdConfig") or {}).get("localSsdCount") or 0)
-    if ssd == 0 and shape is not None and (node.get("ephemeralStorageLocalSsdConfig") is not None):
-        ssd = getattr(shape, "local_ssd_count", 0)  # localSsdCount 0: GKE uses all of the machine's local SSDs
-    ephemeral = ssd * 375 * 0.9 if ssd else _boot_ephemeral_gib(disk)
-    general = _general_machine(machine_type)
-    vcpus, memory = (shape.vcpus, shape.memory_gib) if shape else (general or (4, 16))
+    # Ephemeral storage on the machine's local SSDs when the pool asks for it (GKE API
+    # ephemeralStorageLocalSsdConfig), else on the boot disk (default 100 GB).
+    on_ssd = node.get("ephemeralStorageLocalSsdConfig") is not None
+    allocatable = _allocatable(
+        catalog.Cloud.GCP,
+        shape,
+        machine_type,
+        disk_gib=float(node.get("diskSizeGb") or 100),
+        on_local_ssd=on_ssd,
+        extended=extended,
+    )
     autoscaling = i.get("autoscaling") or {}
     zones = _zones(i)
     if autoscaling.get("totalMaxNodeCount"):
@@ -175,22 +153,13 @@ def gke_pool(r: Resource) -> NodePool:
         resource=r,
         labels=labels,
         taints=tuple(taints),
-        allocatable=_allocatable(shape, vcpus, memory, ephemeral, extended),
+        allocatable=allocatable,
         max_nodes=max_nodes,
         initial_nodes=initial,
         accelerator=accelerator,
         shape=shape,
         consumption=consumption,
-        local_ssd_ephemeral=bool(ssd),
-        facts={"machineType": machine_type, "ephemeralGiB": f"{ephemeral:.0f}"},
     )
-
-
-def _user_data_raid0(graph: Graph, template_id: str) -> bool:
-    for r in graph.resources.values():
-        if r.type == "aws:ec2/launchTemplate:LaunchTemplate" and f"{r.name}-id" == template_id:
-            return "RAID0" in str(r.inputs.get("userData", "")) or "localStorage" in str(r.inputs.get("userData", ""))
-    return False
 
 
 def _launch_template(graph: Graph, template_id: str) -> Resource | None:
@@ -240,10 +209,9 @@ def eks_pool(r: Resource, graph: Graph, plugins: set[str]) -> NodePool:
             if size:
                 disk = float(size)
         raid0 = "RAID0" in str(template.inputs.get("userData", ""))
-    ssd_gib = float(getattr(shape, "local_ssd_gib", 0) or 0) if shape else 0.0
-    ephemeral = ssd_gib * 0.9 if raid0 and ssd_gib else _boot_ephemeral_gib(disk)
-    general = _general_machine(instance_type)
-    vcpus, memory = (shape.vcpus, shape.memory_gib) if shape else (general or (4, 16))
+    allocatable = _allocatable(
+        catalog.Cloud.AWS, shape, instance_type, disk_gib=disk, on_local_ssd=raid0, extended=extended
+    )
     scaling = i.get("scalingConfig") or {}
     consumption = {"SPOT": "spot", "CAPACITY_BLOCK": "capacity-block"}.get(str(i.get("capacityType")), "on-demand")
     return NodePool(
@@ -251,14 +219,12 @@ def eks_pool(r: Resource, graph: Graph, plugins: set[str]) -> NodePool:
         resource=r,
         labels=labels,
         taints=taints,
-        allocatable=_allocatable(shape, vcpus, memory, ephemeral, extended),
+        allocatable=allocatable,
         max_nodes=int(scaling.get("maxSize") or 0),
         initial_nodes=int(scaling.get("desiredSize") or scaling.get("minSize") or 0),
         accelerator=shape is not None,
         shape=shape,
         consumption=consumption,
-        local_ssd_ephemeral=raid0 and bool(ssd_gib),
-        facts={"instanceType": instance_type, "ephemeralGiB": f"{ephemeral:.0f}"},
     )
 
 
@@ -277,15 +243,25 @@ def existing_pools(r: Resource) -> list[NodePool]:
         extended = {resource_name: int(p.get("devicesPerNode") or 1)}
         if p.get("rdmaResource"):
             extended[str(p["rdmaResource"])] = int(p.get("rdmaDevicesPerNode") or 1)
-        vcpus = int(p.get("vcpus") or 1)
-        memory = float(p.get("memoryGiB") or p.get("memoryGib") or 1)
+        described = catalog.host_allocatable(
+            catalog.Cloud.EXISTING,
+            vcpus=int(p.get("vcpus") or 1),
+            memory_gib=int(p.get("memoryGiB") or p.get("memoryGib") or 1),
+            boot_disk_gib=1024,  # an existing cluster's disks are not described: assume they hold the weights
+        )
         pools.append(
             NodePool(
                 name=str(p.get("name")),
                 resource=None,
                 labels=selector,
                 taints=taints,
-                allocatable=_allocatable(None, vcpus, memory, 1024.0, extended),
+                allocatable={
+                    "cpu": float(described.cpu_millicores),
+                    "memory": float(described.memory_mib),
+                    "ephemeral-storage": float(described.ephemeral_storage_gib) * 1024,
+                    "pods": 110.0,
+                    **{k: float(v) for k, v in extended.items()},
+                },
                 max_nodes=int(p.get("maxNodes") or 1),
                 initial_nodes=int(p.get("maxNodes") or 1),
                 accelerator=True,
@@ -301,7 +277,6 @@ def existing_pools(r: Resource) -> list[NodePool]:
             max_nodes=100,
             initial_nodes=100,
             accelerator=False,
-            facts={"assumed": "an existing cluster's general nodes (unknown size)"},
         )
     else:
         laptop = facts.LAPTOP_NODE
@@ -319,7 +294,6 @@ def existing_pools(r: Resource) -> list[NodePool]:
             max_nodes=1,
             initial_nodes=1,
             accelerator=False,
-            facts={"assumed": "README kind laptop: 4 vCPU, ~7 GiB for pods"},
         )
     return [*pools, general]
 

@@ -468,8 +468,8 @@ def _weights_of(t: PodTemplate) -> Weights | None:
     server = next((c for c in t.containers if c.is_vllm and c.model), None)
     if server is None or server.model is None:
         return None
-    annotations = (t.owner.spec.get("template") or {}).get("metadata", {}).get("annotations") or {}
-    override = annotations.get("llm-d.ai/weights-gib")
+    # The size the server was sized for (config weightsGiB or the catalog), else the catalog's own figure.
+    override = t.annotations.get(models.WEIGHTS_ANNOTATION)
     spec = models.model_spec(server.model, weights_gib_override=float(override) if override else None)
     weights = spec.weights_gib if spec else None
     cache = server.env.get("HF_HUB_CACHE") or server.env.get("HF_HOME") or "/root/.cache/huggingface"
@@ -688,9 +688,8 @@ def check_cloud(graph: Graph, pools: Sequence[NodePool]) -> Iterator[Finding]:
     }
     for owner, templates in workloads(graph):
         for t in templates:
-            annotation = ((t.owner.spec.get("template") or {}).get("metadata") or {}).get("annotations") or {}
-            if not t.role and "networking.gke.io/interfaces" in annotation:
-                raw = annotation["networking.gke.io/interfaces"]
+            raw = t.annotations.get("networking.gke.io/interfaces")
+            if raw:
                 try:
                     names = [str(x.get("network")) for x in yaml.safe_load(raw) or []]
                 except (yaml.YAMLError, AttributeError):
@@ -752,29 +751,15 @@ def check_routing(graph: Graph) -> Iterator[Finding]:
                         "add a URLRewrite filter (ReplacePrefixMatch: /)",
                     )
             for ref in rule.get("backendRefs") or []:
-                name, ref_ns = str(ref.get("name")), str(ref.get("namespace") or ns)
-                if ref.get("kind") == "InferencePool":
-                    pool = pools.get((ref_ns, name))
-                    if pool is None:
-                        yield Finding(
-                            "routing",
-                            "backend-exists",
-                            route.label(),
-                            f"InferencePool {name} does not exist",
-                            "fix backendRefs",
-                        )
-                        continue
-                    yield from _pool_reaches(pool, all_templates, services)
-                else:
-                    service = services.get((ref_ns, name))
-                    if service is None:
-                        yield Finding(
-                            "routing",
-                            "backend-exists",
-                            route.label(),
-                            f"Service {name} does not exist",
-                            "fix backendRefs",
-                        )
+                key = (str(ref.get("namespace") or ns), str(ref.get("name")))
+                kind = "InferencePool" if ref.get("kind") == "InferencePool" else "Service"
+                backend = (pools if kind == "InferencePool" else services).get(key)
+                if backend is None:
+                    yield Finding(
+                        "routing", "backend-exists", route.label(), f"{kind} {key[1]} does not exist", "fix backendRefs"
+                    )
+                elif kind == "InferencePool":
+                    yield from _pool_reaches(backend, all_templates, services)
 
 
 def _pool_reaches(

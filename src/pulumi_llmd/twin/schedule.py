@@ -14,6 +14,7 @@ import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
+from pulumi_llmd.components.startup import Engine, first_start_estimate
 from pulumi_llmd.twin import facts
 from pulumi_llmd.twin.model import Graph, NodePool, PodTemplate, Resource
 from pulumi_llmd.twin.rules import Finding, Weights, model_servers, placement, pods_per_node, workloads
@@ -86,7 +87,7 @@ def _await_timeout(r: Resource) -> float | None:
     return None
 
 
-def _engine(t: PodTemplate) -> str:
+def _engine(t: PodTemplate) -> Engine:
     requests = t.requests()
     if requests.get("google.com/tpu"):
         return "tpu"
@@ -97,19 +98,55 @@ def _engine(t: PodTemplate) -> str:
 
 
 def _estimate(w: Weights) -> tuple[float, str]:
-    from pulumi_llmd.components import startup
-
     server = next(c for c in w.template.containers if c.is_vllm)
-    estimate = startup.first_start_estimate(
+    estimate = first_start_estimate(
         weights_gib=w.weights_gib or 0.0,
         image=server.image,
-        engine=_engine(w.template),  # type: ignore[arg-type]
+        engine=_engine(w.template),
     )
     return estimate.total_seconds, estimate.describe()
 
 
 def replay(graph: Graph, pools: Sequence[NodePool]) -> Timeline:
-    """Replay the first deploy and return its :class:`Timeline`."""
+    """Replay the first deploy and return its :class:`Timeline`.
+
+    A Service with a selector is awaited until the pods it selects are ready (pulumi-kubernetes service await), and
+    what depends on the Service waits for that too: the replay runs again with those Services held until their pods
+    are ready, until nothing moves (at most a few rounds: each round only lengthens Services).
+    """
+    held: dict[str, float] = {}
+    for _ in range(5):
+        timeline, services = _replay_once(graph, pools, held)
+        late = {urn: end for urn, end in services.items() if end > timeline.steps[urn].end + 1e-6}
+        if not late:
+            return timeline
+        held.update(late)
+    return timeline
+
+
+def _service_readiness(graph: Graph, steps: Mapping[str, Step]) -> dict[str, float]:
+    """Service URN -> when the workloads whose pods it selects are ready (Services with a selector, awaited)."""
+    templates = {r.urn: ts for r, ts in workloads(graph)}
+    out: dict[str, float] = {}
+    for urn, step in steps.items():
+        r = step.resource
+        selector = r.spec.get("selector") if r.kind == "Service" else None
+        if not selector or step.await_timeout is None:
+            continue
+        ends = [
+            steps[o].end
+            for o, ts in templates.items()
+            if o in steps
+            and any(t.namespace == r.namespace and all(t.labels.get(k) == v for k, v in selector.items()) for t in ts)
+        ]
+        if ends:
+            out[urn] = max(ends)
+    return out
+
+
+def _replay_once(
+    graph: Graph, pools: Sequence[NodePool], held: Mapping[str, float]
+) -> tuple[Timeline, dict[str, float]]:
     where = placement(graph, pools)
     pool_by_resource = {p.resource.urn: p for p in pools if p.resource is not None}
     servers = {(w.template.owner.urn, w.template.role): w for w in model_servers(graph)}
@@ -161,34 +198,13 @@ def replay(graph: Graph, pools: Sequence[NodePool]) -> Timeline:
                 else:
                     ready = max(ready, node_wait + seconds)
             seconds = max(seconds, ready) if ready else seconds
+        if urn in held and held[urn] > start + seconds:
+            seconds, why = held[urn] - start, "service endpoints: the selected pods are ready"
         steps[urn] = Step(r, start, start + seconds, why, blocker, timeout)
-    # Services with a selector are awaited until they have endpoints (pulumi-kubernetes service await).
-    for urn, step in list(steps.items()):
-        r = step.resource
-        selector = r.spec.get("selector") if r.kind == "Service" else None
-        if not selector or r.await_annotations.get("pulumi.com/skipAwait") == "true":
-            continue
-        targets = [
-            steps[o]
-            for o, ts in workload_templates.items()
-            if o in steps
-            and any(t.namespace == r.namespace and all(t.labels.get(k) == v for k, v in selector.items()) for t in ts)
-        ]
-        if targets:
-            ready = max(t.end for t in targets)
-            if ready > step.end:
-                steps[urn] = Step(
-                    r,
-                    step.start,
-                    ready,
-                    "service endpoints: the selected pods are ready",
-                    step.blocker,
-                    step.await_timeout,
-                )
     total = max((s.end for s in steps.values()), default=0.0)
     path = _critical_path(steps)
     floor_parts = _floor(steps, pools, estimates, scale_up)
-    return Timeline(
+    timeline = Timeline(
         steps=steps,
         critical_path=tuple(path),
         total=total,
@@ -196,6 +212,7 @@ def replay(graph: Graph, pools: Sequence[NodePool]) -> Timeline:
         floor_parts=tuple(floor_parts),
         estimates=tuple(sorted(estimates.values(), key=lambda e: e.label)),
     )
+    return timeline, _service_readiness(graph, steps)
 
 
 def _topological(graph: Graph) -> list[str]:
