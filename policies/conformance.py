@@ -25,6 +25,8 @@ from pulumi_llmd.policies.graph import (
     container_args,
     dig,
     flag_value,
+    host_path_exposes_devices,
+    is_model_server,
     items,
     lands_on_accelerator_nodes,
     mapping,
@@ -487,8 +489,37 @@ def _metrics_adapters(graph: Graph) -> list[Resource]:
     return found
 
 
+#: Workload kinds that run until deleted and have a scale subresource an HPA can drive.
+LONG_RUNNING_KINDS: Final = ("Deployment", "StatefulSet", "LeaderWorkerSet", "ReplicaSet")
+
+
+def _pool_selector(pool: Resource) -> Mapping[str, object]:
+    """An InferencePool's pod selector as a label selector (v1: ``spec.selector.matchLabels``; v1alpha2: a plain
+    label map ``spec.selector``)."""
+    selector = mapping(dig(pool.props, "spec", "selector"))
+    if "matchLabels" in selector or "matchExpressions" in selector:
+        return selector
+    return {"matchLabels": dict(selector)} if selector else {"matchLabels": {"\x00": "no selector"}}
+
+
+def _serves(template: PodTemplate, graph: Graph) -> bool:
+    """Whether pods of ``template`` are a long-running serving workload: a Deployment / StatefulSet / LeaderWorkerSet
+    whose pods an InferencePool selects or that run an inference server. Jobs, CronJobs, JobSets, bare Pods and
+    DaemonSets (batch or per-node work) are not."""
+    if template.workload.kind not in LONG_RUNNING_KINDS:
+        return False
+    pooled = any(
+        p.namespace == template.workload.namespace and selector_matches(_pool_selector(p), template.labels)
+        for p in graph.kubernetes("InferencePool")
+    )
+    return pooled or is_model_server(template)
+
+
 def assess_pod_autoscaling(graph: Graph) -> Assessment:
-    """pod_autoscaling (KAR-0057, conditional MUST): HPAs on custom AI metrics for accelerator workloads."""
+    """pod_autoscaling (KAR-0057, conditional MUST): HPAs on custom AI metrics for accelerator serving workloads.
+
+    Only long-running serving workloads (:func:`_serves`) need an HPA: a GPU batch Job, a JobSet or a Kueue-managed
+    Job runs to completion and is admitted / sized per run (KAR-0057 asks for autoscaling of inference services)."""
     disabled = [
         c for c in graph.gke_clusters() if dig(c.props, "addonsConfig", "horizontalPodAutoscaling", "disabled") is True
     ]
@@ -498,9 +529,13 @@ def assess_pod_autoscaling(graph: Graph) -> Assessment:
             "Condition does not hold: the cluster's HorizontalPodAutoscaling add-on is disabled "
             f"({disabled[0].describe()}).",
         )
-    workloads = _workloads_with(t for t in graph.templates() if uses_accelerators(t))
+    workloads = _workloads_with(t for t in graph.templates() if uses_accelerators(t) and _serves(t, graph))
     if not workloads:
-        return Assessment(Status.NOT_APPLICABLE, "No workload in the graph uses accelerators.")
+        return Assessment(
+            Status.NOT_APPLICABLE,
+            "No long-running serving workload in the graph uses accelerators (batch Jobs, JobSets and other "
+            "run-to-completion workloads are sized per run, not scaled by an HPA).",
+        )
     hpas = graph.kubernetes("HorizontalPodAutoscaler")
     adapters = _metrics_adapters(graph)
     evidence = [_ev(a, "serves custom/external metrics to the HPA") for a in adapters]
@@ -666,8 +701,8 @@ def accelerator_access_problems(template: PodTemplate) -> list[str]:
     if template.spec.get("hostPID") or template.spec.get("hostIPC"):
         problems.append("shares the host PID/IPC namespace on accelerator nodes")
     for volume in items(template.spec.get("volumes")):
-        path = str(dig(volume, "hostPath", "path") or "")
-        if path == "/dev" or path.startswith("/dev/"):
+        path = dig(volume, "hostPath", "path")
+        if isinstance(path, str) and host_path_exposes_devices(path):
             problems.append(f"mounts host device path {path} (bypasses the device plugin)")
     for container in template.containers():
         name = container.get("name", "?")

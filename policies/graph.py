@@ -8,6 +8,7 @@ by what a cluster would see (labels, images, arguments), so they work on any ren
 from __future__ import annotations
 
 import ipaddress
+import posixpath
 import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -120,17 +121,47 @@ _TEMPLATE_PATHS: dict[str, tuple[tuple[str, tuple[str, ...]], ...]] = {
 
 
 def pod_templates(resource: Resource) -> list[PodTemplate]:
-    """Every pod template of a workload (a bare Pod counts as its own template); empty for other resources."""
+    """Every pod template of a workload (a bare Pod counts as its own template; a JobSet has one per replicated
+    job); empty for other resources."""
     if not resource.is_kubernetes:
         return []
     if resource.kind == "Pod":
         return [PodTemplate(resource, "pod", resource.metadata, mapping(resource.props.get("spec")))]
     found = []
+    if resource.kind == "JobSet":  # jobset.x-k8s.io/v1alpha2: spec.replicatedJobs[].template (a Job template)
+        for job in items(dig(resource.props, "spec", "replicatedJobs")):
+            template = dig(job, "template", "spec", "template")
+            if isinstance(template, Mapping):
+                role = f"replicatedJobs[{mapping(job).get('name', '?')}]"
+                found.append(
+                    PodTemplate(resource, role, mapping(template.get("metadata")), mapping(template.get("spec")))
+                )
+        return found
     for role, path in _TEMPLATE_PATHS.get(resource.kind, ()):
         template = dig(resource.props, *path)
         if isinstance(template, Mapping):
             found.append(PodTemplate(resource, role, mapping(template.get("metadata")), mapping(template.get("spec"))))
     return found
+
+
+def normalize_host_path(path: str) -> str:
+    """A hostPath as the node resolves it: absolute, ``.``/``..``/repeated slashes collapsed (``posixpath.normpath``;
+    its POSIX exception for a leading ``//`` is collapsed too, Linux treats it as ``/``). ``/dev/../dev`` -> ``/dev``,
+    ``/var/../`` -> ``/``, ``//`` -> ``/``. Symbolic links on the node cannot be seen and are not resolved."""
+    text = path if path.startswith("/") else "/" + path
+    normalized = posixpath.normpath(text)
+    return "/" + normalized.lstrip("/")
+
+
+#: Host paths that hold device nodes: ``/dev`` itself.
+DEVICE_HOST_PATH = "/dev"
+
+
+def host_path_exposes_devices(path: str) -> bool:
+    """Whether mounting host path ``path`` exposes device nodes: after :func:`normalize_host_path` it is ``/dev``,
+    under ``/dev``, or an ancestor of ``/dev`` (``/``)."""
+    normalized = normalize_host_path(path)
+    return normalized == DEVICE_HOST_PATH or normalized.startswith(DEVICE_HOST_PATH + "/") or normalized == "/"
 
 
 def container_resources(container: Mapping[str, Any], which: str) -> Mapping[str, Any]:

@@ -1,14 +1,18 @@
 """llm-d practices as rules: per-resource checks (type + props -> violations) and stack checks (graph -> violations).
 
 What llm-d's guides and the Kubernetes docs ask of a production inference stack, enforced before deploy:
-accelerator requests equal limits; the parallelism of a model server fits its node; P/D disaggregation only over an
-RDMA fabric (or an explicit TCP choice); a highly available endpoint picker with leader election; pinned images and
-charts; probes on model servers; PodDisruptionBudgets; NetworkPolicies that let only the gateway (and the endpoint
-picker / monitoring) reach the model servers and the endpoint picker; no privileged containers, no hostPath to
-devices, capabilities limited to what RDMA needs; the Hugging Face token only from a Secret.
+accelerator requests equal limits; the parallelism of a model server fits a node of a pool it can be scheduled to
+(:mod:`.nodes`); P/D disaggregation only over an RDMA fabric (or an explicit TCP choice); a highly available endpoint
+picker with leader election; images that name one release and exact chart versions; probes on model servers;
+PodDisruptionBudgets; NetworkPolicies that let only the gateway (and the endpoint picker / monitoring) reach the
+model servers and the endpoint picker, judged by what their rules admit (:mod:`.netpol`), and a default deny in every
+namespace the stack creates; no privileged containers, no host namespaces, no privilege escalation, no hostPath to
+devices (normalized paths), capabilities limited to what RDMA needs; the Hugging Face token and every other
+credential only from Secrets (by name and by value shape, :mod:`pulumi_llmd.redact`).
 
 Every rule is mandatory by default (a platform team can lower one per pack config, e.g.
-``{"pod-disruption-budgets": "advisory"}``).
+``{"pod-disruption-budgets": "advisory"}``), except two advisory ones: ``images-by-digest`` (a pinned tag without a
+digest) and ``addon-namespace-default-deny`` (namespaces that add-on Helm charts create).
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Final
 
+from pulumi_llmd.policies import netpol
 from pulumi_llmd.policies.graph import (
     ACCELERATOR_RESOURCES,
     Graph,
@@ -28,17 +33,20 @@ from pulumi_llmd.policies.graph import (
     container_args,
     dig,
     flag_value,
+    host_path_exposes_devices,
     is_endpoint_picker,
     is_model_server,
     is_rdma_resource,
     items,
     mapping,
+    normalize_host_path,
     pod_templates,
-    pool_accelerators,
     rdma_attached,
     selector_matches,
 )
 from pulumi_llmd.policies.model import Enforcement, Resource, Violation
+from pulumi_llmd.policies.nodes import candidate_nodes, describe_devices, fits, pod_devices
+from pulumi_llmd.redact import is_sensitive_name, looks_like_credential
 
 #: Name of the practices pack (what findings cite instead of a checklist id).
 PACK: Final = "llm-d-practices"
@@ -46,7 +54,8 @@ PACK: Final = "llm-d-practices"
 RDMA_CAPABILITIES: Final = frozenset({"IPC_LOCK", "SYS_RAWIO"})
 #: Environment variables that carry a Hugging Face token.
 HF_TOKEN_ENV: Final = frozenset({"HF_TOKEN", "HUGGING_FACE_HUB_TOKEN", "HUGGINGFACE_TOKEN", "HUGGING_FACE_TOKEN"})
-_HF_TOKEN_LITERAL = re.compile(r"\bhf_[A-Za-z0-9]{20,}\b")
+#: A Hugging Face user access token (huggingface.co/docs/hub/security-tokens: ``hf_`` prefix), anywhere in a text.
+_HF_TOKEN_LITERAL = re.compile(r"(?<![A-Za-z0-9_])hf_[A-Za-z0-9]{20,}(?![A-Za-z0-9_])")
 #: Pod annotation that records an explicit choice of TCP for P/D KV-cache transfer.
 KV_TRANSPORT_ANNOTATION: Final = "llm-d.ai/kv-transport"
 #: vLLM KV connectors that move KV caches between pods (offloading connectors such as OffloadingConnector and
@@ -138,30 +147,111 @@ def check_pd_over_rdma(resource: Resource) -> list[Violation]:
     return found
 
 
+#: Tags that registries move to new images (branch, channel and "newest" names): pulling them twice may give two
+#: different images (OCI distribution spec: a tag is a mutable pointer; only a digest names content).
+MUTABLE_TAGS: Final = frozenset(
+    {
+        "latest", "main", "master", "nightly", "stable", "edge", "dev", "develop", "development", "head", "canary",
+        "rolling", "release", "current", "beta", "alpha", "unstable", "testing", "next", "preview", "snapshot",
+        "trunk",
+    }
+)  # fmt: skip
+_MAJOR_ONLY = re.compile(r"^v?[0-9]+$")
+#: A date (YYYYMMDD...) or a commit id (7+ hex digits with a digit) that pins a channel tag (``nightly-20250501``).
+_PINNED_SUFFIX = re.compile(r"[0-9]{6,}|(?<![0-9a-z])(?=[0-9a-f]*[0-9])[0-9a-f]{7,40}(?![0-9a-z])")
+#: An exact chart version: MAJOR.MINOR.PATCH with optional pre-release / build (semver.org; a leading ``v`` allowed).
+_EXACT_CHART_VERSION = re.compile(r"^v?[0-9]+\.[0-9]+\.[0-9]+(?:-[0-9A-Za-z.-]+)?(?:\+[0-9A-Za-z.-]+)?$")
+
+
+def split_image(image: str) -> tuple[str, str | None, str | None]:
+    """``(repository, tag, digest)`` of an image reference (tag / digest None when absent).
+
+    ``registry:5000/repo:tag@sha256:...`` -> ``("registry:5000/repo", "tag", "sha256:...")``.
+    """
+    name, _, digest = image.partition("@")
+    last = name.rsplit("/", 1)[-1]
+    if ":" in last:
+        repository, _, tag = name.rpartition(":")
+        return repository, tag, digest or None
+    return name, None, digest or None
+
+
+def mutable_tag(tag: str) -> str | None:
+    """Why an image tag is mutable (None when it names one release): a channel/branch name (:data:`MUTABLE_TAGS`,
+    also with a suffix such as ``latest-gpu`` unless a date or commit id pins it) or a major-only version
+    (``v0``, ``1``)."""
+    lowered = tag.lower()
+    if lowered in MUTABLE_TAGS:
+        return f"the mutable tag {tag}"
+    if _MAJOR_ONLY.match(lowered):
+        return f"the major-only tag {tag} (it moves with every release of that major version)"
+    word = re.split(r"[-_.]", lowered, maxsplit=1)[0]
+    if word in MUTABLE_TAGS and word != lowered and not _PINNED_SUFFIX.search(lowered[len(word) :]):
+        return f"the mutable tag {tag} (a {word} channel)"
+    return None
+
+
 def _image_problem(image: str) -> str | None:
+    """Why an image reference is not pinned to one release (mandatory), or None."""
     if not image:
         return "has no image"
-    if "@sha256:" in image:
-        return None
-    last = image.rsplit("/", 1)[-1]
-    if ":" not in last:
+    _, tag, digest = split_image(image)
+    if digest:
+        return None  # the kubelet pulls by digest; the tag is only a label
+    if tag is None:
         return f"image {image} has no tag (pulls latest)"
-    if last.rsplit(":", 1)[-1] == "latest":
-        return f"image {image} uses the mutable tag latest"
+    if not tag:
+        return f"image {image} has an empty tag"
+    problem = mutable_tag(tag)
+    return f"image {image} uses {problem}" if problem else None
+
+
+def chart_version_problem(chart: str, version: str) -> str | None:
+    """Why a Helm chart version is not one release, or None.
+
+    Helm resolves ``--version`` as a Masterminds/semver constraint (helm/helm ``pkg/repo`` index lookup): ranges
+    (``^1.2``, ``~1.2``, ``>=1``, ``1.2 - 1.4``, ``||``), wildcards (``1.x``, ``*``) and partial versions (``1.2`` is
+    ``1.2.x``, Masterminds/semver README "Wildcards In Comparisons" / "Tilde Range Comparisons") pick the newest
+    matching chart at install time; an empty version picks the newest chart. Only ``MAJOR.MINOR.PATCH[-pre][+build]``
+    names one chart. A chart reference pinned by digest (``oci://...@sha256:``) is pinned whatever the version.
+    """
+    if "@sha256:" in chart:
+        return None
+    text = version.strip()
+    if not text:
+        return f"Helm chart {chart} has no pinned version (installs the newest)"
+    if not _EXACT_CHART_VERSION.match(text):
+        return f"Helm chart {chart} version {text!r} is a range or partial version (Helm installs the newest match)"
     return None
 
 
 def check_images_pinned(resource: Resource) -> list[Violation]:
-    """Every container image has a tag other than ``latest`` (or a digest); every Helm release pins its chart."""
+    """Every container image names one release (a digest, or a tag that is not a channel like ``latest``/``main``/
+    ``nightly`` and not major-only like ``v0``); every Helm release pins an exact chart version (no range)."""
     found = []
     if resource.type.startswith("kubernetes:helm.sh/"):
-        if not str(resource.props.get("version") or "").strip():
-            found.append(Violation(f"Helm chart {resource.props.get('chart')} has no pinned version", resource))
+        chart = str(resource.props.get("chart") or "")
+        problem = chart_version_problem(chart, str(resource.props.get("version") or ""))
+        if problem:
+            found.append(Violation(problem, resource))
         return found
     for _, container in _containers(resource):
         problem = _image_problem(str(container.get("image") or ""))
         if problem:
             found.append(Violation(f"container {container.get('name')}: {problem}", resource))
+    return found
+
+
+def check_images_by_digest(resource: Resource) -> list[Violation]:
+    """Every container image carries a digest (``@sha256:...``): a tag, even an exact one, can be re-pushed
+    (advisory; images without any pinned tag are ``images-pinned`` violations instead)."""
+    found = []
+    for _, container in _containers(resource):
+        image = str(container.get("image") or "")
+        if image and not split_image(image)[2] and _image_problem(image) is None:
+            found.append(
+                Violation(f"container {container.get('name')}: image {image} is not pinned by digest", resource)
+            )
     return found
 
 
@@ -192,13 +282,71 @@ def check_no_privileged(resource: Resource) -> list[Violation]:
 
 
 def check_no_device_hostpath(resource: Resource) -> list[Violation]:
-    """No hostPath volume under ``/dev`` (devices come from device plugins or DRA)."""
+    """No hostPath volume that exposes ``/dev`` (devices come from device plugins or DRA): the path is normalized
+    first (:func:`~pulumi_llmd.policies.graph.normalize_host_path`), so ``/dev/../dev``, ``//dev/`` and ``/`` (an
+    ancestor of ``/dev``) count as ``/dev``."""
     found = []
     for template in pod_templates(resource):
         for volume in items(template.spec.get("volumes")):
-            path = str(dig(volume, "hostPath", "path") or "")
-            if path == "/dev" or path.startswith("/dev/"):
-                found.append(Violation(f"volume {mapping(volume).get('name')} mounts host path {path}", resource))
+            path = dig(volume, "hostPath", "path")
+            if isinstance(path, str) and host_path_exposes_devices(path):
+                shown = normalize_host_path(path)
+                detail = f" (= {shown})" if shown != path else ""
+                found.append(
+                    Violation(f"volume {mapping(volume).get('name')} mounts host path {path}{detail}", resource)
+                )
+    return found
+
+
+#: Workloads the library deploys that may share a host namespace (hostNetwork / hostPID / hostIPC), keyed by
+#: (namespace, kind, name), with the reason. Empty: no reference stack renders one. The GKE gIB NCCL installer
+#: (kube-system/nccl-rdma-installer) deliberately runs without hostNetwork / hostPID (components/gcp/rdma.py), and
+#: device plugins / DCGM exporters arrive as Helm releases whose pods the graph does not show.
+HOST_NAMESPACE_ALLOWED: Final[Mapping[tuple[str, str, str], str]] = {}
+#: System agents the library deploys that may leave ``allowPrivilegeEscalation`` unset, with the reason.
+PRIVILEGE_ESCALATION_ALLOWED: Final[Mapping[tuple[str, str, str], str]] = {
+    ("kube-system", "DaemonSet", "nccl-rdma-installer"): (
+        "GKE's gIB NCCL installer (GoogleCloudPlatform/container-engine-accelerators gpudirect-rdma/"
+        "nccl-rdma-installer.yaml): a node agent in kube-system that runs as root to write into host paths"
+    ),
+}
+
+
+def _allowed(table: Mapping[tuple[str, str, str], str], resource: Resource) -> bool:
+    return (resource.namespace, resource.kind, resource.object_name) in table
+
+
+def check_no_host_namespaces(resource: Resource) -> list[Violation]:
+    """Pods share no host namespace: ``hostNetwork``, ``hostPID`` and ``hostIPC`` are not true (Pod Security
+    Standards, baseline "Host Namespaces"), except for the workloads in :data:`HOST_NAMESPACE_ALLOWED`."""
+    if _allowed(HOST_NAMESPACE_ALLOWED, resource):
+        return []
+    found = []
+    for template in pod_templates(resource):
+        shared = [key for key in ("hostNetwork", "hostPID", "hostIPC") if template.spec.get(key) is True]
+        if shared:
+            found.append(Violation(f"pods share the host's namespaces ({', '.join(shared)})", resource))
+    return found
+
+
+def check_no_privilege_escalation(resource: Resource) -> list[Violation]:
+    """Every container sets ``securityContext.allowPrivilegeEscalation: false`` (unset means true: setuid binaries
+    may gain privileges; Pod Security Standards, restricted "Privilege Escalation"). Privileged containers and
+    containers adding CAP_SYS_ADMIN cannot set it (the API server rejects false) and are reported by
+    ``no-privileged-containers`` / ``capabilities-limited`` instead; system agents in
+    :data:`PRIVILEGE_ESCALATION_ALLOWED` are exempt."""
+    if _allowed(PRIVILEGE_ESCALATION_ALLOWED, resource):
+        return []
+    found = []
+    for _, container in _containers(resource):
+        security = mapping(container.get("securityContext"))
+        added = {str(c).removeprefix("CAP_") for c in items(dig(security, "capabilities", "add"))}
+        if security.get("privileged") is True or added & {"SYS_ADMIN", "ALL"}:
+            continue
+        if security.get("allowPrivilegeEscalation") is not False:
+            found.append(
+                Violation(f"container {container.get('name')} does not set allowPrivilegeEscalation: false", resource)
+            )
     return found
 
 
@@ -224,26 +372,138 @@ def check_capabilities(resource: Resource) -> list[Violation]:
     return found
 
 
-def check_hf_token_from_secret(resource: Resource) -> list[Violation]:
-    """The Hugging Face token reaches containers only from a Secret (``valueFrom.secretKeyRef``), never as a literal."""
-    found = []
+#: Literal values that are not secrets even under a sensitive name: empty, booleans, numbers, paths (a token file
+#: such as ``HF_TOKEN_PATH=/var/run/secrets/...``), ``$(VAR)`` / ``${VAR}`` references, URLs without a password, and
+#: values unknown during ``pulumi preview``.
+_NOT_A_SECRET = re.compile(
+    r"^(?:|true|false|yes|no|on|off|none|null|-?[0-9]+(?:\.[0-9]+)?|[/~.][^\s]*|\$\([A-Za-z_][A-Za-z0-9_]*\)"
+    r"|\$\{?[A-Za-z_][A-Za-z0-9_]*\}?|[a-z][a-z0-9+.-]*://[^\s:@/]+(?::[0-9]+)?(?:/[^\s]*)?|\[unknown\])$",
+    re.IGNORECASE,
+)
+#: Last words of a sensitive name that make its value a reference, not the secret itself.
+_REFERENCE_WORDS: Final = frozenset(
+    {"name", "names", "path", "file", "dir", "ref", "url", "uri", "endpoint", "arn", "namespace", "type", "id"}
+)
+#: Words long enough to be a token, for scanning texts (scripts, config files).
+_WORDS = re.compile(r"[A-Za-z0-9+/=_.~-]{24,}")
+#: PEM certificates (public; their base64 lines look random) are skipped when scanning texts.
+_CERTIFICATE = re.compile(r"-----BEGIN CERTIFICATE-----.*?-----END CERTIFICATE-----", re.DOTALL)
+
+
+def credential_shape(text: str) -> str | None:
+    """``"hf"`` when ``text`` holds a Hugging Face token, ``"credential"`` when it holds another credential-shaped
+    value (:func:`pulumi_llmd.redact.looks_like_credential`, applied to the whole text and to each long word of it),
+    else None. PEM certificates are ignored."""
+    if _HF_TOKEN_LITERAL.search(text):
+        return "hf"
+    scanned = _CERTIFICATE.sub(" ", text)
+    if looks_like_credential(scanned) or any(looks_like_credential(w) for w in _WORDS.findall(scanned)):
+        return "credential"
+    return None
+
+
+def _literal_secret(name: str, value: str) -> str | None:
+    """``"hf"`` / ``"credential"`` when ``value`` given under ``name`` is a literal secret: credential-shaped, or a
+    value under a sensitive name (:func:`pulumi_llmd.redact.is_sensitive_name`) that is not a path, number, boolean
+    or reference (:data:`_NOT_A_SECRET`)."""
+    shape = credential_shape(value)
+    if shape:
+        return shape
+    if name.upper() in HF_TOKEN_ENV and value:
+        return "hf"
+    words = [w.lower() for w in re.split(r"[^A-Za-z0-9]+|(?<=[a-z0-9])(?=[A-Z])", name) if w]
+    if words and words[-1] in _REFERENCE_WORDS:
+        return None  # names a Secret, a file or an endpoint (HF_TOKEN_SECRET_NAME, --api-key-file), not a value
+    if is_sensitive_name(name) and not _NOT_A_SECRET.match(value.strip()):
+        return "credential"
+    return None
+
+
+def _arguments(container: Mapping[str, object]) -> list[tuple[str, str]]:
+    """``(flag, value)`` pairs of a container's command + args (``--flag=value``, ``--flag value``, also inside a
+    ``sh -c`` script), and ``("", word)`` for every other word."""
+    words: list[str] = []
+    for arg in container_args(container):
+        words += arg.split() if any(c.isspace() for c in arg) else [arg]
+    words = [w.strip("'\"") for w in words]
+    pairs: list[tuple[str, str]] = []
+    skip = False
+    for index, word in enumerate(words):
+        if skip:
+            skip = False
+            continue
+        if word.startswith("-") and "=" in word:
+            flag, _, value = word.partition("=")
+            pairs.append((flag, value))
+        elif word.startswith("-") and is_sensitive_name(word) and index + 1 < len(words):
+            following = words[index + 1]
+            if not following.startswith("-"):
+                pairs.append((word, following))
+                skip = True
+        else:
+            pairs.append(("", word))
+    return pairs
+
+
+def _walk_strings(value: object, path: str = "") -> list[tuple[str, str]]:
+    if isinstance(value, Mapping):
+        return [p for k, v in value.items() for p in _walk_strings(v, f"{path}.{k}" if path else str(k))]
+    if isinstance(value, Sequence) and not isinstance(value, str | bytes):
+        return [p for i, v in enumerate(value) for p in _walk_strings(v, f"{path}[{i}]")]
+    return [(path, value)] if isinstance(value, str) else []
+
+
+def literal_credentials(resource: Resource) -> list[tuple[str, str]]:
+    """Every literal secret in a resource, as ``(kind, message)`` with kind ``"hf"`` (a Hugging Face token or an HF
+    token variable) or ``"credential"``: container env values under any name (by value shape) or a sensitive name
+    (by name), ``env`` HF token variables not from a ``secretKeyRef``, command/args (``--api-key=...``,
+    ``--api-key x``, bare tokens), ConfigMap data (by key name and by value shape) and Helm release values (by value
+    shape). Messages name where the value is, never the value."""
+    found: list[tuple[str, str]] = []
     for _, container in _containers(resource):
         name = container.get("name")
         for env in items(container.get("env")):
             entry = mapping(env)
-            if entry.get("name") not in HF_TOKEN_ENV:
-                continue
+            var = str(entry.get("name", ""))
             if "value" in entry:
-                found.append(Violation(f"container {name}: {entry['name']} is a literal value, not a Secret", resource))
-            elif not dig(entry, "valueFrom", "secretKeyRef"):
-                found.append(Violation(f"container {name}: {entry['name']} must come from a secretKeyRef", resource))
-        if any(_HF_TOKEN_LITERAL.search(a) for a in container_args(container)):
-            found.append(Violation(f"container {name}: a Hugging Face token is written into its arguments", resource))
+                kind = _literal_secret(var, str(entry.get("value") or ""))
+                if var in HF_TOKEN_ENV:
+                    found.append(("hf", f"container {name}: {var} is a literal value, not a Secret"))
+                elif kind:
+                    found.append((kind, f"container {name}: env {var} is a literal value that looks like a credential"))
+            elif var in HF_TOKEN_ENV and not dig(entry, "valueFrom", "secretKeyRef"):
+                found.append(("hf", f"container {name}: {var} must come from a secretKeyRef"))
+        for flag, value in _arguments(container):
+            kind = _literal_secret(flag, value) if flag else credential_shape(value)
+            if kind:
+                what = "a Hugging Face token" if kind == "hf" else "a credential"
+                where = f" ({flag})" if flag else ""
+                found.append((kind, f"container {name}: {what} is written into its arguments{where}"))
     if resource.is_kubernetes and resource.kind == "ConfigMap":
         for key, value in mapping(resource.props.get("data")).items():
-            if key in HF_TOKEN_ENV or _HF_TOKEN_LITERAL.search(str(value)):
-                found.append(Violation(f"ConfigMap key {key} holds a Hugging Face token; use a Secret", resource))
+            kind = _literal_secret(str(key), str(value))
+            if kind:
+                found.append((kind, f"ConfigMap key {key} holds a credential; use a Secret"))
+    if resource.type.startswith("kubernetes:helm.sh/"):
+        for path, value in _walk_strings(resource.props.get("values")):
+            kind = credential_shape(value)
+            if kind:
+                found.append((kind, f"Helm value {path} holds a literal credential; reference a Secret"))
     return found
+
+
+def check_hf_token_from_secret(resource: Resource) -> list[Violation]:
+    """The Hugging Face token reaches pods only from a Secret (``valueFrom.secretKeyRef``): no literal in an HF token
+    variable, and no ``hf_...`` token under any other env name, in arguments, ConfigMaps or Helm values."""
+    return [Violation(message, resource) for kind, message in literal_credentials(resource) if kind == "hf"]
+
+
+def check_no_literal_credentials(resource: Resource) -> list[Violation]:
+    """No other credential is written into a manifest: env values, arguments (``--api-key=...``), ConfigMap data
+    and Helm values that look like credentials by shape (:func:`pulumi_llmd.redact.looks_like_credential`: API keys,
+    JWTs, cloud keys, PEM private keys, long random tokens) or are given literally under a sensitive name
+    (``OPENAI_API_KEY``, ``--api-key``, ``password``). Reference a Secret (``valueFrom.secretKeyRef``, ``$(VAR)``)."""
+    return [Violation(message, resource) for kind, message in literal_credentials(resource) if kind == "credential"]
 
 
 # --- stack rules --------------------------------------------------------------------------------------------------
@@ -259,22 +519,18 @@ def _parallelism(args: Sequence[str]) -> tuple[int, int, int] | None:
 
 
 def check_parallelism_fits_node(graph: Graph) -> list[Violation]:
-    """TP x PP x DP(local) of each vLLM server equals its accelerator limit and fits one node of its pool."""
-    pools_by_name = {str(p.props.get("name") or p.name): p for p in graph.accelerator_pools()}
+    """TP x PP x DP(local) of each vLLM server equals its accelerator limit, and the pod fits one node of a pool it
+    can be scheduled to.
+
+    The candidate pools are those whose nodes the pod's ``nodeSelector``, required node affinity and tolerations
+    accept (:func:`~pulumi_llmd.policies.nodes.candidate_nodes`; GKE node pools and EKS node groups, devices per
+    node from the accelerator count, machine type or EC2 instance type). The scheduler places a pod only where its
+    devices fit, so the pod is judged against every candidate and violates only when none has enough devices. Pods
+    with no candidate in the graph (existing clusters, node auto-provisioning) or only candidates of unknown size
+    are not judged.
+    """
     found = []
     for template in graph.model_servers():
-        selector = mapping(template.spec.get("nodeSelector"))
-        pool = pools_by_name.get(str(selector.get("cloud.google.com/gke-nodepool", "")))
-        if pool is None and "cloud.google.com/gke-accelerator" in selector:
-            pool = next(
-                (
-                    p
-                    for p in graph.accelerator_pools()
-                    if pool_accelerators(p)[0] == selector["cloud.google.com/gke-accelerator"]
-                ),
-                None,
-            )
-        per_node = pool_accelerators(pool)[1] if pool is not None else None
         multi_pod = template.workload.kind == "LeaderWorkerSet"
         for container in template.containers(init=False):
             devices = sum(accelerator_counts(container).values())
@@ -291,14 +547,23 @@ def check_parallelism_fits_node(graph: Graph) -> list[Violation]:
                         template.workload,
                     )
                 )
-            if per_node is not None and devices > per_node:
-                found.append(
-                    Violation(
-                        f"container {container.get('name')}: {devices} accelerators per pod exceed the {per_node} "
-                        f"of one node of pool {pool.object_name if pool else '?'}",
-                        template.workload,
-                    )
-                )
+        requested = pod_devices(template)
+        if not requested:
+            continue
+        candidates = candidate_nodes(template, graph)
+        verdicts = [fits(requested, shape) for shape in candidates]
+        if not candidates or None in verdicts or any(verdicts):
+            continue
+        asked = sum(requested.values())
+        if len(candidates) == 1 and candidates[0].devices is not None:
+            per_node = sum(candidates[0].devices.get(k, 0) for k in requested)
+            message = f"{asked} accelerators per pod exceed the {per_node} of one node of pool {candidates[0].name}"
+        else:
+            message = (
+                f"{asked} accelerators per pod exceed every node the pod can be scheduled to "
+                f"({describe_devices(candidates)})"
+            )
+        found.append(Violation(f"{template.role} pods: {message}", template.workload))
     return found
 
 
@@ -380,27 +645,87 @@ def _proxy_ranges(graph: Graph) -> list[str]:
     ]
 
 
-def _open_peer(peer: Mapping[str, object]) -> bool:
-    cidr = str(dig(peer, "ipBlock", "cidr") or "")
-    if cidr in ("0.0.0.0/0", "::/0"):
-        return True
-    ns = peer.get("namespaceSelector")
-    return isinstance(ns, Mapping) and not ns and "podSelector" not in peer
+def _open_problem(admitted: netpol.Admitted, allowed: list[netpol.Network], direction: str) -> tuple[str, bool] | None:
+    """What makes a rule's peers too broad (``admits ...``), and whether it includes public addresses (None when the
+    rule is specific). ``direction`` is ``from`` or ``to``."""
+    peer = "source" if direction == "from" else "destination"
+    if admitted.everything:
+        return f"without '{direction}' admits every {peer}", True
+    problems = []
+    public = netpol.public_addresses(admitted.addresses, allowed)
+    if netpol.covers_every_address(admitted.addresses):
+        problems.append(f"admits any {peer} (every address: {netpol.describe_networks(list(admitted.addresses))})")
+    elif public:
+        problems.append(f"admits public {peer}s {netpol.describe_networks(public)}")
+    if admitted.every_pod:
+        problems.append(f"admits any {peer} pod (every pod of every namespace)")
+    return ("; ".join(problems), bool(public)) if problems else None
+
+
+def check_open_network_rules(graph: Graph) -> list[Violation]:
+    """NetworkPolicy rules are judged by what they admit (:mod:`~pulumi_llmd.policies.netpol`), whatever the
+    spelling: a missing ``from``/``to``, a peer that selects every pod of every namespace, ipBlocks that together
+    cover every address or include public addresses (after ``except``).
+
+    * Ingress: violates unless the sources are private, the stack's own network ranges or Google's load-balancer
+      health checkers (:data:`GOOGLE_HEALTH_CHECK_RANGES`). A Gateway's data-plane pods (selected by
+      ``gateway.networking.k8s.io/gateway-name``) are the public entry point and may admit any source, but only on
+      the ports the rule lists.
+    * Egress: "every destination" and every-pod peers are allowed only to DNS (UDP/TCP 53); public addresses only
+      to DNS and HTTPS (TCP 443) - the deliberate internet egress of the stack: model weights and tokenizers from
+      Hugging Face, the Kubernetes API and cloud APIs (their addresses are not known at render time). Any other port
+      to the internet or to every pod violates.
+    """
+    allowed = [*netpol.graph_network_ranges(graph)]
+    allowed += [n for n in (netpol.parse_network(c) for c in GOOGLE_HEALTH_CHECK_RANGES) if n is not None]
+    found = []
+    for policy in graph.kubernetes("NetworkPolicy"):
+        types = netpol.policy_types(policy)
+        where = f"NetworkPolicy {policy.namespace}/{policy.object_name}"
+        if "Ingress" in types:
+            gateway = netpol.selects_only_gateway_pods(policy)
+            for index, rule in enumerate(items(dig(policy.props, "spec", "ingress")), 1):
+                problem = _open_problem(netpol.rule_admits(mapping(rule), "from"), allowed, "from")
+                ports = netpol.rule_ports(mapping(rule))
+                if problem is None or (gateway and ports is not None):
+                    continue
+                found.append(
+                    Violation(
+                        f"{where}: ingress rule {index} {problem[0]} on {netpol.describe_ports(ports)}",
+                        policy,
+                    )
+                )
+        if "Egress" in types:
+            for index, rule in enumerate(items(dig(policy.props, "spec", "egress")), 1):
+                admitted = netpol.rule_admits(mapping(rule), "to")
+                problem = _open_problem(admitted, [], "to")
+                if problem is None:
+                    continue
+                ports = netpol.rule_ports(mapping(rule))
+                in_cluster = admitted.everything or admitted.every_pod
+                permitted = netpol.DNS_PORTS | (netpol.HTTPS_PORTS if problem[1] or in_cluster else frozenset())
+                if netpol.ports_within(ports, permitted):
+                    continue
+                found.append(
+                    Violation(
+                        f"{where}: egress rule {index} {problem[0]} on {netpol.describe_ports(ports)}; "
+                        "open egress is allowed only to DNS (53) and HTTPS (TCP 443)",
+                        policy,
+                    )
+                )
+    return found
 
 
 def check_network_policies(graph: Graph) -> list[Violation]:
-    """NetworkPolicies let only the gateway (plus the EPP and monitoring) reach the model servers and the EPP."""
-    policies = [
-        p
-        for p in graph.kubernetes("NetworkPolicy")
-        if "Ingress" in items(dig(p.props, "spec", "policyTypes")) or dig(p.props, "spec", "ingress") is not None
-    ]
+    """NetworkPolicies let only the gateway (plus the EPP and monitoring) reach the model servers and the EPP, and
+    no rule of any NetworkPolicy is open (:func:`check_open_network_rules`)."""
+    policies = [p for p in graph.kubernetes("NetworkPolicy") if "Ingress" in netpol.policy_types(p)]
     by_namespace: dict[str | None, list[Any]] = {}
     for policy in policies:
         by_namespace.setdefault(policy.namespace, []).append(policy)
     proxies = _proxy_ranges(graph)
     pickers = graph.endpoint_pickers()
-    found = []
+    found = check_open_network_rules(graph)
     for template in _serving_workloads(graph):
         workload = template.workload
         selecting = [
@@ -414,13 +739,7 @@ def check_network_policies(graph: Graph) -> list[Violation]:
         peers: list[Mapping[str, object]] = []
         for policy in selecting:
             for rule in items(dig(policy.props, "spec", "ingress")):
-                from_ = items(mapping(rule).get("from"))
-                if not from_:
-                    found.append(Violation("an ingress rule without 'from' admits every source", policy))
-                peers += [mapping(p) for p in from_]
-        for peer in peers:
-            if _open_peer(peer):
-                found.append(Violation(f"ingress peer {dict(peer)} admits any source", workload))
+                peers += [mapping(p) for p in items(mapping(rule).get("from"))]
         cidrs = [str(dig(p, "ipBlock", "cidr")) for p in peers if dig(p, "ipBlock", "cidr")]
         for proxy in proxies:
             if not any(cidr_contains(c, proxy) for c in cidrs):
@@ -438,6 +757,58 @@ def check_network_policies(graph: Graph) -> list[Violation]:
     return found
 
 
+#: Namespaces the cluster owns; a stack never gets to isolate them.
+SYSTEM_NAMESPACES: Final = frozenset({"kube-system", "kube-public", "kube-node-lease", "default"})
+
+
+def _isolated(graph: Graph, namespace: str) -> set[str]:
+    covered: set[str] = set()
+    for policy in graph.kubernetes("NetworkPolicy"):
+        if policy.namespace == namespace and netpol.selects_strictly_all(dig(policy.props, "spec", "podSelector")):
+            covered |= netpol.policy_types(policy) & {"Ingress", "Egress"}
+    return covered
+
+
+def _default_deny_violation(namespace: str, missing: set[str], resource: Resource) -> Violation:
+    return Violation(
+        f"namespace {namespace} has no default-deny NetworkPolicy for {' and '.join(sorted(missing)).lower()}: add "
+        "one with podSelector {} and policyTypes [Ingress, Egress], then allow what the paths need",
+        resource,
+    )
+
+
+def check_namespace_default_deny(graph: Graph) -> list[Violation]:
+    """Every namespace the stack creates (``Namespace`` objects) isolates all its pods for ingress and egress: a
+    NetworkPolicy there selects every pod (``podSelector: {}``) with ``Ingress`` and ``Egress`` in its policyTypes
+    (one policy or two). Allows are then added per path; their rules are judged by ``network-policies``."""
+    found = []
+    for namespace in graph.kubernetes("Namespace"):
+        name = namespace.object_name
+        if name in SYSTEM_NAMESPACES:
+            continue
+        missing = {"Ingress", "Egress"} - _isolated(graph, name)
+        if missing:
+            found.append(_default_deny_violation(name, missing, namespace))
+    return found
+
+
+def check_addon_namespace_default_deny(graph: Graph) -> list[Violation]:
+    """Advisory: namespaces that Helm releases of platform add-ons create (``createNamespace``) also isolate their
+    pods for ingress and egress (their charts' traffic - webhooks, metrics, the API server - must then be allowed)."""
+    created = {n.object_name for n in graph.kubernetes("Namespace")}
+    found = []
+    seen: set[str] = set()
+    for release in graph.helm_releases():
+        name = str(release.props.get("namespace") or "")
+        if not release.props.get("createNamespace") or not name or name in created | SYSTEM_NAMESPACES | seen:
+            continue
+        seen.add(name)
+        missing = {"Ingress", "Egress"} - _isolated(graph, name)
+        if missing:
+            found.append(_default_deny_violation(name, missing, release))
+    return found
+
+
 RESOURCE_RULES: Final[tuple[ResourceRule, ...]] = (
     ResourceRule(
         "accelerator-requests-equal-limits",
@@ -450,14 +821,33 @@ RESOURCE_RULES: Final[tuple[ResourceRule, ...]] = (
         check_pd_over_rdma,
     ),
     ResourceRule(
-        "images-pinned", "Container images and Helm charts are pinned (no latest, no missing tag).", check_images_pinned
+        "images-pinned",
+        "Container images name one release (a digest, or a tag that is not latest/main/nightly/... or major-only); "
+        "Helm charts pin an exact version (no range).",
+        check_images_pinned,
+    ),
+    ResourceRule(
+        "images-by-digest",
+        "Container images are pinned by digest (@sha256:...), not only by tag.",
+        check_images_by_digest,
+        Enforcement.ADVISORY,
     ),
     ResourceRule("model-server-probes", "Model servers have readiness and liveness probes.", check_model_server_probes),
     ResourceRule("no-privileged-containers", "No privileged containers.", check_no_privileged),
     ResourceRule(
         "no-device-hostpath",
-        "No hostPath volumes to /dev: devices come from device plugins or DRA.",
+        "No hostPath volumes to /dev (or /, or any spelling of them): devices come from device plugins or DRA.",
         check_no_device_hostpath,
+    ),
+    ResourceRule(
+        "no-host-namespaces",
+        "Pods do not share the host's network, PID or IPC namespace (hostNetwork / hostPID / hostIPC).",
+        check_no_host_namespaces,
+    ),
+    ResourceRule(
+        "no-privilege-escalation",
+        "Containers set allowPrivilegeEscalation: false (except listed system agents).",
+        check_no_privilege_escalation,
     ),
     ResourceRule(
         "capabilities-limited",
@@ -466,8 +856,13 @@ RESOURCE_RULES: Final[tuple[ResourceRule, ...]] = (
     ),
     ResourceRule(
         "hf-token-from-secret",
-        "The Hugging Face token reaches pods only from a Secret.",
+        "The Hugging Face token reaches pods only from a Secret (no hf_ token under any name, argument or ConfigMap).",
         check_hf_token_from_secret,
+    ),
+    ResourceRule(
+        "no-literal-credentials",
+        "No credential-shaped value or literal under a sensitive name in env, arguments, ConfigMaps or Helm values.",
+        check_no_literal_credentials,
     ),
 )
 
@@ -489,7 +884,19 @@ STACK_RULES: Final[tuple[StackRule, ...]] = (
     ),
     StackRule(
         "network-policies",
-        "NetworkPolicies let only the gateway (and the EPP / monitoring) reach the EPP and the model servers.",
+        "NetworkPolicies let only the gateway (and the EPP / monitoring) reach the EPP and the model servers; no rule "
+        "admits every source, every pod or public addresses (egress: only DNS and HTTPS).",
         check_network_policies,
+    ),
+    StackRule(
+        "namespace-default-deny",
+        "Every namespace the stack creates has a default-deny NetworkPolicy for ingress and egress.",
+        check_namespace_default_deny,
+    ),
+    StackRule(
+        "addon-namespace-default-deny",
+        "Namespaces created by add-on Helm releases have a default-deny NetworkPolicy (advisory).",
+        check_addon_namespace_default_deny,
+        Enforcement.ADVISORY,
     ),
 )

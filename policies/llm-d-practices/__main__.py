@@ -2,11 +2,14 @@
 
     pulumi preview --policy-pack policies/llm-d-practices
 
-Accelerator requests equal limits; parallelism fits the node; P/D only over RDMA (or explicit TCP); a highly
-available endpoint picker with leader election; pinned images and charts; probes on model servers;
-PodDisruptionBudgets; NetworkPolicies that let only the gateway reach the EPP and the model servers; no privileged
-containers, no hostPath to devices, capabilities limited to what RDMA needs; the HF token only from a Secret.
-Every policy is mandatory (lower one with ``--policy-pack-config``). The rules are ``pulumi_llmd.policies.practices``.
+Accelerator requests equal limits; parallelism fits a node of the pool the pod lands on; P/D only over RDMA (or
+explicit TCP); a highly available endpoint picker with leader election; images naming one release and exact chart
+versions (digests advised); probes on model servers; PodDisruptionBudgets; NetworkPolicies that let only the gateway
+reach the EPP and the model servers, no open rule, a default deny in every stack namespace; no privileged containers,
+host namespaces, privilege escalation or hostPath to devices, capabilities limited to what RDMA needs; the HF token
+and other credentials only from Secrets. Every policy is mandatory except ``images-by-digest`` and
+``addon-namespace-default-deny`` (advisory); lower one with ``--policy-pack-config``.
+The rules are ``pulumi_llmd.policies.practices``.
 """
 
 from pulumi_policy import EnforcementLevel, PolicyPack
