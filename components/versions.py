@@ -2,48 +2,232 @@
 
 Change a pin here and every component, reference stack and golden render follows. Each pin names the upstream
 source that recommends it (llm-d's guides pin their versions in ``guides/env.sh`` and the Kustomize image components).
+
+Images and charts are pinned by version **and digest** (issue 12): an :class:`ImagePin` renders as
+``repository:tag@sha256:...`` (the kubelet pulls by digest, the tag stays for humans), a :class:`ChartPin` records the
+chart's digest next to its version. Digests were read offline from upstream files and other public repositories that
+record them (each pin's ``source`` says where, and whether two independent sources agree); a pin whose digest was not
+found anywhere has ``digest=None`` and is listed in :data:`DIGEST_PENDING` - never an invented digest.
+``scripts/refresh_digests.py`` resolves every digest from its registry (OCI distribution API; ``index.yaml`` for HTTP
+chart repositories), prints old -> new and with ``--write`` rewrites only the ``digest=`` strings of this file.
+
+Image digests are the multi-arch *index* (manifest list) digest where one exists - what ``crane digest repo:tag``
+prints - so one reference serves amd64 and arm64 nodes.
 """
 
 from __future__ import annotations
 
-from typing import Final
+import re
+from dataclasses import dataclass
+from typing import Any, Final
+
+#: The one digest form the library accepts: ``sha256:`` and 64 lower-case hex digits (OCI image-spec descriptor).
+DIGEST_RE: Final = re.compile(r"sha256:[0-9a-f]{64}")
+
+
+@dataclass(frozen=True)
+class ImagePin:
+    """A container image pinned by tag and digest.
+
+    Attributes:
+        repository: image repository with its registry host (``ghcr.io/llm-d/llm-d-router-endpoint-picker``; Docker
+            Hub images as ``vllm/vllm-openai``).
+        tag: the human-readable version tag (``v0.9.0``).
+        digest: ``sha256:<64 hex>`` of the multi-arch index (or of the single manifest for single-arch images), or
+            None when no digest could be sourced offline (the pin is then listed in :data:`DIGEST_PENDING`).
+        source: where the version and the digest were read (repo + path or find-string record), and whether two
+            independent sources agree.
+
+    Raises:
+        ValueError: a digest that is not ``sha256:`` + 64 lower-case hex digits, or an empty repository/tag.
+    """
+
+    repository: str
+    tag: str
+    digest: str | None
+    source: str
+
+    def __post_init__(self) -> None:
+        if not self.repository or not self.tag or "@" in self.tag:
+            raise ValueError(f"ImagePin {self.repository!r}:{self.tag!r}: repository and a plain tag are required")
+        if self.digest is not None and DIGEST_RE.fullmatch(self.digest) is None:
+            raise ValueError(f"ImagePin {self.repository}:{self.tag}: digest {self.digest!r} is not sha256:<64 hex>")
+
+    @property
+    def tagged(self) -> str:
+        """``repository:tag`` (no digest)."""
+        return f"{self.repository}:{self.tag}"
+
+    @property
+    def ref(self) -> str:
+        """What the manifests use: ``repository:tag@sha256:...``, or ``repository:tag`` while the digest is pending."""
+        return f"{self.tagged}@{self.digest}" if self.digest else self.tagged
+
+    @property
+    def helm_tag(self) -> str:
+        """The tag with the digest appended (``v0.19.3@sha256:...``), for charts that render ``repository:tag``."""
+        return f"{self.tag}@{self.digest}" if self.digest else self.tag
+
+
+@dataclass(frozen=True)
+class ChartPin:
+    """A Helm chart pinned by version and digest.
+
+    Attributes:
+        repository: ``oci://`` repository (without the chart name) or the HTTP chart repository URL.
+        name: chart name.
+        version: exact chart version (no ranges).
+        digest: for an ``oci://`` chart the OCI manifest digest of ``<repository>/<name>:<version>``; for an HTTP
+            repository the ``digest`` that repository's ``index.yaml`` lists for the version (sha256 of the
+            ``.tgz``). None when not sourced offline (listed in :data:`DIGEST_PENDING`).
+        source: where version and digest were read.
+        archive_sha256: for ``oci://`` charts, the sha256 of the chart ``.tgz`` (the OCI chart layer) when only that
+            was found; informational (the refresh script resolves ``digest``).
+
+    The digest is a verification record: pulumi-kubernetes ``helm.v3.Release`` takes ``chart`` + ``version`` and its
+    ``verify`` option checks Helm provenance (``.prov`` + ``keyring``) that none of these charts publish; Helm accepts
+    ``oci://...@sha256:`` references from 3.18 (helm/helm PR 12690) but providers that also pass ``--version`` reject
+    them (hashicorp/terraform-provider-helm PR 1848, helmfile issue 2097), so the release keeps ``version`` and the
+    digest is checked by ``scripts/refresh_digests.py``.
+
+    Raises:
+        ValueError: a malformed digest or an empty name/version.
+    """
+
+    repository: str
+    name: str
+    version: str
+    digest: str | None
+    source: str
+    archive_sha256: str | None = None
+
+    def __post_init__(self) -> None:
+        if not self.name or not self.version:
+            raise ValueError(f"ChartPin {self.repository!r}: name and version are required")
+        for value in (self.digest, self.archive_sha256):
+            if value is not None and DIGEST_RE.fullmatch(value) is None:
+                raise ValueError(f"ChartPin {self.name} {self.version}: digest {value!r} is not sha256:<64 hex>")
+
+    @property
+    def is_oci(self) -> bool:
+        """True for an ``oci://`` chart."""
+        return self.repository.startswith("oci://")
+
+    @property
+    def chart(self) -> str:
+        """What ``helm_release(chart=...)`` takes: ``oci://<repository>/<name>``, or the bare name for HTTP repos."""
+        return f"{self.repository}/{self.name}" if self.is_oci else self.name
+
 
 # --- llm-d router (endpoint picker) --------------------------------------------------------------------------------
 #: llm-d router release whose EndpointPicker image and chart layout the serving components follow
 #: (llm-d/llm-d guides/env.sh: ROUTER_CHART_VERSION / ROUTER_EPP_VERSION, June 2026).
 LLMD_ROUTER_VERSION: Final = "v0.9.0"
 #: Endpoint picker (EPP) image, formerly ``llm-d-inference-scheduler`` (llm-d/llm-d guides/env.sh: ROUTER_EPP_IMAGE).
-EPP_IMAGE: Final = f"ghcr.io/llm-d/llm-d-router-endpoint-picker:{LLMD_ROUTER_VERSION}"
+EPP_PIN: Final = ImagePin(
+    repository="ghcr.io/llm-d/llm-d-router-endpoint-picker",
+    tag=LLMD_ROUTER_VERSION,
+    digest="sha256:873179822ab0895a37ea09f2112ca39a6ae50a26612561c8bfad7f9a8c5af6f5",
+    source="llm-d guides/workload-autoscaling/keda-epp kind contract script (EPP_IMAGE=...:v0.9.0@sha256:8731...); "
+    "agrees with a llm-d lab (K8S_WORKLOAD_IMAGES) and a router session-control report: 3 independent sources",
+)
+EPP_IMAGE: Final = EPP_PIN.ref
 #: P/D disaggregation sidecar, formerly ``llm-d-routing-sidecar`` (llm-d/llm-d guides, pd-disaggregation).
-PD_SIDECAR_IMAGE: Final = f"ghcr.io/llm-d/llm-d-router-disagg-sidecar:{LLMD_ROUTER_VERSION}"
+PD_SIDECAR_PIN: Final = ImagePin(
+    repository="ghcr.io/llm-d/llm-d-router-disagg-sidecar",
+    tag=LLMD_ROUTER_VERSION,
+    digest="sha256:4cc3f15f254c26df7611e3b92ff7c82f83ad4ecb325de639c9dfb32873c6ce90",
+    source="one source: a public llm-d P/D lab pinning ...:v0.9.0@sha256:4cc3... next to the EPP digest above "
+    "(which three sources confirm); not yet confirmed by a second source - refresh_digests.py verifies it",
+)
+PD_SIDECAR_IMAGE: Final = PD_SIDECAR_PIN.ref
 
 # --- model servers ----------------------------------------------------------------------------------------------------
 #: vLLM OpenAI-compatible server for NVIDIA GPUs (llm-d/llm-d guides/recipes/modelserver/components/images/gpu-vllm).
-VLLM_IMAGE: Final = "vllm/vllm-openai:v0.23.0"
+VLLM_PIN: Final = ImagePin(
+    repository="vllm/vllm-openai",
+    tag="v0.23.0",
+    digest="sha256:6d8429e38e3747723ca07ee1b17972e09bb9c51c4032b266f24fb1cc3b22ed8f",
+    source='multi-arch index digest, in 8+ public repos ("vLLM v0.23.0 multi-arch manifest"); one image '
+    "descriptor records ImageIndexDigest=sha256:6d84... and linux/amd64 ImageDigest=sha256:3a1e7f59... (the "
+    "per-platform manifest some repos pin): index chosen",
+)
+VLLM_IMAGE: Final = VLLM_PIN.ref
 #: vLLM CPU build, used for the render/tokenizer service of precise-prefix-cache-routing (llm-d guides).
-VLLM_CPU_IMAGE: Final = "vllm/vllm-openai-cpu:v0.23.0"
+VLLM_CPU_PIN: Final = ImagePin(
+    repository="vllm/vllm-openai-cpu",
+    tag="v0.23.0",
+    digest="sha256:89e1fbe829038b1a560601990c8ec89625c622a969fcbc8f10ce48b6139795be",
+    source="kserve/kserve config/llmisvcconfig/config-llm-tokenizer.yaml @ 1907a5ee (docker.io/vllm/"
+    "vllm-openai-cpu:v0.23.0@sha256:89e1fbe8...); a second repo quotes the same prefix 89e1fbe8",
+)
+VLLM_CPU_IMAGE: Final = VLLM_CPU_PIN.ref
 #: vLLM for Cloud TPU (llm-d guides/recipes/modelserver/components/images/tpu-vllm, used by
 #: optimized-baseline/modelserver/tpu/v6).
-VLLM_TPU_IMAGE: Final = "vllm/vllm-tpu:v0.22.0"
+VLLM_TPU_PIN: Final = ImagePin(
+    repository="vllm/vllm-tpu",
+    tag="v0.22.0",
+    digest=None,  # digest not found offline: refresh with scripts/refresh_digests.py
+    source="llm-d guides tpu-vllm image component; no public record of the v0.22.0 digest was found",
+)
+VLLM_TPU_IMAGE: Final = VLLM_TPU_PIN.ref
 #: vLLM with the EFA libraries (libfabric, aws-ofi-nccl) for EKS pools with EFA: the image llm-d's AWS overlays use
 #: (llm-d guides/recipes/modelserver/components/images/gpu-vllm/aws-efa/release/kustomization.yaml @ d557f83, used
 #: by pd-disaggregation/modelserver/gpu/vllm/aws; FACTS: "AWS EFA model server image"). ``ghcr.io/llm-d/llm-d-aws``
 #: was removed upstream (llm-d PR #2334).
-VLLM_AWS_EFA_IMAGE: Final = "public.ecr.aws/deep-learning-containers/vllm:0.26.0-gpu-py312-cu130-ubuntu22.04-ec2"
-#: llm-d inference simulator for the simulated-accelerators path (llm-d guides v0.5).
-INFERENCE_SIM_IMAGE: Final = "ghcr.io/llm-d/llm-d-inference-sim:v0.7.1"
+VLLM_AWS_EFA_PIN: Final = ImagePin(
+    repository="public.ecr.aws/deep-learning-containers/vllm",
+    tag="0.26.0-gpu-py312-cu130-ubuntu22.04-ec2",
+    digest=None,  # digest not found offline: refresh with scripts/refresh_digests.py
+    source="llm-d gpu-vllm/aws-efa/release component @ d557f83; no public record of its digest was found",
+)
+VLLM_AWS_EFA_IMAGE: Final = VLLM_AWS_EFA_PIN.ref
+#: llm-d inference simulator for the simulated-accelerators path. v0.10.2 is what the llm-d v0.9.0 release pins
+#: (FACTS "other llm-d components (v0.9.0 release)": inference-sim v0.10.2) and what llm-d-router's e2e suite loads
+#: (test/e2e/e2e_suite_test.go: VLLM_IMAGE default ``ghcr.io/llm-d/llm-d-inference-sim:v0.10.2``); moved from the v0.5
+#: guide's v0.7.1, whose digest is in no public record. The flags the library passes exist in v0.10.2; its latency
+#: flags take Go durations (``200ms``; "Integer format is deprecated", llm-d-inference-sim docs/configuration.md), which
+#: :meth:`~pulumi_llmd.components.serving.simulator.SimulatorSpec.args` emits.
+INFERENCE_SIM_PIN: Final = ImagePin(
+    repository="ghcr.io/llm-d/llm-d-inference-sim",
+    tag="v0.10.2",
+    digest="sha256:7f3a1f72875c5dd5d00299ad358dc1f6e17041a5124609a43aa17ad318bbed32",
+    source="one full record: a public repo running ghcr.io/llm-d/llm-d-inference-sim:v0.10.2@sha256:7f3a1f72... "
+    "(find_string id 66302745709); a second, independent repo records a probe of the simulator image by the same "
+    "prefix sha256:7f3a1f72 on 2026-08-06 (version not named, id 58366106584). refresh_digests.py verifies it",
+)
+INFERENCE_SIM_IMAGE: Final = INFERENCE_SIM_PIN.ref
 
 #: GKE gIB (GPUDirect-RDMA over RoCE) NCCL plugin installer for x86 A3 Ultra / A4 nodes: v1.1.1, what
 #: GoogleCloudPlatform/container-engine-accelerators gpudirect-rdma/nccl-rdma-installer.yaml pins on main
 #: (992db81257553607f1477945f1b3219632991829, 2026-06-11; changed to v1.1.1 in 155bfa49, 2026-03-09). A4X (arm64)
 #: uses nccl-plugin-gib-arm64:v1.1.0 (nccl-rdma-installer-a4x.yaml).
-GIB_NCCL_PLUGIN_IMAGE: Final = "us-docker.pkg.dev/gce-ai-infra/gpudirect-gib/nccl-plugin-gib:v1.1.1"
+GIB_NCCL_PLUGIN_PIN: Final = ImagePin(
+    repository="us-docker.pkg.dev/gce-ai-infra/gpudirect-gib/nccl-plugin-gib",
+    tag="v1.1.1",
+    digest=None,  # digest not found offline: refresh with scripts/refresh_digests.py
+    source="container-engine-accelerators nccl-rdma-installer.yaml pins the tag only; no public digest record",
+)
+GIB_NCCL_PLUGIN_IMAGE: Final = GIB_NCCL_PLUGIN_PIN.ref
 #: Pause container keeping the gIB installer DaemonSet's pods alive after the install init container (digest-pinned
 #: as in GoogleCloudPlatform/container-engine-accelerators gpudirect-rdma/nccl-rdma-installer.yaml).
-PAUSE_IMAGE: Final = "gke.gcr.io/pause:3.8@sha256:880e63f94b145e46f1b1082bb71b85e21f16b99b180b9996407d61240ceb9830"
+PAUSE_PIN: Final = ImagePin(
+    repository="gke.gcr.io/pause",
+    tag="3.8",
+    digest="sha256:880e63f94b145e46f1b1082bb71b85e21f16b99b180b9996407d61240ceb9830",
+    source="GoogleCloudPlatform/container-engine-accelerators gpudirect-rdma/nccl-rdma-installer.yaml "
+    "(gke.gcr.io/pause:3.8@sha256:880e63f9...)",
+)
+PAUSE_IMAGE: Final = PAUSE_PIN.ref
 #: CUDA image with DeepEP / NVSHMEM / GDRCopy the wide-EP guide runs
 #: (FACTS: wide-EP ``ghcr.io/llm-d/llm-d-cuda:v0.8.0``).
-LLMD_CUDA_IMAGE: Final = "ghcr.io/llm-d/llm-d-cuda:v0.8.0"
+LLMD_CUDA_PIN: Final = ImagePin(
+    repository="ghcr.io/llm-d/llm-d-cuda",
+    tag="v0.8.0",
+    digest=None,  # digest not found offline: refresh with scripts/refresh_digests.py
+    source="llm-d wide-EP guide (FACTS); no public record of the v0.8.0 digest was found",
+)
+LLMD_CUDA_IMAGE: Final = LLMD_CUDA_PIN.ref
 
 # --- Kubernetes APIs -------------------------------------------------------------------------------------------
 #: Gateway API standard-channel release whose CRDs the library installs where the platform does not
@@ -70,19 +254,52 @@ GKE_MIN_VERSION_WITH_INFERENCEPOOL_CRD: Final = "1.34.0-gke.1626000"
 #: Kueue release (kubernetes-sigs/kueue) whose CRDs the project carries (src/pulumi_llmd/schemas/crds/SOURCES.md).
 KUEUE_VERSION: Final = "v0.19.2"
 #: Kueue's Helm chart (kubernetes-sigs/kueue charts/kueue, published as an OCI artifact on registry.k8s.io).
-KUEUE_CHART: Final = "oci://registry.k8s.io/kueue/charts/kueue"
-KUEUE_CHART_VERSION: Final = KUEUE_VERSION.removeprefix("v")
+KUEUE_CHART_PIN: Final = ChartPin(
+    repository="oci://registry.k8s.io/kueue/charts",
+    name="kueue",
+    version=KUEUE_VERSION.removeprefix("v"),
+    digest="sha256:ab436c33ef6c6b9b9e95b633e618bca0e0e436d6581d3b27bd12fc8a8026ab34",
+    source="kubernetes/k8s.io PR #9856 'Kueue: Promote v0.19.2' (2026-08-20): registry.k8s.io/images/"
+    "k8s-staging-kueue/images.yaml dmap charts/kueue sha256:ab436c33... -> 0.19.2, and the `helm template` pull "
+    "output in the same PR (Digest: sha256:ab436c33...); registry.k8s.io promotes by digest, so the prod chart has it",
+)
+KUEUE_CHART: Final = KUEUE_CHART_PIN.chart
+#: Kueue's controller image at this release, pinned through the chart values ``controllerManager.manager.image``
+#: (the chart renders ``"{{ repository }}:{{ tag | default .Chart.AppVersion }}"``, kubernetes-sigs/kueue
+#: charts/kueue/templates/manager/manager.yaml, so the tag carries ``@sha256:``).
+KUEUE_IMAGE_PIN: Final = ImagePin(
+    repository="registry.k8s.io/kueue/kueue",
+    tag=KUEUE_VERSION,
+    digest="sha256:8a77be2df3d441d1a99b60eb1625c835b5f4feda5db02ece26818cf2a30c4d86",
+    source="one source, Kueue's own release log: kubernetes-sigs/kueue issue #14323 'Release v0.19.2', "
+    "/wait-for-images 2026-08-20 (kueue:v0.19.2@sha256:8a77be2d... available in staging; registry.k8s.io "
+    "promotes the same digest). refresh_digests.py verifies it",
+)
+KUEUE_CHART_VERSION: Final = KUEUE_CHART_PIN.version
 #: Kueue API group/version of ResourceFlavor, ClusterQueue and LocalQueue (v1beta2 is the storage version in v0.19).
 KUEUE_API_VERSION: Final = "kueue.x-k8s.io/v1beta2"
 #: LeaderWorkerSet release (kubernetes-sigs/lws) the llm-d guides use for multi-node serving (FACTS: LWS v0.10.0).
 LWS_VERSION: Final = "v0.10.0"
 #: LWS Helm chart (kubernetes-sigs/lws charts/lws on registry.k8s.io; chart versions carry no ``v``).
-LWS_CHART: Final = "oci://registry.k8s.io/lws/charts/lws"
-LWS_CHART_VERSION: Final = LWS_VERSION.removeprefix("v")
+LWS_CHART_PIN: Final = ChartPin(
+    repository="oci://registry.k8s.io/lws/charts",
+    name="lws",
+    version=LWS_VERSION.removeprefix("v"),
+    digest=None,  # digest not found offline: refresh with scripts/refresh_digests.py
+    source="kubernetes-sigs/lws charts/lws; OCI manifest digest of 0.10.0 not found in any public record",
+)
+LWS_CHART: Final = LWS_CHART_PIN.chart
+LWS_CHART_VERSION: Final = LWS_CHART_PIN.version
 #: Custom Metrics - Stackdriver Adapter image (GoogleCloudPlatform/k8s-stackdriver
 #: custom-metrics-stackdriver-adapter/deploy/production/adapter_new_resource_model.yaml at
 #: 0857364d151373fb985599f4ddee6504166de939): serves GKE Managed Prometheus metrics to the HPA.
-CUSTOM_METRICS_ADAPTER_IMAGE: Final = "gcr.io/gke-release/custom-metrics-stackdriver-adapter:v0.15.1-gke.0"
+CUSTOM_METRICS_ADAPTER_PIN: Final = ImagePin(
+    repository="gcr.io/gke-release/custom-metrics-stackdriver-adapter",
+    tag="v0.15.1-gke.0",
+    digest=None,  # digest not found offline: refresh with scripts/refresh_digests.py
+    source="k8s-stackdriver adapter_new_resource_model.yaml @ 0857364d (tag only); no public digest record",
+)
+CUSTOM_METRICS_ADAPTER_IMAGE: Final = CUSTOM_METRICS_ADAPTER_PIN.ref
 #: GKE Managed Service for Prometheus API of PodMonitoring (GoogleCloudPlatform/prometheus-engine).
 GMP_API_VERSION: Final = "monitoring.googleapis.com/v1"
 
@@ -94,48 +311,254 @@ ISTIO_VERSION: Final = "1.29.2"
 #: (llm-d guides/prereq/gateway-provider/istio.helmfile.yaml).
 ISTIO_CHART_REPO: Final = "https://istio-release.storage.googleapis.com/charts"
 ISTIO_CHART_VERSION: Final = ISTIO_VERSION
+ISTIO_BASE_CHART_PIN: Final = ChartPin(
+    repository=ISTIO_CHART_REPO,
+    name="base",
+    version=ISTIO_CHART_VERSION,
+    digest=None,  # digest not found offline: refresh with scripts/refresh_digests.py
+    source="istio-release index.yaml; the base-1.29.2.tgz digest was not found in any public record",
+)
+ISTIOD_CHART_PIN: Final = ChartPin(
+    repository=ISTIO_CHART_REPO,
+    name="istiod",
+    version=ISTIO_CHART_VERSION,
+    digest=None,  # digest not found offline: refresh with scripts/refresh_digests.py
+    source="istio-release index.yaml; the istiod-1.29.2.tgz digest was not found in any public record",
+)
 #: agentgateway release llm-d's guides install (FACTS: "agentgateway v1.1.0"; llm-d docs/resources/gateway/agentgateway:
 #: AGENTGATEWAY_VERSION=v1.1.0, ``helm upgrade --install ... --version v1.1.0``; chart versions carry the ``v``).
 AGENTGATEWAY_VERSION: Final = "v1.1.0"
 #: agentgateway's CRD and control-plane charts, OCI artifacts on cr.agentgateway.dev (same llm-d page).
-AGENTGATEWAY_CRDS_CHART: Final = "oci://cr.agentgateway.dev/charts/agentgateway-crds"
-AGENTGATEWAY_CHART: Final = "oci://cr.agentgateway.dev/charts/agentgateway"
+AGENTGATEWAY_CRDS_CHART_PIN: Final = ChartPin(
+    repository="oci://cr.agentgateway.dev/charts",
+    name="agentgateway-crds",
+    version=AGENTGATEWAY_VERSION,
+    digest=None,  # digest not found offline: refresh with scripts/refresh_digests.py
+    source="llm-d docs agentgateway page; only the .tgz sha256 was found (one public lab verifying helm pulls)",
+    archive_sha256="sha256:abc114babffc70061248d1526c0508357c39cfaada00640d1b60f4bc6cad3a1e",
+)
+AGENTGATEWAY_CHART_PIN: Final = ChartPin(
+    repository="oci://cr.agentgateway.dev/charts",
+    name="agentgateway",
+    version=AGENTGATEWAY_VERSION,
+    digest=None,  # digest not found offline: refresh with scripts/refresh_digests.py
+    source="llm-d docs agentgateway page; only the .tgz sha256 was found (one public lab verifying helm pulls)",
+    archive_sha256="sha256:4c04f0ae3fc01869fd49d41cbbb246377e8a7c3d3b6ac7c665f2bbc68cf6c2b6",
+)
+AGENTGATEWAY_CRDS_CHART: Final = AGENTGATEWAY_CRDS_CHART_PIN.chart
+AGENTGATEWAY_CHART: Final = AGENTGATEWAY_CHART_PIN.chart
 AGENTGATEWAY_CHART_VERSION: Final = AGENTGATEWAY_VERSION
+#: agentgateway's controller and proxy images at the chart's appVersion (recorded; not injected through values: the
+#: chart builds the controller image through its ``agentgateway.imageTag`` helper and hands the proxy tag to the
+#: controller as ``AGW_PROXY_IMAGE_TAG`` (agentgateway controller/install/helm/agentgateway/templates/deployment.yaml),
+#: and neither path is verified to accept ``tag@digest``).
+AGENTGATEWAY_CONTROLLER_PIN: Final = ImagePin(
+    repository="cr.agentgateway.dev/controller",
+    tag=AGENTGATEWAY_VERSION,
+    digest="sha256:0c4179780a3353a20f403ed51c764127f2806b6aa1a5ecb6da7655b5b27d7926",
+    source="one source: a public llm-d lab pinning cr.agentgateway.dev/controller:v1.1.0@sha256:0c41...",
+)
+AGENTGATEWAY_PROXY_PIN: Final = ImagePin(
+    repository="cr.agentgateway.dev/agentgateway",
+    tag=AGENTGATEWAY_VERSION,
+    digest="sha256:b5fd647604aa37eb2da372206a6681dfd613461e2445d89ba0b80e8439a4ff29",
+    source="one source: the same lab, cr.agentgateway.dev/agentgateway:v1.1.0@sha256:b5fd...",
+)
 #: NVIDIA k8s-device-plugin chart (NVIDIA/k8s-device-plugin deployments/helm/nvidia-device-plugin, published at
 #: https://nvidia.github.io/k8s-device-plugin). 0.19.3 is the newest patch of the 0.19 line (release v0.19.3, June
 #: 2026), the chart NVIDIA DeepOps pinned (k8s_gpu_plugin_chart_version) and dcgm-exporter 4.8.3 was validated with.
-NVIDIA_DEVICE_PLUGIN_CHART_REPO: Final = "https://nvidia.github.io/k8s-device-plugin"
-NVIDIA_DEVICE_PLUGIN_CHART: Final = "nvidia-device-plugin"
-NVIDIA_DEVICE_PLUGIN_CHART_VERSION: Final = "0.19.3"
+NVIDIA_DEVICE_PLUGIN_CHART_PIN: Final = ChartPin(
+    repository="https://nvidia.github.io/k8s-device-plugin",
+    name="nvidia-device-plugin",
+    version="0.19.3",
+    digest="sha256:8f01067500e712508fe55fe060b6f895814dc7efc1cb96323db2ce4f777f6e96",
+    source="one source: a public Helm proof script pinning nvidia-device-plugin-0.19.3.tgz from "
+    "nvidia.github.io/k8s-device-plugin by sha256 8f010675... (= the index.yaml digest, sha256 of the .tgz)",
+)
+NVIDIA_DEVICE_PLUGIN_CHART_REPO: Final = NVIDIA_DEVICE_PLUGIN_CHART_PIN.repository
+NVIDIA_DEVICE_PLUGIN_CHART: Final = NVIDIA_DEVICE_PLUGIN_CHART_PIN.name
+NVIDIA_DEVICE_PLUGIN_CHART_VERSION: Final = NVIDIA_DEVICE_PLUGIN_CHART_PIN.version
+#: The device plugin image, pinned through the chart's ``image.repository`` / ``image.tag`` values (the chart renders
+#: ``repository:tag``, deployments/helm/nvidia-device-plugin/templates/_helpers.tpl ``nvidia-device-plugin.fullimage``).
+NVIDIA_DEVICE_PLUGIN_IMAGE_PIN: Final = ImagePin(
+    repository="nvcr.io/nvidia/k8s-device-plugin",
+    tag="v0.19.3",
+    digest="sha256:25cc340fe6fd53c101e16fc452f503e7a92c219c64a80ed5381784b522dbbf77",
+    source="4 independent public sources (NVIDIA gpu-operator certified bundle diff v26.3.3 -> v26.7.0, RKE2 image "
+    "maps, a GitOps test); one other repo lists sha256:d6c456ff... (presumably a per-platform manifest): the "
+    "majority (bundle) digest chosen",
+)
 #: AWS EFA device plugin chart, exposes ``vpc.amazonaws.com/efa`` (aws/eks-charts
 #: stable/aws-efa-k8s-device-plugin/Chart.yaml: version v0.5.20, appVersion v0.5.13; FACTS: "eks-charts, v0.5.x").
-EFA_DEVICE_PLUGIN_CHART_REPO: Final = "https://aws.github.io/eks-charts"
-EFA_DEVICE_PLUGIN_CHART: Final = "aws-efa-k8s-device-plugin"
-EFA_DEVICE_PLUGIN_CHART_VERSION: Final = "v0.5.20"
+EFA_DEVICE_PLUGIN_CHART_PIN: Final = ChartPin(
+    repository="https://aws.github.io/eks-charts",
+    name="aws-efa-k8s-device-plugin",
+    version="v0.5.20",
+    digest=None,  # digest not found offline: refresh with scripts/refresh_digests.py
+    source="aws/eks-charts stable/aws-efa-k8s-device-plugin/Chart.yaml; no public record of the index digest",
+)
+EFA_DEVICE_PLUGIN_CHART_REPO: Final = EFA_DEVICE_PLUGIN_CHART_PIN.repository
+EFA_DEVICE_PLUGIN_CHART: Final = EFA_DEVICE_PLUGIN_CHART_PIN.name
+EFA_DEVICE_PLUGIN_CHART_VERSION: Final = EFA_DEVICE_PLUGIN_CHART_PIN.version
 #: NVIDIA DCGM exporter chart (NVIDIA/dcgm-exporter deployment/, published at
 #: https://nvidia.github.io/dcgm-exporter/helm-charts): chart 4.8.3 = release 4.6.0-4.8.3 (DCGM 4.6.0, exporter
 #: 4.8.3; NVIDIA/dcgm-exporter PR #712, July 2026).
-DCGM_EXPORTER_CHART_REPO: Final = "https://nvidia.github.io/dcgm-exporter/helm-charts"
-DCGM_EXPORTER_CHART: Final = "dcgm-exporter"
-DCGM_EXPORTER_CHART_VERSION: Final = "4.8.3"
-
-ALL_IMAGES: Final[tuple[str, ...]] = (
-    EPP_IMAGE,
-    PD_SIDECAR_IMAGE,
-    VLLM_IMAGE,
-    VLLM_CPU_IMAGE,
-    VLLM_TPU_IMAGE,
-    INFERENCE_SIM_IMAGE,
-    CUSTOM_METRICS_ADAPTER_IMAGE,
-    GIB_NCCL_PLUGIN_IMAGE,
-    PAUSE_IMAGE,
-    LLMD_CUDA_IMAGE,
+DCGM_EXPORTER_CHART_PIN: Final = ChartPin(
+    repository="https://nvidia.github.io/dcgm-exporter/helm-charts",
+    name="dcgm-exporter",
+    version="4.8.3",
+    digest=None,  # digest not found offline: refresh with scripts/refresh_digests.py
+    source="NVIDIA/dcgm-exporter deployment/; no public record of the dcgm-exporter-4.8.3.tgz digest",
 )
+DCGM_EXPORTER_CHART_REPO: Final = DCGM_EXPORTER_CHART_PIN.repository
+DCGM_EXPORTER_CHART: Final = DCGM_EXPORTER_CHART_PIN.name
+DCGM_EXPORTER_CHART_VERSION: Final = DCGM_EXPORTER_CHART_PIN.version
 
 # --- monitoring on clusters without a managed Prometheus ---------------------------------------------------------
+PROMETHEUS_COMMUNITY_CHARTS: Final = "https://prometheus-community.github.io/helm-charts"
 #: prometheus-community kube-prometheus-stack chart; 88.2.0 ships prometheus-operator v0.93.0, whose PodMonitor /
 #: ServiceMonitor CRDs the project carries (prometheus-community/helm-charts releases).
-KUBE_PROMETHEUS_STACK_CHART_VERSION: Final = "88.2.0"
+KUBE_PROMETHEUS_STACK_CHART_PIN: Final = ChartPin(
+    repository=PROMETHEUS_COMMUNITY_CHARTS,
+    name="kube-prometheus-stack",
+    version="88.2.0",
+    digest="sha256:9e48c3b732eaf0636a0423504857b4c543b61bb883cf3291548ff4b9f3c14bbc",
+    source="one source: a public offline-bundle verifier pinning charts/kube-prometheus-stack-88.2.0.tgz by "
+    "sha256 9e48c3b7... (the release .tgz the repo's index.yaml points to)",
+)
+KUBE_PROMETHEUS_STACK_CHART_VERSION: Final = KUBE_PROMETHEUS_STACK_CHART_PIN.version
 #: prometheus-community prometheus-adapter chart (app v0.12.0), serving custom.metrics.k8s.io to HPAs.
-PROMETHEUS_ADAPTER_CHART_VERSION: Final = "5.3.0"
-PROMETHEUS_COMMUNITY_CHARTS: Final = "https://prometheus-community.github.io/helm-charts"
+PROMETHEUS_ADAPTER_CHART_PIN: Final = ChartPin(
+    repository=PROMETHEUS_COMMUNITY_CHARTS,
+    name="prometheus-adapter",
+    version="5.3.0",
+    digest="sha256:aa6752b6207ed788522714c3ef7f67f27d423eb4d9512fecb52dc641b6434f31",
+    source="one source: a public supply-chain gate pinning prometheus-adapter-5.3.0.tgz by sha256 aa6752b6...",
+)
+PROMETHEUS_ADAPTER_CHART_VERSION: Final = PROMETHEUS_ADAPTER_CHART_PIN.version
+
+# --- TLS ----------------------------------------------------------------------------------------------------------
+#: cert-manager release that issues the self-managed gateways' certificates (FACTS: cert-manager v1.21.1,
+#: 2026-07-29, the newest tag; CRDs cert-manager/cert-manager v1.21.1 deploy/crds, carried in src/.../schemas/crds).
+CERT_MANAGER_VERSION: Final = "v1.21.1"
+#: cert-manager's Helm chart from the Jetstack repository, "the only supported source of cert-manager charts"
+#: (cert-manager.io/docs/installation/helm: ``helm repo add jetstack https://charts.jetstack.io``; chart versions
+#: carry the ``v``).
+CERT_MANAGER_CHART_PIN: Final = ChartPin(
+    repository="https://charts.jetstack.io",
+    name="cert-manager",
+    version=CERT_MANAGER_VERSION,
+    digest="sha256:c27101f3f3e2349fb4a9e704316105bf7b52ad73b8c8257d3498ef7f2f6a4adc",
+    source="sha256 of charts.jetstack.io/charts/cert-manager-v1.21.1.tgz (= its index.yaml digest) as pinned by a "
+    "public GitOps allow-list and its test fixture (2 records, possibly one repo)",
+)
+CERT_MANAGER_CHART_REPO: Final = CERT_MANAGER_CHART_PIN.repository
+CERT_MANAGER_CHART: Final = CERT_MANAGER_CHART_PIN.name
+CERT_MANAGER_CHART_VERSION: Final = CERT_MANAGER_CHART_PIN.version
+_CERT_MANAGER_SOURCE: Final = (
+    "4 independent public repos pin the same v1.21.1 digests for controller/cainjector/webhook/startupapicheck/"
+    "acmesolver; one other repo lists different ones (presumably the linux/amd64 manifests): majority chosen"
+)
+#: The images the cert-manager chart deploys at this version (quay.io/jetstack, tag = appVersion), digest-pinned.
+CERT_MANAGER_CONTROLLER_PIN: Final = ImagePin(
+    repository="quay.io/jetstack/cert-manager-controller",
+    tag=CERT_MANAGER_VERSION,
+    digest="sha256:416a2d76870d996460e62bd7f521bf14fa017be9e3e904aab92163a331fcb61a",
+    source=_CERT_MANAGER_SOURCE,
+)
+CERT_MANAGER_WEBHOOK_PIN: Final = ImagePin(
+    repository="quay.io/jetstack/cert-manager-webhook",
+    tag=CERT_MANAGER_VERSION,
+    digest="sha256:d8b3961b51c8c7320633f8208dc46bf88aa13804d0f7cbe48a096b2c523cee42",
+    source=_CERT_MANAGER_SOURCE,
+)
+CERT_MANAGER_CAINJECTOR_PIN: Final = ImagePin(
+    repository="quay.io/jetstack/cert-manager-cainjector",
+    tag=CERT_MANAGER_VERSION,
+    digest="sha256:ccf6b919ec0500745a47a910118f834f9636d0aac1ff221245cd2557ed8c7c98",
+    source=_CERT_MANAGER_SOURCE,
+)
+CERT_MANAGER_STARTUPAPICHECK_PIN: Final = ImagePin(
+    repository="quay.io/jetstack/cert-manager-startupapicheck",
+    tag=CERT_MANAGER_VERSION,
+    digest="sha256:d8ab6416e6e7303a86fa0a8daa82c94a8001f21c9d78eb2e7db20534e5d07ae8",
+    source=_CERT_MANAGER_SOURCE,
+)
+CERT_MANAGER_ACMESOLVER_PIN: Final = ImagePin(
+    repository="quay.io/jetstack/cert-manager-acmesolver",
+    tag=CERT_MANAGER_VERSION,
+    digest="sha256:dbc7cc1354f603918e7c5af7f55a0a620537394452c93a565bde75c6f48e8837",
+    source=_CERT_MANAGER_SOURCE,
+)
+#: The images the cert-manager chart deploys (chart values ``image``, ``webhook.image``, ``cainjector.image``,
+#: ``startupapicheck.image``, ``acmesolver.image``), as references.
+CERT_MANAGER_IMAGES: Final[tuple[str, ...]] = tuple(
+    pin.ref
+    for pin in (
+        CERT_MANAGER_CONTROLLER_PIN,
+        CERT_MANAGER_WEBHOOK_PIN,
+        CERT_MANAGER_CAINJECTOR_PIN,
+        CERT_MANAGER_STARTUPAPICHECK_PIN,
+        CERT_MANAGER_ACMESOLVER_PIN,
+    )
+)
+
+
+def cert_manager_image_values() -> dict[str, dict[str, Any]]:
+    """cert-manager chart values pinning every image by digest (pure; a new dict each call).
+
+    The chart renders ``repository@digest`` when ``<component>.image.digest`` is set ("Setting a digest will override
+    any tag", cert-manager deploy/charts/cert-manager/values.yaml and README); the controller's image is ``image``.
+    """
+
+    def image(pin: ImagePin) -> dict[str, str]:
+        return {"repository": pin.repository, "digest": str(pin.digest)}
+
+    return {
+        "image": image(CERT_MANAGER_CONTROLLER_PIN),
+        "webhook": {"image": image(CERT_MANAGER_WEBHOOK_PIN)},
+        "cainjector": {"image": image(CERT_MANAGER_CAINJECTOR_PIN)},
+        "startupapicheck": {"image": image(CERT_MANAGER_STARTUPAPICHECK_PIN)},
+        "acmesolver": {"image": image(CERT_MANAGER_ACMESOLVER_PIN)},
+    }
+
+
+# --- every pin, for the refresh script, the tests and the posture report --------------------------------------------
+#: Every image pin, by constant name. The workload images (``*_IMAGE`` constants) plus the chart images the library
+#: pins through Helm values (NVIDIA device plugin) or records (agentgateway).
+IMAGE_PINS: Final[dict[str, ImagePin]] = {
+    name: value for name, value in globals().items() if isinstance(value, ImagePin) and name.endswith("_PIN")
+}
+#: Every chart pin, by constant name.
+CHART_PINS: Final[dict[str, ChartPin]] = {
+    name: value for name, value in globals().items() if isinstance(value, ChartPin) and name.endswith("_PIN")
+}
+#: Image pins recorded for reference only: the library does not put them into any manifest or values.
+RECORDED_ONLY_IMAGE_PINS: Final = frozenset({"AGENTGATEWAY_CONTROLLER_PIN", "AGENTGATEWAY_PROXY_PIN"})
+#: Every image reference the library deploys (workloads and chart values), tag + digest where known.
+ALL_IMAGES: Final[tuple[str, ...]] = tuple(
+    pin.ref for name, pin in IMAGE_PINS.items() if name not in RECORDED_ONLY_IMAGE_PINS
+)
+#: Pins without a digest: none could be sourced offline (no upstream file or public record holds it). Each is
+#: resolved by ``scripts/refresh_digests.py --write`` with registry access; tests print this list.
+DIGEST_PENDING: Final[tuple[str, ...]] = tuple(
+    sorted(
+        [name for name, image in IMAGE_PINS.items() if image.digest is None]
+        + [name for name, chart in CHART_PINS.items() if chart.digest is None]
+    )
+)
+#: Images the charts run with their chart-default, tag-only references (not visible in the render): the digest pin
+#: for these is the chart's own pin above. kube-prometheus-stack: prometheus-operator, config-reloader, Prometheus,
+#: kube-state-metrics, node-exporter, admission-webhook certgen; prometheus-adapter; Kueue, LWS, istiod/proxyv2,
+#: agentgateway controller/proxy, the EFA device plugin and dcgm-exporter. No public digest for those tags was found
+#: (agentgateway: found, not injectable, see above); refresh_digests.py resolves chart digests only. Kueue's
+#: controller image is digest-pinned through its values (:data:`KUEUE_IMAGE_PIN`).
+CHART_DEFAULT_IMAGES_NOT_DIGEST_PINNED: Final[tuple[str, ...]] = (
+    "kube-prometheus-stack",
+    "prometheus-adapter",
+    "lws",
+    "istiod",
+    "agentgateway",
+    "aws-efa-k8s-device-plugin",
+    "dcgm-exporter",
+)
