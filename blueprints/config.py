@@ -20,11 +20,16 @@ problems, each naming its key (``llmd:models[0].tensorParallelSize``), the value
 from __future__ import annotations
 
 import contextlib
+import difflib
 import ipaddress
+import json
 import math
 import re
-from collections.abc import Mapping
+import types
+import typing
+from collections.abc import Collection, Mapping
 from dataclasses import asdict, dataclass
+from dataclasses import field as dataclass_field
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 
@@ -33,9 +38,11 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    SecretStr,
     TypeAdapter,
     ValidationError,
     field_validator,
+    model_validator,
 )
 from pydantic.alias_generators import to_camel
 
@@ -45,6 +52,7 @@ from pulumi_llmd.components.quantity import parse_quantity
 from pulumi_llmd.components.serving.leader_worker_set import WIDE_EP_RESOURCES
 from pulumi_llmd.components.serving.model_server import PodResources, pod_fit_problems
 from pulumi_llmd.components.serving.router import SMALL_EPP_RESOURCES
+from pulumi_llmd.redact import REDACTED, is_sensitive_name, looks_like_credential, redact_value
 
 #: Pulumi config namespace of every key this library reads.
 CONFIG_NAMESPACE = "llmd"
@@ -97,8 +105,54 @@ def _quantity(value: str | int | float) -> str:
 DnsLabel = Annotated[str, AfterValidator(_dns_label)]
 Quantity = Annotated[str, AfterValidator(_quantity)]
 
+#: Namespaces a stack may not deploy into: Kubernetes' own (kubernetes.io "Namespaces": ``default``, ``kube-system``,
+#: ``kube-public``, ``kube-node-lease``; the ``kube-`` prefix is reserved for them), GKE's managed ones
+#: (``gmp-system``, ``gmp-public``, ``gke-gmp-system``, ``gke-managed-*``), and those of the add-ons this library
+#: installs (``components/platform``: Istio, agentgateway, cert-manager, Kueue, LWS, kube-prometheus-stack, the NVIDIA
+#: device plugin and DCGM exporter; ``components/gcp/monitoring.py``: the custom-metrics adapter). The stack
+#: namespace gets a default-deny NetworkPolicy and its own Pod Security level: in any of these it would cut off or
+#: weaken the platform.
+RESERVED_NAMESPACES: tuple[str, ...] = (
+    "default",
+    "kube-system",
+    "kube-public",
+    "kube-node-lease",
+    "gmp-system",
+    "gmp-public",
+    "gke-gmp-system",
+    "istio-system",
+    "agentgateway-system",
+    "cert-manager",
+    "kueue-system",
+    "lws-system",
+    "monitoring",
+    "custom-metrics",
+    "nvidia-device-plugin",
+    "dcgm-exporter",
+    "gpu-operator",
+    "amazon-cloudwatch",
+)
+_RESERVED_NAMESPACE_PREFIXES = ("kube-", "gke-managed-")
+
+
+def _stack_namespace(value: str) -> str:
+    if value in RESERVED_NAMESPACES or value.startswith(_RESERVED_NAMESPACE_PREFIXES):
+        raise ValueError(
+            f"'{value}' is a system or platform add-on namespace; allowed: a namespace of the stack's own (e.g. "
+            f"llm-d), not one of {', '.join(RESERVED_NAMESPACES)} or a name starting with "
+            f"{' or '.join(_RESERVED_NAMESPACE_PREFIXES)}"
+        )
+    return value
+
+
+#: The stack namespace: a DNS label that is not reserved (:data:`RESERVED_NAMESPACES`).
+StackNamespaceName = Annotated[str, AfterValidator(_dns_label), AfterValidator(_stack_namespace)]
+
 
 class _Model(BaseModel):
+    """Base of every stack-file section: camelCase keys, unknown keys are errors, frozen, and no boolean where a
+    number or string is expected (pydantic's lax mode would read ``tensorParallelSize: true`` as 1)."""
+
     model_config = ConfigDict(
         alias_generator=to_camel,
         populate_by_name=True,
@@ -108,9 +162,99 @@ class _Model(BaseModel):
     )
 
 
+def _admits_bool(annotation: Any) -> bool:
+    """Whether a field type accepts a boolean (``bool``, ``Any``, a Literal of True/False, or a union with one)."""
+    if annotation is bool or annotation is Any:
+        return True
+    origin = typing.get_origin(annotation)
+    args = typing.get_args(annotation)
+    if origin is Annotated:
+        return _admits_bool(args[0])
+    if origin is Literal:
+        return any(isinstance(a, bool) for a in args)
+    if origin is typing.Union or origin is types.UnionType:
+        return any(_admits_bool(a) for a in args)
+    return False
+
+
+def _describe(annotation: Any) -> str:
+    """What a field type allows, in words (for error messages)."""
+    origin = typing.get_origin(annotation)
+    args = typing.get_args(annotation)
+    if origin is Annotated:
+        return _describe(args[0])
+    if origin is typing.Union or origin is types.UnionType:
+        return " or ".join(_describe(a) for a in args if a is not type(None))
+    if origin is Literal:
+        return "one of " + ", ".join(repr(a) for a in args)
+    if annotation is int:
+        return "an integer"
+    if annotation is float:
+        return "a number"
+    if annotation is str:
+        return "a string (quote it)"
+    if isinstance(annotation, type) and issubclass(annotation, StrEnum):
+        return "one of " + ", ".join(repr(m.value) for m in annotation)
+    if origin in (tuple, list) or annotation in (tuple, list):
+        return "a list"
+    if (isinstance(annotation, type) and issubclass(annotation, BaseModel)) or origin is Mapping:
+        return "a mapping"
+    return "a value of the documented type"
+
+
+def _model_field(model: type[BaseModel], key: str) -> tuple[str, Any] | None:
+    """``(camelCase key, annotation)`` of the field of ``model`` a raw key names (alias or snake_case name)."""
+    for name, info in model.model_fields.items():
+        if key in (name, info.alias):
+            return info.alias or name, info.annotation
+    return None
+
+
+def _stray_booleans(annotation: Any, value: Any, key: str) -> list[ConfigIssue]:
+    """A :class:`ConfigIssue` for every boolean in raw ``value`` where ``annotation`` wants a number or a string.
+
+    pydantic's lax mode reads ``true`` as 1 for an int field (``tensorParallelSize: true`` would deploy TP 1); a
+    stack file has no reason to write a number as a boolean, so it is an error here.
+    """
+    if isinstance(value, bool):
+        if _admits_bool(annotation):
+            return []
+        allowed = _describe(annotation)
+        return [ConfigIssue(key=key, value=value, message=f"a boolean where {allowed} is expected; allowed: {allowed}")]
+    origin = typing.get_origin(annotation)
+    args = typing.get_args(annotation)
+    if origin is Annotated:
+        return _stray_booleans(args[0], value, key)
+    if origin is typing.Union or origin is types.UnionType:
+        members = [a for a in args if a is not type(None)]
+        if (
+            len(members) > 1
+            and isinstance(value, Mapping)
+            and all(isinstance(m, type) and issubclass(m, BaseModel) for m in members)
+        ):
+            for member in members:  # a discriminated union (target): the member whose `cloud` matches
+                field = member.model_fields.get("cloud")
+                if field is not None and value.get("cloud") in typing.get_args(field.annotation):
+                    return _stray_booleans(member, value, key)
+            return []
+        return _stray_booleans(members[0], value, key) if len(members) == 1 else []
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel) and isinstance(value, Mapping):
+        issues: list[ConfigIssue] = []
+        for raw_key, item in value.items():
+            found = _model_field(annotation, str(raw_key))
+            if found is not None:
+                issues.extend(_stray_booleans(found[1], item, f"{key}.{found[0]}"))
+        return issues
+    if origin is tuple and args and isinstance(value, list | tuple):
+        return [i for index, item in enumerate(value) for i in _stray_booleans(args[0], item, f"{key}[{index}]")]
+    if origin is Mapping and len(args) == 2 and isinstance(value, Mapping):
+        return [i for k, item in value.items() for i in _stray_booleans(args[1], item, f"{key}.{k}")]
+    return []
+
+
 def _cidr(value: str) -> str:
     try:
-        ipaddress.ip_network(value)
+        ipaddress.IPv4Network(value)
     except ValueError as exc:
         raise ValueError(f"must be an IPv4 CIDR such as 10.0.0.0/20 ({exc})") from None
     return value
@@ -192,7 +336,7 @@ class NetworkConfig(_Model):
     services_cidr: Cidr = "10.2.0.0/20"
     #: Proxy-only subnet for the regional (internal or external managed) Application Load Balancer of the gateway.
     proxy_only_cidr: Cidr = "10.3.0.0/23"
-    #: Control-plane range for private clusters (``privateNodes: true``).
+    #: Control-plane range for private clusters (``privateNodes: true``, the default).
     master_cidr: Cidr = "172.16.0.0/28"
 
 
@@ -207,15 +351,43 @@ class SystemPoolConfig(_Model):
 ReleaseChannel = Literal["RAPID", "REGULAR", "STABLE", "EXTENDED"]
 
 
+class ControlPlaneConfig(_Model):
+    """Who may reach the cluster's Kubernetes API (``llmd:cluster.controlPlane``); gcp and aws targets only.
+
+    ``authorizedCidrs`` (default: unset = ``[]``, a private endpoint): the IPv4 CIDRs allowed to reach the control
+    plane's public endpoint. The machine running ``pulumi up`` must reach the API, since the Kubernetes provider talks
+    to it from there: list its address (e.g. your public address as ``x.x.x.x/32``), or run ``pulumi up`` from inside
+    the VPC (a bastion, Cloud Shell with VPC access, a CI runner in the VPC). Unset or ``[]`` closes the public
+    endpoint: EKS gets a private endpoint only (``endpointPublicAccess: false``), GKE master authorized networks with
+    no entry and a private endpoint (with private nodes). ``0.0.0.0/0`` opens it to the internet:
+    allowed, but flagged by the render as an insecure choice. GKE: ``masterAuthorizedNetworksConfig`` (GKE "Harden
+    your cluster's security", restrict control-plane access); EKS: ``vpcConfig.publicAccessCidrs`` (EKS user guide
+    "Cluster API server endpoint").
+    """
+
+    authorized_cidrs: tuple[Cidr, ...] | None = None
+
+
 class ClusterConfig(_Model):
-    """The Kubernetes cluster: name, version, release channel, networking."""
+    """The Kubernetes cluster: name, version, release channel, networking, hardening.
+
+    ``privateNodes`` (gcp only, default true): GKE nodes without external IPs; the stack adds Cloud Router + Cloud NAT
+    so they still pull images and weights from docker.io, ghcr.io and Hugging Face. EKS nodes always live in private
+    subnets behind NAT gateways. ``controlPlane``: see :class:`ControlPlaneConfig`. ``secretsKmsKey`` (gcp only,
+    default: the stack creates a Cloud KMS key ring + key rotated every 90 days): a Cloud KMS key of your own,
+    ``projects/<project>/locations/<target.region>/keyRings/<ring>/cryptoKeys/<key>``, for the application-layer
+    encryption of Secrets (the stack grants the GKE service agent ``roles/cloudkms.cryptoKeyEncrypterDecrypter`` on
+    it). EKS always encrypts Secrets with a KMS key the stack creates.
+    """
 
     name: DnsLabel = "llm-d"
     kubernetes_version: Annotated[str, Field(pattern=r"^1\.[0-9]{2}(\.[0-9]+(-gke\.[0-9]+)?)?$")] = (
         versions.KUBERNETES_VERSION
     )
     release_channel: ReleaseChannel = "REGULAR"
-    private_nodes: bool = False
+    private_nodes: bool = True
+    control_plane: ControlPlaneConfig = ControlPlaneConfig()
+    secrets_kms_key: str | None = None
     #: Deletion protection of the control plane; on by default as for any production cluster.
     deletion_protection: bool = True
     network: NetworkConfig = NetworkConfig()
@@ -390,6 +562,53 @@ class KvOffloadConfig(_Model):
     kv_bytes_per_token: Annotated[int, Field(ge=1, le=100_000_000)] = 160 * 1024
 
 
+#: Environment variable names: a C identifier (what shells and most programs read; Kubernetes 1.34+ would take more).
+EnvName = Annotated[str, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$", max_length=253)]
+
+
+class SecretKeyRef(_Model):
+    """One key of a Kubernetes Secret in the stack namespace, read into an env var (``valueFrom.secretKeyRef``).
+
+    ``secretName`` is the Secret's name (a DNS subdomain), ``key`` one of its data keys (``[-._a-zA-Z0-9]+``,
+    Kubernetes' rule for Secret keys). Create the Secret outside the stack (``kubectl create secret generic ...``);
+    the pods wait in ``CreateContainerConfigError`` until it exists.
+    """
+
+    secret_name: Annotated[
+        str, Field(pattern=r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$", max_length=253)
+    ]
+    key: Annotated[str, Field(pattern=r"^[-._a-zA-Z0-9]+$", max_length=253)]
+
+
+#: Values of a sensitive env name that are switches, not secrets (``HF_HUB_DISABLE_IMPLICIT_TOKEN=1``).
+_SWITCH_VALUES = frozenset({"", "0", "1", "true", "false", "yes", "no", "on", "off"})
+_HF_TOKEN_NAMES = frozenset({"HF_TOKEN", "HUGGING_FACE_HUB_TOKEN", "HUGGINGFACE_HUB_TOKEN"})
+_HF_HINT = " (the Hugging Face token: pulumi config set --secret llmd:hfToken <token>; the stack puts it in a Secret)"
+_GENERIC_FLAG_FIX = "read the value from a Kubernetes Secret through secretEnv instead"
+#: How to pass what a secret-bearing vLLM flag carries without the flag (vLLM reads VLLM_API_KEY and HF_TOKEN from
+#: its environment: vllm-project/vllm docs/getting_started/quickstart.md, "--api-key or environment variable
+#: VLLM_API_KEY"; huggingface_hub reads HF_TOKEN).
+_FLAG_FIX = {
+    "--api-key": "drop the flag and set secretEnv.VLLM_API_KEY (secretName, key): vLLM reads its API key from the "
+    "env var VLLM_API_KEY",
+    "--hf-token": "drop the flag: set the stack's token with pulumi config set --secret llmd:hfToken <token> (vLLM "
+    "reads HF_TOKEN from the Secret the stack creates), or secretEnv.HF_TOKEN for a Secret of your own",
+}
+
+
+def _split_ws(arg: str) -> tuple[str, str, str]:
+    """``("--flag", " ", "value")`` for ``"--flag value"`` written as one argument, else ``(arg, "", "")``."""
+    parts = arg.strip().split(None, 1)
+    return (parts[0], " ", parts[1]) if len(parts) == 2 else (arg, "", "")
+
+
+def _is_literal_secret(name: str, value: str) -> bool:
+    """A literal env value that is a secret: under a sensitive name (and not a switch) or credential-shaped."""
+    if is_sensitive_name(name) and value.strip().lower() not in _SWITCH_VALUES:
+        return True
+    return looks_like_credential(value)
+
+
 #: Keys of a model that only one path reads.
 _PATH_ONLY_MODEL_KEYS: Mapping[str, tuple[WellLitPath, ...]] = {
     "prefill": (WellLitPath.PD_DISAGGREGATION, WellLitPath.WIDE_EP),
@@ -418,8 +637,17 @@ class ModelConfig(_Model):
     pipeline_parallel_size: Annotated[int, Field(ge=1, le=64)] = 1
     max_model_len: Annotated[int, Field(ge=256, le=10_000_000)] | None = None
     gpu_memory_utilization: Annotated[float, Field(gt=0.1, le=0.99)] | None = None
+    #: More ``vllm serve`` flags, appended last. No credentials: ``--api-key``/``--hf-token`` values and
+    #: credential-shaped arguments are errors (use ``secretEnv``); flags set from other fields are errors too.
     extra_args: tuple[str, ...] = ()
+    #: More container environment (literal values). No credentials: a sensitive name (``HF_TOKEN``, ``*_API_KEY``,
+    #: ``*_PASSWORD`` ...) with a value, or a credential-shaped value, is an error (use ``secretEnv``).
     extra_env: Mapping[str, str] = Field(default_factory=dict)
+    #: Environment read from Kubernetes Secrets of the stack namespace (``valueFrom.secretKeyRef``), e.g.
+    #: ``{VLLM_API_KEY: {secretName: vllm-api-key, key: token}}`` (vLLM reads its API key from ``VLLM_API_KEY``:
+    #: vllm-project/vllm ``docs/getting_started/quickstart.md``). The Secret is created outside the stack. Default:
+    #: none.
+    secret_env: Mapping[EnvName, SecretKeyRef] = Field(default_factory=dict)
     resources: ModelResources = ModelResources()
     router: RouterConfig = RouterConfig()
     #: Path prefix of the HTTPRoute rule that sends requests to this model's InferencePool.
@@ -443,6 +671,45 @@ class ModelConfig(_Model):
     #: from the id; sizes the weights cache and the GPU-memory / disk checks.
     weights_gib: Annotated[float, Field(gt=0, le=1_000_000)] | None = Field(default=None, alias="weightsGiB")
 
+    @field_validator("extra_env")
+    @classmethod
+    def _no_env_secrets(cls, value: Mapping[str, str]) -> Mapping[str, str]:
+        for name, text in value.items():
+            if _is_literal_secret(name, text):
+                raise ValueError(
+                    f"{name} holds a secret in plain text (it would be written into the manifests and the Pulumi "
+                    f"state); read it from a Kubernetes Secret instead: move it to secretEnv.{name} with "
+                    f"secretName and key{_HF_HINT if name in _HF_TOKEN_NAMES else ''}"
+                )
+        return value
+
+    @field_validator("extra_args")
+    @classmethod
+    def _no_arg_secrets(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        for index, arg in enumerate(value):
+            flag, _, inline = arg.partition("=") if arg.startswith("-") and "=" in arg else (*_split_ws(arg),)
+            following = value[index + 1] if index + 1 < len(value) else ""
+            if flag.startswith("-") and is_sensitive_name(flag):
+                given = inline or (following if following and not following.startswith("-") else "")
+                if given:
+                    raise ValueError(
+                        f"extraArgs[{index}]: {flag} puts a secret on the command line (manifests, state, ps); "
+                        f"{_FLAG_FIX.get(flag, _GENERIC_FLAG_FIX)}"
+                    )
+            elif looks_like_credential(arg) or any(looks_like_credential(w) for w in re.split(r"[=\s,]+", arg)):
+                raise ValueError(
+                    f"extraArgs[{index}] looks like a credential; pass credentials through secretEnv "
+                    "(an env var read from a Kubernetes Secret), never as arguments"
+                )
+        return value
+
+    @model_validator(mode="after")
+    def _env_names_once(self) -> ModelConfig:
+        both = sorted(set(self.extra_env) & set(self.secret_env))
+        if both:
+            raise ValueError(f"{', '.join(both)} set in both extraEnv and secretEnv; allowed: one of them")
+        return self
+
     @field_validator("extra_args")
     @classmethod
     def _flags(cls, value: tuple[str, ...]) -> tuple[str, ...]:
@@ -456,10 +723,15 @@ class ModelConfig(_Model):
             "--kv-events-config",
         }
         for arg in value:
-            flag = arg.split("=", 1)[0]
+            flag = re.split(r"[=\s]", arg.strip(), maxsplit=1)[0]
             if flag in managed:
                 raise ValueError(f"{flag} is set from the model's fields; remove it from extraArgs")
         return value
+
+    @property
+    def secret_env_refs(self) -> dict[str, tuple[str, str]]:
+        """``secretEnv`` as the serving components take it: env name -> ``(Secret name, key)``."""
+        return {name: (ref.secret_name, ref.key) for name, ref in sorted(self.secret_env.items())}
 
     @property
     def gpus_per_replica(self) -> int:
@@ -484,15 +756,108 @@ SELF_MANAGED_GATEWAY_CLASSES = ("istio", "agentgateway")
 GATEWAY_CLASSES = GKE_GATEWAY_CLASSES + SELF_MANAGED_GATEWAY_CLASSES
 
 
+#: GKE class -> whether its load balancer is internet-facing (GKE "GatewayClass capabilities": the regional external
+#: managed ALB vs the regional internal ALB).
+GKE_CLASS_PUBLIC = {"gke-l7-regional-external-managed": True, "gke-l7-rilb": False}
+_HOSTNAME = re.compile(r"^(?=.{1,253}$)([a-z0-9]([-a-z0-9]*[a-z0-9])?\.)+[a-z]([-a-z0-9]*[a-z0-9])?$")
+_IAM_MEMBER = re.compile(r"^(user|group|serviceAccount|domain|principal|principalSet):\S+$")
+
+
+def _hostname(value: str) -> str:
+    if not _HOSTNAME.match(value):
+        raise ValueError("must be a lowercase DNS name such as llm-d.example.com (no wildcard, no scheme, no port)")
+    return value
+
+
+Hostname = Annotated[str, AfterValidator(_hostname)]
+
+
+class GatewayTlsConfig(_Model):
+    """``llmd:gateway.tls``: the HTTPS listener (default: on, port 443, HTTP on ``port`` redirects to it with 301).
+
+    Where the certificate comes from, first match wins:
+
+    * ``preSharedCertificates`` (GKE only): existing Compute Engine SSL certificates by name (listener option
+      ``networking.gke.io/pre-shared-certs``).
+    * ``secretName``: an existing ``kubernetes.io/tls`` Secret in the stack namespace (listener ``certificateRefs``).
+    * GKE with ``hostname`` and no ``issuer``: a regional Google-managed Certificate Manager certificate for
+      ``hostname`` with DNS authorization (publish the CNAME the stack exports).
+    * otherwise cert-manager (installed by the stack) issues it: from the ClusterIssuer ``issuer`` if set, else from
+      a self-signed CA the stack creates (fine on kind; flagged by the posture report elsewhere).
+
+    ``mode: none`` turns HTTPS off (plain HTTP on ``port`` only) and is flagged; it allows no other key.
+    """
+
+    mode: Literal["https", "none"] = "https"
+    #: DNS name clients use; the certificate's name and the HTTPS listener's hostname. Default: none (any host).
+    hostname: Hostname | None = None
+    #: An existing cert-manager ClusterIssuer to issue from. Default: a self-signed CA.
+    issuer: DnsLabel | None = None
+    #: An existing TLS Secret (in the stack namespace) to serve. Default: none.
+    secret_name: DnsLabel | None = None
+    #: GKE only: existing Compute Engine SSL certificate names. Default: none.
+    pre_shared_certificates: tuple[DnsLabel, ...] = ()
+    #: HTTPS listener port (default 443).
+    port: Annotated[int, Field(ge=1, le=65535)] = 443
+
+
+class JwtAuthenticationConfig(_Model):
+    """``llmd:gateway.authentication.jwt``: requests need a valid JWT (``Authorization: Bearer``) from ``issuer``
+    (Istio RequestAuthentication + AuthorizationPolicy). ``audiences`` empty: any audience."""
+
+    issuer: Annotated[str, Field(min_length=1, max_length=512)]
+    jwks_uri: Annotated[str, Field(pattern=r"^https://\S+$", max_length=2048)]
+    audiences: tuple[Annotated[str, Field(min_length=1)], ...] = ()
+
+
+class IapAuthenticationConfig(_Model):
+    """``llmd:gateway.authentication.iap`` (GKE): Identity-Aware Proxy on every model backend (GCPBackendPolicy
+    ``spec.default.iap``) and ``roles/iap.httpsResourceAccessor`` for ``members``.
+
+    ``clientId``: the OAuth client id (required by the GCPBackendPolicy CRD). Its secret either as an existing Secret
+    in the stack namespace with the key ``key`` (``clientSecretName``) or as a Pulumi secret the stack turns into that
+    Secret (``clientSecret``, set with ``pulumi config set --secret --path
+    'llmd:gateway.authentication.iap.clientSecret'``): exactly one of the two. ``members``: IAM principals
+    (``user:``, ``group:``, ``serviceAccount:``, ``domain:``) allowed through; default none (grant access yourself).
+    """
+
+    client_id: Annotated[str, Field(min_length=1, max_length=256)]
+    client_secret_name: DnsLabel | None = None
+    client_secret: SecretStr | None = None
+    members: tuple[str, ...] = ()
+
+
+class AuthenticationConfig(_Model):
+    """``llmd:gateway.authentication``: exactly one of ``jwt`` (Istio) or ``iap`` (GKE)."""
+
+    jwt: JwtAuthenticationConfig | None = None
+    iap: IapAuthenticationConfig | None = None
+
+
 class GatewayConfig(_Model):
-    """The Gateway in front of the InferencePools (llm-d's guides name it ``llm-d-inference-gateway``)."""
+    """``llmd:gateway``: the Gateway in front of the InferencePools (llm-d's guides name it
+    ``llm-d-inference-gateway``). Secure by default: internal, HTTPS.
+
+    * ``public`` (default false): false = an internal load balancer (GKE ``gke-l7-rilb``; EKS an internal NLB/ELB;
+      an existing cluster a ClusterIP Service), true = internet-facing (GKE ``gke-l7-regional-external-managed``).
+      ``className`` keeps working: on GKE it implies ``public``, and a contradicting ``public`` is an error.
+    * ``tls`` (default HTTPS on 443 with HTTP redirected): see :class:`GatewayTlsConfig`.
+    * ``authentication`` (default none configured: allowed only for an internal gateway, and flagged): ``jwt``,
+      ``iap`` or the explicit string ``none`` (required to serve a public gateway without authentication; flagged).
+    """
 
     name: DnsLabel = "llm-d-inference-gateway"
-    #: Default: ``gke-l7-regional-external-managed`` on GKE, ``istio`` elsewhere.
+    #: Default: ``gke-l7-rilb`` (internal) or ``gke-l7-regional-external-managed`` (``public: true``) on GKE,
+    #: ``istio`` elsewhere.
     class_name: Literal["gke-l7-regional-external-managed", "gke-l7-rilb", "istio", "agentgateway"] | None = None
+    #: Internet-facing load balancer. Default: false, unless ``className`` is GKE's external class.
+    public: bool | None = None
+    #: The HTTP listener's port (only redirects to HTTPS unless ``tls.mode`` is ``none``).
     port: Annotated[int, Field(ge=1, le=65535)] = 80
     #: Backend request timeout in seconds for the GKE load balancer (long generations need minutes).
     timeout_sec: Annotated[int, Field(ge=1, le=86400)] = 300
+    tls: GatewayTlsConfig = GatewayTlsConfig()
+    authentication: Literal["none"] | AuthenticationConfig | None = None
 
 
 # --- the stack ------------------------------------------------------------------------------------------------------
@@ -503,7 +868,7 @@ class StackConfig(_Model):
 
     target: Target
     cluster: ClusterConfig = ClusterConfig()
-    namespace: DnsLabel = "llm-d"
+    namespace: StackNamespaceName = "llm-d"
     #: Accelerator pools; may be empty when every model is simulated.
     pools: tuple[PoolConfig, ...] = ()
     models: Annotated[tuple[ModelConfig, ...], Field(min_length=1)]
@@ -522,10 +887,37 @@ class StackConfig(_Model):
 
     @property
     def gateway_class(self) -> str:
-        """The Gateway's class: as configured, else GKE's external regional ALB on GCP and Istio elsewhere."""
+        """The Gateway's class: as configured, else on GCP GKE's internal regional ALB (``gke-l7-rilb``) or, with
+        ``public: true``, the external one; Istio elsewhere."""
         if self.gateway.class_name is not None:
             return self.gateway.class_name
-        return GKE_GATEWAY_CLASSES[0] if self.target.cloud == "gcp" else SELF_MANAGED_GATEWAY_CLASSES[0]
+        if self.target.cloud == "gcp":
+            return "gke-l7-regional-external-managed" if self.gateway.public else "gke-l7-rilb"
+        return SELF_MANAGED_GATEWAY_CLASSES[0]
+
+    @property
+    def gateway_public(self) -> bool:
+        """Whether the gateway's load balancer is internet-facing: ``public``, else what a GKE ``className``
+        implies, else False."""
+        if self.gateway.public is not None:
+            return self.gateway.public
+        return GKE_CLASS_PUBLIC.get(self.gateway.class_name or "", False)
+
+    @property
+    def gateway_tls_source(self) -> str:
+        """Where the HTTPS listener's certificate comes from: ``none`` (``tls.mode: none``), ``pre-shared``,
+        ``secret``, ``certificate-manager`` (GKE + hostname), ``cert-manager-issuer`` or ``cert-manager-self-signed``
+        (see :class:`GatewayTlsConfig`)."""
+        tls = self.gateway.tls
+        if tls.mode == "none":
+            return "none"
+        if tls.pre_shared_certificates:
+            return "pre-shared"
+        if tls.secret_name:
+            return "secret"
+        if self.target.cloud == "gcp" and tls.hostname and not tls.issuer:
+            return "certificate-manager"
+        return "cert-manager-issuer" if tls.issuer else "cert-manager-self-signed"
 
     def shape_of(self, pool: PoolConfig) -> catalog.MachineShape:
         """The catalog machine shape of a pool (assumes the config passed :func:`parse_stack_config`)."""
@@ -540,8 +932,34 @@ class StackConfig(_Model):
 # --- errors ---------------------------------------------------------------------------------------------------------
 
 
+#: Characters around a word that are not part of a value (quotes, brackets, separators).
+_PUNCTUATION = "'\"()[]{}<>,;:`"
+
+
+def scrub(text: str) -> str:
+    """``text`` with every credential-shaped word (:func:`~pulumi_llmd.redact.looks_like_credential`) replaced by
+    :data:`~pulumi_llmd.redact.REDACTED`; other words, and the names around them, are kept (error messages stay
+    readable: ``--api-key`` or ``hfToken`` in a message is a name, not a value)."""
+
+    def word(match: re.Match[str]) -> str:
+        token = match.group(0)
+        core = token.strip(_PUNCTUATION)
+        if core and looks_like_credential(core):
+            return token.replace(core, REDACTED)
+        return token
+
+    return re.sub(r"[^\s.\[\]=]+", word, text)
+
+
 class ConfigIssue(BaseModel):
-    """One problem in a stack configuration."""
+    """One problem in a stack configuration: the ``key`` (``llmd:models[0].tensorParallelSize``), the ``value``
+    found there (None when it is missing or a whole sub-document) and a ``message`` saying what is allowed.
+
+    Secrets never get in: a value under a sensitive key (:func:`~pulumi_llmd.redact.is_sensitive_name`:
+    ``hfToken``, ``HF_TOKEN``, ``--api-key`` ...) or shaped like a credential
+    (:func:`~pulumi_llmd.redact.looks_like_credential`) is stored as ``[redacted]``, and credential-shaped words
+    in the key or the message are replaced too (pydantic echoes input, e.g. for an unknown key).
+    """
 
     model_config = ConfigDict(frozen=True)
 
@@ -549,13 +967,33 @@ class ConfigIssue(BaseModel):
     value: Any = None
     message: str
 
+    @model_validator(mode="before")
+    @classmethod
+    def _redacted(cls, data: Any) -> Any:
+        if not isinstance(data, Mapping):
+            return data
+        out = dict(data)
+        key = str(out.get("key", ""))
+        value = out.get("value")
+        last = re.split(r"[.:\[\]]", key.rstrip("]"))[-1] if key else ""
+        if isinstance(value, str):
+            if redact_value(last, value) == REDACTED or looks_like_credential(value) or scrub(value) != value:
+                value = REDACTED
+        elif isinstance(value, Mapping | list | tuple | set):
+            value = None  # never echo whole sub-documents (they may hold secrets)
+        out["value"] = value
+        out["key"] = scrub(key)
+        out["message"] = scrub(str(out.get("message", "")))
+        return out
+
     def __str__(self) -> str:
         shown = "" if self.value is None else f" = {self.value!r}"
         return f"{self.key}{shown}: {self.message}"
 
 
 class ConfigError(ValueError):
-    """A stack configuration is invalid. ``issues`` holds every problem found; ``str()`` lists them one per line."""
+    """A stack configuration is invalid. ``issues`` holds every problem found; ``str()`` lists them one per line
+    (each already redacted, see :class:`ConfigIssue`)."""
 
     def __init__(self, issues: list[ConfigIssue]):
         self.issues = issues
@@ -575,6 +1013,65 @@ def _key(loc: tuple[int | str, ...]) -> str:
     return out
 
 
+def _unwrap(annotation: Any) -> Any:
+    """``X`` from ``Annotated[X, ...]`` and ``X | None``."""
+    while True:
+        origin = typing.get_origin(annotation)
+        args = typing.get_args(annotation)
+        if origin is Annotated:
+            annotation = args[0]
+        elif origin in (typing.Union, types.UnionType):
+            members = [a for a in args if a is not type(None)]
+            if len(members) != 1:
+                return annotation
+            annotation = members[0]
+        else:
+            return annotation
+
+
+def _model_at(loc: tuple[int | str, ...]) -> type[BaseModel] | None:
+    """The section model (:class:`ModelConfig`, :class:`GatewayConfig` ...) at a pydantic error location, or None."""
+    current: Any = StackConfig
+    for part in loc:
+        current = _unwrap(current)
+        origin = typing.get_origin(current)
+        args = typing.get_args(current)
+        if isinstance(part, int):
+            if origin is not tuple or not args:
+                return None
+            current = args[0]
+        elif isinstance(current, type) and issubclass(current, BaseModel):
+            found = _model_field(current, part)
+            if found is None:
+                return None
+            current = found[1]
+        elif origin in (typing.Union, types.UnionType):  # discriminated union: the tag is in the location
+            members = [a for a in args if isinstance(a, type) and issubclass(a, BaseModel)]
+            tagged = [
+                m
+                for m in members
+                if part == m.__name__
+                or ("cloud" in m.model_fields and part in typing.get_args(m.model_fields["cloud"].annotation))
+            ]
+            if not tagged:
+                return None
+            current = tagged[0]
+        elif origin is Mapping and len(args) == 2:
+            current = args[1]
+        else:
+            return None
+    current = _unwrap(current)
+    return current if isinstance(current, type) and issubclass(current, BaseModel) else None
+
+
+def did_you_mean(word: str, candidates: Collection[str]) -> str:
+    """`` (did you mean 'x'?)`` for the closest of ``candidates`` to ``word`` (difflib ratio >= 0.6, case
+    ignored), else ``""``."""
+    lowered = {c.lower(): c for c in candidates}
+    close = difflib.get_close_matches(word.lower(), list(lowered), n=1, cutoff=0.6)
+    return f" (did you mean '{lowered[close[0]]}'?)" if close else ""
+
+
 def _from_validation_error(exc: ValidationError) -> list[ConfigIssue]:
     issues: list[ConfigIssue] = []
     errors = exc.errors(include_url=False)
@@ -590,9 +1087,16 @@ def _from_validation_error(exc: ValidationError) -> list[ConfigIssue]:
             value = None
             message = "is required"
         elif err["type"] == "extra_forbidden":
-            message = "unknown key (check the spelling; keys are camelCase)"
-        elif isinstance(value, Mapping | list | tuple):
-            value = None  # do not echo whole sub-documents
+            model = _model_at(loc[:-1])
+            allowed = sorted((f.alias or n) for n, f in model.model_fields.items()) if model is not None else []
+            hint = did_you_mean(str(loc[-1]), allowed) if allowed else ""
+            message = (
+                f"unknown key{hint} (keys are camelCase); allowed: {', '.join(allowed)}"
+                if allowed
+                else ("unknown key (check the spelling; keys are camelCase)")
+            )
+        if len(loc) > 1 and loc[0] == "target" and loc[1] in ("gcp", "aws", "existing"):
+            loc = (loc[0], *loc[2:])  # the discriminator's tag is not a key of the stack file
         issues.append(ConfigIssue(key=_key(loc), value=value, message=message))
     return issues
 
@@ -1017,7 +1521,8 @@ def _check_models(
             continue
         if model.pool is None and not pool_names:
             continue  # the stack's only pool is invalid and already reported
-        pool_name = model.pool or pool_names[0]
+        # ``pool: ''`` is no pool name (it used to fall back to the first pool here and fail after registering).
+        pool_name = model.pool if model.pool is not None else pool_names[0]
         if pool_name in unchecked_pools:
             continue  # that pool is invalid and already reported
         if pool_name not in pool_names:
@@ -1439,6 +1944,306 @@ def _check_kv_transport(
     return issues
 
 
+def _check_cluster_hardening(config: StackConfig) -> list[ConfigIssue]:
+    """Cluster keys that depend on the target: control-plane access, private nodes, the Secrets KMS key.
+
+    Sources: GKE "Harden your cluster's security" (private nodes, authorized networks, Secrets encryption); GKE
+    "Encrypt secrets at the application layer" (the key in the cluster's location); EKS user guide "Cluster API server
+    endpoint" (public endpoint restricted to CIDRs, or private only).
+    """
+    issues: list[ConfigIssue] = []
+    target, cluster = config.target, config.cluster
+    key = f"{CONFIG_NAMESPACE}:cluster"
+    given = {
+        "controlPlane": "control_plane" in cluster.model_fields_set,
+        "privateNodes": "private_nodes" in cluster.model_fields_set,
+        "secretsKmsKey": cluster.secrets_kms_key is not None,
+    }
+
+    def refuse(fields: tuple[str, ...], message: str) -> None:
+        issues.extend(ConfigIssue(key=f"{key}.{field}", message=message) for field in fields if given[field])
+
+    if isinstance(target, ExistingTarget):
+        refuse(
+            ("controlPlane", "privateNodes", "secretsKmsKey"),
+            "applies to a cluster the stack creates (target cloud gcp or aws); an existing cluster keeps its own "
+            "settings",
+        )
+        return issues
+    if isinstance(target, AwsTarget):
+        refuse(
+            ("privateNodes", "secretsKmsKey"),
+            "applies to target cloud 'gcp' only (EKS nodes always live in private subnets, and the stack encrypts "
+            "Secrets with a KMS key it creates)",
+        )
+    if isinstance(target, GcpTarget) and cluster.secrets_kms_key is not None:
+        # Imported here: config validation must not pull in the GCP SDK for other targets at import time.
+        from pulumi_llmd.components.gcp.kms import KMS_KEY_NAME
+
+        match = KMS_KEY_NAME.match(cluster.secrets_kms_key)
+        if match is None:
+            issues.append(
+                ConfigIssue(
+                    key=f"{key}.secretsKmsKey",
+                    value=cluster.secrets_kms_key,
+                    message="not a Cloud KMS key name; allowed: "
+                    "projects/<project>/locations/<region>/keyRings/<ring>/cryptoKeys/<key>",
+                )
+            )
+        elif match.group("location") != target.region:
+            issues.append(
+                ConfigIssue(
+                    key=f"{key}.secretsKmsKey",
+                    value=cluster.secrets_kms_key,
+                    message=f"the key is in location {match.group('location')!r}; allowed: a key in the cluster's "
+                    f"region {target.region!r} (GKE: the key in the same location as the cluster)",
+                )
+            )
+    return issues
+
+
+def _check_aws_target(target: AwsTarget) -> list[ConfigIssue]:
+    """The EKS target's AZs, VPC ranges, existing VPC ids and admin principal ARNs, with the components' own rules.
+
+    These ran in the components (exit 3 after the VPC had registered); config validation runs the same functions
+    (:func:`~pulumi_llmd.components.aws.network.check_zones`, :func:`~pulumi_llmd.components.aws.network.
+    plan_subnets`, :func:`~pulumi_llmd.components.aws.network.check_existing`, :data:`~pulumi_llmd.components.aws.
+    cluster.PRINCIPAL_ARN`) so a bad value is a config error (exit 2) before anything is registered.
+    """
+    from pulumi_llmd.components.aws.cluster import PRINCIPAL_ARN, partition
+    from pulumi_llmd.components.aws.network import check_existing, check_zones, plan_subnets
+
+    issues: list[ConfigIssue] = []
+    key = f"{CONFIG_NAMESPACE}:target"
+    zones = list(target.availability_zones)
+    zone_problem = False
+    try:
+        check_zones(zones)
+    except ValueError as exc:
+        zone_problem = True
+        issues.append(ConfigIssue(key=f"{key}.availabilityZones", message=str(exc).split(": ", 1)[-1]))
+    outside = [z for z in zones if not z.startswith(target.region) or len(z) != len(target.region) + 1]
+    if outside and not zone_problem:
+        issues.append(
+            ConfigIssue(
+                key=f"{key}.availabilityZones",
+                value=", ".join(outside),
+                message=f"not zones of region {target.region}; allowed: {target.region}a, {target.region}b, ...",
+            )
+        )
+    if len(set(zones)) < 2:
+        issues.append(
+            ConfigIssue(
+                key=f"{key}.availabilityZones",
+                value=", ".join(zones),
+                message="EKS needs subnets in at least two availability zones for the control plane; give two or "
+                f"more zones of {target.region}",
+            )
+        )
+    vpc = target.vpc
+    existing = vpc.existing_vpc_id is not None or vpc.existing_private_subnets is not None
+    if existing:
+        try:
+            check_existing(
+                vpc.existing_vpc_id,
+                dict(vpc.existing_private_subnets or {}),
+                None,
+                availability_zones=(),
+                cidrs_given=False,
+            )
+        except ValueError as exc:
+            field, _, message = str(exc).partition(" = ")
+            camel = {"existing_vpc_id": "existingVpcId", "existing_private_subnets": "existingPrivateSubnets"}
+            issues.append(
+                ConfigIssue(
+                    key=f"{key}.vpc.{camel.get(field, 'existingPrivateSubnets')}",
+                    message=message.split(": ", 1)[-1] if message else str(exc),
+                )
+            )
+        else:
+            subnet_zones = set(vpc.existing_private_subnets or {})
+            if subnet_zones != set(zones):
+                issues.append(
+                    ConfigIssue(
+                        key=f"{key}.vpc.existingPrivateSubnets",
+                        value=", ".join(sorted(subnet_zones)),
+                        message=f"one private subnet per availability zone of the target ({', '.join(zones)}); "
+                        "allowed: the same zones as availabilityZones",
+                    )
+                )
+        if "cidr" in vpc.model_fields_set or "nat_gateway_per_az" in vpc.model_fields_set:
+            issues.append(
+                ConfigIssue(
+                    key=f"{key}.vpc.cidr",
+                    message="cidr and natGatewayPerAz do not apply to an existing VPC (existingVpcId): nothing is "
+                    "created in it",
+                )
+            )
+    elif not zone_problem and zones:
+        try:
+            plan_subnets(vpc.cidr, len(zones))
+        except ValueError as exc:
+            issues.append(ConfigIssue(key=f"{key}.vpc.cidr", value=vpc.cidr, message=str(exc).split(": ", 1)[-1]))
+    seen: set[str] = set()
+    expected = partition(target.region)
+    for index, arn in enumerate(target.admin_principal_arns):
+        match = PRINCIPAL_ARN.match(arn)
+        where = f"{key}.adminPrincipalArns[{index}]"
+        if match is None:
+            issues.append(
+                ConfigIssue(
+                    key=where,
+                    value=arn,
+                    message="not an IAM role or user ARN (no wildcards); allowed: "
+                    "arn:aws:iam::<12-digit account>:role/<name> or arn:aws:iam::<12-digit account>:user/<name>",
+                )
+            )
+        elif match.group("partition") != expected:
+            issues.append(
+                ConfigIssue(
+                    key=where,
+                    value=arn,
+                    message=f"partition {match.group('partition')!r}; allowed: {expected!r} for region {target.region}",
+                )
+            )
+        elif arn in seen:
+            issues.append(ConfigIssue(key=where, value=arn, message="listed twice; list each principal once"))
+        seen.add(arn)
+    return issues
+
+
+def _check_gateway(config: StackConfig) -> list[ConfigIssue]:
+    """``llmd:gateway``: ``public`` agrees with a GKE ``className``; TLS sources fit the target; authentication fits
+    the implementation; a public gateway names its authentication (``none`` explicitly). Never echoes a secret."""
+    issues: list[ConfigIssue] = []
+    gw = config.gateway
+    key = f"{CONFIG_NAMESPACE}:gateway"
+    gcp = isinstance(config.target, GcpTarget)
+    implied = GKE_CLASS_PUBLIC.get(gw.class_name or "")
+    if gw.public is not None and implied is not None and gw.public != implied:
+        issues.append(
+            ConfigIssue(
+                key=f"{key}.public",
+                value=gw.public,
+                message=(
+                    f"contradicts className {gw.class_name} (an {'external' if implied else 'internal'} load "
+                    f"balancer); allowed: public: {str(implied).lower()} with that class, or drop className"
+                ),
+            )
+        )
+    tls = gw.tls
+    if tls.mode == "none":
+        extra = sorted(
+            to_camel(f) for f in tls.model_fields_set if f not in ("mode",) and getattr(tls, f) not in (None, ())
+        )
+        if extra:
+            issues.append(
+                ConfigIssue(
+                    key=f"{key}.tls.mode",
+                    value="none",
+                    message=f"turns HTTPS off, so {', '.join(extra)} cannot be set; allowed: https (default) or none",
+                )
+            )
+    else:
+        if tls.port == gw.port:
+            issues.append(
+                ConfigIssue(key=f"{key}.tls.port", value=tls.port, message=f"must differ from port ({gw.port})")
+            )
+        if tls.pre_shared_certificates and not gcp:
+            issues.append(
+                ConfigIssue(
+                    key=f"{key}.tls.preSharedCertificates",
+                    value=list(tls.pre_shared_certificates),
+                    message="pre-shared Compute Engine certificates exist on GKE only; allowed here: secretName, "
+                    "issuer, or neither (a self-signed CA)",
+                )
+            )
+        sources = [f for f in ("pre_shared_certificates", "secret_name", "issuer") if getattr(tls, f)]
+        if len(sources) > 1:
+            issues.append(
+                ConfigIssue(
+                    key=f"{key}.tls",
+                    value=", ".join(to_camel(f) for f in sources),
+                    message="name one certificate source: preSharedCertificates, secretName or issuer",
+                )
+            )
+    auth = gw.authentication
+    public = config.gateway_public
+    cls = config.gateway_class
+    if auth is None and public:
+        issues.append(
+            ConfigIssue(
+                key=f"{key}.authentication",
+                message=(
+                    "a public gateway needs authentication: set authentication.iap (GKE) or authentication.jwt "
+                    "(Istio), or 'authentication: none' to serve it open on purpose (flagged); or make it internal "
+                    "(public: false)"
+                ),
+            )
+        )
+    if isinstance(auth, AuthenticationConfig):
+        chosen = [name for name in ("jwt", "iap") if getattr(auth, name) is not None]
+        if len(chosen) != 1:
+            issues.append(
+                ConfigIssue(
+                    key=f"{key}.authentication",
+                    value=", ".join(chosen) or "{}",
+                    message="set exactly one of jwt or iap (or the string none)",
+                )
+            )
+        if auth.jwt is not None and cls != "istio":
+            issues.append(
+                ConfigIssue(
+                    key=f"{key}.authentication.jwt",
+                    value=cls,
+                    message=(
+                        "JWT validation is generated for the istio gateway class only; allowed: className istio, "
+                        "or authentication.iap on GKE"
+                    ),
+                )
+            )
+        if auth.iap is not None:
+            iap = auth.iap
+            if not gcp:
+                issues.append(
+                    ConfigIssue(
+                        key=f"{key}.authentication.iap",
+                        value=config.target.cloud,
+                        message="Identity-Aware Proxy exists on GKE only; allowed here: authentication.jwt",
+                    )
+                )
+            if tls.mode == "none":
+                issues.append(
+                    ConfigIssue(
+                        key=f"{key}.authentication.iap",
+                        value="tls.mode: none",
+                        message="IAP needs an HTTPS load balancer; allowed: tls.mode https (default)",
+                    )
+                )
+            if (iap.client_secret_name is None) == (iap.client_secret is None):
+                issues.append(
+                    ConfigIssue(
+                        key=f"{key}.authentication.iap.clientSecretName",
+                        message=(
+                            "set exactly one of clientSecretName (an existing Secret with the key 'key') or "
+                            "clientSecret (a Pulumi secret: pulumi config set --secret --path "
+                            "'llmd:gateway.authentication.iap.clientSecret' ...)"
+                        ),
+                    )
+                )
+            for index, member in enumerate(iap.members):
+                if not _IAM_MEMBER.match(member):
+                    issues.append(
+                        ConfigIssue(
+                            key=f"{key}.authentication.iap.members[{index}]",
+                            value=member,
+                            message="allowed: an IAM principal such as user:alice@example.com, "
+                            "group:llm-users@example.com, serviceAccount:ci@my-project.iam.gserviceaccount.com",
+                        )
+                    )
+    return issues
+
+
 def _check_stack(config: StackConfig, unchecked_pools: frozenset[str] = frozenset()) -> list[ConfigIssue]:
     issues: list[ConfigIssue] = []
     target = config.target
@@ -1483,6 +2288,7 @@ def _check_stack(config: StackConfig, unchecked_pools: frozenset[str] = frozense
                     message=f"not available for target cloud '{target.cloud}'; allowed: {', '.join(allowed_classes)}",
                 )
             )
+    issues.extend(_check_gateway(config))
     minor = int(config.cluster.kubernetes_version.split(".")[1])
     if isinstance(target, GcpTarget) and minor < _GKE_MIN_INFERENCEPOOL_MINOR:
         issues.append(
@@ -1504,6 +2310,9 @@ def _check_stack(config: StackConfig, unchecked_pools: frozenset[str] = frozense
                 message=f"must be <= maxNodes ({config.cluster.system_pool.max_nodes})",
             )
         )
+    issues.extend(_check_cluster_hardening(config))
+    if isinstance(target, AwsTarget):
+        issues.extend(_check_aws_target(target))
     shapes: dict[str, catalog.MachineShape] = {}
     cloud = target.cloud_enum
     for index, pool in enumerate(config.pools):
@@ -1542,14 +2351,17 @@ def _partial_checks(payload: Mapping[str, Any]) -> list[ConfigIssue]:
     try:
         cluster = ClusterConfig.model_validate(payload.get("cluster", {}))
     except ValidationError:
-        cluster = ClusterConfig()
+        # The cluster section is already reported; do not also report its control plane as missing.
+        cluster = ClusterConfig(control_plane=ControlPlaneConfig(authorized_cidrs=()))
     pools = _valid_items(PoolConfig, payload.get("pools"))
     models = _valid_items(ModelConfig, payload.get("models"))
     raw = payload.get("pools")
     raw_pools: list[Any] = raw if isinstance(raw, list) else []
     valid_names = {p.name for _, p in pools}
     invalid_names = frozenset(
-        str(item.get("name")) for item in raw_pools if isinstance(item, Mapping) and item.get("name") not in valid_names
+        str(item.get("name"))
+        for item in raw_pools
+        if isinstance(item, Mapping) and str(item.get("name")) not in valid_names
     )
     partial = StackConfig.model_construct(
         target=target,
@@ -1575,28 +2387,298 @@ def _partial_checks(payload: Mapping[str, Any]) -> list[ConfigIssue]:
 def parse_stack_config(data: Mapping[str, Any]) -> StackConfig:
     """Validate ``data`` (the ``llmd:`` keys without the namespace, camelCase) into a :class:`StackConfig`.
 
-    Raises :class:`ConfigError` listing every problem: unknown or missing keys, values out of range, and the
-    catalog checks (accelerator offered on the cloud, TP x PP fits one node, replicas fit the pool's maximum).
+    Raises :class:`ConfigError` listing every problem: unknown or missing keys, values out of range, booleans where
+    numbers or strings belong, and the catalog checks (accelerator offered on the cloud, TP x PP fits one node,
+    replicas fit the pool's maximum). Secret keys (``hfToken``) are not read here: see :func:`parse_config_values`.
     """
+    allowed_top = STACK_KEYS + SECRET_KEYS
     unknown = sorted(set(data) - set(STACK_KEYS) - set(SECRET_KEYS))
     issues = [
         ConfigIssue(
             key=f"{CONFIG_NAMESPACE}:{k}",
-            message=f"unknown key; allowed: {', '.join(STACK_KEYS + SECRET_KEYS)}",
+            value=data[k] if isinstance(data[k], str) else None,
+            message=f"unknown key{did_you_mean(str(k), allowed_top)}; allowed: {', '.join(allowed_top)}",
         )
         for k in unknown
     ]
     payload = {k: v for k, v in data.items() if k in STACK_KEYS}
+    for k, v in payload.items():
+        found = _model_field(StackConfig, k)
+        if found is not None:
+            issues.extend(_stray_booleans(found[1], v, f"{CONFIG_NAMESPACE}:{found[0]}"))
     try:
         config = StackConfig.model_validate(payload)
     except ValidationError as exc:
         field_issues = _from_validation_error(exc)
-        raise ConfigError(issues + field_issues + _partial_checks(payload)) from None
+        raise ConfigError(_dedupe(issues + field_issues + _partial_checks(payload))) from None
+    if issues:  # booleans pydantic's lax mode accepted
+        raise ConfigError(issues)
     config = _size_default_resources(config)
     issues.extend(_check_stack(config))
     if issues:
         raise ConfigError(issues)
     return config
+
+
+# --- reading Pulumi config: namespaces and secrets ---------------------------------------------------------------
+
+#: Config paths that hold secrets (``[*]``: any list index). Each must be set with ``pulumi config set --secret``
+#: (``--path`` for the nested ones), and no other ``llmd:`` value may be a secret.
+SECRET_PATHS: tuple[str, ...] = (
+    "llmd:hfToken",
+    "llmd:models[*].hfToken",
+    "llmd:gateway.authentication.iap.clientSecret",
+)
+#: The secret paths read apart from :class:`StackConfig` (removed from the data before validation); the others stay
+#: in it as pydantic ``SecretStr`` (never printed).
+DETACHED_SECRET_PATHS: tuple[str, ...] = ("llmd:hfToken", "llmd:models[*].hfToken")
+#: What the offline render puts where a ``secure:`` value is (pulumi_llmd.stackfile.SECRET_MARKER).
+SECRET_MARKER = "[secret]"
+#: Namespaces of other Pulumi packages a stack file commonly sets (never reported as typos of ``llmd``).
+_OTHER_NAMESPACES = frozenset({"gcp", "aws", "eks", "kubernetes", "pulumi", "google-native", "random", "tls"})
+#: Top-level ``llmd:`` keys whose value is a plain string, not JSON (``pulumi config set llmd:namespace 123``).
+_STRING_KEYS = frozenset({"namespace", "hfToken"})
+
+
+def _path_pattern(path: str) -> re.Pattern[str]:
+    return re.compile("^" + re.escape(path).replace(r"\[\*\]", r"\[\d+\]") + "$")
+
+
+_SECRET_PATH_RES = tuple(_path_pattern(p) for p in SECRET_PATHS)
+_DETACHED_RES = tuple(_path_pattern(p) for p in DETACHED_SECRET_PATHS)
+
+
+def _is_secret_path(path: str) -> bool:
+    return any(r.match(path) for r in _SECRET_PATH_RES)
+
+
+@dataclass(frozen=True)
+class ConfigSecrets:
+    """The stack's secret config values (plain text) by config path (``llmd:hfToken``, ``llmd:models[0].hfToken``,
+    ``llmd:gateway.authentication.iap.clientSecret``). Wrap each in ``pulumi.Output.secret`` before use (see
+    ``blueprints.deploy.read_secrets``); ``repr`` never shows them. Under the offline render every value is the
+    ``[secret]`` marker."""
+
+    values: Mapping[str, str] = dataclass_field(default_factory=dict, repr=False)
+
+    @property
+    def hf_token(self) -> str | None:
+        """``llmd:hfToken``, or None."""
+        return self.values.get(f"{CONFIG_NAMESPACE}:hfToken")
+
+    def model_hf_token(self, index: int) -> str | None:
+        """``llmd:models[index].hfToken``, or None."""
+        return self.values.get(f"{CONFIG_NAMESPACE}:models[{index}].hfToken")
+
+
+@dataclass(frozen=True)
+class ParsedStack:
+    """A validated stack: the plain :class:`StackConfig` and the :class:`ConfigSecrets` read beside it."""
+
+    config: StackConfig
+    secrets: ConfigSecrets = dataclass_field(default_factory=ConfigSecrets)
+
+
+def _edit_distance(a: str, b: str) -> int:
+    previous = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        current = [i]
+        for j, cb in enumerate(b, 1):
+            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (ca != cb)))
+        previous = current
+    return previous[-1]
+
+
+def looks_like_llmd_namespace(namespace: str) -> bool:
+    """Whether a config namespace other than ``llmd`` is probably a typo of it: ``llmdd``, ``llm-d``, ``LLMD``,
+    ``llmd_``, ``lmd``, ``llm`` (case and punctuation ignored, at most 2 edits, or starting with ``llm``)."""
+    if namespace == CONFIG_NAMESPACE or namespace in _OTHER_NAMESPACES:
+        return False
+    folded = re.sub(r"[^a-z0-9]", "", namespace.lower())
+    return folded.startswith("llm") or _edit_distance(folded, CONFIG_NAMESPACE) <= 2
+
+
+def _namespace_issues(keys: Collection[str]) -> list[ConfigIssue]:
+    """Keys without a namespace, and namespaces that look like a misspelled ``llmd`` (their section would be
+    silently ignored: e.g. ``llmdd:gateway`` leaves the default, public gateway class in place)."""
+    issues = []
+    allowed = ", ".join(f"{CONFIG_NAMESPACE}:{k}" for k in STACK_KEYS + SECRET_KEYS)
+    for full_key in sorted(keys):
+        namespace, sep, name = full_key.partition(":")
+        if not sep or not namespace or not name:
+            issues.append(
+                ConfigIssue(
+                    key=full_key,
+                    message="not a Pulumi config key (keys are <namespace>:<name>"
+                    f"{f', e.g. {CONFIG_NAMESPACE}:{full_key}' if full_key and sep == '' else ''}); "
+                    f"allowed: {allowed}",
+                )
+            )
+        elif looks_like_llmd_namespace(namespace):
+            issues.append(
+                ConfigIssue(
+                    key=full_key,
+                    message=f"unknown namespace '{namespace}' (did you mean '{CONFIG_NAMESPACE}:{name}'?): this "
+                    f"library reads only '{CONFIG_NAMESPACE}:' keys, so the section would be ignored; "
+                    f"allowed: {allowed}",
+                )
+            )
+    return issues
+
+
+def _leaves(value: Any, path: str) -> list[tuple[str, Any]]:
+    """``(config path, value)`` of every scalar in decoded config ``value`` (paths as ``pulumi config --path``)."""
+    if isinstance(value, Mapping):
+        return [leaf for k, v in value.items() for leaf in _leaves(v, f"{path}.{k}")]
+    if isinstance(value, list):
+        return [leaf for i, v in enumerate(value) for leaf in _leaves(v, f"{path}[{i}]")]
+    return [(path, value)]
+
+
+def _detach(value: Any, path: str, found: dict[str, Any]) -> Any:
+    """``value`` without the leaves at :data:`DETACHED_SECRET_PATHS` (collected into ``found``)."""
+    if isinstance(value, Mapping):
+        out = {}
+        for k, v in value.items():
+            sub = f"{path}.{k}"
+            if any(r.match(sub) for r in _DETACHED_RES):
+                found[sub] = v
+            else:
+                out[k] = _detach(v, sub, found)
+        return out
+    if isinstance(value, list):
+        return [_detach(v, f"{path}[{i}]", found) for i, v in enumerate(value)]
+    return value
+
+
+def _secret_fix(path: str) -> str:
+    top = path.count(".") == 0 and "[" not in path
+    return (
+        f"pulumi config set --secret {path} <value>" if top else f"pulumi config set --secret --path '{path}' <value>"
+    )
+
+
+def _decode(key: str, raw: Any) -> Any:
+    """A top-level ``llmd:`` value as Pulumi hands it (text; structured values JSON-encoded) decoded to data."""
+    if isinstance(raw, str) and key not in _STRING_KEYS:
+        with contextlib.suppress(json.JSONDecodeError, RecursionError):
+            return json.loads(raw)
+    return raw
+
+
+def stack_data(values: Mapping[str, Any]) -> dict[str, Any]:
+    """The ``llmd:`` keys of ``values`` (fully qualified key -> value as Pulumi hands it) as plain data for
+    :func:`parse_stack_config`: namespace stripped, JSON decoded, and the :data:`DETACHED_SECRET_PATHS` left out."""
+    prefix = CONFIG_NAMESPACE + ":"
+    data: dict[str, Any] = {}
+    for full_key, raw in values.items():
+        key = full_key[len(prefix) :] if full_key.startswith(prefix) else None
+        if key is None or key == "hfToken":
+            continue
+        data[key] = _detach(_decode(key, raw), full_key, {})
+    return data
+
+
+def parse_config_values(
+    values: Mapping[str, Any],
+    secret_keys: Collection[str] = (),
+    secret_paths: Collection[str] | None = None,
+) -> ParsedStack:
+    """Validate the whole Pulumi config of a stack: every key as Pulumi hands it to the program.
+
+    Args:
+        values: fully qualified key (``llmd:models``, ``gcp:project`` ...) -> value; strings as Pulumi passes them
+            (structured values JSON-encoded), or already decoded values.
+        secret_keys: the keys Pulumi lists as secrets (``pulumi.runtime.config`` ``_SECRET_KEYS``): a key whose value
+            is or contains a ``secure:`` value (pulumi/pulumi ``sdk/go/common/resource/config/value.go``).
+        secret_paths: when known (the offline render reads the stack file: :class:`pulumi_llmd.stackfile.StackFile`),
+            the exact config paths of the ``secure:`` values; Pulumi itself only says which top-level key holds
+            one and hands the program decrypted values (pulumi/pulumi PR #3342).
+
+    Returns a :class:`ParsedStack`. Raises :class:`ConfigError` listing every problem, never showing a secret:
+    a key without a namespace or under a misspelled ``llmd`` namespace (``llmdd:``, ``llm-d:``, ``LLMD:``); a
+    :data:`SECRET_PATHS` value set in plain text (the message says the ``pulumi config set --secret`` command); a
+    secret anywhere else; and everything :func:`parse_stack_config` reports.
+    """
+    issues = _namespace_issues(values)
+    prefix = CONFIG_NAMESPACE + ":"
+    secret = set(secret_keys)
+    data: dict[str, Any] = {}
+    found: dict[str, Any] = {}
+    for full_key, raw in values.items():
+        if not full_key.startswith(prefix):
+            continue
+        key = full_key[len(prefix) :]
+        value = _decode(key, raw)
+        leaves = _leaves(value, full_key)
+        if full_key in secret:
+            # The offline render marks every secure value, which gives the exact paths (pulumi_llmd.stackfile).
+            marked = [p for p, v in leaves if v == SECRET_MARKER]
+            exact = secret_paths if secret_paths is not None else (marked or None)
+            if exact is not None:
+                misplaced = sorted(
+                    p
+                    for p in exact
+                    if (p == full_key or p.startswith((full_key + ".", full_key + "["))) and not _is_secret_path(p)
+                )
+            else:
+                misplaced = [] if any(_is_secret_path(p) for p, _ in leaves) else [full_key]
+            issues.extend(
+                ConfigIssue(
+                    key=p,
+                    message="holds a secret value, but only "
+                    + ", ".join(SECRET_PATHS)
+                    + " may be secrets (pass other credentials through models[i].secretEnv, an env var read "
+                    "from a Kubernetes Secret); set it in plain text or remove it",
+                )
+                for p in misplaced
+            )
+        else:
+            issues.extend(
+                ConfigIssue(
+                    key=p,
+                    message=f"must be a secret: it is stored in plain text in the stack file; remove it "
+                    f"(pulumi config rm{' --path' if p != full_key else ''} '{p}') and set it with {_secret_fix(p)}",
+                )
+                for p, v in leaves
+                if _is_secret_path(p) and v not in (None, "")
+            )
+        if key == "hfToken":
+            found[full_key] = value
+            continue
+        data[key] = _detach(value, full_key, found)
+    secrets: dict[str, str] = {}
+    for path, value in sorted(found.items()):
+        if value is None or value == "":
+            continue
+        if not isinstance(value, str):
+            issues.append(ConfigIssue(key=path, message="must be a string (a token set with --secret)"))
+            continue
+        secrets[path] = value
+    # SecretStr leaves that stay in the config are secrets too (for redaction and for read_secrets()).
+    for full_key in sorted(secret & set(values)):
+        if full_key.startswith(prefix) and full_key[len(prefix) :] in data:
+            for path, value in _leaves(data[full_key[len(prefix) :]], full_key):
+                if _is_secret_path(path) and isinstance(value, str) and value:
+                    secrets[path] = value
+    try:
+        config = parse_stack_config(data)
+    except ConfigError as exc:
+        raise ConfigError(_dedupe(issues + exc.issues)) from None
+    if issues:
+        raise ConfigError(issues)
+    return ParsedStack(config=config, secrets=ConfigSecrets(values=secrets))
+
+
+def _dedupe(issues: list[ConfigIssue]) -> list[ConfigIssue]:
+    """``issues`` without repeats and, where a key has a precise issue, without a vaguer one of the same key."""
+    seen: set[tuple[str, str]] = set()
+    out = []
+    for issue in issues:
+        if (issue.key, issue.message) not in seen:
+            seen.add((issue.key, issue.message))
+            out.append(issue)
+    return out
 
 
 def _size_default_resources(config: StackConfig) -> StackConfig:

@@ -6,28 +6,32 @@ The one program behind ``pulumi up`` and the offline render: ``__main__.py`` cal
 
 from __future__ import annotations
 
-import json
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 import pulumi
-from pulumi.runtime.config import CONFIG, get_config_env
+from pulumi.runtime.config import CONFIG, get_config, get_config_env, get_config_secret_keys_env, is_config_secret
 
 from pulumi_llmd.blueprints.config import (
     CONFIG_NAMESPACE,
-    SECRET_KEYS,
+    AuthenticationConfig,
     AwsTarget,
     ConfigError,
+    ConfigSecrets,
     ExistingTarget,
     GcpTarget,
+    ParsedStack,
     PoolConfig,
     StackConfig,
     WellLitPath,
-    parse_stack_config,
+    parse_config_values,
     picker_resources,
     pool_rdma,
+    stack_data,
     tpu_topology,
 )
+from pulumi_llmd.blueprints.endpoint import GatewayEndpoint, authenticate_gateway, prepare_endpoint
 from pulumi_llmd.blueprints.optimized_baseline import OptimizedBaseline, SingleRolePath
 from pulumi_llmd.blueprints.pd_disaggregation import PdDisaggregation
 from pulumi_llmd.blueprints.pod_security import stack_pod_security
@@ -36,7 +40,7 @@ from pulumi_llmd.blueprints.simulated_accelerators import SimulatedAccelerators
 from pulumi_llmd.blueprints.wide_ep import WideEp
 from pulumi_llmd.components import catalog
 from pulumi_llmd.components.aws import EksCluster, EksVpc, GpuNodeGroup
-from pulumi_llmd.components.base import Cluster, Platform, Toleration
+from pulumi_llmd.components.base import HF_TOKEN_KEY, HF_TOKEN_SECRET, Cluster, Platform, Toleration
 from pulumi_llmd.components.catalog import RdmaKind
 from pulumi_llmd.components.cluster import ExistingCluster, ExistingPool
 from pulumi_llmd.components.gcp import (
@@ -47,14 +51,17 @@ from pulumi_llmd.components.gcp import (
     GkeNetwork,
     GkeNetworkObjects,
     GkeRdmaFabric,
+    GkeSecretsKey,
     GpuNodePool,
     PodMonitoring,
     ProjectServices,
     TpuNodePool,
     gmp_metric,
 )
+from pulumi_llmd.components.gcp.monitoring import ADAPTER_NAME, ADAPTER_NAMESPACE
 from pulumi_llmd.components.kube import k8s_object
 from pulumi_llmd.components.platform import (
+    ApiExtensionNetworkPolicies,
     DcgmExporter,
     EfaDevicePlugin,
     GatewayApiCrds,
@@ -69,14 +76,15 @@ from pulumi_llmd.components.platform import (
     PrometheusStack,
     ServingNetworkPolicies,
     StackNamespace,
+    StackNetworkPolicies,
     gateway_implementation,
     gateway_labels_for,
 )
 from pulumi_llmd.components.platform.monitoring import MONITORING_NAMESPACE
-from pulumi_llmd.components.platform.network_policy import GMP_NAMESPACE
+from pulumi_llmd.components.platform.network_policy import GATEWAY_NAME_LABEL, GMP_NAMESPACE, PRIVATE_RANGES
 from pulumi_llmd.components.serving import VLLM_WAITING_METRIC
 from pulumi_llmd.components.serving.model_server import VLLM_PORT
-from pulumi_llmd.components.serving.tokenizer import TokenizerRender, render_network_policy
+from pulumi_llmd.components.serving.tokenizer import RENDER_PORT, TokenizerRender, render_network_policy
 
 #: What serves one model: a well-lit path component.
 ModelPath = SingleRolePath | PdDisaggregation | WideEp | SimulatedAccelerators
@@ -101,32 +109,80 @@ class Deployment:
     models: dict[str, ModelPath] = field(default_factory=dict)
 
 
-def read_stack_config() -> dict[str, Any]:
-    """The ``llmd:`` keys of the current stack's config as plain data (structured values decoded from JSON).
+def _current_config() -> tuple[dict[str, Any], set[str]]:
+    """Every config key of the current stack (all namespaces) with its value as Pulumi hands it over, and the keys
+    Pulumi lists as secrets (``pulumi.runtime.config``: set in-process, or ``PULUMI_CONFIG`` /
+    ``PULUMI_CONFIG_SECRET_KEYS`` from the language host)."""
+    keys = {*CONFIG.get(), *get_config_env()}
+    values = {k: get_config(k) for k in sorted(keys)}
+    env_secret = set(get_config_secret_keys_env())
+    return values, {k for k in keys if is_config_secret(k) or k in env_secret}
 
-    Secret keys (``hfToken``) are left out; read them with :func:`read_hf_token`.
+
+def read_config() -> ParsedStack:
+    """The current stack's config, validated: the plain :class:`StackConfig` and the secrets read beside it.
+
+    Secret values (``llmd:hfToken``, ``llmd:models[i].hfToken``, ``llmd:gateway.authentication.iap.clientSecret``)
+    are never read with plain ``Config.get`` into the StackConfig (the detached ones are removed from it, the IAP
+    client secret stays a pydantic ``SecretStr``); :func:`secret_outputs` turns them into Pulumi secrets. Raises
+    :class:`ConfigError` (see :func:`parse_config_values`: misspelled namespaces, secrets in plain text, secrets
+    where none belong, and every StackConfig check).
     """
-    prefix = CONFIG_NAMESPACE + ":"
-    keys = sorted({k for k in (*CONFIG.get(), *get_config_env()) if k.startswith(prefix)})
-    config = pulumi.Config(CONFIG_NAMESPACE)
-    data: dict[str, Any] = {}
-    for full_key in keys:
-        key = full_key[len(prefix) :]
-        if key in SECRET_KEYS:
-            continue
-        raw = config.get(key)
-        if raw is None:
-            continue
-        try:
-            data[key] = json.loads(raw)
-        except json.JSONDecodeError:
-            data[key] = raw
-    return data
+    values, secret_keys = _current_config()
+    return parse_config_values(values, secret_keys)
+
+
+def read_stack_config() -> dict[str, Any]:
+    """The ``llmd:`` keys of the current stack's config as plain data (structured values decoded from JSON),
+    without any secret: ``llmd:hfToken`` and every ``llmd:models[i].hfToken`` are left out (read them with
+    :func:`read_config`). Not validated."""
+    values, _ = _current_config()
+    return stack_data(values)
+
+
+def secret_outputs(secrets: ConfigSecrets) -> dict[str, pulumi.Output[str]]:
+    """Each secret config value as a Pulumi secret Output, by config path (``llmd:models[0].hfToken``)."""
+    return {path: pulumi.Output.secret(value) for path, value in sorted(secrets.values.items())}
 
 
 def read_hf_token() -> pulumi.Output[str] | None:
-    """The Hugging Face token (``llmd:hfToken``) as a Pulumi secret, or None when the stack has none."""
-    return pulumi.Config(CONFIG_NAMESPACE).get_secret("hfToken")
+    """The Hugging Face token (``llmd:hfToken``) as a Pulumi secret, or None when the stack has none (or has it in
+    plain text, which :func:`read_config` reports as an error)."""
+    values, secret_keys = _current_config()
+    key = f"{CONFIG_NAMESPACE}:hfToken"
+    raw = values.get(key)
+    if key not in secret_keys or not isinstance(raw, str) or not raw:
+        return None
+    return pulumi.Output.secret(raw)
+
+
+def _model_hf_token_secrets(
+    config: StackConfig,
+    namespace: StackNamespace,
+    tokens: Mapping[str, pulumi.Output[str]],
+    opts: pulumi.ResourceOptions,
+) -> dict[str, str]:
+    """A Secret ``llm-d-hf-token-<model>`` (key ``HF_TOKEN``) for each model with its own ``hfToken``; returns
+    model name -> Secret name. The tokens are Pulumi secrets and written only into these Secrets."""
+    names: dict[str, str] = {}
+    for model in config.models:
+        token = tokens.get(model.name)
+        if token is None:
+            continue
+        secret_name = f"{HF_TOKEN_SECRET}-{model.name}"
+        k8s_object(
+            f"{config.namespace}-{model.name}-hf-token",
+            {
+                "apiVersion": "v1",
+                "kind": "Secret",
+                "metadata": {"name": secret_name, "namespace": config.namespace},
+                "type": "Opaque",
+                "stringData": {HF_TOKEN_KEY: pulumi.Output.secret(token)},
+            },
+            pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(depends_on=[namespace])),
+        )
+        names[model.name] = secret_name
+    return names
 
 
 def _gke(config: StackConfig, target: GcpTarget) -> Cluster:
@@ -157,7 +213,19 @@ def _gke(config: StackConfig, target: GcpTarget) -> Cluster:
         kubernetes_version=cl.kubernetes_version,
         release_channel=cl.release_channel,
         private_nodes=cl.private_nodes,
+        authorized_cidrs=cl.control_plane.authorized_cidrs or (),
         master_cidr=cl.network.master_cidr,
+        secrets_key=(
+            GkeSecretsKey(
+                f"{cl.name}-secrets",
+                project=target.project,
+                location=target.region,
+                existing_key=cl.secrets_kms_key,
+                opts=after_apis,
+            )
+            if cl.secrets_kms_key is not None
+            else None
+        ),
         system_machine_type=cl.system_pool.machine_type,
         system_min_nodes=cl.system_pool.min_nodes,
         system_max_nodes=cl.system_pool.max_nodes,
@@ -197,7 +265,9 @@ def _gke(config: StackConfig, target: GcpTarget) -> Cluster:
             "reservation": pool.reservation,
             "boot_disk_type": pool.boot_disk_type,
             "boot_disk_size_gb": pool.boot_disk_size_gb,
-            "opts": pulumi.ResourceOptions(parent=gke, depends_on=[services]),
+            # Every accelerator pool runs as the cluster's least-privilege node service account.
+            "service_account": gke.node_service_account_email,
+            "opts": pulumi.ResourceOptions(parent=gke, depends_on=[services, *gke.node_ready]),
         }
         if shape.tpu is not None:
             tpu_pool = TpuNodePool(pool.name, topology=tpu_topology(pool, shape), **common)
@@ -222,9 +292,11 @@ _AWS_CAPACITY = {"on-demand": "ON_DEMAND", "spot": "SPOT", "capacity-block": "CA
 
 def _eks(config: StackConfig, target: AwsTarget) -> Cluster:
     cl = config.cluster
+    existing_vpc = target.vpc.existing_vpc_id is not None
     vpc = EksVpc(
         cl.name,
-        availability_zones=target.availability_zones,
+        # With an existing VPC the zones are the keys of its private subnets (config validation checked they match).
+        availability_zones=() if existing_vpc else target.availability_zones,
         cidr=target.vpc.cidr,
         nat_gateway_per_az=target.vpc.nat_gateway_per_az,
         existing_vpc_id=target.vpc.existing_vpc_id,
@@ -236,6 +308,7 @@ def _eks(config: StackConfig, target: AwsTarget) -> Cluster:
         region=target.region,
         kubernetes_version=cl.kubernetes_version,
         admin_principal_arns=target.admin_principal_arns,
+        public_access_cidrs=cl.control_plane.authorized_cidrs or (),
         system_min_nodes=max(2, cl.system_pool.min_nodes),
         system_max_nodes=max(2, cl.system_pool.max_nodes),
         deletion_protection=cl.deletion_protection,
@@ -370,11 +443,29 @@ def _platform_addons(config: StackConfig, cluster: Cluster) -> PlatformAddons:
     if isinstance(target, GcpTarget):
         # Its Workload Identity IAMMember names <project>.svc.id.goog, which exists once a cluster with Workload
         # Identity does: wait for the cluster (the system pool comes after it).
-        CustomMetricsAdapter(
+        adapter = CustomMetricsAdapter(
             "custom-metrics",
             project=target.project,
             k8s_opts=k8s_opts,
             opts=pulumi.ResourceOptions(depends_on=list(cluster.ready)),
+        )
+        # Its namespace is default-deny too: only the API server in (the aggregated metrics APIs) and the API
+        # server, Google APIs and the metadata server out.
+        api_server_cidrs, api_server_ports = _api_server(config)
+        ApiExtensionNetworkPolicies(
+            ADAPTER_NAME,
+            namespace=ADAPTER_NAMESPACE,
+            # The adapter's pod label and serving port (components/gcp/monitoring.py adapter_manifests).
+            pod_labels={"k8s-app": ADAPTER_NAME},
+            port=443,
+            api_server_cidrs=api_server_cidrs,
+            api_server_ports=api_server_ports,
+            control_plane_cidrs=[config.cluster.network.master_cidr] if config.cluster.private_nodes else [],
+            opts=pulumi.ResourceOptions(
+                provider=cluster.provider,
+                parent=adapter,
+                depends_on=[adapter.namespace] if adapter.namespace else list(cluster.ready),
+            ),
         )
         return addons
     addons.prometheus = PrometheusStack(
@@ -407,10 +498,13 @@ def _model_addons(
     opts: pulumi.ResourceOptions,
     *,
     monitoring_crds: list[pulumi.Resource] | None = None,
+    endpoint: GatewayEndpoint | None = None,
 ) -> None:
     """Per model: metrics scraping (vLLM and EPP), NetworkPolicies and, on GKE, the load-balancer policies.
 
     ``monitoring_crds``: what the PodMonitors wait for off GKE (kube-prometheus-stack, which installs their CRD).
+    ``endpoint``: the gateway's endpoint settings; on GKE its IAP settings go into the GCPBackendPolicy, which then
+    waits for the IAP API.
     """
     gke = isinstance(config.target, GcpTarget)
     if not gke and monitoring_crds:
@@ -418,8 +512,16 @@ def _model_addons(
     else:
         monitor_opts = opts
     if gke:
+        iap_ready = endpoint.iap_ready if endpoint is not None else []
         GkeInferencePoolPolicies(
-            name, namespace=config.namespace, pool=path.pool_name, timeout_sec=config.gateway.timeout_sec, opts=opts
+            name,
+            namespace=config.namespace,
+            pool=path.pool_name,
+            timeout_sec=config.gateway.timeout_sec,
+            iap=endpoint.iap if endpoint is not None else None,
+            opts=pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(depends_on=iap_ready))
+            if iap_ready
+            else opts,
         )
         PodMonitoring(
             f"{name}-decode",
@@ -459,9 +561,16 @@ def _model_addons(
             ),
             opts,
         )
+    api_server_cidrs, api_server_ports = _api_server(config)
     ServingNetworkPolicies(
         name,
         namespace=config.namespace,
+        api_server_cidrs=api_server_cidrs,
+        api_server_ports=api_server_ports,
+        # The simulator's guide model ``random`` loads nothing; every real model id is fetched from Hugging Face.
+        hugging_face=next(m for m in config.models if m.name == name).hugging_face_id != "random",
+        render_labels=render.labels if render is not None else None,
+        render_port=RENDER_PORT if render is not None else None,
         model_server_labels=path.server_selector,
         model_server_port=VLLM_PORT,
         extra_model_server_ports=[p for p in path.server_ports if p != VLLM_PORT],
@@ -471,16 +580,53 @@ def _model_addons(
         picker_ports=[path.picker.port, path.picker.health_port],
         picker_metrics_port=path.picker.metrics_port,
         gateway_cidrs=[config.cluster.network.proxy_only_cidr, *GOOGLE_HEALTH_CHECK_RANGES] if gke else [],
-        gateway_pod_labels=None if gke else {"gateway.networking.k8s.io/gateway-name": config.gateway.name},
+        gateway_pod_labels=None if gke else {GATEWAY_NAME_LABEL: config.gateway.name},
         monitoring_namespaces=[GMP_NAMESPACE] if gke else [MONITORING_NAMESPACE],
         opts=opts,
     )
 
 
-def deploy(config: StackConfig, *, hf_token: pulumi.Output[str] | None = None) -> Deployment:
+def _api_server(config: StackConfig) -> tuple[list[str], list[int]]:
+    """Where the endpoint picker reaches the Kubernetes API server (it is not a pod: NetworkPolicy names it by
+    address), as (CIDRs, TCP ports).
+
+    GKE with private nodes: the control plane's ``masterIpv4CidrBlock`` (the private endpoint the ``kubernetes``
+    Service points at), port 443. EKS in a VPC the stack creates: the VPC CIDR (the control plane's cross-account ENIs
+    sit in the cluster's subnets), port 443. Otherwise (a GKE public endpoint, whose address exists only once the
+    cluster does; an existing VPC) every address on 443. An existing cluster: the private ranges (RFC 1918: kind's
+    control-plane node sits on the docker network 172.18.0.0/16) on 443 and 6443 (kubeadm's and kind's API port).
+    """
+    target = config.target
+    if isinstance(target, GcpTarget):
+        return ([config.cluster.network.master_cidr] if config.cluster.private_nodes else ["0.0.0.0/0"]), [443]
+    if isinstance(target, AwsTarget):
+        return ([target.vpc.cidr] if not target.vpc.existing_vpc_id else ["0.0.0.0/0"]), [443]
+    return list(PRIVATE_RANGES), [443, 6443]
+
+
+def _iap_client_secret(config: StackConfig) -> pulumi.Output[str] | None:
+    """``llmd:gateway.authentication.iap.clientSecret`` as a Pulumi secret (None when not set).
+
+    :func:`read_config` keeps it out of plain config reads and hands it over as a pydantic ``SecretStr`` (never
+    printed, never echoed by a config error); here it goes straight into ``Output.secret`` and stays one.
+    """
+    auth = config.gateway.authentication
+    if isinstance(auth, AuthenticationConfig) and auth.iap is not None and auth.iap.client_secret is not None:
+        return pulumi.Output.secret(auth.iap.client_secret.get_secret_value())
+    return None
+
+
+def deploy(
+    config: StackConfig,
+    *,
+    hf_token: pulumi.Output[str] | None = None,
+    model_hf_tokens: Mapping[str, pulumi.Output[str]] | None = None,
+) -> Deployment:
     """Deploy ``config``: cluster and accelerator pools, namespace, gateway, then each model on its well-lit path.
 
-    ``hf_token`` must be a Pulumi secret (or None for public models). Returns the :class:`Deployment`.
+    ``hf_token`` must be a Pulumi secret (or None for public models); it becomes the Secret ``llm-d-hf-token``.
+    ``model_hf_tokens`` (model name -> Pulumi secret, from ``llmd:models[i].hfToken``) gives a model its own Secret
+    ``llm-d-hf-token-<model>`` in place of the stack's. Returns the :class:`Deployment`.
     """
     target = config.target
     gateway_ready: list[pulumi.Resource] = []
@@ -506,22 +652,56 @@ def deploy(config: StackConfig, *, hf_token: pulumi.Output[str] | None = None) -
         opts=k8s_opts,
     )
     _kueue_queues(config, cluster, addons, namespace)
+    # The endpoint (blueprints/endpoint.py): internal or public load balancer, the HTTPS certificate (cert-manager
+    # after Kueue, whose Job webhook intercepts its startupapicheck Job), IAP's OAuth Secret and grants.
+    endpoint = prepare_endpoint(
+        config,
+        cluster,
+        namespace=namespace,
+        after=[addons.kueue.release],
+        iap_client_secret=_iap_client_secret(config),
+    )
     gateway = InferenceGateway(
         config.gateway.name,
         namespace=config.namespace,
         class_name=config.gateway_class,
         port=config.gateway.port,
         labels=labels,
+        annotations=endpoint.annotations,
+        infrastructure_annotations=endpoint.infrastructure_annotations,
+        tls=endpoint.tls,
+        opts=pulumi.ResourceOptions(
+            provider=cluster.provider, depends_on=[namespace, *gateway_ready, *endpoint.depends_on]
+        ),
+    )
+    authenticate_gateway(
+        config,
+        cluster,
         opts=pulumi.ResourceOptions(provider=cluster.provider, depends_on=[namespace, *gateway_ready]),
     )
     deployment = Deployment(config=config, cluster=cluster, namespace=namespace, gateway=gateway)
+    # Default deny (ingress and egress) in the stack namespace, DNS for every pod and, for an in-cluster gateway, its
+    # proxy's listeners and control plane; each model adds its own allows (_model_addons).
+    in_cluster_gateway = not isinstance(target, GcpTarget)
+    StackNetworkPolicies(
+        config.namespace,
+        namespace=config.namespace,
+        gateway=config.gateway.name if in_cluster_gateway else None,
+        gateway_implementation=config.gateway_class if in_cluster_gateway else None,
+        # The Gateway's listeners: the HTTP port (served or redirecting) and the HTTPS port with TLS.
+        listener_ports=sorted({config.gateway.port, *([endpoint.tls.port] if endpoint.tls is not None else [])}),
+        # Part of the namespace component; waits for the Namespace object only.
+        opts=pulumi.ResourceOptions(provider=cluster.provider, parent=namespace, depends_on=[namespace.namespace]),
+    )
     gke = cluster.platform is Platform.GKE
+    model_token_secrets = _model_hf_token_secrets(config, namespace, model_hf_tokens or {}, k8s_opts)
     for model in config.models:
         if model.path is WellLitPath.SIMULATED_ACCELERATORS:
             simulated = SimulatedAccelerators(
                 model,
                 namespace=config.namespace,
                 gateway=gateway.name,
+                gateway_listener=gateway.route_listener,
                 picker_resources=picker_resources(config, model),
                 opts=pulumi.ResourceOptions(provider=cluster.provider, depends_on=[namespace, *cluster.ready]),
             )
@@ -531,6 +711,7 @@ def deploy(config: StackConfig, *, hf_token: pulumi.Output[str] | None = None) -
                 simulated,
                 pulumi.ResourceOptions(parent=simulated, depends_on=[namespace]),
                 monitoring_crds=addons.monitoring_crds,
+                endpoint=endpoint,
             )
             deployment.models[model.name] = simulated
             continue
@@ -540,7 +721,8 @@ def deploy(config: StackConfig, *, hf_token: pulumi.Output[str] | None = None) -
             namespace=config.namespace,
             pool=pool,
             gateway=gateway.name,
-            hf_token_secret=namespace.hf_token_secret,
+            gateway_listener=gateway.route_listener,
+            hf_token_secret=model_token_secrets.get(model.name, namespace.hf_token_secret),
             autoscaling_metric=gmp_metric(VLLM_WAITING_METRIC) if gke else VLLM_WAITING_METRIC,
             # Only the model servers wait for the accelerator pool (7-9 min on GKE); the picker, InferencePool,
             # HTTPRoute, HPA and PDBs wait for the namespace and the system nodes.
@@ -554,11 +736,23 @@ def deploy(config: StackConfig, *, hf_token: pulumi.Output[str] | None = None) -
             path,
             pulumi.ResourceOptions(parent=path, depends_on=[namespace]),
             monitoring_crds=addons.monitoring_crds,
+            endpoint=endpoint,
         )
         deployment.models[model.name] = path
     pulumi.export("cluster", cluster.name)
     pulumi.export("namespace", config.namespace)
-    pulumi.export("gateway", {"name": gateway.name, "className": config.gateway_class})
+    pulumi.export(
+        "gateway",
+        {
+            "name": gateway.name,
+            "className": config.gateway_class,
+            "public": config.gateway_public,
+            "https": gateway.route_listener is not None,
+        },
+    )
+    if endpoint.managed_certificate is not None:
+        # Publish this CNAME in the hostname's DNS zone; the certificate stays PROVISIONING until it resolves.
+        pulumi.export("gatewayCertificateDnsRecord", endpoint.managed_certificate.dns_record)
     pulumi.export(
         "models",
         {
@@ -576,7 +770,15 @@ def main() -> Deployment:
     registered.
     """
     try:
-        config = parse_stack_config(read_stack_config())
+        parsed = read_config()
     except ConfigError as exc:
-        raise pulumi.RunError(str(exc)) from exc
-    return deploy(config, hf_token=read_hf_token())
+        raise pulumi.RunError(str(exc)) from None
+    outputs = secret_outputs(parsed.secrets)
+    model_tokens = {
+        model.name: outputs[f"{CONFIG_NAMESPACE}:models[{index}].hfToken"]
+        for index, model in enumerate(parsed.config.models)
+        if f"{CONFIG_NAMESPACE}:models[{index}].hfToken" in outputs
+    }
+    return deploy(
+        parsed.config, hf_token=outputs.get(f"{CONFIG_NAMESPACE}:hfToken"), model_hf_tokens=model_tokens or None
+    )

@@ -72,6 +72,7 @@ class PdDisaggregation(pulumi.ComponentResource):
         namespace: str,
         pool: AcceleratorPool,
         gateway: str,
+        gateway_listener: str | None = None,
         hf_token_secret: str | None,
         request_timeout: str | None = None,
         autoscaling_metric: str | None = None,
@@ -110,6 +111,7 @@ class PdDisaggregation(pulumi.ComponentResource):
                     base,
                     tensor_parallel_size=prefill.tensor_parallel_size,
                     extra_env={"VLLM_HTTP_TIMEOUT_KEEP_ALIVE": PREFILL_KEEP_ALIVE_SECONDS, **model.extra_env},
+                    secret_env=model.secret_env_refs,
                 ),
             ),
             "decode": (
@@ -120,6 +122,7 @@ class PdDisaggregation(pulumi.ComponentResource):
                     pipeline_parallel_size=model.pipeline_parallel_size,
                     port=DECODE_VLLM_PORT,
                     extra_env=model.extra_env,
+                    secret_env=model.secret_env_refs,
                 ),
             ),
         }
@@ -165,6 +168,7 @@ class PdDisaggregation(pulumi.ComponentResource):
             model,
             namespace=namespace,
             gateway=gateway,
+            gateway_listener=gateway_listener,
             server_labels=selector,
             picker=PickerSetup(config_text=pd_picker_config()),
             request_timeout=request_timeout,

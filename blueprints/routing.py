@@ -45,9 +45,11 @@ def route_model(
     opts: pulumi.ResourceOptions,
     target_ports: Sequence[int] = (VLLM_PORT,),
     picker_resources: Mapping[str, Mapping[str, str]] | None = None,
+    gateway_listener: str | None = None,
 ) -> ModelRouting:
     """Register ``<model>-epp`` (configured by ``picker``), the InferencePool ``<model>`` selecting ``server_labels``
-    on ``target_ports``, and the HTTPRoute ``<model>`` from ``gateway``.
+    on ``target_ports``, and the HTTPRoute ``<model>`` from ``gateway`` (attached to its listener
+    ``gateway_listener`` only, e.g. ``https``; None: every listener).
 
     The picker runs ``router.replicas`` pickers, or ``picker.replicas`` when the model does not set them, with
     ``router.resources``, else ``picker_resources`` (see :func:`~pulumi_llmd.blueprints.config.picker_resources`),
@@ -85,6 +87,7 @@ def route_model(
         model.name,
         namespace=namespace,
         gateway=gateway,
+        section_name=gateway_listener,
         pool=model.name,
         path_prefix=model.route_path_prefix,
         request_timeout=request_timeout,

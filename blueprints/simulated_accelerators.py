@@ -38,6 +38,7 @@ class SimulatedAccelerators(pulumi.ComponentResource):
         *,
         namespace: str,
         gateway: str,
+        gateway_listener: str | None = None,
         request_timeout: str | None = "300s",
         picker_resources: Mapping[str, Mapping[str, str]] | None = None,
         opts: pulumi.ResourceOptions | None = None,
@@ -57,6 +58,7 @@ class SimulatedAccelerators(pulumi.ComponentResource):
                 max_model_len=model.max_model_len,
                 extra_args=model.extra_args,
                 extra_env=model.extra_env,
+                secret_env=model.secret_env_refs,
             ),
             opts=child,
         )
@@ -64,6 +66,7 @@ class SimulatedAccelerators(pulumi.ComponentResource):
             model,
             namespace=namespace,
             gateway=gateway,
+            gateway_listener=gateway_listener,
             server_labels=labels,
             picker=PickerSetup(default_scorers=DEFAULT_SCORERS),
             request_timeout=request_timeout,

@@ -54,6 +54,7 @@ class WideEp(pulumi.ComponentResource):
         namespace: str,
         pool: AcceleratorPool,
         gateway: str,
+        gateway_listener: str | None = None,
         hf_token_secret: str | None,
         request_timeout: str | None = None,
         autoscaling_metric: str | None = None,
@@ -81,6 +82,7 @@ class WideEp(pulumi.ComponentResource):
                     max_model_len=model.max_model_len,
                     extra_args=model.extra_args,
                     extra_env=model.extra_env,
+                    secret_env=model.secret_env_refs,
                 ),
             )
         super().__init__("llmd:paths:WideEp", model.name, None, opts)
@@ -121,6 +123,7 @@ class WideEp(pulumi.ComponentResource):
             model,
             namespace=namespace,
             gateway=gateway,
+            gateway_listener=gateway_listener,
             server_labels=selector,
             picker=PickerSetup(
                 config_text=pd_picker_config(

@@ -265,9 +265,13 @@ def convert_schema(openapi: Mapping[str, Any], where: str = "$") -> tuple[dict[s
     """
     counter = _Counter()
     schema = _convert(openapi, where, True, counter)
-    # The root ``metadata`` is ObjectMeta, validated separately by the validator.
+    # The root ``metadata`` is ObjectMeta, validated separately by the validator. ``apiVersion``, ``kind`` and
+    # ``metadata`` are implicit at the root of every CRD schema (the API server adds them; Istio's generated CRDs
+    # list only ``spec`` and ``status``), so a strict root accepts them too.
     props = schema.get("properties")
-    if isinstance(props, dict) and isinstance(props.get("metadata"), dict):
+    if isinstance(props, dict):
+        props.setdefault("apiVersion", {"type": "string"})
+        props.setdefault("kind", {"type": "string"})
         props["metadata"] = {"type": "object"}
     schema["$schema"] = JSON_SCHEMA_DIALECT
     return schema, counter.cel_rules

@@ -26,6 +26,8 @@ _VALID_CONFIG: dict[str, Any] = {
         "region": "us-central1",
         "zone": "us-central1-a",
     },
+    # Required on gcp/aws targets (issue 12): who may reach the Kubernetes API (a documentation range, RFC 5737).
+    "cluster": {"controlPlane": {"authorizedCidrs": ["203.0.113.0/24"]}},
     "pools": [{"name": "h100", "machineType": "a3-highgpu-8g", "nodeCount": 1}],
     "models": [
         {

@@ -141,10 +141,10 @@ def test_gpu_node_group_ami_labels_taint_one_subnet_and_scaling() -> None:
     assert ng["launchTemplate"] == {"id": "h100-lt-id", "version": "1"}
 
 
-def test_launch_template_imdsv2_hop_limit_2_gp3_root_and_no_instance_type() -> None:
+def test_launch_template_imdsv2_hop_limit_1_gp3_root_and_no_instance_type() -> None:
     result, _ = node_group("p5.48xlarge", root_volume_gib=800)
     lt = one(result, LT).inputs
-    assert lt["metadataOptions"] == {"httpEndpoint": "enabled", "httpTokens": "required", "httpPutResponseHopLimit": 2}
+    assert lt["metadataOptions"] == {"httpEndpoint": "enabled", "httpTokens": "required", "httpPutResponseHopLimit": 1}
     assert lt["blockDeviceMappings"] == [
         {
             "deviceName": "/dev/xvda",

@@ -154,7 +154,13 @@ def test_private_cluster_with_cloud_nat() -> None:
     result = run(lambda: GkeCluster("c", project="p", region="us-central1", network=network(cloud_nat=True)))
     assert result.error is None, repr(result.error)
     cluster = one(result, "gcp:container/cluster:Cluster", "c").inputs
-    assert "privateClusterConfig" not in cluster  # private_nodes defaults to off
+    assert cluster["privateClusterConfig"]["enablePrivateNodes"] is True  # private nodes by default (issue 12)
+
+    result = run(
+        lambda: GkeCluster("c", project="p", region="us-central1", network=network(cloud_nat=True), private_nodes=False)
+    )
+    assert result.error is None, repr(result.error)
+    assert "privateClusterConfig" not in one(result, "gcp:container/cluster:Cluster", "c").inputs
 
     result = run(
         lambda: GkeCluster("c", project="p", region="us-central1", network=network(cloud_nat=True), private_nodes=True)

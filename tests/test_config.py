@@ -282,7 +282,8 @@ def test_a_field_error_in_one_model_does_not_hide_a_catalog_error_in_another() -
 
 def test_missing_required_keys_are_named() -> None:
     with pytest.raises(ConfigError) as info:
-        parse_stack_config({"target": make_valid_config()["target"]})
+        valid = make_valid_config()
+        parse_stack_config({"target": valid["target"], "cluster": valid["cluster"]})
     assert {(i.key, i.message) for i in info.value.issues} == {("llmd:models", "is required")}
 
 
@@ -329,7 +330,7 @@ def test_the_valid_config_parses_with_defaults() -> None:
     assert config.cluster.name == "llm-d"
     assert config.cluster.release_channel == "REGULAR"
     assert config.gateway.class_name is None
-    assert config.gateway_class == "gke-l7-regional-external-managed"  # the default on GKE
+    assert config.gateway_class == "gke-l7-rilb"  # the default on GKE: internal (issue 12; public: true for external)
 
 
 def test_snake_case_keys_are_accepted() -> None:
@@ -337,6 +338,7 @@ def test_snake_case_keys_are_accepted() -> None:
     snake = parse_stack_config(
         {
             "target": {"cloud": "gcp", "project": "my-gcp-project", "region": "us-central1", "zone": "us-central1-a"},
+            "cluster": {"control_plane": {"authorized_cidrs": ["203.0.113.0/24"]}},
             "pools": [{"name": "h100", "machine_type": "a3-highgpu-8g", "node_count": 1}],
             "models": [
                 {

@@ -13,6 +13,7 @@ from pulumi_llmd.blueprints.config import ConfigError, parse_stack_config
 def _config(pool: dict[str, Any], model: dict[str, Any]) -> dict[str, Any]:
     return {
         "target": {"cloud": "gcp", "project": "my-gcp-project", "region": "us-central1", "zone": "us-central1-a"},
+        "cluster": {"controlPlane": {"authorizedCidrs": ["203.0.113.0/24"]}},
         "pools": [{"name": "p", "autoscaling": {"minNodes": 1, "maxNodes": 2}, **pool}],
         "models": [{"name": "m", "pool": "p", "router": {"replicas": 2}, **model}],
     }

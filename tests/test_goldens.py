@@ -21,7 +21,7 @@ from pulumi_llmd.render.render import RenderResult
 
 REPO = Path(__file__).resolve().parent.parent
 GOLDENS = REPO / "goldens"
-FILES = ("resources.json", "manifests.yaml")
+FILES = ("resources.json", "manifests.yaml", "render.json")
 STACKS = sorted(p.name.removeprefix("Pulumi.").removesuffix(".yaml") for p in (REPO / "stacks").glob("Pulumi.*.yaml"))
 #: Lines of the ``pulumi-llmd diff`` summary shown in a failure message.
 SUMMARY_LINES = 40
@@ -56,7 +56,7 @@ def test_render_matches_golden(stack: str, rendered: Callable[[str], RenderResul
     missing = [name for name in FILES if not (golden / name).is_file()]
     assert not missing, f"goldens/{stack}/ lacks {', '.join(missing)}: run `make goldens` and commit goldens/"
     fresh = rendered(stack)
-    texts = {"resources.json": fresh.resources_json(), "manifests.yaml": fresh.manifests_yaml()}
+    texts = fresh.files()
     if any((golden / name).read_text() != texts[name] for name in FILES):
         pytest.fail(_mismatch_message(stack, fresh, tmp_path), pytrace=False)
 
@@ -100,6 +100,7 @@ def test_a_render_in_another_process_with_another_hash_seed_is_byte_identical(
     here = rendered(stack)
     assert (tmp_path / "resources.json").read_text() == here.resources_json()
     assert (tmp_path / "manifests.yaml").read_text() == here.manifests_yaml()
+    assert (tmp_path / "render.json").read_text() == here.render_json()
 
 
 def test_the_preview_workflow_diffs_renders_and_runs_pulumi_preview_with_both_policy_packs() -> None:

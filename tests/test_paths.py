@@ -12,7 +12,7 @@ import yaml
 from conftest import REPO, make_stack_file
 
 from pulumi_llmd.blueprints.config import ConfigError, default_offload_gib, parse_stack_config
-from pulumi_llmd.components import catalog
+from pulumi_llmd.components import catalog, versions
 from pulumi_llmd.render.render import RenderResult, render_stack
 
 GKE_PD = "gke-h200-pd-disaggregation"
@@ -103,9 +103,7 @@ def test_gke_pd_pods_attach_to_every_rdma_interface_and_use_nixl(rendered: Rende
         assert env["UCX_IB_ROCE_REACHABILITY_MODE"]["value"] == "all"
     decode = _deployment(result, "gpt-oss-120b-decode")["spec"]["template"]["spec"]
     (sidecar,) = decode["initContainers"]
-    assert (
-        sidecar["image"] == "ghcr.io/llm-d/llm-d-router-disagg-sidecar:v0.9.0" and sidecar["restartPolicy"] == "Always"
-    )
+    assert sidecar["image"] == versions.PD_SIDECAR_IMAGE and sidecar["restartPolicy"] == "Always"
     assert (
         "--vllm-port=8200" in sidecar["args"]
         and "--port=8200" in _container({"spec": {"template": {"spec": decode}}})["args"]
@@ -198,6 +196,7 @@ def test_tiered_servers_offload_kv_to_cpu_sized_from_the_node(rendered: Rendered
 def _gcp(machine: str, model: dict[str, Any], **pool: Any) -> dict[str, Any]:
     return {
         "target": {"cloud": "gcp", "project": "my-gcp-project", "region": "us-central1", "zone": "us-central1-b"},
+        "cluster": {"controlPlane": {"authorizedCidrs": ["203.0.113.0/24"]}},
         "pools": [
             {
                 "name": "gpu",
@@ -296,7 +295,8 @@ def test_path_errors_name_key_value_and_what_is_allowed(
 
 def test_eks_pd_without_efa_is_refused_unless_tcp() -> None:
     config = {
-        "target": {"cloud": "aws", "region": "us-east-1", "availabilityZones": ["us-east-1a"]},
+        "target": {"cloud": "aws", "region": "us-east-1", "availabilityZones": ["us-east-1a", "us-east-1b"]},
+        "cluster": {"controlPlane": {"authorizedCidrs": ["203.0.113.0/24"]}},
         "pools": [{"name": "gpu", "machineType": "p5en.48xlarge", "nodeCount": 2, "efa": False}],
         "models": [{"name": "m", "huggingFaceId": "openai/gpt-oss-120b", "path": "pd-disaggregation", "prefill": {}}],
     }
@@ -355,7 +355,7 @@ def test_tpu_stack_serves_vllm_tpu_on_a_ct6e_slice(rendered: Rendered) -> None:
     assert pod["nodeSelector"]["cloud.google.com/gke-tpu-accelerator"] == "tpu-v6e-slice"
     assert pod["nodeSelector"]["cloud.google.com/gke-tpu-topology"] == "2x4"
     container = _container(deployment)
-    assert container["image"] == "vllm/vllm-tpu:v0.22.0"
+    assert container["image"] == versions.VLLM_TPU_IMAGE
     assert (
         container["resources"]["requests"]["google.com/tpu"] == 8 == container["resources"]["limits"]["google.com/tpu"]
     )

@@ -394,8 +394,12 @@ def test_nvidia_device_plugin_defaults() -> None:
     assert rel.inputs["version"] == versions.NVIDIA_DEVICE_PLUGIN_CHART_VERSION
     assert rel.inputs["repositoryOpts"] == {"repo": "https://nvidia.github.io/k8s-device-plugin"}
     assert rel.inputs["namespace"] == "nvidia-device-plugin" and rel.inputs["createNamespace"] is True
-    # the chart's own GPU-node affinity places it; only the GPU taint is tolerated
-    assert rel.inputs["values"] == {"tolerations": [GPU_TOLERATION]}
+    # the chart's own GPU-node affinity places it; only the GPU taint is tolerated; the image is digest-pinned
+    pin = versions.NVIDIA_DEVICE_PLUGIN_IMAGE_PIN
+    assert rel.inputs["values"] == {
+        "image": {"repository": "nvcr.io/nvidia/k8s-device-plugin", "tag": f"v0.19.3@{pin.digest}"},
+        "tolerations": [GPU_TOLERATION],
+    }
 
 
 def test_nvidia_device_plugin_on_a_pool() -> None:

@@ -57,9 +57,10 @@ def test_two_renders_are_byte_identical(flagship: RenderResult) -> None:
 def test_write_puts_exactly_the_rendered_text_into_both_files(flagship: RenderResult, tmp_path: Path) -> None:
     out = tmp_path / "nested" / "out"
     flagship.write(out)
-    assert sorted(p.name for p in out.iterdir()) == ["manifests.yaml", "resources.json"]
+    assert sorted(p.name for p in out.iterdir()) == ["manifests.yaml", "render.json", "resources.json"]
     assert (out / "resources.json").read_text() == flagship.resources_json()
     assert (out / "manifests.yaml").read_text() == flagship.manifests_yaml()
+    assert (out / "render.json").read_text() == flagship.render_json()
 
 
 def test_resources_json_entries_have_the_contract_keys_and_are_sorted_by_urn(flagship: RenderResult) -> None:
@@ -118,8 +119,9 @@ def test_manifests_yaml_has_integers_not_floats(flagship: RenderResult) -> None:
     assert "replicas: 8\n" in text
     assert "nvidia.com/gpu: 2\n" in text
     assert "containerPort: 8000\n" in text
-    assert "8.0" not in text
-    assert "2.0" not in text
+    # As YAML values (a CIDR such as 192.168.0.0/16 holds "8.0" legitimately).
+    assert ": 8.0\n" not in text
+    assert ": 2.0\n" not in text
     floats = [(p, v) for p, v in walk(list(yaml.safe_load_all(text))) if isinstance(v, float)]
     assert floats == []
 

@@ -114,6 +114,7 @@ def test_qwen3_32b_on_one_l4_does_not_fit_gpu_memory() -> None:
 def test_llama_70b_at_tp4_on_a100_40gb_does_not_fit_gpu_memory() -> None:
     config = {
         "target": {"cloud": "aws", "region": "us-east-1", "availabilityZones": ["us-east-1a", "us-east-1b"]},
+        "cluster": {"controlPlane": {"authorizedCidrs": ["203.0.113.0/24"]}},
         "pools": [{"name": "a100", "machineType": "p4d.24xlarge", "nodeCount": 1}],
         "models": [{"name": "llama", "huggingFaceId": "meta-llama/Llama-3.3-70B-Instruct", "tensorParallelSize": 4}],
     }

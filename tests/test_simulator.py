@@ -70,7 +70,8 @@ def test_llm_d_labels_image_and_port() -> None:
     assert deployment["spec"]["selector"]["matchLabels"] == template_labels
     assert deployment["spec"]["replicas"] == 3
     container = container_of(result)
-    assert container["image"] == versions.INFERENCE_SIM_IMAGE == "ghcr.io/llm-d/llm-d-inference-sim:v0.7.1"
+    assert container["image"] == versions.INFERENCE_SIM_IMAGE
+    assert container["image"].startswith("ghcr.io/llm-d/llm-d-inference-sim:v0.10.2@sha256:")
     assert "command" not in container  # the image's entrypoint, /app/llm-d-inference-sim
     assert container["ports"] == [{"name": PORT_NAME, "containerPort": VLLM_PORT, "protocol": "TCP"}]
 
@@ -113,8 +114,8 @@ def test_latency_kvcache_and_served_name_args() -> None:
         "--max-num-seqs=16",
         "--mode=echo",
         "--max-model-len=4096",
-        "--time-to-first-token=200",
-        "--inter-token-latency=30",
+        "--time-to-first-token=200ms",
+        "--inter-token-latency=30ms",
         "--enable-kvcache=true",
         "--kv-cache-size=1024",
         "--block-size=64",

@@ -10,6 +10,7 @@ import pytest
 import yaml
 from conftest import FLAGSHIP, REPO
 
+from pulumi_llmd.components import versions
 from pulumi_llmd.render.render import RenderResult
 
 STACK_FILES = sorted(REPO.glob("stacks/Pulumi.*.yaml"))
@@ -68,7 +69,7 @@ def test_decode_deployment_serves_qwen3_32b_at_tp2_with_8_replicas(flagship: Ren
     assert dep["metadata"]["namespace"] == NAMESPACE
     assert dep["spec"]["replicas"] == 8
     c = container(dep)
-    assert c["image"] == "vllm/vllm-openai:v0.23.0"
+    assert c["image"] == versions.VLLM_IMAGE
     assert "Qwen/Qwen3-32B" in c["args"]
     assert "--tensor-parallel-size=2" in c["args"]
     assert not any(a.startswith("--pipeline-parallel-size") for a in c["args"])
@@ -183,7 +184,7 @@ def test_gateway_is_gkes_regional_external_inference_gateway(flagship: RenderRes
     gateway = manifest(flagship, "Gateway", "llm-d-inference-gateway")
     assert gateway["metadata"]["namespace"] == NAMESPACE
     assert gateway["spec"]["gatewayClassName"] == "gke-l7-regional-external-managed"
-    assert [listener["protocol"] for listener in gateway["spec"]["listeners"]] == ["HTTP"]
+    assert [listener["protocol"] for listener in gateway["spec"]["listeners"]] == ["HTTPS", "HTTP"]  # HTTP redirects
 
 
 @pytest.mark.parametrize("kind", ["HealthCheckPolicy", "GCPBackendPolicy"])
@@ -215,7 +216,12 @@ def test_gke_cluster_is_set_up_for_inference(flagship: RenderResult) -> None:
     assert inputs["removeDefaultNodePool"] is True
     assert inputs["releaseChannel"] == {"channel": "REGULAR"}
     assert inputs["location"] == "us-central1"
-    assert "privateClusterConfig" not in inputs
+    # hardened by default (issue 12): private nodes, authorized networks from the stack file, Secrets encryption
+    assert inputs["privateClusterConfig"]["enablePrivateNodes"] is True
+    assert inputs["masterAuthorizedNetworksConfig"]["cidrBlocks"] == [
+        {"cidrBlock": "203.0.113.0/24", "displayName": "authorized-0"}
+    ]
+    assert inputs["databaseEncryption"]["state"] == "ENCRYPTED"
 
 
 def test_gpu_node_pool_is_two_compact_a3_highgpu_nodes(flagship: RenderResult) -> None:
@@ -279,6 +285,8 @@ def test_parents_are_registered_and_match_the_urn_type_chain(flagship: RenderRes
         "llmd:gcp:GkeCluster",
         "llmd:gcp:Network",
         "llmd:gcp:ProjectServices",
+        "llmd:gcp:GkeManagedCertificate",
+        "llmd:gcp:IapAccess",
         "llmd:paths:OptimizedBaseline",
         "llmd:platform:InferenceGateway",
         "llmd:platform:Namespace",

@@ -7,10 +7,11 @@ Secrets with KMS, control-plane logging, managed add-ons, EKS Pod Identity); ter
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import re
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, Final
 
 import pulumi
 import pulumi_aws as aws
@@ -34,13 +35,21 @@ CLUSTER_ADMIN_POLICY = "AmazonEKSClusterAdminPolicy"
 #: Managed policies of the node IAM role (EKS user guide "Amazon EKS node IAM role").
 NODE_POLICIES = ("AmazonEKSWorkerNodePolicy", "AmazonEKS_CNI_Policy", "AmazonEC2ContainerRegistryReadOnly")
 SUPPORT_TYPES = ("STANDARD", "EXTENDED")
+#: Configuration values of the managed ``vpc-cni`` add-on: the network policy agent on, so that Kubernetes
+#: NetworkPolicies are enforced (off by default). EKS user guide "Restrict Pod network traffic with Kubernetes
+#: network policies" (``aws eks update-addon --addon-name vpc-cni --configuration-values
+#: '{"enableNetworkPolicy": "true"}'``; the value is a string, as the add-on's configuration schema declares; needs
+#: VPC CNI 1.14+ and Linux kernel 5.10+, which the AL2023 node AMIs have).
+VPC_CNI_CONFIGURATION: Final = '{"enableNetworkPolicy": "true"}'
 #: Retention periods CloudWatch Logs accepts (days).
 LOG_RETENTION_DAYS = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922)
 
 _VERSION = re.compile(r"^1\.[0-9]{2}$")
 _NAME = re.compile(r"^[0-9A-Za-z][A-Za-z0-9_-]{0,99}$")
 _REGION = re.compile(r"^[a-z]{2}(-[a-z]+)+-[0-9]$")
-_PRINCIPAL = re.compile(r"^arn:aws(-cn|-us-gov)?:iam::[0-9]{12}:(role|user)/[\w+=,.@/-]+$")
+#: An IAM role or user ARN (IAM user guide "IAM identifiers": names of ``[\w+=,.@-]`` with ``/`` paths); no
+#: wildcard, since an access entry names one principal (EKS API ``CreateAccessEntry``: ``principalArn``).
+PRINCIPAL_ARN = re.compile(r"^arn:(?P<partition>aws|aws-cn|aws-us-gov):iam::[0-9]{12}:(role|user)/[\w+=,.@/-]+$")
 
 
 def partition(region: str) -> str:
@@ -78,14 +87,16 @@ class EksCluster(pulumi.ComponentResource):
       Kubernetes Secrets (``encryption_config.resources = ["secrets"]``);
     * the CloudWatch log group ``/aws/eks/<name>/cluster`` with ``log_retention_days`` (EKS would otherwise create it
       without expiry) and all control-plane log types (api, audit, authenticator, controllerManager, scheduler);
-    * ``aws.eks.Cluster`` ``name`` at ``kubernetes_version`` (default 1.35), endpoint public and private, control-plane
-      ENIs in the VPC's private subnets, ``authentication_mode = "API"`` (access entries only, no aws-auth
+    * ``aws.eks.Cluster`` ``name`` at ``kubernetes_version`` (default 1.35), a private API endpoint and a public one
+      only for ``public_access_cidrs`` (none by default), control-plane ENIs in the VPC's private subnets,
+      ``authentication_mode = "API"`` (access entries only, no aws-auth
       ConfigMap), ``bootstrap_self_managed_addons = false`` (the add-ons below are managed instead), upgrade
       support ``STANDARD``;
     * one ``aws.eks.AccessEntry`` + ``aws.eks.AccessPolicyAssociation`` (``AmazonEKSClusterAdminPolicy``,
       cluster scope) per ARN in ``admin_principal_arns``;
     * managed add-ons ``vpc-cni``, ``kube-proxy``, ``eks-pod-identity-agent`` (before the nodes) and ``coredns``
       (after the system node group), conflicts resolved by overwrite, default versions unless ``addon_versions``;
+      ``vpc-cni`` with its network policy agent on (:data:`VPC_CNI_CONFIGURATION`), so NetworkPolicies are enforced;
     * the node IAM role (trust ``ec2.amazonaws.com``; ``AmazonEKSWorkerNodePolicy``, ``AmazonEKS_CNI_Policy``,
       ``AmazonEC2ContainerRegistryReadOnly``), shared with the GPU node groups (``node_role.arn``); EKS creates the
       nodes' access entries itself for managed node groups;
@@ -114,7 +125,11 @@ class EksCluster(pulumi.ComponentResource):
             its entry and a second one fails.
         bootstrap_creator_admin: give the identity creating the cluster admin access (default on; the Kubernetes
             provider uses that identity).
-        public_access_cidrs: who may reach the public endpoint (default everyone).
+        public_access_cidrs: IPv4 CIDRs that may reach the public API endpoint (``vpc_config.public_access_cidrs``).
+            Default none: the public endpoint is off and the API is reachable only from inside the VPC (private
+            endpoint), so ``pulumi up`` must run there; list the address ``pulumi up`` runs from to use it from
+            outside. ``0.0.0.0/0`` opens the endpoint to the internet (EKS's own default; not recommended by the
+            EKS best practices guide, "Make the EKS Cluster Endpoint private").
         system_instance_type / system_min_nodes / system_max_nodes / system_disk_size_gib: the system node group.
         addon_versions: ``{add-on name: version}`` pins for the core add-ons (default: EKS's default for the
             cluster version).
@@ -127,7 +142,8 @@ class EksCluster(pulumi.ComponentResource):
         tags: extra tags on every taggable resource.
 
     Raises:
-        ValueError: (before anything is registered) a malformed name, region, version or principal ARN; a VPC with
+        ValueError: (before anything is registered) a malformed name, region, version, principal ARN or public access
+            CIDR; a VPC with
             fewer than two AZs; system node bounds out of order; an unknown add-on in ``addon_versions``; a log
             retention CloudWatch does not accept; an unknown support type.
     """
@@ -144,7 +160,7 @@ class EksCluster(pulumi.ComponentResource):
         kubernetes_version: str = KUBERNETES_VERSION,
         admin_principal_arns: Sequence[str] = (),
         bootstrap_creator_admin: bool = True,
-        public_access_cidrs: Sequence[str] = ("0.0.0.0/0",),
+        public_access_cidrs: Sequence[str] = (),
         system_instance_type: str = "m6i.2xlarge",
         system_min_nodes: int = 2,
         system_max_nodes: int = 4,
@@ -164,6 +180,7 @@ class EksCluster(pulumi.ComponentResource):
             region=region,
             kubernetes_version=kubernetes_version,
             admin_principal_arns=admin_principal_arns,
+            public_access_cidrs=public_access_cidrs,
             system_min_nodes=system_min_nodes,
             system_max_nodes=system_max_nodes,
             system_disk_size_gib=system_disk_size_gib,
@@ -236,11 +253,13 @@ class EksCluster(pulumi.ComponentResource):
             name=name,
             version=kubernetes_version,
             role_arn=self.cluster_role.arn,
+            # API endpoint (EKS user guide "Cluster API server endpoint"): the private endpoint always (nodes and
+            # in-VPC clients), the public one only for ``public_access_cidrs`` and not at all without them.
             vpc_config=aws.eks.ClusterVpcConfigArgs(
                 subnet_ids=vpc.private_subnet_ids,
                 endpoint_private_access=True,
-                endpoint_public_access=True,
-                public_access_cidrs=list(public_access_cidrs),
+                endpoint_public_access=bool(public_access_cidrs),
+                public_access_cidrs=list(public_access_cidrs) if public_access_cidrs else None,
             ),
             access_config=aws.eks.ClusterAccessConfigArgs(
                 authentication_mode="API",
@@ -388,6 +407,7 @@ class EksCluster(pulumi.ComponentResource):
             cluster_name=self.cluster.name,
             addon_name=addon,
             addon_version=version,
+            configuration_values=VPC_CNI_CONFIGURATION if addon == "vpc-cni" else None,
             resolve_conflicts_on_create="OVERWRITE",
             resolve_conflicts_on_update="OVERWRITE",
             tags=dict(tags),
@@ -414,6 +434,7 @@ def _validate(
     region: str,
     kubernetes_version: str,
     admin_principal_arns: Sequence[str],
+    public_access_cidrs: Sequence[str],
     system_min_nodes: int,
     system_max_nodes: int,
     system_disk_size_gib: int,
@@ -440,7 +461,7 @@ def _validate(
             f"vpc.availability_zones = {list(vpc.availability_zones)}: EKS needs subnets in at least two AZs "
             "for the control plane"
         )
-    bad = [arn for arn in admin_principal_arns if not isinstance(arn, str) or not _PRINCIPAL.match(arn)]
+    bad = [arn for arn in admin_principal_arns if not isinstance(arn, str) or not PRINCIPAL_ARN.match(arn)]
     if isinstance(admin_principal_arns, str) or bad:
         problems.append(
             f"admin_principal_arns = {admin_principal_arns!r}: {bad or admin_principal_arns!r} not IAM role or user "
@@ -448,6 +469,14 @@ def _validate(
         )
     elif len(set(admin_principal_arns)) != len(admin_principal_arns):
         problems.append(f"admin_principal_arns = {list(admin_principal_arns)}: an ARN is listed twice")
+    for cidr in public_access_cidrs:
+        try:
+            ipaddress.IPv4Network(cidr)
+        except ValueError:
+            problems.append(
+                f"public_access_cidrs = {list(public_access_cidrs)!r}: {cidr!r} is not an IPv4 CIDR "
+                "(e.g. 203.0.113.0/24)"
+            )
     if not 1 <= system_min_nodes <= system_max_nodes:
         problems.append(
             f"system_min_nodes = {system_min_nodes}, system_max_nodes = {system_max_nodes}: need 1 <= min <= max"

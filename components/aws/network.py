@@ -96,7 +96,7 @@ class EksVpc(pulumi.ComponentResource):
     ) -> None:
         existing = existing_vpc_id is not None or existing_private_subnets is not None
         if existing:
-            _check_existing(
+            check_existing(
                 existing_vpc_id,
                 existing_private_subnets,
                 existing_public_subnets,
@@ -107,9 +107,9 @@ class EksVpc(pulumi.ComponentResource):
             private_cidrs: list[str] = []
             public_cidrs: list[str] = []
         else:
-            _check_zones(availability_zones)
+            check_zones(availability_zones)
             zones = tuple(availability_zones)
-            private_cidrs, public_cidrs = _plan_subnets(cidr, len(zones), private_subnet_cidrs, public_subnet_cidrs)
+            private_cidrs, public_cidrs = plan_subnets(cidr, len(zones), private_subnet_cidrs, public_subnet_cidrs)
         super().__init__("llmd:aws:Vpc", name, None, opts)
 
         self.availability_zones: tuple[str, ...] = zones
@@ -236,7 +236,11 @@ class EksVpc(pulumi.ComponentResource):
 # --- validation ------------------------------------------------------------------------------------------------
 
 
-def _check_zones(zones: Sequence[str]) -> None:
+def check_zones(zones: Sequence[str]) -> None:
+    """Availability zone names of one region, each once, at least one (ValueError naming the problem otherwise).
+
+    Public so that config validation (``blueprints/config.py``) runs the same rule before anything is registered.
+    """
     if isinstance(zones, str) or not zones:
         raise ValueError(
             f"availability_zones = {list(zones) if not isinstance(zones, str) else zones!r}: "
@@ -268,10 +272,13 @@ def _network(key: str, value: str) -> ipaddress.IPv4Network:
     return net
 
 
-def _plan_subnets(
-    cidr: str, count: int, private: Sequence[str] | None, public: Sequence[str] | None
+def plan_subnets(
+    cidr: str, count: int, private: Sequence[str] | None = None, public: Sequence[str] | None = None
 ) -> tuple[list[str], list[str]]:
-    """Validate (or derive) one private and one public subnet range per AZ inside ``cidr``."""
+    """Validate (or derive) one private and one public subnet range per AZ inside ``cidr`` (ValueError if none fit).
+
+    Public so that config validation runs the same rule before anything is registered.
+    """
     vpc = _network("cidr", cidr)
     bits = max(0, math.ceil(math.log2(count))) if count > 1 else 0
     if private is None:
@@ -309,7 +316,7 @@ def _plan_subnets(
     return list(private), list(public)
 
 
-def _check_existing(
+def check_existing(
     vpc_id: str | None,
     private: Mapping[str, str] | None,
     public: Mapping[str, str] | None,
@@ -317,6 +324,7 @@ def _check_existing(
     availability_zones: Sequence[str],
     cidrs_given: bool,
 ) -> None:
+    """An existing VPC's id and ``{AZ: subnet id}`` maps are well formed (ValueError naming the problem otherwise)."""
     if vpc_id is None or not _VPC_ID.match(vpc_id):
         raise ValueError(f"existing_vpc_id = {vpc_id!r}: an existing VPC needs its id, e.g. 'vpc-0123456789abcdef0'")
     if not private:
@@ -333,10 +341,10 @@ def _check_existing(
             f"availability_zones = {list(availability_zones)}: not allowed with existing_vpc_id; "
             "the zones are the keys of existing_private_subnets"
         )
-    _check_zones(list(private))
+    check_zones(list(private))
     for key, subnets in (("existing_private_subnets", private), ("existing_public_subnets", public or {})):
         bad = {az: sid for az, sid in subnets.items() if not isinstance(sid, str) or not _SUBNET_ID.match(sid)}
         if bad:
             raise ValueError(f"{key} = {dict(subnets)}: {bad} are not subnet ids (e.g. 'subnet-0123456789abcdef0')")
     if public:
-        _check_zones(list(public))
+        check_zones(list(public))

@@ -12,6 +12,7 @@ from __future__ import annotations
 import base64
 import re
 from collections.abc import Mapping, Sequence
+from typing import Final
 
 import pulumi
 import pulumi_aws as aws
@@ -40,6 +41,14 @@ EFA_NIXL_BACKENDS = ("LIBFABRIC",)
 #: Root device of the EKS AL2023 AMIs.
 ROOT_DEVICE = "/dev/xvda"
 
+#: IMDSv2 PUT response hop limit of the GPU nodes: 1, so the token answer never crosses the extra hop into a pod's
+#: network namespace and pods cannot read the node role's credentials (EKS best practices guide, "Restrict access to
+#: the instance profile assigned to the worker node"; EC2 user guide "Configure the instance metadata options").
+#: Host-network pods (the VPC CNI's aws-node, kube-proxy, the EKS Pod Identity agent, the EFA and NVIDIA device
+#: plugins) are on the node's own network stack and keep IMDS. Workloads that need AWS APIs use EKS Pod Identity
+#: (credentials from the agent at 169.254.170.23, not IMDS) or IRSA (STS AssumeRoleWithWebIdentity with a projected
+#: token): neither goes through IMDS; an SDK that finds its region through IMDS needs AWS_REGION set instead.
+IMDS_HOP_LIMIT: Final = 1
 _NAME = re.compile(r"^[0-9A-Za-z][A-Za-z0-9_-]{0,62}$")
 _RESERVATION = re.compile(r"^cr-[0-9a-f]{8,17}$")
 
@@ -76,7 +85,8 @@ class GpuNodeGroup(pulumi.ComponentResource):
 
     Type token ``llmd:aws:GpuNodeGroup``. Registers:
 
-    * ``aws.ec2.LaunchTemplate``: IMDSv2 required with hop limit 2 (pods behind the VPC CNI reach IMDS), an encrypted
+    * ``aws.ec2.LaunchTemplate``: IMDSv2 required with hop limit 1 (:data:`IMDS_HOP_LIMIT`: pods cannot reach the
+      node's credentials), an encrypted
       gp3 root volume of ``root_volume_gib`` on ``/dev/xvda``, tags on instance, volume and network interfaces, and
 
       - with EFA, one network interface per network card of the instance type (the catalog's ``efa_interfaces``:
@@ -279,7 +289,7 @@ class GpuNodeGroup(pulumi.ComponentResource):
                 else None
             ),
             metadata_options=aws.ec2.LaunchTemplateMetadataOptionsArgs(
-                http_endpoint="enabled", http_tokens="required", http_put_response_hop_limit=2
+                http_endpoint="enabled", http_tokens="required", http_put_response_hop_limit=IMDS_HOP_LIMIT
             ),
             # Kubelet / containerd storage (emptyDirs holding the model weights, image layers) on the instance-store
             # NVMe in RAID0 where the type has it (p5: 8 x 3.84 TB), instead of the root EBS volume.

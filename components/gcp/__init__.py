@@ -6,6 +6,8 @@ Managed Prometheus PodMonitorings, the custom-metrics adapter).
 """
 
 from pulumi_llmd.components.gcp.cluster import GkeCluster
+from pulumi_llmd.components.gcp.identity import GkeNodeServiceAccount
+from pulumi_llmd.components.gcp.kms import GkeSecretsKey
 from pulumi_llmd.components.gcp.monitoring import CustomMetricsAdapter, PodMonitoring, gmp_metric
 from pulumi_llmd.components.gcp.network import GOOGLE_HEALTH_CHECK_RANGES, GkeNetwork
 from pulumi_llmd.components.gcp.node_pool import GpuNodePool
@@ -22,7 +24,9 @@ __all__ = [
     "GkeCluster",
     "GkeNetwork",
     "GkeNetworkObjects",
+    "GkeNodeServiceAccount",
     "GkeRdmaFabric",
+    "GkeSecretsKey",
     "GpuNodePool",
     "PodMonitoring",
     "ProjectServices",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from collections.abc import Sequence
 
@@ -10,10 +11,15 @@ import pulumi_gcp as gcp
 import pulumi_kubernetes as k8s
 
 from pulumi_llmd.components.base import Cluster, Platform
+from pulumi_llmd.components.gcp.identity import GkeNodeServiceAccount
+from pulumi_llmd.components.gcp.kms import GkeSecretsKey
 from pulumi_llmd.components.gcp.network import POD_RANGE_NAME, SERVICE_RANGE_NAME, GkeNetwork
 from pulumi_llmd.components.kube import child_options, exec_kubeconfig
 
 RELEASE_CHANNELS = ("RAPID", "REGULAR", "STABLE", "EXTENDED")
+#: OAuth scope of every node: full Cloud API scope, so that the node service account's IAM roles alone decide (GKE
+#: hardening guide: use a least-privilege service account rather than access scopes).
+CLOUD_PLATFORM_SCOPE = "https://www.googleapis.com/auth/cloud-platform"
 _VERSION = re.compile(r"^1\.[0-9]{2}(\.[0-9]+(-gke\.[0-9]+)?)?$")
 
 #: The GKE credential plugin (``gcloud components install gke-gcloud-auth-plugin``).
@@ -25,15 +31,33 @@ _GKE_EXEC = {
 
 
 class GkeCluster(pulumi.ComponentResource):
-    """A VPC-native GKE Standard cluster for inference, with a small autoscaled system node pool.
+    """A hardened VPC-native GKE Standard cluster for inference, with a small autoscaled system node pool.
 
     Type token ``llmd:gcp:GkeCluster``. The control plane has Dataplane V2 (``ADVANCED_DATAPATH``), Workload
     Identity (``<project>.svc.id.goog``), managed Prometheus with the DCGM GPU metrics component, the Gateway API
     standard channel (GKE installs the Gateway API CRDs and, from 1.34.0-gke.1626000, the InferencePool CRD), the
-    given release channel, no default node pool, and optionally private nodes.
+    given release channel and no default node pool.
+
+    Hardened by default (GKE "Harden your cluster's security", cloud.google.com/kubernetes-engine/docs/how-to/
+    hardening-your-cluster; pulumi-gcp 10.x ``gcp.container.Cluster`` inputs named in brackets):
+
+    * private nodes (``private_cluster_config.enable_private_nodes``): nodes have no external IP; they reach
+      docker.io, ghcr.io and Hugging Face through Cloud NAT, which the :class:`GkeNetwork` must provide
+      (``GkeNetwork(cloud_nat=True)``; the first-deploy twin fails a private cluster without it);
+    * control-plane access only from ``authorized_cidrs`` (``master_authorized_networks_config.cidr_blocks``, Google
+      Cloud public ranges off: ``gcp_public_cidrs_access_enabled = false``). An empty list closes the public endpoint:
+      with private nodes the endpoint is private only (``enable_private_endpoint``), reachable from the VPC;
+    * Secrets encrypted at the application layer with a Cloud KMS key (``database_encryption``: ``ENCRYPTED`` +
+      ``key_name``) from a :class:`~pulumi_llmd.components.gcp.kms.GkeSecretsKey` (one is created when none is
+      given); the cluster waits for the GKE service agent's grant on the key;
+    * nodes run as a least-privilege service account (a :class:`~pulumi_llmd.components.gcp.identity.
+      GkeNodeServiceAccount`, created when none is given): the system pool and the cluster's short-lived default
+      pool (``node_config.service_account``); pass :attr:`node_service_account_email` to every accelerator pool;
+    * shielded nodes (``enable_shielded_nodes``; every pool with secure boot and integrity monitoring).
 
     Outputs: ``cluster`` (``gcp.container.Cluster``), ``name``, ``endpoint``, ``kubeconfig`` (secret),
-    ``provider`` (a ``pulumi_kubernetes.Provider`` for the cluster) and :meth:`as_cluster`.
+    ``provider`` (a ``pulumi_kubernetes.Provider`` for the cluster), ``node_service_account_email``,
+    ``node_ready`` (what node pools must wait for) and :meth:`as_cluster`.
 
     Args:
         name: cluster name (lowercase DNS label, <= 40 characters).
@@ -42,8 +66,12 @@ class GkeCluster(pulumi.ComponentResource):
         network: the :class:`GkeNetwork` (VPC, subnet with ``pods`` / ``services`` ranges).
         kubernetes_version: minimum control-plane version, ``1.35`` or a full GKE version (default 1.35).
         release_channel: RAPID, REGULAR, STABLE or EXTENDED (default REGULAR).
-        private_nodes: nodes without external IPs (needs Cloud NAT for image pulls: ``GkeNetwork(cloud_nat=True)``).
+        private_nodes: nodes without external IPs (default on; needs Cloud NAT: ``GkeNetwork(cloud_nat=True)``).
+        authorized_cidrs: IPv4 CIDRs that may reach the control plane (default none: closed to the internet). The
+            machine running ``pulumi up`` must be among them, or run inside the VPC.
         master_cidr: /28 range of the control plane for private nodes.
+        secrets_key: the Cloud KMS key for Secrets (default: a new one in ``region``).
+        node_service_account: the nodes' service account (default: a new least-privilege one).
         system_machine_type / system_min_nodes / system_max_nodes: the system pool (per zone of the cluster).
         deletion_protection: GKE deletion protection (default on).
         multi_networking: GKE multi-networking (``enable_multi_networking``; needs Dataplane V2, which the cluster
@@ -52,7 +80,8 @@ class GkeCluster(pulumi.ComponentResource):
             Standard mode clusters"). Default off.
 
     Raises:
-        ValueError: an unknown release channel, a malformed version, or system pool bounds out of order.
+        ValueError: an unknown release channel, a malformed version, system pool bounds out of order, an authorized
+            CIDR that is not IPv4. Nothing is registered then.
     """
 
     cluster: gcp.container.Cluster
@@ -69,8 +98,11 @@ class GkeCluster(pulumi.ComponentResource):
         regional: bool = True,
         kubernetes_version: str = "1.35",
         release_channel: str = "REGULAR",
-        private_nodes: bool = False,
+        private_nodes: bool = True,
+        authorized_cidrs: Sequence[str] = (),
         master_cidr: str = "172.16.0.0/28",
+        secrets_key: GkeSecretsKey | None = None,
+        node_service_account: GkeNodeServiceAccount | None = None,
         system_machine_type: str = "e2-standard-8",
         system_min_nodes: int = 1,
         system_max_nodes: int = 3,
@@ -88,10 +120,30 @@ class GkeCluster(pulumi.ComponentResource):
             )
         if not regional and zone is None:
             raise ValueError("zone is required for a zonal control plane (regional=False)")
+        for cidr in authorized_cidrs:
+            try:
+                ipaddress.IPv4Network(cidr)
+            except ValueError:
+                raise ValueError(
+                    f"authorized_cidrs = {list(authorized_cidrs)!r}: {cidr!r} is not an IPv4 CIDR (e.g. 203.0.113.0/24)"
+                ) from None
         super().__init__("llmd:gcp:GkeCluster", name, None, opts)
         # Children wait on what the component waits on (e.g. the project's APIs: ProjectServices).
         child = child_options(self, opts)
         self.location = region if regional else (zone or region)
+        if secrets_key is None:
+            # Cloud KMS keys live in regions; the cluster's region also for a zonal control plane.
+            secrets_key = GkeSecretsKey(f"{name}-secrets", project=project, location=region, opts=child)
+        if node_service_account is None:
+            node_service_account = GkeNodeServiceAccount(
+                f"{name}-nodes", cluster_name=name, project=project, opts=child
+            )
+        self.secrets_key = secrets_key
+        self.node_service_account_email: pulumi.Output[str] = node_service_account.email
+        #: What every node pool must wait for (besides the cluster): the node service account's role binding and the
+        #: Cloud NAT that lets private nodes pull images from outside Google.
+        self.node_ready: list[pulumi.Resource] = [*node_service_account.ready, *network.nat_ready]
+        node_email = node_service_account.email
 
         self.cluster = gcp.container.Cluster(
             name,
@@ -130,15 +182,38 @@ class GkeCluster(pulumi.ComponentResource):
             private_cluster_config=(
                 gcp.container.ClusterPrivateClusterConfigArgs(
                     enable_private_nodes=True,
-                    enable_private_endpoint=False,
+                    enable_private_endpoint=not authorized_cidrs,
                     master_ipv4_cidr_block=master_cidr,
                 )
                 if private_nodes
                 else None
             ),
+            master_authorized_networks_config=gcp.container.ClusterMasterAuthorizedNetworksConfigArgs(
+                cidr_blocks=[
+                    gcp.container.ClusterMasterAuthorizedNetworksConfigCidrBlockArgs(
+                        cidr_block=cidr, display_name=f"authorized-{i}"
+                    )
+                    for i, cidr in enumerate(authorized_cidrs)
+                ],
+                gcp_public_cidrs_access_enabled=False,
+            ),
+            database_encryption=gcp.container.ClusterDatabaseEncryptionArgs(
+                state="ENCRYPTED", key_name=secrets_key.key_name
+            ),
+            # The default pool GKE creates (and the provider removes right after) runs as the node account too.
+            node_config=gcp.container.ClusterNodeConfigArgs(
+                service_account=node_email,
+                oauth_scopes=[CLOUD_PLATFORM_SCOPE],
+                shielded_instance_config=gcp.container.ClusterNodeConfigShieldedInstanceConfigArgs(
+                    enable_secure_boot=True, enable_integrity_monitoring=True
+                ),
+            ),
             enable_shielded_nodes=True,
             deletion_protection=deletion_protection,
-            opts=child,
+            opts=pulumi.ResourceOptions(
+                parent=self,
+                depends_on=[*_as_list(opts), *secrets_key.ready, *node_service_account.ready],
+            ),
         )
         self.system_pool = gcp.container.NodePool(
             f"{name}-system",
@@ -155,7 +230,8 @@ class GkeCluster(pulumi.ComponentResource):
                 machine_type=system_machine_type,
                 image_type="COS_CONTAINERD",
                 disk_size_gb=100,
-                oauth_scopes=["https://www.googleapis.com/auth/cloud-platform"],
+                service_account=node_email,
+                oauth_scopes=[CLOUD_PLATFORM_SCOPE],
                 workload_metadata_config=gcp.container.NodePoolNodeConfigWorkloadMetadataConfigArgs(
                     mode="GKE_METADATA"
                 ),
@@ -164,7 +240,8 @@ class GkeCluster(pulumi.ComponentResource):
                 ),
                 labels={"llm-d.ai/pool": "system"},
             ),
-            opts=child,
+            # Private nodes pull the stack's images (docker.io, ghcr.io, ...) through the network's Cloud NAT.
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[*_as_list(opts), *network.nat_ready] or None),
         )
         self.name = self.cluster.name
         self.endpoint = self.cluster.endpoint
@@ -192,3 +269,13 @@ class GkeCluster(pulumi.ComponentResource):
         return Cluster(
             name=self.name, platform=Platform.GKE, provider=self.provider, ready=[self.system_pool, *extra_ready]
         )
+
+
+def _as_list(opts: pulumi.ResourceOptions | None) -> list[pulumi.Resource]:
+    """The ``depends_on`` resources of ``opts`` as a list (empty when there are none or they are not a list)."""
+    if opts is None or opts.depends_on is None:
+        return []
+    deps = opts.depends_on
+    if isinstance(deps, pulumi.Resource):
+        return [deps]
+    return [d for d in deps if isinstance(d, pulumi.Resource)] if isinstance(deps, list) else []

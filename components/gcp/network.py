@@ -21,7 +21,8 @@ class GkeNetwork(pulumi.ComponentResource):
     """VPC, node subnet with secondary ranges, proxy-only subnet, gateway firewall rule and (optionally) Cloud NAT.
 
     Type token ``llmd:gcp:Network``. Outputs: ``network`` (the ``gcp.compute.Network``), ``subnetwork``,
-    ``proxy_subnetwork``, ``network_name``, ``subnetwork_name``.
+    ``proxy_subnetwork``, ``network_name``, ``subnetwork_name``, ``cloud_nat`` and ``nat_ready`` (the Cloud NAT, for
+    node pools of a private cluster to wait for; empty without NAT).
 
     Args:
         name: logical name and prefix of the physical names (lowercase, <= 40 characters).
@@ -31,7 +32,9 @@ class GkeNetwork(pulumi.ComponentResource):
             IPv4 ranges; must not overlap.
         proxy_only_cidr: range of the ``REGIONAL_MANAGED_PROXY`` subnet the regional gateway's Envoy proxies use
             (``/23`` or larger recommended by the Cloud Load Balancing docs).
-        cloud_nat: add a Cloud Router with NAT so private nodes can pull images and model weights.
+        cloud_nat: add a Cloud Router with NAT (all subnets, all ranges, auto-allocated IPs) so private nodes reach
+            docker.io, ghcr.io and Hugging Face: nodes without external IPs reach only Google APIs (Private Google
+            Access) otherwise (GKE "About private clusters", Cloud NAT "Example GKE setup"). Needed with private nodes.
 
     Raises:
         ValueError: ranges that are not IPv4 CIDRs or that overlap (before any resource is registered).
@@ -110,6 +113,9 @@ class GkeNetwork(pulumi.ComponentResource):
             allows=[gcp.compute.FirewallAllowArgs(protocol="tcp", ports=["8000", "9002", "9003"])],
             opts=child,
         )
+        #: What nodes of a private cluster must wait for before they pull images from outside Google (the NAT).
+        self.nat_ready: list[pulumi.Resource] = []
+        self.cloud_nat = cloud_nat
         if cloud_nat:
             router = gcp.compute.Router(
                 f"{name}-router",
@@ -119,7 +125,7 @@ class GkeNetwork(pulumi.ComponentResource):
                 network=self.network.id,
                 opts=child,
             )
-            gcp.compute.RouterNat(
+            nat = gcp.compute.RouterNat(
                 f"{name}-nat",
                 name=f"{name}-nat",
                 project=project,
@@ -129,6 +135,7 @@ class GkeNetwork(pulumi.ComponentResource):
                 source_subnetwork_ip_ranges_to_nat="ALL_SUBNETWORKS_ALL_IP_RANGES",
                 opts=child,
             )
+            self.nat_ready.append(nat)
         self.network_name = self.network.name
         self.subnetwork_name = self.subnetwork.name
         self.register_outputs(

@@ -65,6 +65,8 @@ class GpuNodePool(pulumi.ComponentResource):
             None: on where the shape bundles local SSDs; machines without (G2) keep the boot disk.
         fabric: the :class:`~pulumi_llmd.components.gcp.rdma.GkeRdmaFabric` whose networks the nodes join (default
             None: no RDMA networks).
+        service_account: the nodes' IAM service account email, normally ``GkeCluster.node_service_account_email``
+            (least privilege, GKE hardening guide); None falls back to the Compute Engine default service account.
 
     Raises:
         ValueError: a non-GPU shape, a size that is missing or out of order, a provisioning the machine type is not
@@ -96,6 +98,7 @@ class GpuNodePool(pulumi.ComponentResource):
         boot_disk_size_gb: int = 200,
         ephemeral_on_local_ssd: bool | None = None,
         fabric: GkeRdmaFabric | None = None,
+        service_account: pulumi.Input[str] | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         if provisioning is None:
@@ -137,6 +140,7 @@ class GpuNodePool(pulumi.ComponentResource):
             ephemeral_local_ssd_count=(
                 shape.local_ssd_count if ephemeral_on_local_ssd is not False and shape.local_ssd_count > 0 else None
             ),
+            service_account=service_account,
             depends_on=list(opts.depends_on) if opts is not None and isinstance(opts.depends_on, list) else (),
             guest_accelerators=[
                 gcp.container.NodePoolNodeConfigGuestAcceleratorArgs(
@@ -196,6 +200,7 @@ def gke_node_pool(
     guest_accelerators: list[gcp.container.NodePoolNodeConfigGuestAcceleratorArgs] | None = None,
     placement_policy: gcp.container.NodePoolPlacementPolicyArgs | None = None,
     network_config: gcp.container.NodePoolNetworkConfigArgs | None = None,
+    service_account: pulumi.Input[str] | None = None,
 ) -> gcp.container.NodePool:
     """The GKE node pool of a GPU or TPU pool component (``parent``), named ``name`` in one ``zone``.
 
@@ -207,7 +212,12 @@ def gke_node_pool(
     flex-start and the reservation affinity of ``provisioning``; ephemeral storage on ``ephemeral_local_ssd_count``
     local SSDs when given (the count the machine type bundles: GKE requires exactly that for machine series with a
     fixed number of local SSDs, see ``EphemeralStorageLocalSsdConfig.local_ssd_count`` in the GKE API reference);
-    ``depends_on`` in addition to the cluster (e.g. the project's APIs). The callers validate the arguments first.
+    ``depends_on`` in addition to the cluster (e.g. the project's APIs); the nodes run as ``service_account`` (the
+    cluster's least-privilege node account; GKE "Harden your cluster's security": use least privilege IAM service
+    accounts) with the ``cloud-platform`` scope, so IAM alone bounds them. Shielded VM options (secure boot,
+    integrity monitoring) are on for GPU and TPU pools alike: GKE's GPU node images load the GKE-installed NVIDIA
+    driver modules (GKE "Configure secure kernel module loading": GPU node images allow out-of-tree modules) and
+    GKE's shielded-nodes docs list no GPU or TPU exception. The callers validate the arguments first.
 
     Flex-start (GKE "About flex-start provisioning mode" and the flex-start node-pool command: ``--flex-start
     --enable-autoscaling --location-policy=ANY --reservation-affinity=none --no-enable-autorepair``;
@@ -243,6 +253,7 @@ def gke_node_pool(
             gvnic=gcp.container.NodePoolNodeConfigGvnicArgs(enabled=True),
             disk_type=boot_disk_type,
             disk_size_gb=boot_disk_size_gb,
+            service_account=service_account,
             oauth_scopes=["https://www.googleapis.com/auth/cloud-platform"],
             workload_metadata_config=gcp.container.NodePoolNodeConfigWorkloadMetadataConfigArgs(mode="GKE_METADATA"),
             shielded_instance_config=gcp.container.NodePoolNodeConfigShieldedInstanceConfigArgs(

@@ -22,7 +22,8 @@ __all__ = ["GKE_STACK_SERVICES", "ProjectServices", "gke_stack_services"]
 #: Prometheus" (Cloud Monitoring API: cloud.google.com/stackdriver/docs/managed-prometheus/setup-managed); GKE
 #: logging (Cloud Logging API); Workload Identity Federation for GKE and project IAM bindings (IAM, IAM Service
 #: Account Credentials and Cloud Resource Manager APIs: cloud.google.com/kubernetes-engine/docs/how-to/
-#: workload-identity, cloud.google.com/iam/docs/granting-changing-revoking-access).
+#: workload-identity, cloud.google.com/iam/docs/granting-changing-revoking-access); GKE "Encrypt secrets at the
+#: application layer" (enable the Cloud KMS API: cloud.google.com/kubernetes-engine/docs/how-to/encrypting-secrets).
 GKE_STACK_SERVICES: Final[Mapping[str, str]] = {
     "compute.googleapis.com": "VPCs, subnets, firewall rules, Cloud NAT, the node VMs and the gateway's load balancer",
     "container.googleapis.com": "the GKE cluster and its node pools",
@@ -31,7 +32,10 @@ GKE_STACK_SERVICES: Final[Mapping[str, str]] = {
     "logging.googleapis.com": "the cluster's system and workload logs (logging_config)",
     "iam.googleapis.com": "Workload Identity Federation principals in IAM bindings",
     "iamcredentials.googleapis.com": "Workload Identity token exchange for the cluster's pods",
+    "certificatemanager.googleapis.com": "the gateway's Google-managed HTTPS certificate (Certificate Manager)",
+    "iap.googleapis.com": "Identity-Aware Proxy in front of the gateway's backends, and IAP access grants",
     "cloudresourcemanager.googleapis.com": "project IAM bindings (gcp.projects.IAMMember) and project look-ups",
+    "cloudkms.googleapis.com": "the Cloud KMS key that encrypts the cluster's Secrets (databaseEncryption)",
 }
 
 

@@ -99,6 +99,8 @@ class TpuNodePool(pulumi.ComponentResource):
         reservation: the specific reservation to consume (provisioning ``reservation`` only).
         boot_disk_type: boot disk type; ``None`` (default) leaves GKE's default for the machine type.
         boot_disk_size_gb: boot disk size, GB (default 200, at least 10).
+        service_account: the nodes' IAM service account email, normally ``GkeCluster.node_service_account_email``
+            (least privilege); None falls back to the Compute Engine default service account.
         opts: resource options for the component.
 
     Raises:
@@ -134,6 +136,7 @@ class TpuNodePool(pulumi.ComponentResource):
         reservation: str | None = None,
         boot_disk_type: str | None = None,
         boot_disk_size_gb: int = 200,
+        service_account: pulumi.Input[str] | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         topology, hosts = _validate(
@@ -171,6 +174,7 @@ class TpuNodePool(pulumi.ComponentResource):
             reservation=reservation,
             boot_disk_type=boot_disk_type,
             boot_disk_size_gb=boot_disk_size_gb,
+            service_account=service_account,
             depends_on=list(opts.depends_on) if opts is not None and isinstance(opts.depends_on, list) else (),
             placement_policy=(
                 gcp.container.NodePoolPlacementPolicyArgs(type="COMPACT", tpu_topology=topology) if hosts > 1 else None

@@ -16,7 +16,13 @@ from pulumi_llmd.components.platform.gateways import (
 )
 from pulumi_llmd.components.platform.monitoring import PodMonitor, PrometheusAdapter, PrometheusStack
 from pulumi_llmd.components.platform.namespace import StackNamespace
-from pulumi_llmd.components.platform.network_policy import ServingNetworkPolicies, serving_network_policies
+from pulumi_llmd.components.platform.network_policy import (
+    ApiExtensionNetworkPolicies,
+    ServingNetworkPolicies,
+    StackNetworkPolicies,
+    namespace_network_policies,
+    serving_network_policies,
+)
 from pulumi_llmd.components.platform.pod_security import (
     PodSecurity,
     PodSecurityNeed,
@@ -35,6 +41,7 @@ __all__ = [
     "CRD_BUNDLES",
     "GATEWAY_IMPLEMENTATIONS",
     "AgentGateway",
+    "ApiExtensionNetworkPolicies",
     "DcgmExporter",
     "EfaDevicePlugin",
     "GatewayApiCrds",
@@ -52,6 +59,7 @@ __all__ = [
     "PrometheusStack",
     "ServingNetworkPolicies",
     "StackNamespace",
+    "StackNetworkPolicies",
     "crd_manifests",
     "gateway_class_for",
     "gateway_implementation",
@@ -59,6 +67,7 @@ __all__ = [
     "kueue_queue_manifests",
     "kueue_values",
     "most_restrictive_level",
+    "namespace_network_policies",
     "pod_security_violations",
     "serving_network_policies",
 ]

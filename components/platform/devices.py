@@ -79,9 +79,12 @@ def nvidia_device_plugin_values(
     plugin (nodes labelled ``nvidia.com/gpu.present=true`` or NFD's ``feature.node.kubernetes.io/pci-10de.present``);
     with one, the plugin runs exactly there: ``nodeSelector`` is set and the affinity's terms are replaced by the same
     labels (Helm replaces lists), so it no longer needs NFD labels. Raises ValueError for malformed placement.
+    The plugin image is pinned by digest through ``image.repository`` / ``image.tag`` (``v0.19.3@sha256:...``, from
+    ``versions.NVIDIA_DEVICE_PLUGIN_IMAGE_PIN``): the chart renders ``repository:tag``.
     """
     selector, tols = _placement("NvidiaDevicePlugin", node_selector, tolerations)
-    values: dict[str, Any] = {"tolerations": tols}
+    pin = versions.NVIDIA_DEVICE_PLUGIN_IMAGE_PIN
+    values: dict[str, Any] = {"image": {"repository": pin.repository, "tag": pin.helm_tag}, "tolerations": tols}
     if selector is not None:
         values["nodeSelector"] = selector
         values["affinity"] = _selector_affinity(selector)

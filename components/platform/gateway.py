@@ -1,11 +1,18 @@
 """The inference gateway: a Gateway API ``Gateway`` for the platform's implementation, and the GKE load-balancer
 policies an InferencePool needs behind the GKE Inference Gateway.
+
+Secure by default (issue 12): with :class:`ListenerTls` the Gateway serves HTTPS on 443 and keeps an HTTP listener
+on 80 whose only route is a ``RequestRedirect`` to ``https`` with status 301 (Gateway API HTTPRoute
+``filters[].requestRedirect``; a core filter every conformant implementation supports). The model routes attach to
+the HTTPS listener only (``parentRefs[].sectionName`` = :attr:`InferenceGateway.route_listener`), so nothing but the
+redirect is served in clear text.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Final
 
 import pulumi
 
@@ -14,25 +21,55 @@ from pulumi_llmd.components.kube import child_options, k8s_object
 
 #: GKE's managed Gateway classes that support InferencePool backends (regional Application Load Balancers).
 GKE_INFERENCE_GATEWAY_CLASSES = ("gke-l7-regional-external-managed", "gke-l7-rilb")
+#: Listener names of a TLS gateway: the HTTPS listener the model routes attach to and the redirecting HTTP one.
+HTTPS_LISTENER: Final = "https"
+HTTP_LISTENER: Final = "http"
+#: GKE Gateway listener TLS options (GKE "Secure a Gateway"): regional Certificate Manager certificates by name,
+#: and pre-shared Compute Engine SSL certificates by name (comma-separated lists).
+GKE_CERT_MANAGER_CERTS_OPTION: Final = "networking.gke.io/cert-manager-certs"
+GKE_PRE_SHARED_CERTS_OPTION: Final = "networking.gke.io/pre-shared-certs"
+
+
+@dataclass(frozen=True)
+class ListenerTls:
+    """How the HTTPS listener gets its certificate: Secrets in the Gateway's namespace (``certificate_refs``, e.g.
+    the one cert-manager writes) and/or implementation options (``options``, e.g. GKE's
+    ``networking.gke.io/cert-manager-certs``). At least one of the two must be set. ``hostname``: the listener
+    hostname (None: any). ``port``: 443 by default. ``redirect_http``: keep an HTTP listener whose only route redirects
+    to HTTPS (default True)."""
+
+    certificate_refs: Sequence[str] = ()
+    options: Mapping[str, str] = field(default_factory=dict)
+    hostname: str | None = None
+    port: int = 443
+    redirect_http: bool = True
 
 
 class InferenceGateway(pulumi.ComponentResource):
-    """A Gateway (``gateway.networking.k8s.io/v1``) with one HTTP listener for the inference routes.
+    """A Gateway (``gateway.networking.k8s.io/v1``) for the inference routes: HTTPS (with ``tls``) plus a redirecting
+    HTTP listener, or a single HTTP listener (``tls=None``, an explicit opt-out the posture report flags).
 
     Type token ``llmd:platform:InferenceGateway``. The class picks the implementation: GKE's
-    ``gke-l7-regional-external-managed`` (external) or ``gke-l7-rilb`` (internal) today; Istio or agentgateway
-    classes slot in for other clusters. Routes are accepted from the gateway's own namespace only.
-    Outputs: ``name``, ``namespace``.
+    ``gke-l7-regional-external-managed`` (external) or ``gke-l7-rilb`` (internal); Istio or agentgateway
+    elsewhere. Routes are accepted from the gateway's own namespace only. With TLS the HTTP listener gets the
+    HTTPRoute ``<name>-https-redirect`` (RequestRedirect, scheme https, 301).
+    Outputs: ``name``, ``namespace``, ``route_listener`` (the listener model routes attach to: ``https`` with TLS,
+    None without), ``redirect`` (the redirect HTTPRoute or None).
 
     Args:
         name: Gateway name (llm-d's guides use ``llm-d-inference-gateway``).
         namespace: its namespace.
         class_name: the GatewayClass.
-        port: listener port (default 80).
+        port: the HTTP listener's port (default 80).
         labels: Gateway labels (Istio needs ``istio.io/enable-inference-extproc: "true"``: ``gateway_labels_for``).
+        annotations: Gateway annotations (e.g. Istio's ``networking.istio.io/service-type``).
+        infrastructure_annotations: ``spec.infrastructure.annotations``, propagated by the implementation to what it
+            generates (Gateway API "Gateway infrastructure labels and annotations"; e.g. AWS load-balancer scheme).
+        tls: the HTTPS listener (None: HTTP only).
 
     Raises:
-        ValueError: a port outside 1..65535 or an empty class name.
+        ValueError: a port outside 1..65535, equal HTTP and HTTPS ports, an empty class name, or TLS without a
+            certificate reference or option.
     """
 
     def __init__(
@@ -43,40 +80,110 @@ class InferenceGateway(pulumi.ComponentResource):
         class_name: str,
         port: int = 80,
         labels: Mapping[str, str] | None = None,
+        annotations: Mapping[str, str] | None = None,
+        infrastructure_annotations: Mapping[str, str] | None = None,
+        tls: ListenerTls | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
-        if not 1 <= port <= 65535:
-            raise ValueError(f"InferenceGateway {name}: port = {port}: allowed 1..65535")
+        for what, value in (("port", port), ("tls.port", tls.port if tls else 443)):
+            if not 1 <= value <= 65535:
+                raise ValueError(f"InferenceGateway {name}: {what} = {value}: allowed 1..65535")
         if not class_name:
             raise ValueError(f"InferenceGateway {name}: class_name is required")
+        if tls is not None and not tls.certificate_refs and not tls.options:
+            raise ValueError(f"InferenceGateway {name}: tls needs certificate_refs or options (a certificate)")
+        if tls is not None and tls.redirect_http and tls.port == port:
+            raise ValueError(f"InferenceGateway {name}: tls.port = {tls.port}: must differ from the HTTP port {port}")
         super().__init__("llmd:platform:InferenceGateway", name, None, opts)
+        same_ns = {"namespaces": {"from": "Same"}}
+        listeners: list[dict[str, Any]] = []
+        if tls is not None:
+            tls_spec: dict[str, Any] = {"mode": "Terminate"}
+            if tls.certificate_refs:
+                tls_spec["certificateRefs"] = [{"kind": "Secret", "name": ref} for ref in tls.certificate_refs]
+            if tls.options:
+                tls_spec["options"] = dict(tls.options)
+            https: dict[str, Any] = {
+                "name": HTTPS_LISTENER,
+                "port": tls.port,
+                "protocol": "HTTPS",
+                "tls": tls_spec,
+                "allowedRoutes": same_ns,
+            }
+            if tls.hostname:
+                https["hostname"] = tls.hostname
+            listeners.append(https)
+        if tls is None or tls.redirect_http:
+            listeners.append({"name": HTTP_LISTENER, "port": port, "protocol": "HTTP", "allowedRoutes": same_ns})
+        metadata: dict[str, Any] = {"name": name, "namespace": namespace}
+        if labels:
+            metadata["labels"] = dict(labels)
+        if annotations:
+            metadata["annotations"] = dict(annotations)
+        spec: dict[str, Any] = {"gatewayClassName": class_name, "listeners": listeners}
+        if infrastructure_annotations:
+            spec["infrastructure"] = {"annotations": dict(infrastructure_annotations)}
+        child = child_options(self, opts)
         self.gateway = k8s_object(
             f"{name}-gateway",
-            {
-                "apiVersion": versions.GATEWAY_API_GROUP_VERSION,
-                "kind": "Gateway",
-                "metadata": {"name": name, "namespace": namespace, **({"labels": dict(labels)} if labels else {})},
-                "spec": {
-                    "gatewayClassName": class_name,
-                    "listeners": [
-                        {
-                            "name": "http",
-                            "port": port,
-                            "protocol": "HTTP",
-                            "allowedRoutes": {"namespaces": {"from": "Same"}},
-                        }
-                    ],
-                },
-            },
-            child_options(self, opts),
+            {"apiVersion": versions.GATEWAY_API_GROUP_VERSION, "kind": "Gateway", "metadata": metadata, "spec": spec},
+            child,
         )
+        self.redirect: pulumi.Resource | None = None
+        if tls is not None and tls.redirect_http:
+            redirect: dict[str, Any] = {"scheme": "https", "statusCode": 301}
+            if tls.port != 443:
+                redirect["port"] = tls.port
+            self.redirect = k8s_object(
+                f"{name}-https-redirect",
+                {
+                    "apiVersion": versions.GATEWAY_API_GROUP_VERSION,
+                    "kind": "HTTPRoute",
+                    "metadata": {"name": f"{name}-https-redirect", "namespace": namespace},
+                    "spec": {
+                        "parentRefs": [
+                            {
+                                "group": "gateway.networking.k8s.io",
+                                "kind": "Gateway",
+                                "name": name,
+                                "sectionName": HTTP_LISTENER,
+                            }
+                        ],
+                        "rules": [{"filters": [{"type": "RequestRedirect", "requestRedirect": redirect}]}],
+                    },
+                },
+                pulumi.ResourceOptions.merge(child, pulumi.ResourceOptions(depends_on=[self.gateway])),
+            )
         self.name = name
         self.namespace = namespace
-        self.register_outputs({"name": name, "namespace": namespace, "className": class_name})
+        self.route_listener: str | None = HTTPS_LISTENER if tls is not None else None
+        #: Ports of the Gateway's listeners (what the gateway proxy must accept traffic on).
+        self.listener_ports: list[int] = sorted({int(listener["port"]) for listener in listeners})
+        self.register_outputs({"name": name, "namespace": namespace, "className": class_name, "https": tls is not None})
 
 
 def _pool_target(pool: str) -> dict[str, Any]:
     return {"group": "inference.networking.k8s.io", "kind": "InferencePool", "name": pool}
+
+
+@dataclass(frozen=True)
+class IapSettings:
+    """Identity-Aware Proxy on a GKE backend: the OAuth client id and the name of the Secret (in the policy's
+    namespace) holding its client secret under the key ``key``.
+
+    The GCPBackendPolicy CRD (GoogleCloudPlatform/gke-gateway-api config/crd/networking.gke.io_gcpbackendpolicies.yaml,
+    ``spec.default.iap``) says "If true, the ClientID and Oauth2ClientSecret fields must be non-empty", so both are
+    required here, although IAP itself falls back to a Google-managed OAuth client for browser access when a backend
+    service names none (IAP docs "Migrate from the IAP OAuth Admin API"). The Secret key ``key`` is what GKE's
+    "Secure a Gateway" IAP steps create (``kubectl create secret generic ... --from-file=key=...``).
+    """
+
+    client_id: str
+    client_secret_name: str
+
+
+#: The key of the OAuth client secret in the Secret a GCPBackendPolicy's ``iap.oauth2ClientSecret`` names.
+IAP_SECRET_KEY: Final = "key"
 
 
 class GkeInferencePoolPolicies(pulumi.ComponentResource):
@@ -84,8 +191,11 @@ class GkeInferencePoolPolicies(pulumi.ComponentResource):
 
     Type token ``llmd:platform:GkeInferencePoolPolicies``. The health check probes vLLM's ``/health`` on the
     model-server port every 2 s with a 2 s timeout (faster fail-over than GKE's 5 s default, as llm-d's router chart
-    sets it); the backend policy sets the request timeout (default 300 s: long generations) and turns on
-    load-balancer logging. Values follow llm-d-router's ``provider.name=gke`` rendering.
+    sets it); the backend policy sets the request timeout (default 300 s: long generations), turns on
+    load-balancer logging and, with ``iap``, Identity-Aware Proxy (``spec.default.iap``: ``enabled``, ``clientID``,
+    ``oauth2ClientSecret.name``). One GCPBackendPolicy per target: IAP must live in this policy, not a second one.
+    Values follow llm-d-router's ``provider.name=gke`` rendering. Whether GKE applies IAP to an InferencePool
+    target (rather than a Service) is not documented (FACTS "Secure gateway"): unverified.
 
     Raises:
         ValueError: a timeout outside 1..86400 s or a port outside 1..65535.
@@ -99,6 +209,7 @@ class GkeInferencePoolPolicies(pulumi.ComponentResource):
         pool: str,
         port: int = 8000,
         timeout_sec: int = 300,
+        iap: IapSettings | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         if not 1 <= timeout_sec <= 86400:
@@ -125,6 +236,13 @@ class GkeInferencePoolPolicies(pulumi.ComponentResource):
             },
             child,
         )
+        default: dict[str, Any] = {"timeoutSec": timeout_sec, "logging": {"enabled": True}}
+        if iap is not None:
+            default["iap"] = {
+                "enabled": True,
+                "clientID": iap.client_id,
+                "oauth2ClientSecret": {"name": iap.client_secret_name},
+            }
         k8s_object(
             f"{name}-backend",
             {
@@ -133,9 +251,9 @@ class GkeInferencePoolPolicies(pulumi.ComponentResource):
                 "metadata": dict(meta),
                 "spec": {
                     "targetRef": _pool_target(pool),
-                    "default": {"timeoutSec": timeout_sec, "logging": {"enabled": True}},
+                    "default": default,
                 },
             },
             child,
         )
-        self.register_outputs({"pool": pool})
+        self.register_outputs({"pool": pool, "iap": iap is not None})

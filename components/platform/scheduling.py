@@ -159,10 +159,16 @@ def kueue_manager_config(*, namespaces: Sequence[str], frameworks: Sequence[str]
 
 def kueue_values(*, namespaces: Sequence[str], frameworks: Sequence[str] = KUEUE_FRAMEWORKS) -> dict[str, Any]:
     """Helm values of Kueue's chart (pure function): ``managerConfig.controllerManagerConfigYaml`` holding
-    :func:`kueue_manager_config` as YAML (the chart reads the whole configuration from that one string). Raises
+    :func:`kueue_manager_config` as YAML (the chart reads the whole configuration from that one string), and the
+    controller image pinned by digest through ``controllerManager.manager.image.{repository,tag}`` (tag
+    ``v0.19.2@sha256:...`` from ``versions.KUEUE_IMAGE_PIN``; the chart renders ``repository:tag``). Raises
     ValueError as :func:`kueue_manager_config`."""
     config = kueue_manager_config(namespaces=namespaces, frameworks=frameworks)
-    return {"managerConfig": {"controllerManagerConfigYaml": yaml.safe_dump(config, sort_keys=False)}}
+    pin = versions.KUEUE_IMAGE_PIN
+    return {
+        "controllerManager": {"manager": {"image": {"repository": pin.repository, "tag": pin.helm_tag}}},
+        "managerConfig": {"controllerManagerConfigYaml": yaml.safe_dump(config, sort_keys=False)},
+    }
 
 
 class Kueue(pulumi.ComponentResource):

@@ -49,6 +49,7 @@ from pulumi_llmd.components.serving.model_server import (
     register_claim_template,
     service_account_manifest,
     startup_failure_threshold,
+    with_secret_env,
     workload_options,
 )
 from pulumi_llmd.components.startup import startup_probe_seconds
@@ -190,6 +191,8 @@ class WideEpSpec:
     routing_sidecar: bool | None = None
     extra_args: Sequence[str] = ()
     extra_env: Mapping[str, str] = field(default_factory=dict)
+    #: Env vars read from Kubernetes Secrets: name -> ``(Secret name, key)`` (``model_server.with_secret_env``).
+    secret_env: Mapping[str, tuple[str, str]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         def bad(field_name: str, value: object, allowed: str) -> ValueError:
@@ -513,6 +516,7 @@ def leader_worker_set_manifest(
         **dict(spec.extra_env),
     }
     env.extend({"name": k, "value": v} for k, v in sorted(merged.items()))
+    env = with_secret_env(env, spec.secret_env)
 
     vllm_ports, sidecar_ports = _ports(spec)
     container: dict[str, Any] = {

@@ -61,6 +61,8 @@ class VllmSpec:
     gpu_memory_utilization: float | None = None
     extra_args: Sequence[str] = ()
     extra_env: Mapping[str, str] = field(default_factory=dict)
+    #: Env vars read from Kubernetes Secrets: name -> ``(Secret name, key)`` (see :func:`with_secret_env`).
+    secret_env: Mapping[str, tuple[str, str]] = field(default_factory=dict)
     #: Port vLLM listens on: 8000, or 8200 on decode pods behind the P/D sidecar (llm-d pd-disaggregation guide).
     port: int = VLLM_PORT
     #: KV-cache block size in tokens (``--block-size``): 128 for P/D, 64 for precise prefix-cache routing (it must
@@ -173,6 +175,20 @@ def quantity_problem(component: str, resources: PodResources, keys: Sequence[str
 def model_server_labels(*, guide: str, role: str, model: str) -> dict[str, str]:
     """The llm-d labels of a model-server pod; the InferencePool selects on them."""
     return {LABEL_GUIDE: guide, LABEL_MODEL: model, LABEL_ROLE: role}
+
+
+def with_secret_env(
+    env: Sequence[Mapping[str, Any]], secret_env: Mapping[str, tuple[str, str]]
+) -> list[dict[str, Any]]:
+    """``env`` with the variables of ``secret_env`` (name -> ``(Secret name, key)``) read from Kubernetes Secrets
+    (``valueFrom.secretKeyRef``, sorted by name, appended last); an entry of ``env`` with the same name is dropped
+    (the Secret wins, e.g. ``HF_TOKEN`` from a Secret of the user's own)."""
+    out = [dict(e) for e in env if e.get("name") not in secret_env]
+    out.extend(
+        {"name": name, "valueFrom": {"secretKeyRef": {"name": secret, "key": key}}}
+        for name, (secret, key) in sorted(secret_env.items())
+    )
+    return out
 
 
 def hf_token_env(secret: str | None) -> list[dict[str, Any]]:
@@ -423,6 +439,7 @@ def vllm_deployment(
     cache_volume, cache_mount, cache_env = model_cache_parts(weights_gib)
     merged_env = {**base_env, **cache_env, **dict(pool.model_server_env), **parts.env, **dict(spec.extra_env)}
     env.extend({"name": k, "value": v} for k, v in sorted(merged_env.items()))
+    env = with_secret_env(env, spec.secret_env)
     container_resources = parts.container_resources(resources, pool, devices)
     if weights_gib is not None:
         container_resources["requests"]["ephemeral-storage"] = f"{pod_ephemeral_gib(weights_gib)}Gi"

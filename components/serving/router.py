@@ -435,7 +435,8 @@ class HttpRoute(pulumi.ComponentResource):
     Type token ``llmd:serving:HTTPRoute``. Outputs: ``name``. Args: ``gateway`` (name) and ``gateway_namespace``
     (None: the route's namespace), ``pool`` (InferencePool name), ``path_prefix`` (default ``/``; any other prefix is
     rewritten to ``/`` before the request reaches the model servers), ``request_timeout`` (Gateway API duration such
-    as ``300s``; None leaves it to the implementation, as on GKE where a GCPBackendPolicy carries the timeout).
+    as ``300s``; None leaves it to the implementation, as on GKE where a GCPBackendPolicy carries the timeout),
+    ``section_name`` (the Gateway listener to attach to, e.g. ``https``; None: every listener).
     """
 
     def __init__(
@@ -448,6 +449,7 @@ class HttpRoute(pulumi.ComponentResource):
         gateway_namespace: str | None = None,
         path_prefix: str = "/",
         request_timeout: str | None = None,
+        section_name: str | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         if not path_prefix.startswith("/"):
@@ -456,6 +458,8 @@ class HttpRoute(pulumi.ComponentResource):
         parent_ref: dict[str, Any] = {"group": "gateway.networking.k8s.io", "kind": "Gateway", "name": gateway}
         if gateway_namespace:
             parent_ref["namespace"] = gateway_namespace
+        if section_name:
+            parent_ref["sectionName"] = section_name
         rule = route_rule(pool=pool, path_prefix=path_prefix, request_timeout=request_timeout)
         self.route = k8s_object(
             f"{name}-httproute",

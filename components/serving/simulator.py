@@ -8,8 +8,9 @@ them the same way.
 
 Sources: llm-d guides v0.5 ``simulated-accelerators`` (``ms-sim/values.yaml``: image v0.7.1, model ``random``,
 ``modelCommand: imageDefault`` = the image's entrypoint with ``--model``, ``--port``, ``--served-model-name``; the
-probes); llm-d/llm-d-inference-sim README and ``pkg/common/config.go`` (flags and their defaults; latencies in
-milliseconds; the Dockerfile runs as user 65532).
+probes); llm-d/llm-d-inference-sim README, docs/configuration.md and ``pkg/common/config.go`` (flags and their
+defaults; latencies as Go durations since the v0.10 line; the Dockerfile runs as user 65532). The image is pinned to
+v0.10.2 (what llm-d v0.9.0 pins, ``versions.INFERENCE_SIM_PIN``).
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ from pulumi_llmd.components.serving.model_server import (
     model_server_probes,
     quantity_problem,
     service_account_manifest,
+    with_secret_env,
 )
 
 #: The llm-d guide that deploys simulators (``llm-d.ai/guide`` label value).
@@ -83,10 +85,14 @@ class SimulatorSpec:
     block_size: int = 16
     extra_args: Sequence[str] = ()
     extra_env: Mapping[str, str] = field(default_factory=dict)
+    #: Env vars read from Kubernetes Secrets: name -> ``(Secret name, key)`` (``model_server.with_secret_env``).
+    secret_env: Mapping[str, tuple[str, str]] = field(default_factory=dict)
 
     def args(self) -> list[str]:
         """Simulator arguments: the guide's ``--model`` / ``--port`` / ``--served-model-name``, ``--max-num-seqs``,
-        then only what differs from the simulator's defaults, then ``extra_args``."""
+        then only what differs from the simulator's defaults, then ``extra_args``. Latencies are passed as Go durations
+        (``--time-to-first-token=200ms``): the pinned v0.10.2 parses durations and deprecates bare integers, which
+        newer images reject ("Integer format is deprecated", llm-d-inference-sim docs/configuration.md)."""
         out = [
             f"--model={self.model}",
             f"--port={VLLM_PORT}",
@@ -98,9 +104,9 @@ class SimulatorSpec:
         if self.max_model_len is not None:
             out.append(f"--max-model-len={self.max_model_len}")
         if self.time_to_first_token_ms:
-            out.append(f"--time-to-first-token={self.time_to_first_token_ms}")
+            out.append(f"--time-to-first-token={self.time_to_first_token_ms}ms")
         if self.inter_token_latency_ms:
-            out.append(f"--inter-token-latency={self.inter_token_latency_ms}")
+            out.append(f"--inter-token-latency={self.inter_token_latency_ms}ms")
         if self.enable_kvcache:
             out.extend(
                 ["--enable-kvcache=true", f"--kv-cache-size={self.kv_cache_size}", f"--block-size={self.block_size}"]
@@ -162,6 +168,7 @@ def simulator_deployment(
     )
     literal = {"HOME": CACHE_DIR, "HF_HOME": f"{CACHE_DIR}/huggingface", **dict(spec.extra_env)}
     env.extend({"name": k, "value": v} for k, v in sorted(literal.items()))
+    env = with_secret_env(env, spec.secret_env)
     container: dict[str, Any] = {
         "name": "modelserver",
         "image": image,

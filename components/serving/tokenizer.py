@@ -144,7 +144,14 @@ def render_network_policy(
     return {
         "apiVersion": "networking.k8s.io/v1",
         "kind": "NetworkPolicy",
-        "metadata": {"name": name, "namespace": namespace},
+        "metadata": {
+            "name": name,
+            "namespace": namespace,
+            # Why the allow exists (the annotation every NetworkPolicy of the stack carries).
+            "annotations": {
+                "llm-d.ai/why": "the endpoint pickers tokenize prompts through the render pods; monitoring scrapes them"
+            },
+        },
         "spec": {"podSelector": {"matchLabels": dict(labels)}, "policyTypes": ["Ingress"], "ingress": sources},
     }
 

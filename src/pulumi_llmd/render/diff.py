@@ -11,8 +11,14 @@ Field changes are dotted paths (``spec.template.spec.containers[name=vllm].image
 value. Lists of objects that all carry a distinct ``name`` are matched by name, lists of scalars element by
 element (insertions and deletions found with :mod:`difflib`), multi-line strings line by line. Values are shown
 truncated; values under ``data``/``stringData`` of a Kubernetes Secret are never shown, and the render itself has
-already replaced every Pulumi secret with ``[secret]``. The output order is stable: cloud resources before
-Kubernetes objects, each sorted by identity, fields in document order.
+already replaced every Pulumi secret with ``[secret]``. Values are shown through :mod:`pulumi_llmd.redact`: a string
+under a sensitive name (``env[name=HF_TOKEN].value``, ``apiKey``) or of a credential's shape (``hf_...``,
+``--api-key=...``) is shown as ``[redacted]``, and the whole output passes :func:`pulumi_llmd.redact.redact` last.
+The output order is stable: cloud resources before Kubernetes objects, each sorted by identity, fields in document
+order.
+
+When the new render holds ``render.json`` (:mod:`pulumi_llmd.render.metadata`), its explicit insecure choices are
+listed after the changes, those the change adds marked ``+`` and those it drops ``-``.
 
     result = diff_renders(Path("out/base"), Path("out/head"))
     print(format_text(result))
@@ -30,6 +36,8 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
+
+from pulumi_llmd.redact import REDACTED, is_sensitive_name, redact
 
 __all__ = [
     "MISSING",
@@ -58,7 +66,9 @@ LINE_LIMIT = 20
 MARKDOWN_LIMIT = 60_000
 
 _PLAIN_KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]*$")
-_REDACTED = "[redacted]"
+_REDACTED = REDACTED
+#: The parts of a field path: ``.key``, ``["quoted key"]``, ``[name=item]``, ``[3]``.
+_PATH_PART = re.compile(r'\["((?:[^"\\]|\\.)*)"\]|\[name=([^\]]*)\]|\[[0-9:]+\]|\(order\)|([^.\[\]]+)')
 
 
 class _Missing:
@@ -144,6 +154,9 @@ class RenderDiff:
     new_count: int = 0
     #: Per-side notes that do not make a change, e.g. a folder without manifests.yaml.
     notes: tuple[str, ...] = field(default_factory=tuple)
+    #: Explicit insecure choices (``key = value: why`` lines) of the old and the new render (None: no render.json).
+    insecure_old: tuple[str, ...] | None = None
+    insecure_new: tuple[str, ...] | None = None
 
     @property
     def empty(self) -> bool:
@@ -183,6 +196,8 @@ class RenderSnapshot:
 
     resources: dict[ResourceKey, Entry]
     notes: tuple[str, ...] = ()
+    #: The render's explicit insecure choices from its ``render.json`` (``key = value: why``); None without one.
+    insecure: tuple[str, ...] | None = None
 
 
 def _is_manifest(resource: Mapping[str, Any]) -> bool:
@@ -312,7 +327,22 @@ def load_render(folder: Path) -> RenderSnapshot:
         same = urns.get(_kube_key(obj))
         urn, engine = same.pop(0) if same else ("", {})
         _add_unique(snapshot, _kube_key(obj), Entry(body=obj, urn=urn, engine=engine))
-    return RenderSnapshot(resources=snapshot, notes=tuple(notes))
+    return RenderSnapshot(resources=snapshot, notes=tuple(notes), insecure=_read_insecure(folder))
+
+
+def _read_insecure(folder: Path) -> tuple[str, ...] | None:
+    """The ``insecureChoices`` of ``folder/render.json`` as ``key = value: why`` lines; None when there is no
+    readable ``render.json`` or it does not record them (the diff still works on renders without one)."""
+    try:
+        doc = json.loads((folder / "render.json").read_text(encoding="utf-8"))
+        choices = doc.get("insecureChoices") if isinstance(doc, Mapping) else None
+    except (OSError, UnicodeDecodeError, ValueError):
+        return None
+    if not isinstance(choices, list):
+        return None
+    return tuple(
+        sorted(f"{c.get('key')} = {c.get('value')}: {c.get('why')}" for c in choices if isinstance(c, Mapping))
+    )
 
 
 # --- comparing ----------------------------------------------------------------------------------------------------
@@ -436,6 +466,8 @@ def diff_snapshots(old: RenderSnapshot, new: RenderSnapshot) -> RenderDiff:
         old_count=len(old.resources),
         new_count=len(new.resources),
         notes=(*old.notes, *new.notes),
+        insecure_old=old.insecure,
+        insecure_new=new.insecure,
     )
 
 
@@ -452,8 +484,60 @@ def _show(value: Any, redacted: bool = False, limit: int = VALUE_LIMIT) -> str:
         return "(absent)"
     if redacted:
         return _REDACTED
-    text = json.dumps(value, sort_keys=True, ensure_ascii=False)
+    text = json.dumps(_safe_value(value), sort_keys=True, ensure_ascii=False)
     return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def _safe_value(value: Any, name: str = "") -> Any:
+    """``value`` as it may be shown: strings under a sensitive ``name`` or key, env-style items ``{"name": N,
+    "value": V}`` with a sensitive ``N``, and credential-shaped strings (:func:`pulumi_llmd.redact.redact`) redacted;
+    numbers and booleans kept."""
+    if isinstance(value, Mapping):
+        item = value.get("name")
+        hidden = isinstance(item, str) and is_sensitive_name(item)
+        return {
+            k: _safe_value(v, "token" if hidden and k == "value" else str(k))
+            for k, v in value.items()  # "token": any sensitive name
+        }
+    if isinstance(value, list):
+        return [_safe_value(v, name) for v in value]
+    if isinstance(value, str):
+        return _REDACTED if value and name and is_sensitive_name(name) else redact(value)
+    return value
+
+
+def _path_names(path: str) -> list[str]:
+    """The names in a field path, outermost first: keys, and the item names of ``[name=...]`` selectors."""
+    names = []
+    for m in _PATH_PART.finditer(path):
+        name = m.group(1) or m.group(2) or m.group(3)
+        if name:
+            names.append(name)
+    return names
+
+
+def _sensitive_path(path: str) -> bool:
+    """Whether the field at ``path`` holds a value that must not be shown: its own key is sensitive
+    (``inputs.masterAuth.password``, ``data.apiKey``), or it is the ``value`` of (or the whole) list item named
+    sensitively (``env[name=HF_TOKEN].value``, ``env[name=HF_TOKEN]``)."""
+    names = _path_names(path)
+    if not names:
+        return False
+    if is_sensitive_name(names[-1]) and names[-1] not in ("value", "name"):
+        return True
+    if path.rstrip().endswith("]") and "[name=" in path.rsplit(".", 1)[-1]:
+        return is_sensitive_name(names[-1])
+    return names[-1] == "value" and len(names) > 1 and f"[name={names[-2]}]" in path and is_sensitive_name(names[-2])
+
+
+def _safe_change(change: FieldChange) -> FieldChange:
+    """``change`` with its values hidden (``redacted``) when its path is sensitive and one side is a string (or a
+    structure): booleans and numbers under a sensitive name (``automountServiceAccountToken: false``) stay visible."""
+    if change.redacted or not _sensitive_path(change.path):
+        return change
+    if all(v is MISSING or v is None or isinstance(v, bool | int | float) for v in (change.old, change.new)):
+        return change
+    return FieldChange(change.path, change.old, change.new, redacted=True)
 
 
 def _multiline(change: FieldChange) -> bool:
@@ -474,11 +558,13 @@ def _line_diff(old: str, new: str) -> list[str]:
     ]
     if len(lines) > LINE_LIMIT:
         lines = [*lines[:LINE_LIMIT], f"  ... {len(lines) - LINE_LIMIT} more changed line(s)"]
+    lines = [redact(line) for line in lines]  # before cutting: a cut credential is no longer recognizable
     return [line if len(line) <= VALUE_LIMIT + 2 else line[: VALUE_LIMIT - 1] + "..." for line in lines]
 
 
 def _field_lines(change: FieldChange) -> list[str]:
     """A field change as text lines: ``path: old -> new`` (multi-line strings as a line diff below the path)."""
+    change = _safe_change(change)
     if _multiline(change):
         return [
             f"{change.path}: text changed",
@@ -497,6 +583,7 @@ def format_text(diff: RenderDiff) -> str:
     """The diff for a terminal: a headline, then added, removed and changed resources with their fields."""
     lines = [diff.headline()]
     lines.extend(f"note: {note}" for note in diff.notes)
+    lines.extend(_insecure_text(diff))
     if diff.added:
         lines.append("added:")
         lines.extend(f"  + {key}" for key in diff.added)
@@ -512,7 +599,42 @@ def format_text(diff: RenderDiff) -> str:
                 lines.extend(f"      {line}" for line in _field_lines(f))
             if more:
                 lines.append(f"      ... and {more} more field(s)")
-    return "\n".join(lines) + "\n"
+    return redact("\n".join(lines) + "\n")
+
+
+def _insecure_marks(diff: RenderDiff) -> list[tuple[str, str]]:
+    """``(mark, line)`` for each insecure choice of the new render (``+`` new in this change, `` `` kept) and each
+    one the change drops (``-``); empty when the new render records none or has no ``render.json``."""
+    new = diff.insecure_new or ()
+    old = diff.insecure_old
+    marks = [("+" if old is not None and line not in old else " ", line) for line in new]
+    marks += [("-", line) for line in (old or ()) if diff.insecure_new is not None and line not in new]
+    return marks
+
+
+def _insecure_markdown(diff: RenderDiff) -> list[str]:
+    """The insecure-choices block of the Markdown output (see :func:`_insecure_marks`), empty when there are none."""
+    marks = _insecure_marks(diff)
+    if not marks:
+        return []
+    items = []
+    for mark, line in marks:
+        if mark == "+":
+            items.append(f"- **new:** {_code(line)}")
+        elif mark == "-":
+            items.append(f"- ~~{_code(line)}~~ (dropped)")
+        else:
+            items.append(f"- {_code(line)}")
+    count = len(diff.insecure_new or ())
+    return [f"**Insecure choices (explicit in the stack file): {count}**", "", *items, ""]
+
+
+def _insecure_text(diff: RenderDiff) -> list[str]:
+    marks = _insecure_marks(diff)
+    if not marks:
+        return []
+    count = len(diff.insecure_new or ())
+    return [f"insecure choices (explicit in the stack file): {count}", *(f"  {m} {line}" for m, line in marks)]
 
 
 def _code(text: str) -> str:
@@ -528,6 +650,10 @@ def format_markdown(diff: RenderDiff, title: str | None = None) -> str:
     heading = f"#### {_code(title)}: " if title else "#### "
     out = [f"{heading}{diff.headline()}", ""]
     out.extend(f"> {note}" for note in diff.notes)
+    insecure = _insecure_markdown(diff)
+    if insecure and out[-1]:
+        out.append("")  # a blank line ends the notes' quote
+    out.extend(insecure)
     for label, keys in (("Added", diff.added), ("Removed", diff.removed)):
         if not keys:
             continue
@@ -552,7 +678,7 @@ def format_markdown(diff: RenderDiff, title: str | None = None) -> str:
                 block.append(f"# ... and {more} more field(s)")
             block += ["```", "", "</details>", ""]
             out.extend(block)
-    text = "\n".join(out).rstrip() + "\n"
+    text = redact("\n".join(out).rstrip() + "\n")
     if len(text) > MARKDOWN_LIMIT:
         cut = text[:MARKDOWN_LIMIT].rsplit("\n", 1)[0]
         if cut.count("```") % 2:
@@ -567,6 +693,7 @@ def _html(text: str) -> str:
 
 def _diff_lines(change: FieldChange) -> list[str]:
     """A field change as ``diff`` lines: ``- path: old`` and ``+ path: new``."""
+    change = _safe_change(change)
     if _multiline(change):
         return [
             f"~ {change.path}: text changed",

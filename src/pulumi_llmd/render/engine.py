@@ -154,6 +154,9 @@ class ProgramRun:
 
     resources: list[RegisteredResource]
     error: BaseException | None = None
+    #: The program's module globals after it ran (a ``__main__.py`` run by path; empty for a callable), so a caller
+    #: can read what the program exposes, e.g. ``deployment = main()`` (the render reads the validated config).
+    program_globals: dict[str, Any] = field(default_factory=dict)
 
     def raise_error(self) -> None:
         """Re-raise the program's exception, if it raised one."""
@@ -183,9 +186,11 @@ def run_program(
     pulumi.runtime.config._SECRET_KEYS.set(set(secret_keys))
     env_backup = {k: os.environ.pop(k) for k in list(os.environ) if k.startswith("PULUMI_CONFIG")}
 
+    program_globals: dict[str, Any] = {}
+
     def body() -> None:
         if isinstance(program, Path):
-            runpy.run_path(str(program), run_name="__main__")
+            program_globals.update(runpy.run_path(str(program), run_name="__main__"))
         else:
             program()
 
@@ -210,4 +215,6 @@ def run_program(
         pulumi_resource_runtime._get_stack_trace = capture
         gc.set_threshold(*thresholds)
         gc.unfreeze()
-    return ProgramRun(resources=sorted(monitor.records, key=lambda r: r.urn), error=error)
+    return ProgramRun(
+        resources=sorted(monitor.records, key=lambda r: r.urn), error=error, program_globals=program_globals
+    )

@@ -3,7 +3,13 @@
 Contract (DESIGN.md "The offline render contract"): ``OUT/resources.json`` holds every registered resource sorted
 by URN as ``{"urn", "type", "name", "parent", "custom", "inputs"}``; ``OUT/manifests.yaml`` holds every Kubernetes
 object, one YAML document each, in a stable order, integral numbers as integers and secrets replaced by
-``[secret]``. Same input, byte-identical output.
+``[secret]``; ``OUT/render.json`` (:mod:`pulumi_llmd.render.metadata`) records the stack, the sha256 of its stack
+file, the library version, the files and their sha256, the results and the stack's explicit insecure choices, and is
+written last. The folder is written atomically (:mod:`pulumi_llmd.render.output`). Same input, byte-identical output.
+
+Secrets never reach an output: Pulumi secrets are masked by the engine; the files additionally have credential-shaped
+container env values and arguments replaced (:func:`scrub`), and the summary passes through
+:func:`pulumi_llmd.redact.redact` with the stack file's own sensitive values as known secrets.
 """
 
 from __future__ import annotations
@@ -11,7 +17,7 @@ from __future__ import annotations
 import json
 import math
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -22,8 +28,12 @@ from pulumi.runtime.rpc import UNKNOWN, is_rpc_secret
 
 from pulumi_llmd.policies.check import CheckResult, resources_from_render, run_checks
 from pulumi_llmd.policies.requirements import DEFAULT_VERSION
+from pulumi_llmd.redact import REDACTED, is_sensitive_name, looks_like_credential, redact, redact_value
 from pulumi_llmd.render.engine import SECRET_MARKER, RegisteredResource, run_program
+from pulumi_llmd.render.metadata import METADATA_FILE, RenderMetadata, output_info, relative_stack_path, sha256_hex
+from pulumi_llmd.render.output import begin_render
 from pulumi_llmd.render.validation import SchemaIssue, SchemaValidator
+from pulumi_llmd.stackfile import StackFileError, read_stack_file
 from pulumi_llmd.twin import TwinResult, run_twin
 
 UNKNOWN_MARKER = "[unknown]"
@@ -52,10 +62,6 @@ _KIND_ORDER = (
     "InferencePool",
     "HTTPRoute",
 )
-
-
-class StackFileError(ValueError):
-    """A stack file that cannot be read (missing, not YAML, no ``config`` mapping)."""
 
 
 @dataclass(frozen=True)
@@ -105,27 +111,13 @@ class Project:
 def load_stack_config(path: Path) -> tuple[dict[str, str], tuple[str, ...]]:
     """Config values of a stack file as Pulumi hands them to a program, and the keys that are secrets.
 
-    Structured values are JSON-encoded; ``secure:`` values (encrypted, unreadable without the CLI) become the
-    ``[secret]`` marker and their keys are returned as secret keys.
+    Read with the bounded loader of :mod:`pulumi_llmd.stackfile` (size, UTF-8, nesting, alias expansion, duplicate
+    keys; raises :class:`StackFileError`). Structured values are JSON-encoded; ``secure:`` values (encrypted,
+    unreadable without the CLI), also nested ones, become the ``[secret]`` marker, and the top-level keys holding
+    one are returned as secret keys (as the Pulumi engine lists them).
     """
-    try:
-        doc = yaml.safe_load(path.read_text())
-    except yaml.YAMLError as exc:
-        raise StackFileError(f"{path}: not valid YAML: {exc}") from None
-    raw = (doc or {}).get("config", {})
-    if not isinstance(raw, Mapping):
-        raise StackFileError(f"{path}: 'config' must be a mapping of keys to values")
-    config: dict[str, str] = {}
-    secrets: list[str] = []
-    for key, value in raw.items():
-        if isinstance(value, Mapping) and set(value) == {"secure"}:
-            config[key] = SECRET_MARKER
-            secrets.append(key)
-        elif isinstance(value, str):
-            config[key] = value
-        else:
-            config[key] = json.dumps(value)
-    return config, tuple(sorted(secrets))
+    stack = read_stack_file(path)
+    return stack.values, stack.secret_keys
 
 
 def normalize(value: Any) -> Any:
@@ -220,6 +212,20 @@ def _manifest_key(obj: Mapping[str, Any]) -> tuple[int, str, str, str, str]:
     return rank, kind, str(obj.get("apiVersion", "")), str(meta.get("namespace", "")), str(meta.get("name", ""))
 
 
+@dataclass(frozen=True)
+class InsecureChoiceRecord:
+    """An explicit insecure choice of the stack file as a render reports it (see
+    :func:`pulumi_llmd.blueprints.posture.insecure_choices`): the config key, its value (never a secret) and why."""
+
+    key: str
+    value: str
+    why: str
+
+    def line(self) -> str:
+        """``key = value: why``."""
+        return f"{self.key} = {self.value}: {self.why}"
+
+
 @dataclass
 class RenderResult:
     """A rendered stack: resources (normalized, sorted by URN), manifests (apply order), schema issues."""
@@ -232,6 +238,17 @@ class RenderResult:
     policy: CheckResult | None = None
     #: The first-deploy twin over ``resources`` (:mod:`pulumi_llmd.twin`); None when it was skipped.
     twin: TwinResult | None = None
+    #: The Pulumi project's name (``Pulumi.yaml``); empty for a result built by hand.
+    project: str = ""
+    #: The stack file as ``render.json`` records it (relative to the project folder); empty when unknown.
+    stack_file: str = ""
+    #: Hex sha256 of the stack file's bytes; empty when unknown.
+    stack_sha256: str = ""
+    #: The stack file's explicit insecure choices, sorted by key; None when the program did not expose its config.
+    insecure_choices: tuple[InsecureChoiceRecord, ...] | None = None
+    #: Plain values known to be secret (sensitive values of the stack file and environment), redacted from every
+    #: text this result produces; never written.
+    secrets: tuple[str, ...] = field(default=(), repr=False)
 
     @property
     def ok(self) -> bool:
@@ -256,14 +273,67 @@ class RenderResult:
         """``manifests.yaml`` text: one document per object, multi-line strings as literal blocks."""
         return "".join("---\n" + yaml.dump(m, Dumper=_Dumper, sort_keys=True, width=1000) for m in self.manifests)
 
+    def metadata(self, files: Mapping[str, str] | None = None) -> RenderMetadata:
+        """The ``render.json`` content for this result; ``files`` (name -> text) default to both render files."""
+        if files is None:
+            files = {"resources.json": self.resources_json(), "manifests.yaml": self.manifests_yaml()}
+        results: dict[str, Any] = {
+            "resources": len(self.resources),
+            "kubernetesObjects": len(self.manifests),
+            "schemaIssues": len(self.schema_issues),
+        }
+        if self.policy is not None:
+            results["karVersion"] = self.policy.version
+            results["mandatoryViolations"] = len(self.policy.mandatory)
+        if self.twin is not None:
+            results["twinFailures"] = len(self.twin.findings) if not self.twin.ok else 0
+        insecure = None
+        if self.insecure_choices is not None:
+            insecure = [
+                {"key": c.key, "value": redact(c.value, self.secrets), "why": redact(c.why, self.secrets)}
+                for c in self.insecure_choices
+            ]
+        return RenderMetadata(
+            stack=self.stack,
+            project=self.project,
+            stack_file=self.stack_file,
+            stack_sha256=self.stack_sha256,
+            outputs={name: output_info(text) for name, text in sorted(files.items())},
+            results=results,
+            insecure_choices=insecure,
+        )
+
+    def render_json(self) -> str:
+        """``render.json`` text (:mod:`pulumi_llmd.render.metadata`)."""
+        return self.metadata().to_json()
+
+    def files(self) -> dict[str, str]:
+        """Every file of the render folder, name -> text, in write order (``render.json``, the marker, last)."""
+        data = {"resources.json": self.resources_json(), "manifests.yaml": self.manifests_yaml()}
+        return {**data, METADATA_FILE: self.metadata(data).to_json()}
+
     def write(self, out: Path) -> None:
-        """Write ``resources.json`` and ``manifests.yaml`` into ``out`` (created if needed)."""
-        out.mkdir(parents=True, exist_ok=True)
-        (out / "resources.json").write_text(self.resources_json())
-        (out / "manifests.yaml").write_text(self.manifests_yaml())
+        """Write ``resources.json``, ``manifests.yaml`` and ``render.json`` into ``out`` atomically: into a temporary
+        folder beside it, renamed into place (:func:`pulumi_llmd.render.output.begin_render`; other files already in
+        ``out`` are kept). Raises :class:`pulumi_llmd.render.output.OutputPathError` when ``out`` cannot be written.
+        """
+        with begin_render(out) as pending:
+            pending.commit(self.files())
+
+    def insecure_lines(self) -> list[str]:
+        """The summary's block of explicit insecure choices (empty when they are unknown)."""
+        if self.insecure_choices is None:
+            return []
+        if not self.insecure_choices:
+            return ["insecure choices: none (the stack keeps every security default)"]
+        return [
+            f"Insecure choices (explicit in the stack file): {len(self.insecure_choices)}",
+            *(f"  INSECURE {choice.line()}" for choice in self.insecure_choices),
+        ]
 
     def summary(self) -> str:
-        """The human summary: resources by type, Kubernetes objects by kind, schema results."""
+        """The human summary: resources by type, Kubernetes objects by kind, schema results, policy and twin
+        sections, the stack's explicit insecure choices; redacted (:func:`pulumi_llmd.redact.redact`)."""
         lines = [f"stack {self.stack}: {len(self.resources)} resources, {len(self.manifests)} Kubernetes objects"]
         lines.append("resources by type:")
         for type_, count in sorted(Counter(r["type"] for r in self.resources).items()):
@@ -285,7 +355,103 @@ class RenderResult:
             lines.extend(self.policy.lines())
         if self.twin is not None:
             lines.extend(self.twin.lines())
-        return "\n".join(lines)
+        lines.extend(self.insecure_lines())
+        return redact("\n".join(lines), self.secrets)
+
+
+# --- keeping secrets out of the files ------------------------------------------------------------------------------
+
+#: Container fields whose list items are command-line words (``--api-key=...``).
+_ARG_FIELDS = frozenset({"args", "command"})
+
+
+def scrub(value: Any, secrets: Iterable[str] = ()) -> Any:
+    """``value`` (normalized render data) with what must never be written replaced by ``[redacted]``: the value of
+    every container ``env`` item whose name is sensitive or whose value is credential-shaped
+    (:func:`pulumi_llmd.redact.redact_value`), credential-shaped ``args``/``command`` words (``--api-key=...``,
+    :func:`pulumi_llmd.redact.redact`), and any known ``secrets`` wherever they occur. Everything else is unchanged, so
+    a render without credentials is byte-identical with or without this step.
+    """
+    known = tuple(s for s in secrets if len(s) >= 4)
+    return _scrub(value, known, parent="")
+
+
+def _scrub(value: Any, secrets: tuple[str, ...], parent: str) -> Any:
+    if isinstance(value, Mapping):
+        if parent == "env" and isinstance(value.get("name"), str) and isinstance(value.get("value"), str):
+            shown = redact_value(value["name"], value["value"])
+            if shown == value["value"] and secrets:
+                shown = redact(value["value"], secrets)
+            return {**{k: _scrub(v, secrets, str(k)) for k, v in value.items()}, "value": shown}
+        return {k: _scrub(v, secrets, str(k)) for k, v in value.items()}
+    if isinstance(value, list):
+        if parent in _ARG_FIELDS and all(isinstance(v, str) for v in value):
+            return _scrub_words([str(v) for v in value], secrets)
+        return [_scrub(v, secrets, parent) for v in value]
+    if isinstance(value, str):
+        for secret in secrets:
+            value = value.replace(secret, REDACTED)
+    return value
+
+
+def _scrub_words(words: list[str], secrets: tuple[str, ...]) -> list[str]:
+    """Command-line words with credentials redacted; a sensitive flag's separate value (``--api-key VALUE``) too."""
+    out: list[str] = []
+    for i, word in enumerate(words):
+        before = words[i - 1] if i else ""
+        if before.startswith("-") and "=" not in before and is_sensitive_name(before) and not word.startswith("-"):
+            out.append(REDACTED)
+        else:
+            out.append(redact(word, secrets))
+    return out
+
+
+#: Environment variables whose sensitive-looking names hold no secret (the working folder).
+_NOT_SECRET_ENV = frozenset({"PWD", "OLDPWD"})
+#: Shortest value treated as a known secret (shorter ones, e.g. ``none``, would be redacted everywhere they occur).
+_SECRET_MIN = 8
+
+
+def known_secrets(config: Mapping[str, str], environ: Mapping[str, str] | None = None) -> tuple[str, ...]:
+    """Plain values to redact from every output of a render: the stack file's values under a sensitive key
+    (``hfToken``, ``apiKey`` ..., also nested) or credential-shaped, and the values of sensitive environment
+    variables (``HF_TOKEN``, ``PULUMI_CONFIG_PASSPHRASE`` ...) of this process. Markers, values shorter than 8
+    characters, paths (``GOOGLE_APPLICATION_CREDENTIALS=/path/key.json``) and ``PWD``/``OLDPWD`` (the word ``pwd``)
+    are left out.
+
+    Args:
+        config: the stack's config as the engine gets it (keys -> text, structured values JSON-encoded).
+        environ: environment variables (default: none).
+    """
+    found: set[str] = set()
+
+    def walk(name: str, value: Any) -> None:
+        if isinstance(value, Mapping):
+            for key, item in value.items():
+                walk(str(key) if str(key) != "secure" else name, item)
+        elif isinstance(value, list):
+            for item in value:
+                walk(name, item)
+        elif (
+            isinstance(value, str)
+            and value not in (SECRET_MARKER, UNKNOWN_MARKER)
+            and len(value) >= _SECRET_MIN
+            and (is_sensitive_name(name) or looks_like_credential(value))
+        ):
+            found.add(value)
+
+    for key, raw in config.items():
+        try:
+            decoded: Any = json.loads(raw)
+        except ValueError:
+            decoded = raw
+        walk(key.split(":", 1)[-1], decoded)
+    for name, value in (environ or {}).items():
+        if name in _NOT_SECRET_ENV or value.startswith(("/", "~")):  # PWD (a "pwd" word), paths of credential files
+            continue
+        if is_sensitive_name(name) and len(value) >= _SECRET_MIN:
+            found.add(value)
+    return tuple(sorted(found))
 
 
 class _Dumper(yaml.SafeDumper):
@@ -316,10 +482,14 @@ def build_result(
     *,
     kar_version: str | None = DEFAULT_VERSION,
     twin: bool = True,
+    secrets: Iterable[str] = (),
 ) -> RenderResult:
     """Normalize engine records into a :class:`RenderResult`, validate every Kubernetes object, run the policy
     packs for AI-conformance checklist ``kar_version`` (None skips the policy check) and, unless ``twin`` is False,
-    the first-deploy twin (after schema validation)."""
+    the first-deploy twin (after schema validation).
+
+    The checks see the values as registered; the result's ``resources`` and ``manifests`` (what is written and
+    shown) have credentials and the known ``secrets`` replaced (:func:`scrub`)."""
     resources = [resource_record(r) for r in sorted(records, key=lambda r: r.urn)]
     manifests = sorted(
         (normalize(r.inputs) for r in records if _is_manifest(r)),
@@ -327,13 +497,16 @@ def build_result(
     )
     issues = _validator().validate_all(manifests)
     policy = run_checks(resources_from_render(resources), kar_version) if kar_version is not None else None
+    twin_result = run_twin(resources) if twin else None
+    known = tuple(sorted(set(secrets)))
     return RenderResult(
         stack=stack,
-        resources=resources,
-        manifests=manifests,
+        resources=scrub(resources, known),
+        manifests=scrub(manifests, known),
         schema_issues=list(issues),
         policy=policy,
-        twin=run_twin(resources) if twin else None,
+        twin=twin_result,
+        secrets=known,
     )
 
 
@@ -343,19 +516,66 @@ def render_stack(
     project_dir: Path | None = None,
     kar_version: str | None = DEFAULT_VERSION,
     twin: bool = True,
+    secrets: set[str] | None = None,
 ) -> RenderResult:
     """Render one stack of the project in ``project_dir`` (default: the nearest ``Pulumi.yaml`` above the cwd).
 
     The policy packs run over the result for AI-conformance checklist ``kar_version`` (None: no policy check), and
     the first-deploy twin unless ``twin`` is False.
 
-    ``stack`` is a stack name (``stacks/Pulumi.<stack>.yaml``) or the path of a stack file. Raises
-    :class:`StackFileError` for a missing or unreadable stack file, and whatever the program raises (for an
-    invalid configuration ``pulumi.RunError`` listing every problem, with nothing registered).
+    ``stack`` is a stack name (``stacks/Pulumi.<stack>.yaml``) or the path of a stack file. ``secrets``, when given,
+    receives the stack file's sensitive values (:func:`known_secrets`) as soon as the file is read, so a caller can
+    redact them from an error the program raises. Raises :class:`StackFileError` for a missing or unreadable stack
+    file, and whatever the program raises (for an invalid configuration ``pulumi.RunError`` listing every problem,
+    with nothing registered).
     """
     project = Project.find(project_dir or Path.cwd())
     name, path = project.stack_file(stack)
     config, secret_keys = load_stack_config(path)
+    known = set(known_secrets(config))
+    if secrets is not None:
+        secrets.update(known)
+        known |= secrets
+    try:
+        stack_sha256 = sha256_hex(path.read_bytes())
+    except OSError as exc:
+        raise StackFileError(f"{path}: cannot read: {exc.strerror or exc}") from None
     run = run_program(project.program, project=project.name, stack=name, config=config, secret_keys=secret_keys)
     run.raise_error()
-    return build_result(name, run.resources, kar_version=kar_version, twin=twin)
+    result = build_result(name, run.resources, kar_version=kar_version, twin=twin, secrets=known)
+    result.project = project.name
+    result.stack_file = relative_stack_path(path, project.root)
+    result.stack_sha256 = stack_sha256
+    result.insecure_choices = _insecure_choices(run.program_globals)
+    return result
+
+
+def _stack_config_of(program_globals: Mapping[str, Any]) -> Any:
+    """The validated ``StackConfig`` the program deployed: the ``config`` of a ``Deployment`` it keeps as a global
+    (``deployment = main()`` in the project's ``__main__.py``), else the current stack config parsed again (the
+    mock engine's config is still set after the run), else None."""
+    from pulumi_llmd.blueprints import StackConfig
+
+    for value in program_globals.values():
+        config = getattr(value, "config", None)
+        if isinstance(config, StackConfig):
+            return config
+    try:
+        from pulumi_llmd.blueprints import parse_stack_config, read_stack_config
+
+        return parse_stack_config(read_stack_config())
+    except Exception:  # a project that is not a pulumi-llm-d stack: its insecure choices are unknown
+        return None
+
+
+def _insecure_choices(program_globals: Mapping[str, Any]) -> tuple[InsecureChoiceRecord, ...] | None:
+    """The stack's explicit insecure choices (:func:`pulumi_llmd.blueprints.posture.insecure_choices`), None when
+    the stack config is not known."""
+    config = _stack_config_of(program_globals)
+    if config is None:
+        return None
+    from pulumi_llmd.blueprints.posture import insecure_choices
+
+    return tuple(
+        InsecureChoiceRecord(key=c.key, value=str(c.value), why=c.why) for c in sorted(insecure_choices(config))
+    )

@@ -13,7 +13,9 @@ dependencies, provider, custom timeouts, await annotations) and reports, per res
 * ``weights``: the model's size known, the weights' volume large enough, the node's disk, the accelerator memory;
 * ``awaits``: every awaited resource ready within its timeout (first-start estimates printed);
 * ``cloud``: Google APIs enabled before use, consumption options the machine offers, multi-networking;
-* ``routing``: HTTPRoute rules reaching a port and path the selected model servers serve.
+* ``routing``: HTTPRoute rules reaching a port and path the selected model servers serve;
+* ``network``: the NetworkPolicies letting every flow serving needs through (gateway -> picker and model servers,
+  picker -> model servers and the API server, DNS, Hugging Face, P/D and wide-EP peers, scrapes: :mod:`.network`).
 
 It also prints the critical path of the first deploy with the durations it assumes (:mod:`.facts`) and its floor
 (the cluster + the slowest node pool + the slowest model-server first start).
@@ -30,11 +32,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from pulumi_llmd.twin.model import Graph
+from pulumi_llmd.twin.network import check_network
 from pulumi_llmd.twin.pools import discover
 from pulumi_llmd.twin.rules import (
     Finding,
     check_admission,
     check_cloud,
+    check_gke_hardening,
     check_ordering,
     check_routing,
     check_scheduling,
@@ -45,7 +49,7 @@ from pulumi_llmd.twin.schedule import Timeline, check_awaits, replay
 __all__ = ["RULES", "Finding", "TwinResult", "run_twin"]
 
 #: The rule families, in report order.
-RULES = ("ordering", "admission", "scheduling", "weights", "awaits", "cloud", "routing")
+RULES = ("ordering", "admission", "scheduling", "weights", "awaits", "cloud", "routing", "network")
 
 
 def _minutes(seconds: float) -> str:
@@ -129,7 +133,9 @@ def run_twin(resources: Sequence[Mapping[str, Any]]) -> TwinResult:
         *check_weights(graph, pools),
         *check_awaits(timeline),
         *check_cloud(graph, pools),
+        *check_gke_hardening(graph),
         *check_routing(graph),
+        *check_network(graph),
     ]
     unique = sorted(set(findings), key=lambda f: (RULES.index(f.rule), f.resource, f.check, f.message))
     return TwinResult(findings=tuple(unique), timeline=timeline)

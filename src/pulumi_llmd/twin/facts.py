@@ -116,6 +116,9 @@ GCP_API_FOR_TYPE: dict[str, str] = {
 #: APIs a Kubernetes object needs on GKE: the gke-l7 GatewayClasses and the InferencePool backends of the GKE
 #: Inference Gateway (GKE docs 'Deploy GKE Inference Gateway': enable ``networkservices.googleapis.com`` and
 #: ``compute.googleapis.com``); managed Prometheus objects need Cloud Monitoring.
+#: A GCPBackendPolicy that turns on IAP (``spec.default.iap.enabled``) needs the IAP API (IAP docs "Enabling IAP
+#: for GKE": enable the Identity-Aware Proxy API).
+GCP_API_FOR_IAP_POLICY = "iap.googleapis.com"
 GCP_API_FOR_KIND: dict[str, tuple[str, ...]] = {
     "Gateway": ("networkservices.googleapis.com", "compute.googleapis.com"),
     "InferencePool": ("networkservices.googleapis.com",),
@@ -142,6 +145,21 @@ GCP_DEFAULT_APIS: frozenset[str] = frozenset(
         "iam.googleapis.com",
     }
 )
+
+#: Cloud NAT modes that translate every range of every subnet of the region (Cloud NAT API ``Router.nats[]
+#: .sourceSubnetworkIpRangesToNat``); with ``LIST_OF_SUBNETWORKS`` the node subnet must be listed.
+GCP_NAT_ALL_SUBNETS: frozenset[str] = frozenset(
+    {"ALL_SUBNETWORKS_ALL_IP_RANGES", "ALL_SUBNETWORKS_ALL_PRIMARY_IP_RANGES"}
+)
+#: Private GKE nodes have no external IP: without Cloud NAT they reach only Google APIs and services (Private Google
+#: Access), not docker.io, ghcr.io, nvcr.io or huggingface.co (GKE "About private clusters"; Cloud NAT "Example GKE
+#: setup"), so the stack's model servers never pull their images or weights.
+GKE_PRIVATE_NODES_NEED_NAT = "GKE 'About private clusters': private nodes reach the internet only through Cloud NAT"
+#: The GKE service agent (``service-<number>@container-engine-robot.iam.gserviceaccount.com``) needs
+#: ``roles/cloudkms.cryptoKeyEncrypterDecrypter`` on the Secrets key before the cluster is created, and exists only
+#: once ``container.googleapis.com`` is enabled (GKE "Encrypt secrets at the application layer").
+GKE_KMS_ROLE = "roles/cloudkms.cryptoKeyEncrypterDecrypter"
+GKE_SERVICE_AGENT_DOMAIN = "@container-engine-robot.iam.gserviceaccount.com"
 
 # --- ordering: where custom resource definitions come from ---------------------------------------------------------
 
@@ -213,6 +231,13 @@ KUEUE_DEFAULT_FRAMEWORKS: tuple[str, ...] = (
     "leaderworkerset.x-k8s.io/leaderworkerset",
     "jobset.x-k8s.io/jobset",
 )
+#: API groups whose objects a chart's fail-closed validating/mutating webhook intercepts, cluster-wide: cert-manager's
+#: webhook (``failurePolicy: Fail`` on cert-manager.io and acme.cert-manager.io resources, cert-manager chart
+#: templates/webhook-validating-webhook.yaml / webhook-mutating-webhook.yaml) rejects Issuers and Certificates
+#: until its pod serves and cainjector has injected its CA bundle.
+CHART_WEBHOOK_GROUPS: dict[str, tuple[str, ...]] = {
+    "cert-manager": ("cert-manager.io", "acme.cert-manager.io"),
+}
 #: Workload kinds each chart creates in its release namespace (what another release's webhooks may intercept).
 CHART_WORKLOADS: dict[str, tuple[str, ...]] = {
     "kueue": ("Deployment",),

@@ -135,6 +135,7 @@ def check_ordering(graph: Graph) -> Iterator[Finding]:
                     f"depends_on {owners[0].label()}",
                 )
     yield from _webhooks(graph)
+    yield from _chart_webhooks(graph)
     yield from _identities(graph)
     yield from _device_plugins(graph)
 
@@ -237,6 +238,24 @@ def _webhooks(graph: Graph) -> Iterator[Finding]:
                     f"{r.namespace or r.inputs.get('namespace')} and rejects it until the Kueue controller is ready",
                     "install Kueue first and depend on its release, or limit Kueue's integrations and "
                     "managedJobsNamespaceSelector to the namespaces and kinds that use it",
+                )
+
+
+def _chart_webhooks(graph: Graph) -> Iterator[Finding]:
+    """Objects of an API group a chart's fail-closed webhook intercepts (``facts.CHART_WEBHOOK_GROUPS``) must wait
+    for a release of that chart, wherever their CRDs come from."""
+    for chart, groups in facts.CHART_WEBHOOK_GROUPS.items():
+        releases = [r for r in graph.custom() if r.chart == chart]
+        for r in graph.custom():
+            if not r.is_kube or r.api_group not in groups or r.kind == "CustomResourceDefinition":
+                continue
+            if not any(graph.waits_for(r.urn, rel.urn) for rel in releases):
+                yield Finding(
+                    "ordering",
+                    "webhook-before-object",
+                    r.label(),
+                    f"{chart}'s fail-closed webhook intercepts {r.api_group} objects and rejects them until it serves",
+                    f"install {chart} first and depend on its release",
                 )
 
 
@@ -627,6 +646,8 @@ def check_cloud(graph: Graph, pools: Sequence[NodePool]) -> Iterator[Finding]:
                 needed.extend(facts.GCP_API_FOR_KIND["Gateway"])
             elif r.kind in facts.GCP_API_FOR_KIND and r.kind != "Gateway":
                 needed.extend(facts.GCP_API_FOR_KIND[r.kind])
+            if r.kind == "GCPBackendPolicy" and ((r.spec.get("default") or {}).get("iap") or {}).get("enabled"):
+                needed.append(facts.GCP_API_FOR_IAP_POLICY)
         for api in needed:
             if api in facts.GCP_DEFAULT_APIS:
                 continue
@@ -706,6 +727,95 @@ def check_cloud(graph: Graph, pools: Sequence[NodePool]) -> Iterator[Finding]:
                             f"attaches to network {name}, which is {'missing' if net is None else 'not created first'}",
                             "create the GKE Network objects first and depend on them",
                         )
+
+
+def check_gke_hardening(graph: Graph) -> Iterator[Finding]:
+    """What a hardened GKE cluster needs on a fresh project: Cloud NAT for private nodes, the KMS grant first.
+
+    * ``private-nodes-nat``: a cluster with ``privateClusterConfig.enablePrivateNodes`` needs a Cloud NAT
+      (``gcp:compute/routerNat:RouterNat``) on a router of the cluster's network covering the node subnet, and every
+      node pool must wait for it; otherwise the model servers cannot pull their images (docker.io, ghcr.io) or
+      weights (huggingface.co): :data:`~pulumi_llmd.twin.facts.GKE_PRIVATE_NODES_NEED_NAT`.
+    * ``kms-grant``: a cluster with ``databaseEncryption.state: ENCRYPTED`` must wait for a
+      ``gcp:kms/cryptoKeyIAMMember:CryptoKeyIAMMember`` giving the GKE service agent
+      :data:`~pulumi_llmd.twin.facts.GKE_KMS_ROLE` on that key, and the grant must wait for
+      ``container.googleapis.com`` (the agent appears when the API is enabled); else cluster creation fails.
+    """
+    cluster = _gke_cluster(graph)
+    if cluster is None:
+        return
+    resources = graph.custom()
+    pools = [r for r in resources if r.type == "gcp:container/nodePool:NodePool"]
+    private = cluster.inputs.get("privateClusterConfig") or {}
+    if isinstance(private, Mapping) and private.get("enablePrivateNodes"):
+        routers = {
+            str(r.inputs.get("name", r.name)): r
+            for r in resources
+            if r.type == "gcp:compute/router:Router" and r.inputs.get("network") == cluster.inputs.get("network")
+        }
+        nats = []
+        for nat in (r for r in resources if r.type == "gcp:compute/routerNat:RouterNat"):
+            if str(nat.inputs.get("router", "")) not in routers:
+                continue
+            mode = str(nat.inputs.get("sourceSubnetworkIpRangesToNat", ""))
+            listed = [str(s.get("name", "")) for s in nat.inputs.get("subnetworks") or [] if isinstance(s, Mapping)]
+            if mode in facts.GCP_NAT_ALL_SUBNETS or str(cluster.inputs.get("subnetwork", "")) in listed:
+                nats.append(nat)
+        if not nats:
+            yield Finding(
+                "cloud",
+                "private-nodes-nat",
+                cluster.label(),
+                "private nodes without Cloud NAT on the cluster's network cannot pull images from docker.io / "
+                f"ghcr.io or weights from huggingface.co ({facts.GKE_PRIVATE_NODES_NEED_NAT})",
+                "add a Cloud Router + Cloud NAT for the node subnet (GkeNetwork(cloud_nat=True)) or set privateNodes "
+                "false",
+            )
+        else:
+            for pool in pools:
+                if not any(graph.waits_for(pool.urn, nat.urn) for nat in nats):
+                    yield Finding(
+                        "cloud",
+                        "private-nodes-nat",
+                        pool.label(),
+                        "private nodes may start before the Cloud NAT exists and fail their first image pulls",
+                        f"depend on {nats[0].label()}",
+                    )
+    encryption = cluster.inputs.get("databaseEncryption") or {}
+    if isinstance(encryption, Mapping) and encryption.get("state") == "ENCRYPTED":
+        key = encryption.get("keyName")
+        grants = [
+            r
+            for r in resources
+            if r.type == "gcp:kms/cryptoKeyIAMMember:CryptoKeyIAMMember"
+            and r.inputs.get("cryptoKeyId") == key
+            and r.inputs.get("role") == facts.GKE_KMS_ROLE
+            and str(r.inputs.get("member", "")).endswith(facts.GKE_SERVICE_AGENT_DOMAIN)
+        ]
+        if not any(graph.waits_for(cluster.urn, g.urn) for g in grants):
+            yield Finding(
+                "cloud",
+                "kms-grant",
+                cluster.label(),
+                f"Secrets encryption with key {key!r}, but the GKE service agent is not granted {facts.GKE_KMS_ROLE} "
+                "on it before the cluster is created: GKE refuses to create the cluster",
+                "grant the role with gcp.kms.CryptoKeyIAMMember (GkeSecretsKey) and depend on it",
+            )
+        container_api = [
+            r
+            for r in resources
+            if r.type == "gcp:projects/service:Service" and r.inputs.get("service") == "container.googleapis.com"
+        ]
+        for grant in grants:
+            if container_api and not graph.waits_for(grant.urn, container_api[0].urn):
+                yield Finding(
+                    "cloud",
+                    "kms-grant",
+                    grant.label(),
+                    "grants a role to the GKE service agent, which exists only once container.googleapis.com is "
+                    "enabled",
+                    f"depend on {container_api[0].label()}",
+                )
 
 
 # --- routing ---------------------------------------------------------------------------------------------------------

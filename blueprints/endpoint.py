@@ -1,0 +1,195 @@
+"""The endpoint: how the inference Gateway is exposed (internal or public), its HTTPS certificate and its
+authentication, decided from ``llmd:gateway`` and built before / after the Gateway by :func:`deploy`.
+
+Load balancer (``public``):
+
+* GKE: the class decides (``gke-l7-rilb`` internal, ``gke-l7-regional-external-managed`` external).
+* EKS: the gateway implementation's generated ``LoadBalancer`` Service carries the scheme through the Gateway's
+  ``spec.infrastructure.annotations`` (Gateway API "Gateway infrastructure labels and annotations", propagated by
+  Istio to the Service it generates): internal = ``service.beta.kubernetes.io/aws-load-balancer-internal: "true"``
+  (the AWS cloud provider's service controller) and ``service.beta.kubernetes.io/aws-load-balancer-scheme:
+  internal`` (AWS Load Balancer Controller, whose NLBs are internal by default since v2.2.0); public =
+  ``aws-load-balancer-scheme: internet-facing`` (kubernetes-sigs.github.io/aws-load-balancer-controller guide/
+  service/nlb and annotations).
+* Existing clusters (kind, on-prem) with Istio: internal = a ClusterIP Service (Gateway annotation
+  ``networking.istio.io/service-type: ClusterIP``, Istio's deployment controller; reach it with
+  ``kubectl port-forward``); public = Istio's default LoadBalancer Service.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pulumi
+import pulumi_kubernetes as k8s
+
+from pulumi_llmd.blueprints.config import AuthenticationConfig, GcpTarget, StackConfig
+from pulumi_llmd.components.base import Cluster, Platform
+from pulumi_llmd.components.gcp.certificates import GkeManagedCertificate, IapAccess
+from pulumi_llmd.components.platform.cert_manager import CertManager, GatewayCertificate
+from pulumi_llmd.components.platform.gateway import (
+    GKE_CERT_MANAGER_CERTS_OPTION,
+    GKE_PRE_SHARED_CERTS_OPTION,
+    IAP_SECRET_KEY,
+    IapSettings,
+    ListenerTls,
+)
+from pulumi_llmd.components.platform.gateway_auth import IstioJwtAuthentication
+
+#: AWS Service annotations for an internal / internet-facing load balancer (see the module docstring).
+AWS_INTERNAL_LB = {
+    "service.beta.kubernetes.io/aws-load-balancer-internal": "true",
+    "service.beta.kubernetes.io/aws-load-balancer-scheme": "internal",
+}
+AWS_PUBLIC_LB = {"service.beta.kubernetes.io/aws-load-balancer-scheme": "internet-facing"}
+#: Istio's Gateway annotation choosing the generated Service's type.
+ISTIO_SERVICE_TYPE = "networking.istio.io/service-type"
+
+
+@dataclass
+class GatewayEndpoint:
+    """What the Gateway needs from the endpoint settings, and what was built for them.
+
+    ``tls`` (None: ``tls.mode: none``), Gateway ``annotations`` and ``infrastructure_annotations``, ``depends_on``
+    (certificates the Gateway waits for), ``iap`` (the GCPBackendPolicy settings on GKE) with ``iap_ready`` (the IAP
+    API), the :class:`CertManager` when installed, the Certificate Manager certificate when created.
+    """
+
+    tls: ListenerTls | None
+    annotations: dict[str, str] = field(default_factory=dict)
+    infrastructure_annotations: dict[str, str] = field(default_factory=dict)
+    depends_on: list[pulumi.Resource] = field(default_factory=list)
+    iap: IapSettings | None = None
+    iap_ready: list[pulumi.Resource] = field(default_factory=list)
+    cert_manager: CertManager | None = None
+    managed_certificate: GkeManagedCertificate | None = None
+
+
+def load_balancer_annotations(config: StackConfig, platform: Platform) -> tuple[dict[str, str], dict[str, str]]:
+    """``(Gateway annotations, spec.infrastructure.annotations)`` making the load balancer internal or public on
+    ``platform`` (pure; see the module docstring)."""
+    public = config.gateway_public
+    if platform is Platform.EKS:
+        return {}, dict(AWS_PUBLIC_LB if public else AWS_INTERNAL_LB)
+    if platform is Platform.EXISTING and not public and config.gateway_class == "istio":
+        return {ISTIO_SERVICE_TYPE: "ClusterIP"}, {}
+    return {}, {}
+
+
+def certificate_dns_names(config: StackConfig) -> list[str]:
+    """The names a cert-manager certificate covers: ``tls.hostname``, else the in-cluster name of the Service the
+    implementation generates (Istio: ``<gateway>-istio``, Istio's ``<name>-<class>`` naming; otherwise the
+    Gateway's name)."""
+    if config.gateway.tls.hostname:
+        return [config.gateway.tls.hostname]
+    service = f"{config.gateway.name}-istio" if config.gateway_class == "istio" else config.gateway.name
+    return [f"{service}.{config.namespace}.svc.cluster.local"]
+
+
+def prepare_endpoint(
+    config: StackConfig,
+    cluster: Cluster,
+    *,
+    namespace: pulumi.Resource,
+    after: list[pulumi.Resource],
+    iap_client_secret: pulumi.Output[str] | None = None,
+) -> GatewayEndpoint:
+    """Build what the Gateway needs before it exists: the certificate (cert-manager + Issuers/Certificate,
+    a Certificate Manager certificate, or nothing for a Secret / pre-shared certificate), the GCP APIs they need
+    (``certificatemanager``, ``iap``), the IAP OAuth client Secret and IAM grants.
+
+    ``after``: what cert-manager's release waits for besides the cluster (Kueue: its fail-closed Job webhook
+    intercepts cert-manager's startupapicheck Job). ``iap_client_secret`` must be a Pulumi secret; it becomes the
+    Secret ``<gateway>-iap-oauth`` (key ``key``) when ``authentication.iap.clientSecret`` is used.
+    """
+    gw = config.gateway
+    annotations, infra = load_balancer_annotations(config, cluster.platform)
+    endpoint = GatewayEndpoint(tls=None, annotations=annotations, infrastructure_annotations=infra)
+    target = config.target
+    auth = gw.authentication
+    iap_config = auth.iap if isinstance(auth, AuthenticationConfig) else None
+    source = config.gateway_tls_source
+    # The stack's ProjectServices enable Certificate Manager and IAP (components/gcp/services.py,
+    # GATEWAY_SECURITY_SERVICES); the GKE cluster waits for them, so whatever waits for the cluster does too.
+    apis = list(cluster.ready)
+    k8s_ns = pulumi.ResourceOptions(provider=cluster.provider, depends_on=[namespace])
+    tls = gw.tls
+    if source == "none":
+        endpoint.tls = None
+    elif source == "pre-shared":
+        endpoint.tls = ListenerTls(
+            options={GKE_PRE_SHARED_CERTS_OPTION: ",".join(tls.pre_shared_certificates)},
+            hostname=tls.hostname,
+            port=tls.port,
+        )
+    elif source == "secret":
+        endpoint.tls = ListenerTls(certificate_refs=[str(tls.secret_name)], hostname=tls.hostname, port=tls.port)
+    elif source == "certificate-manager":
+        assert isinstance(target, GcpTarget) and tls.hostname
+        cert = GkeManagedCertificate(
+            f"{config.cluster.name}-{gw.name}",
+            project=target.project,
+            region=target.region,
+            hostname=tls.hostname,
+            opts=pulumi.ResourceOptions(depends_on=apis),
+        )
+        endpoint.managed_certificate = cert
+        endpoint.depends_on.append(cert.certificate)
+        endpoint.tls = ListenerTls(
+            options={GKE_CERT_MANAGER_CERTS_OPTION: cert.certificate_name}, hostname=tls.hostname, port=tls.port
+        )
+    else:
+        cert_manager = CertManager(
+            opts=pulumi.ResourceOptions(provider=cluster.provider, depends_on=[*cluster.ready, *after])
+        )
+        certificate = GatewayCertificate(
+            gw.name,
+            namespace=config.namespace,
+            dns_names=certificate_dns_names(config),
+            cluster_issuer=tls.issuer,
+            opts=pulumi.ResourceOptions(provider=cluster.provider, depends_on=[namespace, *cert_manager.ready]),
+        )
+        endpoint.cert_manager = cert_manager
+        endpoint.depends_on.extend(certificate.certificates)
+        endpoint.tls = ListenerTls(certificate_refs=[certificate.secret_name], hostname=tls.hostname, port=tls.port)
+    if iap_config is not None and isinstance(target, GcpTarget):
+        secret_name = iap_config.client_secret_name
+        if secret_name is None:
+            secret_name = f"{gw.name}-iap-oauth"
+            # llmd:gateway.authentication.iap.clientSecret, a Pulumi secret from deploy() (config validation requires
+            # it when clientSecretName is not set).
+            value: pulumi.Output[str] = iap_client_secret if iap_client_secret is not None else pulumi.Output.secret("")
+            k8s.core.v1.Secret(
+                f"{gw.name}-iap-oauth",
+                metadata=k8s.meta.v1.ObjectMetaArgs(name=secret_name, namespace=config.namespace),
+                type="Opaque",
+                # Stays a secret even if the caller handed in a plain Output.
+                string_data={IAP_SECRET_KEY: value.apply(pulumi.Output.secret)},
+                opts=k8s_ns,
+            )
+        endpoint.iap = IapSettings(client_id=iap_config.client_id, client_secret_name=secret_name)
+        endpoint.iap_ready = apis
+        if iap_config.members:
+            IapAccess(
+                f"{gw.name}-iap-access",
+                project=target.project,
+                members=iap_config.members,
+                opts=pulumi.ResourceOptions(depends_on=apis),
+            )
+    return endpoint
+
+
+def authenticate_gateway(config: StackConfig, cluster: Cluster, *, opts: pulumi.ResourceOptions) -> None:
+    """Register the gateway's authentication off GKE: Istio JWT (RequestAuthentication + AuthorizationPolicy) for
+    ``authentication.jwt``. IAP on GKE rides on the model backends' GCPBackendPolicy (see ``_model_addons``).
+    ``opts`` should carry the provider, the namespace and the Istio release (its CRDs)."""
+    auth = config.gateway.authentication
+    if isinstance(auth, AuthenticationConfig) and auth.jwt is not None and config.gateway_class == "istio":
+        IstioJwtAuthentication(
+            config.gateway.name,
+            namespace=config.namespace,
+            issuer=auth.jwt.issuer,
+            jwks_uri=auth.jwt.jwks_uri,
+            audiences=auth.jwt.audiences,
+            opts=opts,
+        )

@@ -1,0 +1,185 @@
+"""cert-manager and the gateway's certificate: the TLS half of a self-managed (Istio / agentgateway) gateway, and the
+default on GKE when no hostname is configured.
+
+* :class:`CertManager` installs cert-manager from its Helm chart (Jetstack repository, pinned to
+  ``versions.CERT_MANAGER_CHART_VERSION``) with its CRDs (``crds.enabled: true``, cert-manager.io/docs/installation/
+  helm). The chart's webhook is fail-closed for cert-manager's own objects: Issuers and Certificates must wait for the
+  release (its ``startupapicheck`` post-install Job only succeeds once the webhook answers, so a waited-for release
+  means the API is usable).
+* :class:`GatewayCertificate` issues the listener's certificate into a Secret the Gateway's ``certificateRefs`` names:
+  from an existing ClusterIssuer (``issuer``), or from a self-signed CA the component creates in the stack namespace,
+  the bootstrap cert-manager documents (cert-manager.io/docs/configuration/selfsigned, "Bootstrapping CA Issuers"):
+  a ``selfSigned`` Issuer signs a CA Certificate (``isCA: true``), a ``ca`` Issuer signs the leaf with that CA. A
+  self-signed chain is fine on a laptop (kind); anywhere else the posture report flags it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, Final
+
+import pulumi
+import pulumi_kubernetes as k8s
+
+from pulumi_llmd.components import versions
+from pulumi_llmd.components.kube import child_options, k8s_object
+from pulumi_llmd.components.platform.scheduling import check_namespace, helm_release
+
+#: cert-manager's API group/version of Issuer, ClusterIssuer and Certificate (CRDs cert-manager v1.21.1).
+CERT_MANAGER_API_VERSION: Final = "cert-manager.io/v1"
+CERT_MANAGER_NAMESPACE: Final = "cert-manager"
+#: Lifetime and renewal of the leaf certificate (cert-manager's defaults: 90 days, renewed at 2/3 of it).
+LEAF_DURATION: Final = "2160h"
+#: Lifetime of the self-signed CA (5 years); the leaf is re-issued from it on every renewal.
+CA_DURATION: Final = "43800h"
+
+
+def cert_manager_values() -> dict[str, Any]:
+    """Helm values of the cert-manager chart: its defaults plus the CRDs (``crds.enabled: true``; the chart keeps them
+    on uninstall, ``crds.keep`` defaults to true) and every image pinned by digest
+    (:func:`~pulumi_llmd.components.versions.cert_manager_image_values`) (pure)."""
+    return {"crds": {"enabled": True}, **versions.cert_manager_image_values()}
+
+
+class CertManager(pulumi.ComponentResource):
+    """cert-manager from the Jetstack chart, CRDs included.
+
+    Type token ``llmd:platform:CertManager``. One release ``<name>`` in ``namespace`` (created). Objects of
+    ``cert-manager.io`` must depend on :attr:`ready` (the CRDs and the fail-closed webhook come with the release).
+
+    Args:
+        name: release name (default ``cert-manager``).
+        namespace: where cert-manager runs (default ``cert-manager``).
+
+    Raises:
+        ValueError: an invalid namespace name (nothing is registered).
+    """
+
+    def __init__(
+        self,
+        name: str = "cert-manager",
+        *,
+        namespace: str = CERT_MANAGER_NAMESPACE,
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        check_namespace(f"CertManager {name}", namespace)
+        super().__init__("llmd:platform:CertManager", name, None, opts)
+        self.release: k8s.helm.v3.Release = helm_release(
+            name,
+            chart=versions.CERT_MANAGER_CHART,
+            version=versions.CERT_MANAGER_CHART_VERSION,
+            repository=versions.CERT_MANAGER_CHART_REPO,
+            namespace=namespace,
+            values=cert_manager_values(),
+            opts=child_options(self, opts),
+        )
+        self.namespace = namespace
+        self.ready: list[pulumi.Resource] = [self.release]
+        self.register_outputs({"namespace": namespace, "version": versions.CERT_MANAGER_CHART_VERSION})
+
+
+def _issuer(name: str, namespace: str, spec: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "apiVersion": CERT_MANAGER_API_VERSION,
+        "kind": "Issuer",
+        "metadata": {"name": name, "namespace": namespace},
+        "spec": spec,
+    }
+
+
+def _certificate(name: str, namespace: str, spec: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "apiVersion": CERT_MANAGER_API_VERSION,
+        "kind": "Certificate",
+        "metadata": {"name": name, "namespace": namespace},
+        "spec": spec,
+    }
+
+
+class GatewayCertificate(pulumi.ComponentResource):
+    """The gateway listener's certificate, issued by cert-manager into the Secret :attr:`secret_name`.
+
+    Type token ``llmd:platform:GatewayCertificate``. With ``cluster_issuer`` the leaf Certificate ``<name>`` is issued
+    by that existing ClusterIssuer (e.g. an ACME or corporate CA issuer); without it the component creates the
+    self-signed CA bootstrap in ``namespace``: Issuer ``<name>-selfsigned``, CA Certificate ``<name>-ca`` (Secret
+    ``<name>-ca``, ECDSA P-256, 5 years), Issuer ``<name>-ca`` and the leaf. The leaf is an ECDSA P-256 server
+    certificate for ``dns_names``, 90 days, renewed by cert-manager; its Secret (``kubernetes.io/tls``) is
+    ``<name>-tls``. Pass the :class:`CertManager` release (and the namespace) in ``opts.depends_on``.
+
+    Args:
+        name: object name prefix (the Gateway's name).
+        namespace: the Gateway's namespace (its listener can only reference Secrets there without a ReferenceGrant).
+        dns_names: the names the certificate covers (at least one).
+        cluster_issuer: an existing ClusterIssuer to issue from, or None for the self-signed CA.
+
+    Outputs: ``secret_name``, ``self_signed`` (True without ``cluster_issuer``), ``certificates`` (the registered
+    Certificate objects; the Gateway may depend on them).
+
+    Raises:
+        ValueError: no DNS name.
+    """
+
+    def __init__(
+        self,
+        name: str,
+        *,
+        namespace: str,
+        dns_names: Sequence[str],
+        cluster_issuer: str | None = None,
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        if not dns_names:
+            raise ValueError(f"GatewayCertificate {name}: dns_names is empty: allowed one or more DNS names")
+        super().__init__("llmd:platform:GatewayCertificate", name, None, opts)
+        child = child_options(self, opts)
+        self.secret_name = f"{name}-tls"
+        self.self_signed = cluster_issuer is None
+        key = {"algorithm": "ECDSA", "size": 256}
+        objects: list[pulumi.Resource] = []
+        if cluster_issuer is None:
+            selfsigned = k8s_object(
+                f"{name}-selfsigned-issuer", _issuer(f"{name}-selfsigned", namespace, {"selfSigned": {}}), child
+            )
+            ca = k8s_object(
+                f"{name}-ca-certificate",
+                _certificate(
+                    f"{name}-ca",
+                    namespace,
+                    {
+                        "isCA": True,
+                        "commonName": f"{name}-ca",
+                        "secretName": f"{name}-ca",
+                        "duration": CA_DURATION,
+                        "privateKey": dict(key),
+                        "issuerRef": {"name": f"{name}-selfsigned", "kind": "Issuer", "group": "cert-manager.io"},
+                    },
+                ),
+                pulumi.ResourceOptions.merge(child, pulumi.ResourceOptions(depends_on=[selfsigned])),
+            )
+            ca_issuer = k8s_object(
+                f"{name}-ca-issuer",
+                _issuer(f"{name}-ca", namespace, {"ca": {"secretName": f"{name}-ca"}}),
+                pulumi.ResourceOptions.merge(child, pulumi.ResourceOptions(depends_on=[ca])),
+            )
+            objects = [selfsigned, ca, ca_issuer]
+            issuer_ref = {"name": f"{name}-ca", "kind": "Issuer", "group": "cert-manager.io"}
+        else:
+            issuer_ref = {"name": cluster_issuer, "kind": "ClusterIssuer", "group": "cert-manager.io"}
+        leaf = k8s_object(
+            f"{name}-certificate",
+            _certificate(
+                name,
+                namespace,
+                {
+                    "secretName": self.secret_name,
+                    "dnsNames": list(dns_names),
+                    "duration": LEAF_DURATION,
+                    "privateKey": {**key, "rotationPolicy": "Always"},
+                    "usages": ["server auth", "digital signature", "key encipherment"],
+                    "issuerRef": issuer_ref,
+                },
+            ),
+            pulumi.ResourceOptions.merge(child, pulumi.ResourceOptions(depends_on=list(objects))),
+        )
+        self.certificates: list[pulumi.Resource] = [*objects, leaf]
+        self.register_outputs({"secretName": self.secret_name, "selfSigned": self.self_signed})
