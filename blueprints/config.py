@@ -651,7 +651,7 @@ class ModelConfig(_Model):
     resources: ModelResources = ModelResources()
     router: RouterConfig = RouterConfig()
     #: Path prefix of the HTTPRoute rule that sends requests to this model's InferencePool.
-    route_path_prefix: Annotated[str, Field(pattern=r"^/[A-Za-z0-9/._-]*$")] = "/"
+    route_path_prefix: Annotated[str, Field(pattern=r"^/[A-Za-z0-9/._-]*$", max_length=1024)] = "/"
     #: pd-disaggregation: the prefill servers, and how KV caches move to decode (``rdma``: NIXL over the pool's RDMA
     #: fabric, the default; ``tcp``: over the pod network, for pools without RDMA, much slower).
     prefill: PrefillConfig | None = None
@@ -713,19 +713,48 @@ class ModelConfig(_Model):
     @field_validator("extra_args")
     @classmethod
     def _flags(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        # What the serving components set from the model's fields (components/serving/model_server.py,
+        # leader_worker_set.py); vLLM's FlexibleArgumentParser also takes underscores and the short -tp/-pp/-dp forms
+        # (vllm-project/vllm vllm/utils/argparse_utils.py, vllm/engine/arg_utils.py).
         managed = {
-            "--tensor-parallel-size",
-            "--pipeline-parallel-size",
-            "--port",
-            "--served-model-name",
-            "--block-size",
-            "--kv-transfer-config",
-            "--kv-events-config",
+            "--model": "huggingFaceId",
+            "--tensor-parallel-size": "tensorParallelSize",
+            "-tp": "tensorParallelSize",
+            "--pipeline-parallel-size": "pipelineParallelSize",
+            "-pp": "pipelineParallelSize",
+            "--data-parallel-size": "dataParallelSize",
+            "-dp": "dataParallelSize",
+            "--data-parallel-size-local": "dataParallelSizeLocal",
+            "--max-model-len": "maxModelLen",
+            "--gpu-memory-utilization": "gpuMemoryUtilization",
+            "--port": "the path (the InferencePool's target port)",
+            "--served-model-name": "servedName",
+            "--block-size": "blockSize",
+            "--kv-transfer-config": "the path (kvTransport / kvOffload)",
+            "--kv-events-config": "the path (precise-prefix-cache-routing)",
         }
         for arg in value:
             flag = re.split(r"[=\s]", arg.strip(), maxsplit=1)[0]
+            if flag.startswith("--"):
+                flag = "--" + flag[2:].replace("_", "-")
             if flag in managed:
-                raise ValueError(f"{flag} is set from the model's fields; remove it from extraArgs")
+                raise ValueError(
+                    f"{flag} is set from the model's fields ({managed[flag]}); remove it from extraArgs and set "
+                    f"{managed[flag]} instead"
+                )
+        return value
+
+    @field_validator("route_path_prefix")
+    @classmethod
+    def _route_path(cls, value: str) -> str:
+        # Gateway API HTTPRoute path rules (CEL in the HTTPRoute CRD, not evaluated by the render's JSON schema): no
+        # '//', '/./' or '/../', and no trailing '/.' or '/..' (the x-kubernetes-validations of HTTPRoute's path in
+        # gateway-api v1.6.1 config/crd/standard/gateway.networking.k8s.io_httproutes.yaml).
+        if any(part in value + "/" for part in ("//", "/./", "/../")):
+            raise ValueError(
+                f"{value!r} has an empty, '.' or '..' segment, which the Gateway API rejects; allowed: a normalized "
+                "path such as /qwen3"
+            )
         return value
 
     @property

@@ -17,10 +17,10 @@ from conftest import REPO, make_stack_file, make_valid_config
 from typer.testing import CliRunner
 
 from pulumi_llmd.cli import EXIT_CONFIG, EXIT_PROGRAM, app
-from pulumi_llmd.redact import REDACTED
+from pulumi_llmd.redact import REDACTED, scrub
 from pulumi_llmd.render.diff import diff_renders, format_markdown, format_text
 from pulumi_llmd.render.engine import RegisteredResource
-from pulumi_llmd.render.render import RenderResult, build_result, known_secrets, scrub
+from pulumi_llmd.render.render import RenderResult, build_result, known_secrets
 
 HF = "hf_" + "Zq8Lm2Nx4Vb6Kc9Rt1Wy3Pd5Gf7Hj0Sa"
 HF_NEW = "hf_" + "Pp1Oo2Ii3Uu4Yy5Tt6Rr7Ee8Ww9Qq0Aa"
@@ -306,3 +306,25 @@ def test_check_output_json_and_report_are_redacted(
         assert result.exit_code in (0, 1), result.output
         assert not _leaks(result.stdout, result.stderr, report.read_text())
     assert report.read_text() == f"notes: HF_TOKEN={REDACTED} {REDACTED}\n"
+
+
+def test_diff_hides_the_value_after_a_sensitive_flag_in_its_own_list_item(tmp_path: Path) -> None:
+    """``args: [..., "--api-key", "VALUE"]`` diffs item by item: the value item must be hidden too."""
+    old = tmp_path / "old"
+    new = tmp_path / "new"
+    deployment = {
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "metadata": {"name": "m", "namespace": "ns"},
+        "spec": {"template": {"spec": {"containers": [{"name": "c", "image": "x", "args": ["--port=8000"]}]}}},
+    }
+    for folder, extra in ((old, []), (new, ["--api-key", "plainkeyvalue123"])):
+        folder.mkdir()
+        body = json.loads(json.dumps(deployment))
+        body["spec"]["template"]["spec"]["containers"][0]["args"] += extra
+        (folder / "resources.json").write_text("[]")
+        (folder / "manifests.yaml").write_text(yaml.safe_dump(body))
+    diff = diff_renders(old, new)
+    for out in (format_text(diff), format_markdown(diff)):
+        assert "plainkeyvalue123" not in out
+        assert "--api-key" in out

@@ -15,6 +15,7 @@ from pulumi_llmd.blueprints import main
 from pulumi_llmd.blueprints.config import ConfigError, ConfigIssue, parse_config_values, parse_stack_config
 from pulumi_llmd.render.engine import run_program
 from pulumi_llmd.render.render import render_stack
+from tests.conftest import make_valid_config
 
 REPO = Path(__file__).resolve().parent.parent
 TOKEN = "hf_" + "Zq8x" * 8  # credential-shaped, never a real token
@@ -232,3 +233,29 @@ def test_config_issue_redacts_sensitive_and_credential_shaped_values_in_every_fi
     assert ConfigIssue(key="llmd:gateway.apiKey", value="short", message="x").value == "[redacted]"
     assert ConfigIssue(key="llmd:models[0].replicas", value=3, message="x").value == 3
     assert ConfigIssue(key="llmd:models[0].pool", value="h100", message="x").value == "h100"
+
+
+@pytest.mark.parametrize(
+    ("args", "flag"),
+    [
+        (["--model=other/model"], "--model"),
+        (["--max_model_len", "4096"], "--max-model-len"),
+        (["-tp", "4"], "-tp"),
+        (["--gpu-memory-utilization=0.5"], "--gpu-memory-utilization"),
+    ],
+)
+def test_extra_args_cannot_override_what_the_model_fields_set(args: list[str], flag: str) -> None:
+    config = make_valid_config()
+    config["models"][0]["extraArgs"] = args
+    with pytest.raises(ConfigError) as caught:
+        parse_stack_config(config)
+    assert f"{flag} is set from the model's fields" in str(caught.value)
+
+
+@pytest.mark.parametrize("prefix", ["/a/../b", "/a//b", "/a/./b", "/a/..", "/a/."])
+def test_route_path_prefix_must_be_a_normalized_path(prefix: str) -> None:
+    config = make_valid_config()
+    config["models"][0]["routePathPrefix"] = prefix
+    with pytest.raises(ConfigError) as caught:
+        parse_stack_config(config)
+    assert "llmd:models[0].routePathPrefix" in str(caught.value)

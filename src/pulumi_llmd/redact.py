@@ -27,8 +27,8 @@ import logging
 import math
 import re
 from collections import Counter
-from collections.abc import Iterable
-from typing import Final
+from collections.abc import Iterable, Mapping
+from typing import Any, Final
 
 #: What a redacted value is replaced by.
 REDACTED: Final = "[redacted]"
@@ -203,6 +203,84 @@ def redact(text: str, secrets: Iterable[str] = ()) -> str:
     return re.sub(
         r"[A-Za-z0-9+/=_.~-]{24,}", lambda m: REDACTED if looks_like_credential(m.group(0)) else m.group(0), text
     )
+
+
+#: Fields whose lists are command-line words (a sensitive flag's next word is its value).
+_ARG_FIELDS: Final = frozenset({"args", "command"})
+
+
+def scrub(value: Any, secrets: Iterable[str] = ()) -> Any:
+    """``value`` (normalized render data) with what must never be written replaced by ``[redacted]``: the value of
+    every container ``env`` item whose name is sensitive or whose value is credential-shaped
+    (:func:`pulumi_llmd.redact.redact_value`), credential-shaped ``args``/``command`` words (``--api-key=...``,
+    :func:`pulumi_llmd.redact.redact`), and any known ``secrets`` wherever they occur. Everything else is unchanged, so
+    a render without credentials is byte-identical with or without this step.
+    """
+    known = tuple(s for s in secrets if len(s) >= 4)
+    return _scrub(value, known, parent="")
+
+
+def _scrub(value: Any, secrets: tuple[str, ...], parent: str) -> Any:
+    if isinstance(value, Mapping):
+        if parent == "env" and isinstance(value.get("name"), str) and isinstance(value.get("value"), str):
+            shown = redact_value(value["name"], value["value"])
+            if shown == value["value"] and secrets:
+                shown = redact(value["value"], secrets)
+            return {**{k: _scrub(v, secrets, str(k)) for k, v in value.items()}, "value": shown}
+        return {k: _scrub(v, secrets, str(k)) for k, v in value.items()}
+    if isinstance(value, list):
+        if parent in _ARG_FIELDS and all(isinstance(v, str) for v in value):
+            return _scrub_words([str(v) for v in value], secrets)
+        return [_scrub(v, secrets, parent) for v in value]
+    if isinstance(value, str):
+        for secret in secrets:
+            value = value.replace(secret, REDACTED)
+    return value
+
+
+def _scrub_words(words: list[str], secrets: tuple[str, ...]) -> list[str]:
+    """Command-line words with credentials redacted; a sensitive flag's separate value (``--api-key VALUE``) too."""
+    out: list[str] = []
+    for i, word in enumerate(words):
+        before = words[i - 1] if i else ""
+        if before.startswith("-") and "=" not in before and is_sensitive_name(before) and not word.startswith("-"):
+            out.append(REDACTED)
+        else:
+            out.append(redact(word, secrets))
+    return out
+
+
+def scrub_args(value: Any) -> Any:
+    """``value`` with only the separate values of sensitive flags in its command lines (``args``/``command`` lists of
+    strings, at any depth: ``--api-key VALUE``) replaced by :data:`REDACTED`; other words are left for
+    :func:`redact` at display time, so a changed ``--api-key=...`` still shows as changed.
+
+    For diffs, which compare list items one by one (the value item alone does not look sensitive) but must still
+    show that an env value changed (``env`` items are redacted when shown, not before comparing).
+    """
+    if isinstance(value, Mapping):
+        return {
+            k: _hide_flag_values([str(v) for v in item])
+            if k in _ARG_FIELDS and isinstance(item, list) and all(isinstance(v, str) for v in item)
+            else scrub_args(item)
+            for k, item in value.items()
+        }
+    if isinstance(value, list):
+        return [scrub_args(v) for v in value]
+    return value
+
+
+def _hide_flag_values(words: list[str]) -> list[str]:
+    return [
+        REDACTED
+        if i
+        and words[i - 1].startswith("-")
+        and "=" not in words[i - 1]
+        and is_sensitive_name(words[i - 1])
+        and not word.startswith("-")
+        else word
+        for i, word in enumerate(words)
+    ]
 
 
 class RedactingFilter(logging.Filter):

@@ -37,7 +37,7 @@ from typing import Any, Literal
 
 import yaml
 
-from pulumi_llmd.redact import REDACTED, is_sensitive_name, redact
+from pulumi_llmd.redact import REDACTED, is_sensitive_name, redact, scrub_args
 
 __all__ = [
     "MISSING",
@@ -309,7 +309,9 @@ def load_render(folder: Path) -> RenderSnapshot:
         type_, name, urn = str(r["type"]), str(r["name"]), str(r.get("urn", ""))
         shown = name if counts[(type_, name)] == 1 else relative_urn(urn)
         inputs = r.get("inputs")
-        entry = Entry(body=inputs if isinstance(inputs, Mapping) else {}, urn=relative_urn(urn), engine=_engine_view(r))
+        # a sensitive flag's separate value (--api-key VALUE) is hidden before list items are compared one by one
+        body = scrub_args(inputs) if isinstance(inputs, Mapping) else {}
+        entry = Entry(body=body, urn=relative_urn(urn), engine=_engine_view(r))
         _add_unique(snapshot, ResourceKey(group="cloud", type=type_, name=shown), entry)
 
     urns: dict[ResourceKey, list[tuple[str, dict[str, Any]]]] = {}
@@ -326,7 +328,7 @@ def load_render(folder: Path) -> RenderSnapshot:
     for obj in objects:
         same = urns.get(_kube_key(obj))
         urn, engine = same.pop(0) if same else ("", {})
-        _add_unique(snapshot, _kube_key(obj), Entry(body=obj, urn=urn, engine=engine))
+        _add_unique(snapshot, _kube_key(obj), Entry(body=scrub_args(obj), urn=urn, engine=engine))
     return RenderSnapshot(resources=snapshot, notes=tuple(notes), insecure=_read_insecure(folder))
 
 

@@ -28,7 +28,7 @@ from pulumi.runtime.rpc import UNKNOWN, is_rpc_secret
 
 from pulumi_llmd.policies.check import CheckResult, resources_from_render, run_checks
 from pulumi_llmd.policies.requirements import DEFAULT_VERSION
-from pulumi_llmd.redact import REDACTED, is_sensitive_name, looks_like_credential, redact, redact_value
+from pulumi_llmd.redact import is_sensitive_name, looks_like_credential, redact, scrub
 from pulumi_llmd.render.engine import SECRET_MARKER, RegisteredResource, run_program
 from pulumi_llmd.render.metadata import METADATA_FILE, RenderMetadata, output_info, relative_stack_path, sha256_hex
 from pulumi_llmd.render.output import begin_render
@@ -362,50 +362,6 @@ class RenderResult:
 # --- keeping secrets out of the files ------------------------------------------------------------------------------
 
 #: Container fields whose list items are command-line words (``--api-key=...``).
-_ARG_FIELDS = frozenset({"args", "command"})
-
-
-def scrub(value: Any, secrets: Iterable[str] = ()) -> Any:
-    """``value`` (normalized render data) with what must never be written replaced by ``[redacted]``: the value of
-    every container ``env`` item whose name is sensitive or whose value is credential-shaped
-    (:func:`pulumi_llmd.redact.redact_value`), credential-shaped ``args``/``command`` words (``--api-key=...``,
-    :func:`pulumi_llmd.redact.redact`), and any known ``secrets`` wherever they occur. Everything else is unchanged, so
-    a render without credentials is byte-identical with or without this step.
-    """
-    known = tuple(s for s in secrets if len(s) >= 4)
-    return _scrub(value, known, parent="")
-
-
-def _scrub(value: Any, secrets: tuple[str, ...], parent: str) -> Any:
-    if isinstance(value, Mapping):
-        if parent == "env" and isinstance(value.get("name"), str) and isinstance(value.get("value"), str):
-            shown = redact_value(value["name"], value["value"])
-            if shown == value["value"] and secrets:
-                shown = redact(value["value"], secrets)
-            return {**{k: _scrub(v, secrets, str(k)) for k, v in value.items()}, "value": shown}
-        return {k: _scrub(v, secrets, str(k)) for k, v in value.items()}
-    if isinstance(value, list):
-        if parent in _ARG_FIELDS and all(isinstance(v, str) for v in value):
-            return _scrub_words([str(v) for v in value], secrets)
-        return [_scrub(v, secrets, parent) for v in value]
-    if isinstance(value, str):
-        for secret in secrets:
-            value = value.replace(secret, REDACTED)
-    return value
-
-
-def _scrub_words(words: list[str], secrets: tuple[str, ...]) -> list[str]:
-    """Command-line words with credentials redacted; a sensitive flag's separate value (``--api-key VALUE``) too."""
-    out: list[str] = []
-    for i, word in enumerate(words):
-        before = words[i - 1] if i else ""
-        if before.startswith("-") and "=" not in before and is_sensitive_name(before) and not word.startswith("-"):
-            out.append(REDACTED)
-        else:
-            out.append(redact(word, secrets))
-    return out
-
-
 #: Environment variables whose sensitive-looking names hold no secret (the working folder).
 _NOT_SECRET_ENV = frozenset({"PWD", "OLDPWD"})
 #: Shortest value treated as a known secret (shorter ones, e.g. ``none``, would be redacted everywhere they occur).
