@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Final
 
 from pulumi_llmd.policies.graph import (
+    LONG_RUNNING_KINDS,
     Graph,
     PodTemplate,
     accelerator_counts,
@@ -489,10 +490,6 @@ def _metrics_adapters(graph: Graph) -> list[Resource]:
     return found
 
 
-#: Workload kinds that run until deleted and have a scale subresource an HPA can drive.
-LONG_RUNNING_KINDS: Final = ("Deployment", "StatefulSet", "LeaderWorkerSet", "ReplicaSet")
-
-
 def _pool_selector(pool: Resource) -> Mapping[str, object]:
     """An InferencePool's pod selector as a label selector (v1: ``spec.selector.matchLabels``; v1alpha2: a plain
     label map ``spec.selector``)."""
@@ -671,7 +668,7 @@ def assess_ai_service_metrics(graph: Graph) -> Assessment:
         )
     evidence = list(systems)
     violations = []
-    servers = graph.model_servers() + graph.endpoint_pickers()
+    servers = graph.serving()
     for template in servers:
         monitor = _monitored(template, monitors)
         if monitor is not None:

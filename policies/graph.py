@@ -12,7 +12,7 @@ import posixpath
 import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Final
 
 from pulumi_llmd.policies.model import Resource
 
@@ -74,6 +74,10 @@ def dig(value: Any, *path: str) -> Any:
             return None
         value = value.get(key)
     return value
+
+
+#: Workload kinds that run until deleted (and have a scale subresource an HPA can drive): serving workloads.
+LONG_RUNNING_KINDS: Final = ("Deployment", "StatefulSet", "LeaderWorkerSet", "ReplicaSet")
 
 
 @dataclass(frozen=True)
@@ -323,6 +327,12 @@ class Graph:
     def model_servers(self) -> list[PodTemplate]:
         """Pod templates of model servers that use accelerators or carry llm-d's role label."""
         return [t for t in self.templates() if is_model_server(t) and not is_endpoint_picker(t)]
+
+    def serving(self) -> list[PodTemplate]:
+        """Long-running model servers and endpoint pickers (:data:`LONG_RUNNING_KINDS`): the workloads that serve
+        traffic and so need disruption budgets, the picker's reach and scraped metrics. A GPU batch Job, JobSet or
+        CronJob running vLLM (offline inference, evaluation) is not one of them."""
+        return [t for t in self.model_servers() + self.endpoint_pickers() if t.workload.kind in LONG_RUNNING_KINDS]
 
     def endpoint_pickers(self) -> list[PodTemplate]:
         """Pod templates of endpoint pickers."""

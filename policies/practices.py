@@ -619,7 +619,7 @@ def check_epp_high_availability(graph: Graph) -> list[Violation]:
 
 
 def _serving_workloads(graph: Graph) -> list[PodTemplate]:
-    return [t for t in graph.model_servers() + graph.endpoint_pickers() if t.role != "workerTemplate"]
+    return [t for t in graph.serving() if t.role != "workerTemplate"]
 
 
 def check_pod_disruption_budgets(graph: Graph) -> list[Violation]:

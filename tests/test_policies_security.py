@@ -6,10 +6,13 @@ through both packs exactly as ``pulumi-llmd check`` runs them (no render, no net
 
 from __future__ import annotations
 
+import copy
 import ipaddress
+import json
 from collections.abc import Callable
 
 import pytest
+from conftest import REPO
 from policy_fixtures import (
     MUTATIONS,
     VALID_VARIANTS,
@@ -23,6 +26,7 @@ from policy_fixtures import (
 
 from pulumi_llmd.components import catalog
 from pulumi_llmd.policies import Enforcement, Resource, netpol, run_checks
+from pulumi_llmd.policies.check import resources_from_render
 from pulumi_llmd.policies.conformance import assess_pod_autoscaling
 from pulumi_llmd.policies.graph import Graph, host_path_exposes_devices, normalize_host_path
 from pulumi_llmd.policies.model import Status
@@ -236,3 +240,29 @@ def test_crossguard_packs_catch_the_same_mutations(case: str, policy: str, make:
 
 def test_crossguard_packs_pass_the_compliant_stack() -> None:
     assert _crossguard_ids(good_stack()) <= ADVISORY_BY_DESIGN
+
+
+def test_a_gpu_batch_job_running_vllm_is_not_held_to_the_serving_rules() -> None:
+    """Offline inference as a Job (a copy of the flagship's decode pod template, no InferencePool, no HPA, no PDB, no
+    PodMonitor) is valid: autoscaling, disruption budgets, the picker's reach and scraped metrics are serving rules."""
+    entries = json.loads((REPO / "goldens" / "eks-p5-optimized-baseline" / "resources.json").read_text())
+    decode = next(e for e in entries if e["type"] == "kubernetes:apps/v1:Deployment" and "decode" in e["name"])
+    namespace = decode["inputs"]["metadata"]["namespace"]
+    pod = copy.deepcopy(decode["inputs"]["spec"]["template"]["spec"])
+    job = {
+        **copy.deepcopy(decode),
+        "type": "kubernetes:batch/v1:Job",
+        "name": "batch-eval",
+        "urn": decode["urn"].replace("apps/v1:Deployment", "batch/v1:Job").replace(decode["name"], "batch-eval"),
+        "inputs": {
+            "apiVersion": "batch/v1",
+            "kind": "Job",
+            "metadata": {"name": "batch-eval", "namespace": namespace, "labels": {"app": "batch-eval"}},
+            "spec": {
+                "template": {"metadata": {"labels": {"app": "batch-eval"}}, "spec": {**pod, "restartPolicy": "Never"}}
+            },
+        },
+    }
+    result = run_checks(resources_from_render([*entries, job]))
+    assert [str(f) for f in result.mandatory if "batch-eval" in str(f)] == []
+    assert result.mandatory == []
