@@ -2672,6 +2672,7 @@ def parse_config_values(
                 for p, v in leaves
                 if _is_secret_path(p) and v not in (None, "")
             )
+        issues.extend(_credential_shaped(leaves))
         if key == "hfToken":
             found[full_key] = value
             continue
@@ -2697,6 +2698,35 @@ def parse_config_values(
     if issues:
         raise ConfigError(issues)
     return ParsedStack(config=config, secrets=ConfigSecrets(values=secrets))
+
+
+def _credential_shaped(leaves: list[tuple[str, Any]]) -> list[ConfigIssue]:
+    """Plain values (and mapping keys) outside :data:`SECRET_PATHS` shaped like a credential
+    (:func:`pulumi_llmd.redact.looks_like_credential`: ``hf_...``, ``sk-...``, ``AKIA...``, a JWT, a PEM key ...): they
+    would be written into manifests, the Pulumi state and logs. ``extraEnv`` / ``extraArgs`` values have their own,
+    more specific messages (:class:`ModelConfig`)."""
+    issues = []
+    for path, value in leaves:
+        if _is_secret_path(path):
+            continue
+        name = path.rsplit(".", 1)[-1]
+        if looks_like_credential(name.split("[", 1)[0]):
+            issues.append(ConfigIssue(key=path.rsplit(".", 1)[0], message="has a key shaped like a credential"))
+        elif (
+            isinstance(value, str)
+            and looks_like_credential(value)
+            and not re.search(r"\.(extraEnv|extraArgs)(\.|\[|$)", path)
+        ):
+            issues.append(
+                ConfigIssue(
+                    key=path,
+                    value=value,
+                    message="looks like a credential and would be written in plain text into the manifests and the "
+                    "Pulumi state; allowed: a secret at " + ", ".join(SECRET_PATHS) + " (pulumi config set --secret "
+                    "--path), or an env var read from a Kubernetes Secret (models[i].secretEnv)",
+                )
+            )
+    return issues
 
 
 def _dedupe(issues: list[ConfigIssue]) -> list[ConfigIssue]:

@@ -28,6 +28,9 @@ CREDENTIALS = [
 NOT_CREDENTIALS = [
     "Qwen/Qwen3-32B",
     "meta-llama/Llama-3.3-70B-Instruct",
+    "Qwen/Qwen3-30B-A3B-Instruct-2507-FP8",
+    "RedHatAI/Llama-3.3-70B-Instruct-FP8-dynamic",
+    "projects/my-project-123/locations/us-central1/keyRings/llm-d/cryptoKeys/llm-d-secrets",
     "vllm/vllm-openai:v0.23.0@sha256:6d8429e38e3747723ca07ee1b17972e09bb9c51c4032b266f24fb1cc3b22ed8f",
     "sha256:" + "0" * 64,
     "7d95c90e1f0a2b3c4d5e6f708192a3b4c5d6e7f8",

@@ -259,3 +259,34 @@ def test_route_path_prefix_must_be_a_normalized_path(prefix: str) -> None:
     with pytest.raises(ConfigError) as caught:
         parse_stack_config(config)
     assert "llmd:models[0].routePathPrefix" in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("path", "value"),
+    [
+        (("models", 0, "servedName"), "hf_QwErTyUiOpAsDfGhJkLzXcVbNm1234567890"),
+        (("models", 0, "routePathPrefix"), "/sk-proj-abcdefghijklmnopqrstuvwxyz0123"),
+        (("target", "project"), "AKIAIOSFODNN7EXAMPLE"),
+    ],
+)
+def test_credential_shaped_values_anywhere_are_config_errors_without_echo(path: tuple[Any, ...], value: str) -> None:
+    raw = make_valid_config()
+    node: Any = raw
+    for part in path[:-1]:
+        node = node[part]
+    node[path[-1]] = value
+    values = {f"llmd:{k}": json.dumps(v) for k, v in raw.items()}
+    with pytest.raises(ConfigError) as caught:
+        parse_config_values(values)
+    text = str(caught.value)
+    assert value not in text and value[4:20] not in text
+    assert "llmd:" + ".".join(str(p) for p in path).replace(".0.", "[0].") in text
+
+
+def test_a_credential_as_an_env_name_is_a_config_error() -> None:
+    raw = make_valid_config()
+    raw["models"][0]["extraEnv"] = {"hf_QwErTyUiOpAsDfGhJkLzXcVbNm1234567890": "x"}
+    with pytest.raises(ConfigError) as caught:
+        parse_config_values({f"llmd:{k}": json.dumps(v) for k, v in raw.items()})
+    assert "QwErTyUiOp" not in str(caught.value)
+    assert "llmd:models[0].extraEnv: has a key shaped like a credential" in str(caught.value)

@@ -119,7 +119,8 @@ def _entropy(value: str) -> float:
 def looks_like_credential(value: str) -> bool:
     """Whether ``value`` has the shape of a credential: a known token format (module docstring), a PEM private key,
     a ``Bearer``/``Basic`` header value, a URL with a password, or a long random token (at least 24 characters of
-    ``[A-Za-z0-9+/=_.~-]`` with upper case, lower case and digits and at least 4 bits of entropy per character).
+    ``[A-Za-z0-9+/=_.~-]`` with upper case, lower case and digits, a run of at least 12 letters and digits without a
+    separator, and at least 4 bits of entropy per character).
 
     Pure-hex strings (digests, commit ids), paths, URLs without a password, model ids (``Qwen/Qwen3-32B``) and
     ordinary words and numbers are not credentials.
@@ -132,7 +133,10 @@ def looks_like_credential(value: str) -> bool:
     if len(text) < 24 or _HEX_RE.match(text) or not _TOKENISH_RE.match(text) or ("/" in text and "." in text):
         return False
     classes = sum(bool(re.search(p, text)) for p in (r"[a-z]", r"[A-Z]", r"[0-9]"))
-    return classes == 3 and _entropy(text) >= 4.0 and not _wordy(text)
+    # A random token has long runs without separators; an identifier built of short parts does not
+    # (Qwen/Qwen3-30B-A3B-Instruct-2507-FP8: longest run 8).
+    longest_run = max((len(run) for run in re.findall(r"[A-Za-z0-9]+", text)), default=0)
+    return classes == 3 and longest_run >= 12 and _entropy(text) >= 4.0 and not _wordy(text)
 
 
 def _wordy(text: str) -> bool:
