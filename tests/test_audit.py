@@ -135,3 +135,25 @@ def test_images_without_digest_in_any_pod_template(tmp_path: Path) -> None:
     }
     report = audit_render(_render(tmp_path, [lws]))
     assert [f.detail for f in report.findings] == ["container b: x/z:v1"]
+
+
+def test_every_reference_stack_deploys_an_authenticated_tls_endpoint_default_deny_and_a_closed_control_plane() -> None:
+    """The posture of what each reference stack deploys (its golden render): no plain-HTTP serving listener, no
+    namespace without default-deny, no open control plane, no gateway without authentication unless the stack says
+    ``authentication: none`` (and then not a public one), and only images whose digest is still pending in
+    ``components/versions.py`` without a digest."""
+    from pulumi_llmd.components import versions
+
+    pending = {pin.tagged for name, pin in versions.IMAGE_PINS.items() if pin.digest is None}
+    repo = Path(__file__).resolve().parent.parent
+    for golden in sorted((repo / "goldens").iterdir()):
+        report = audit_render(golden)
+        stack = yaml.safe_load((repo / "stacks" / f"Pulumi.{golden.name}.yaml").read_text())["config"]
+        open_on_purpose = stack.get("llmd:gateway", {}).get("authentication") == "none"
+        assert report.count("plain-http-listener") == 0, golden.name
+        assert report.count("namespace-without-default-deny") == 0, golden.name
+        assert report.count("open-control-plane") == 0, golden.name
+        assert report.count("unauthenticated-gateway", public_only=True) == 0, golden.name
+        assert report.count("unauthenticated-gateway") == (1 if open_on_purpose else 0), golden.name
+        undigested = {f.detail.split(": ", 1)[1] for f in report.findings if f.kind == "image-without-digest"}
+        assert undigested <= pending, (golden.name, undigested - pending)
