@@ -10,9 +10,9 @@ from __future__ import annotations
 import ipaddress
 import posixpath
 import re
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Final
+from typing import Any, Final, TypeVar, cast
 
 from pulumi_llmd.policies.model import Resource
 
@@ -75,6 +75,8 @@ def dig(value: Any, *path: str) -> Any:
         value = value.get(key)
     return value
 
+
+_T = TypeVar("_T")
 
 #: Workload kinds that run until deleted (and have a scale subresource an HPA can drive): serving workloads.
 LONG_RUNNING_KINDS: Final = ("Deployment", "StatefulSet", "LeaderWorkerSet", "ReplicaSet")
@@ -303,6 +305,17 @@ class Graph:
 
     def __init__(self, resources: Iterable[Resource]) -> None:
         self.resources: list[Resource] = list(resources)
+        self._order = {id(r): i for i, r in enumerate(self.resources)}
+
+    def _position(self, resource: Resource) -> int:
+        return self._order[id(resource)]
+
+    def memo(self, key: str, compute: Callable[[], _T]) -> _T:
+        """``compute()``, computed once per graph under ``key`` (for what every pod template would recompute)."""
+        cache: dict[str, Any] = self.__dict__.setdefault("_memo", {})
+        if key not in cache:
+            cache[key] = compute()
+        return cast(_T, cache[key])
 
     def of_type(self, *types: str) -> list[Resource]:
         """Resources whose type token is one of ``types``."""
@@ -310,10 +323,18 @@ class Graph:
 
     def kubernetes(self, *kinds: str, group: str | None = None) -> list[Resource]:
         """Kubernetes objects of the given kinds (any kind when none given), optionally of one API group."""
+        if "_by_kind" not in self.__dict__:  # built once: the rules ask for kinds hundreds of times per stack
+            self._by_kind: dict[str, list[Resource]] = {}
+            for r in self.resources:
+                if r.is_kubernetes:
+                    self._by_kind.setdefault(r.kind, []).append(r)
+        candidates = (
+            [r for r in self.resources if r.is_kubernetes]
+            if not kinds
+            else sorted((r for k in set(kinds) for r in self._by_kind.get(k, ())), key=self._position)
+        )
         found = []
-        for r in self.resources:
-            if not r.is_kubernetes or (kinds and r.kind not in kinds):
-                continue
+        for r in candidates:
             if group is not None and r.api_version.rpartition("/")[0] != group:
                 continue
             found.append(r)

@@ -321,12 +321,8 @@ def provisions_nodes(graph: Graph) -> bool:
 def candidate_nodes(template: PodTemplate, graph: Graph) -> list[NodeShape]:
     """The node shapes of the stack's pools that pods of ``template`` can be scheduled to (labels and taints), plus
     an unknown shape when nodes may be provisioned outside the graph (:func:`provisions_nodes`)."""
-    found = [
-        shape
-        for pool in graph.node_pools()
-        for shape in pool_nodes(pool)
-        if selects_node(template, shape) and tolerates(template, shape.taints)
-    ]
+    shapes = graph.memo("pool_nodes", lambda: [shape for pool in graph.node_pools() for shape in pool_nodes(pool)])
+    found = [shape for shape in shapes if selects_node(template, shape) and tolerates(template, shape.taints)]
     if provisions_nodes(graph):
         found.append(NodeShape(None, {}, (), None))
     return found

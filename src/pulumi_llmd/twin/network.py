@@ -129,6 +129,7 @@ class Policies:
             if r.kind == "NetworkPolicy":
                 self.by_namespace.setdefault(r.namespace, []).append(r)
         self.namespace_labels = _namespace_labels(graph)
+        self._isolating: dict[tuple[str, tuple[tuple[str, str], ...], str], list[Resource]] = {}
 
     def _labels_of(self, namespace: str) -> Mapping[str, str]:
         return self.namespace_labels.get(namespace) or {"kubernetes.io/metadata.name": namespace}
@@ -144,11 +145,16 @@ class Policies:
         """The policies that select ``pod`` for ``direction`` (``Ingress`` / ``Egress``)."""
         if not pod.is_pod:
             return []
-        return [
-            p
-            for p in self.by_namespace.get(pod.namespace, [])
-            if direction in self._types(p) and _selector_matches(p.spec.get("podSelector") or {}, pod.labels)
-        ]
+        key = (pod.namespace, tuple(sorted(pod.labels.items())), direction)
+        cached = self._isolating.get(key)
+        if cached is None:  # many flows share an end (every model's picker, gateway and servers)
+            cached = [
+                p
+                for p in self.by_namespace.get(pod.namespace, [])
+                if direction in self._types(p) and _selector_matches(p.spec.get("podSelector") or {}, pod.labels)
+            ]
+            self._isolating[key] = cached
+        return cached
 
     def _peer(self, peer: Mapping[str, Any], policy_ns: str, other: Endpoint) -> bool:
         block = peer.get("ipBlock")
