@@ -22,7 +22,13 @@ network = GkeNetwork(
     services_cidr="10.2.0.0/20",
     proxy_only_cidr="10.3.0.0/23",
 )
-cluster = GkeCluster("inference", project="my-project", region="us-central1", network=network)
+cluster = GkeCluster(
+    "inference",
+    project="my-project",
+    region="us-central1",
+    network=network,  # private nodes behind the network's Cloud NAT
+    authorized_cidrs=["203.0.113.7/32"],  # where `pulumi up` runs; none = a private endpoint
+)
 l4 = GpuNodePool(
     "l4",
     cluster=cluster.name,
@@ -33,6 +39,8 @@ l4 = GpuNodePool(
     min_nodes=0,
     max_nodes=4,
     provisioning="spot",
+    service_account=cluster.node_service_account_email,  # least-privilege node identity
+    opts=pulumi.ResourceOptions(depends_on=cluster.node_ready),  # its IAM binding and the Cloud NAT
 )
 
 k8s = pulumi.ResourceOptions(provider=cluster.provider)

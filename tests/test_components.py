@@ -175,8 +175,18 @@ def test_private_cluster_with_cloud_nat() -> None:
     assert nat.inputs["region"] == "us-central1"
 
 
-def test_network_without_cloud_nat_has_no_router() -> None:
+def test_network_has_cloud_nat_by_default_and_private_nodes_refuse_a_network_without_it() -> None:
     result = run(lambda: network())
+    assert result.error is None
+    one(result, "gcp:compute/routerNat:RouterNat", "net-nat")
+    without_nat = run(lambda: GkeCluster("c", project="p", region="us-central1", network=network(cloud_nat=False)))
+    assert isinstance(without_nat.error, ValueError)
+    assert "private_nodes = True needs Cloud NAT" in str(without_nat.error)
+    assert not [r for r in without_nat.resources if r.type.startswith(("gcp:container", "llmd:gcp:GkeCluster"))]
+
+
+def test_network_without_cloud_nat_has_no_router() -> None:
+    result = run(lambda: network(cloud_nat=False))
     assert result.error is None
     assert not [r for r in result.resources if r.type.startswith("gcp:compute/router")]
     proxy = one(result, "gcp:compute/subnetwork:Subnetwork", "net-proxy-only").inputs

@@ -120,6 +120,11 @@ class GkeCluster(pulumi.ComponentResource):
             )
         if not regional and zone is None:
             raise ValueError("zone is required for a zonal control plane (regional=False)")
+        if private_nodes and not network.cloud_nat:
+            raise ValueError(
+                "private_nodes = True needs Cloud NAT for image pulls from docker.io / ghcr.io and the Hugging Face "
+                "Hub: build the network with GkeNetwork(cloud_nat=True) (the default), or set private_nodes=False"
+            )
         for cidr in authorized_cidrs:
             try:
                 ipaddress.IPv4Network(cidr)

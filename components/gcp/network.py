@@ -34,7 +34,8 @@ class GkeNetwork(pulumi.ComponentResource):
             (``/23`` or larger recommended by the Cloud Load Balancing docs).
         cloud_nat: add a Cloud Router with NAT (all subnets, all ranges, auto-allocated IPs) so private nodes reach
             docker.io, ghcr.io and Hugging Face: nodes without external IPs reach only Google APIs (Private Google
-            Access) otherwise (GKE "About private clusters", Cloud NAT "Example GKE setup"). Needed with private nodes.
+            Access) otherwise (GKE "About private clusters", Cloud NAT "Example GKE setup"). Default on: GkeCluster has
+            private nodes by default and refuses them without it.
 
     Raises:
         ValueError: ranges that are not IPv4 CIDRs or that overlap (before any resource is registered).
@@ -54,7 +55,7 @@ class GkeNetwork(pulumi.ComponentResource):
         pods_cidr: str,
         services_cidr: str,
         proxy_only_cidr: str,
-        cloud_nat: bool = False,
+        cloud_nat: bool = True,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         _check_ranges(
