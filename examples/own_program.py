@@ -52,7 +52,7 @@ ModelServer(
     spec=VllmSpec(model="Qwen/Qwen3-8B", tensor_parallel_size=2, max_model_len=16384),
     pool=l4.pool,
     labels=labels,
-    # two pods share a 24-vCPU / 96 GB node
+    # one TP-2 pod per 2-GPU node (24 vCPU / 96 GB)
     resources=PodResources(cpu_request="8", cpu_limit="10", memory_request="32Gi", memory_limit="40Gi"),
     opts=k8s,
 )

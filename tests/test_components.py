@@ -327,7 +327,7 @@ def test_model_server_children_are_parented_to_it_and_validate() -> None:
 
 
 def test_ha_endpoint_picker_uses_leader_election() -> None:
-    result = run(lambda: EndpointPicker("m-epp", namespace="ns", pool_name="m", replicas=2))
+    result = run(lambda: EndpointPicker("m-epp", namespace="ns", pool_name="m"))  # default: 2, leader-elected
     assert result.error is None, repr(result.error)
     dep = one(result, "kubernetes:apps/v1:Deployment", "m-epp-deployment").inputs
     assert dep["spec"]["replicas"] == 2
@@ -346,7 +346,7 @@ def test_ha_endpoint_picker_uses_leader_election() -> None:
 
 
 def test_single_endpoint_picker_has_no_leader_election() -> None:
-    result = run(lambda: EndpointPicker("m-epp", namespace="ns", pool_name="m"))
+    result = run(lambda: EndpointPicker("m-epp", namespace="ns", pool_name="m", replicas=1))
     assert result.error is None
     (container,) = one(result, "kubernetes:apps/v1:Deployment").inputs["spec"]["template"]["spec"]["containers"]
     assert "--ha-enable-leader-election" not in container["args"]

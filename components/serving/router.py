@@ -231,7 +231,8 @@ class EndpointPicker(pulumi.ComponentResource):
         name: object name of every EPP object (``<model>-epp`` in the blueprints).
         namespace: namespace of the pool.
         pool_name: the InferencePool this picker serves.
-        replicas: 1, or more for leader-elected high availability.
+        replicas: pickers (default 2: leader-elected high availability with a PodDisruptionBudget, as llm-d's
+            practice and the ``epp-high-availability`` policy require; 1 for a single picker without election).
         scorer_weights: scorer plugin -> weight (default: the optimized-baseline guide's).
         verbosity: ``--v`` log level.
         metrics_auth: require a bearer token on the metrics port (default off; see :func:`epp_deployment`).
@@ -252,7 +253,7 @@ class EndpointPicker(pulumi.ComponentResource):
         *,
         namespace: str,
         pool_name: str,
-        replicas: int = 1,
+        replicas: int = 2,
         scorer_weights: Mapping[str, int] | None = None,
         verbosity: int = 2,
         image: str = versions.EPP_IMAGE,
