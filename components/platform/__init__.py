@@ -3,9 +3,11 @@ gang scheduling (Kueue) and the LeaderWorkerSet operator, and the serving Networ
 than GKE the Gateway API / InferencePool CRDs, a gateway implementation (Istio or agentgateway), the NVIDIA and EFA
 device plugins and the DCGM exporter."""
 
+from pulumi_llmd.components.platform.cert_manager import CertManager, GatewayCertificate
 from pulumi_llmd.components.platform.crds import CRD_BUNDLES, GatewayApiCrds, crd_manifests
 from pulumi_llmd.components.platform.devices import DcgmExporter, EfaDevicePlugin, NvidiaDevicePlugin
 from pulumi_llmd.components.platform.gateway import GkeInferencePoolPolicies, InferenceGateway
+from pulumi_llmd.components.platform.gateway_auth import IstioJwtAuthentication
 from pulumi_llmd.components.platform.gateways import (
     GATEWAY_IMPLEMENTATIONS,
     AgentGateway,
@@ -35,6 +37,7 @@ from pulumi_llmd.components.platform.scheduling import (
     LeaderWorkerSetController,
     kueue_queue_manifests,
     kueue_values,
+    merge_values,
 )
 
 __all__ = [
@@ -42,12 +45,15 @@ __all__ = [
     "GATEWAY_IMPLEMENTATIONS",
     "AgentGateway",
     "ApiExtensionNetworkPolicies",
+    "CertManager",
     "DcgmExporter",
     "EfaDevicePlugin",
     "GatewayApiCrds",
+    "GatewayCertificate",
     "GkeInferencePoolPolicies",
     "InferenceGateway",
     "IstioGateway",
+    "IstioJwtAuthentication",
     "Kueue",
     "KueueQueues",
     "LeaderWorkerSetController",
@@ -66,6 +72,7 @@ __all__ = [
     "gateway_labels_for",
     "kueue_queue_manifests",
     "kueue_values",
+    "merge_values",
     "most_restrictive_level",
     "namespace_network_policies",
     "pod_security_violations",

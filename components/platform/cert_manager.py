@@ -15,7 +15,7 @@ default on GKE when no hostname is configured.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any, Final
 
 import pulumi
@@ -50,6 +50,8 @@ class CertManager(pulumi.ComponentResource):
     Args:
         name: release name (default ``cert-manager``).
         namespace: where cert-manager runs (default ``cert-manager``).
+        values: Helm values merged over the library's (default none; mappings merge key by key, lists and scalars
+            are replaced, ``None`` deletes a key: :func:`~pulumi_llmd.components.platform.scheduling.merge_values`).
 
     Raises:
         ValueError: an invalid namespace name (nothing is registered).
@@ -60,6 +62,7 @@ class CertManager(pulumi.ComponentResource):
         name: str = "cert-manager",
         *,
         namespace: str = CERT_MANAGER_NAMESPACE,
+        values: Mapping[str, Any] | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         check_namespace(f"CertManager {name}", namespace)
@@ -71,6 +74,7 @@ class CertManager(pulumi.ComponentResource):
             repository=versions.CERT_MANAGER_CHART_REPO,
             namespace=namespace,
             values=cert_manager_values(),
+            overrides=values,
             opts=child_options(self, opts),
         )
         self.namespace = namespace

@@ -138,6 +138,8 @@ class NvidiaDevicePlugin(pulumi.ComponentResource):
             GPU-node affinity.
         tolerations: taints to tolerate (default ``nvidia.com/gpu`` Exists NoSchedule).
         namespace: default ``nvidia-device-plugin``.
+        values: Helm values merged over the library's (default none; mappings merge key by key, lists and scalars
+            are replaced, ``None`` deletes a key: :func:`~pulumi_llmd.components.platform.scheduling.merge_values`).
 
     Outputs: ``release``, ``namespace``.
 
@@ -152,10 +154,11 @@ class NvidiaDevicePlugin(pulumi.ComponentResource):
         node_selector: Mapping[str, str] | None = None,
         tolerations: Sequence[Toleration] = (GPU_TOLERATION,),
         namespace: str = NVIDIA_DEVICE_PLUGIN_NAMESPACE,
+        values: Mapping[str, Any] | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         check_namespace(f"NvidiaDevicePlugin {name}", namespace)
-        values = nvidia_device_plugin_values(node_selector=node_selector, tolerations=tolerations)
+        chart_values = nvidia_device_plugin_values(node_selector=node_selector, tolerations=tolerations)
         super().__init__("llmd:platform:NvidiaDevicePlugin", name, None, opts)
         self.release: k8s.helm.v3.Release = helm_release(
             name,
@@ -163,7 +166,8 @@ class NvidiaDevicePlugin(pulumi.ComponentResource):
             version=versions.NVIDIA_DEVICE_PLUGIN_CHART_VERSION,
             repository=versions.NVIDIA_DEVICE_PLUGIN_CHART_REPO,
             namespace=namespace,
-            values=values,
+            values=chart_values,
+            overrides=values,
             opts=child_options(self, opts),
         )
         self.namespace = namespace
@@ -185,6 +189,8 @@ class EfaDevicePlugin(pulumi.ComponentResource):
         node_selector: default ``{"vpc.amazonaws.com/efa.present": "true"}``; None for the chart's affinity only.
         tolerations: default ``nvidia.com/gpu`` Exists NoSchedule.
         namespace: default ``kube-system``; any other is created.
+        values: Helm values merged over the library's (default none; mappings merge key by key, lists and scalars
+            are replaced, ``None`` deletes a key: :func:`~pulumi_llmd.components.platform.scheduling.merge_values`).
 
     Outputs: ``release``, ``namespace``.
 
@@ -199,10 +205,11 @@ class EfaDevicePlugin(pulumi.ComponentResource):
         node_selector: Mapping[str, str] | None = EFA_NODE_SELECTOR,
         tolerations: Sequence[Toleration] = (GPU_TOLERATION,),
         namespace: str = EFA_DEVICE_PLUGIN_NAMESPACE,
+        values: Mapping[str, Any] | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         check_namespace(f"EfaDevicePlugin {name}", namespace)
-        values = efa_device_plugin_values(node_selector=node_selector, tolerations=tolerations)
+        chart_values = efa_device_plugin_values(node_selector=node_selector, tolerations=tolerations)
         super().__init__("llmd:platform:EfaDevicePlugin", name, None, opts)
         self.release: k8s.helm.v3.Release = helm_release(
             name,
@@ -211,7 +218,8 @@ class EfaDevicePlugin(pulumi.ComponentResource):
             repository=versions.EFA_DEVICE_PLUGIN_CHART_REPO,
             namespace=namespace,
             create_namespace=namespace != "kube-system",
-            values=values,
+            values=chart_values,
+            overrides=values,
             opts=child_options(self, opts),
         )
         self.namespace = namespace
@@ -234,6 +242,8 @@ class DcgmExporter(pulumi.ComponentResource):
         tolerations: default ``nvidia.com/gpu`` Exists NoSchedule.
         service_monitor: create the chart's ServiceMonitor (default False).
         namespace: default ``dcgm-exporter``.
+        values: Helm values merged over the library's (default none; mappings merge key by key, lists and scalars
+            are replaced, ``None`` deletes a key: :func:`~pulumi_llmd.components.platform.scheduling.merge_values`).
 
     Outputs: ``release``, ``namespace``.
 
@@ -249,10 +259,11 @@ class DcgmExporter(pulumi.ComponentResource):
         tolerations: Sequence[Toleration] = (GPU_TOLERATION,),
         service_monitor: bool = False,
         namespace: str = DCGM_EXPORTER_NAMESPACE,
+        values: Mapping[str, Any] | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         check_namespace(f"DcgmExporter {name}", namespace)
-        values = dcgm_exporter_values(
+        chart_values = dcgm_exporter_values(
             node_selector=node_selector, tolerations=tolerations, service_monitor=service_monitor
         )
         super().__init__("llmd:platform:DcgmExporter", name, None, opts)
@@ -262,7 +273,8 @@ class DcgmExporter(pulumi.ComponentResource):
             version=versions.DCGM_EXPORTER_CHART_VERSION,
             repository=versions.DCGM_EXPORTER_CHART_REPO,
             namespace=namespace,
-            values=values,
+            values=chart_values,
+            overrides=values,
             opts=child_options(self, opts),
         )
         self.namespace = namespace

@@ -26,7 +26,8 @@ owner would have to reference it - and the access-log ``Telemetry`` (marked DEBU
 
 from __future__ import annotations
 
-from typing import Final
+from collections.abc import Mapping
+from typing import Any, Final
 
 import pulumi
 import pulumi_kubernetes as k8s
@@ -112,6 +113,9 @@ class IstioGateway(pulumi.ComponentResource):
     Args:
         name: component name (default ``istio``).
         namespace: where istiod runs (default ``istio-system``).
+        values: Helm values of the ``istiod`` chart, merged over the library's (default none; mappings merge key by
+            key, lists and scalars are replaced, ``None`` deletes a key:
+            :func:`~pulumi_llmd.components.platform.scheduling.merge_values`).
 
     Outputs: ``gateway_class`` (``istio``), ``namespace``, ``releases`` (base, istiod), ``ready`` (what Gateways and
     routes should depend on: the istiod release).
@@ -125,6 +129,7 @@ class IstioGateway(pulumi.ComponentResource):
         name: str = "istio",
         *,
         namespace: str = ISTIO_NAMESPACE,
+        values: Mapping[str, Any] | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         check_namespace(f"IstioGateway {name}", namespace)
@@ -146,6 +151,7 @@ class IstioGateway(pulumi.ComponentResource):
             repository=versions.ISTIO_CHART_REPO,
             namespace=namespace,
             values=istiod_values(),
+            overrides=values,
             opts=pulumi.ResourceOptions.merge(child, pulumi.ResourceOptions(depends_on=[base])),
         )
         self.gateway_class = gateway_class_for("istio")
@@ -174,6 +180,9 @@ class AgentGateway(pulumi.ComponentResource):
     Args:
         name: component name (default ``agentgateway``).
         namespace: where the control plane runs (default ``agentgateway-system``).
+        values: Helm values of the ``agentgateway`` (controller) chart, merged over the library's (default none;
+            mappings merge key by key, lists and scalars are replaced, ``None`` deletes a key:
+            :func:`~pulumi_llmd.components.platform.scheduling.merge_values`).
 
     Outputs: ``gateway_class`` (``agentgateway``), ``namespace``, ``releases`` (crds, controller), ``ready`` (the
     controller release).
@@ -187,6 +196,7 @@ class AgentGateway(pulumi.ComponentResource):
         name: str = "agentgateway",
         *,
         namespace: str = AGENTGATEWAY_NAMESPACE,
+        values: Mapping[str, Any] | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         check_namespace(f"AgentGateway {name}", namespace)
@@ -206,6 +216,7 @@ class AgentGateway(pulumi.ComponentResource):
             version=versions.AGENTGATEWAY_CHART_VERSION,
             namespace=namespace,
             values={"inferenceExtension": {"enabled": True}},
+            overrides=values,
             opts=pulumi.ResourceOptions.merge(child, pulumi.ResourceOptions(depends_on=[crds])),
         )
         self.gateway_class = gateway_class_for("agentgateway")

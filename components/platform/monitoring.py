@@ -24,13 +24,18 @@ class PrometheusStack(pulumi.ComponentResource):
     Type token ``llmd:platform:PrometheusStack``. Prometheus selects PodMonitors and ServiceMonitors in every
     namespace (not only the chart's own); Grafana and Alertmanager are off (bring your own dashboards).
     Raises ValueError for a namespace that is not a DNS label.
-    """
+
+    Args:
+
+        values: Helm values merged over the library's (default none; mappings merge key by key, lists and scalars
+            are replaced, ``None`` deletes a key: :func:`~pulumi_llmd.components.platform.scheduling.merge_values`)."""
 
     def __init__(
         self,
         name: str = "kube-prometheus-stack",
         *,
         namespace: str = MONITORING_NAMESPACE,
+        values: Mapping[str, Any] | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         check_namespace(f"PrometheusStack {name}", namespace)
@@ -51,6 +56,7 @@ class PrometheusStack(pulumi.ComponentResource):
                     }
                 },
             },
+            overrides=values,
             opts=child_options(self, opts),
         )
         self.register_outputs({"namespace": namespace})
@@ -63,7 +69,11 @@ class PrometheusAdapter(pulumi.ComponentResource):
     ``metrics`` are Prometheus series names with ``namespace`` and ``pod`` labels (e.g. vLLM's
     ``vllm:num_requests_waiting``); each becomes a Pods metric of the same name, summed per pod.
     Raises ValueError for an empty metric list.
-    """
+
+    Args:
+
+        values: Helm values merged over the library's (default none; mappings merge key by key, lists and scalars
+            are replaced, ``None`` deletes a key: :func:`~pulumi_llmd.components.platform.scheduling.merge_values`)."""
 
     def __init__(
         self,
@@ -72,6 +82,7 @@ class PrometheusAdapter(pulumi.ComponentResource):
         metrics: tuple[str, ...],
         prometheus_url: str = PROMETHEUS_URL,
         namespace: str = MONITORING_NAMESPACE,
+        values: Mapping[str, Any] | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         if not metrics:
@@ -94,6 +105,7 @@ class PrometheusAdapter(pulumi.ComponentResource):
             repository=versions.PROMETHEUS_COMMUNITY_CHARTS,
             namespace=namespace,
             values={"prometheus": {"url": prometheus_url, "port": 9090}, "rules": {"default": False, "custom": rules}},
+            overrides=values,
             opts=child_options(self, opts),
         )
         self.register_outputs({"metrics": list(metrics)})

@@ -65,15 +65,19 @@ def helm_release(
     opts: pulumi.ResourceOptions,
     repository: str | None = None,
     create_namespace: bool = True,
+    overrides: Mapping[str, Any] | None = None,
 ) -> k8s.helm.v3.Release:
     """A Helm release of ``chart`` at ``version`` into ``namespace``, waiting until it is ready.
 
     ``chart`` is an ``oci://`` reference, or a chart name in the classic Helm repository ``repository`` (its URL,
     passed as ``repository_opts``). The namespace is created unless ``create_namespace`` is False (``kube-system``).
+    ``overrides`` (default none): the caller's values, merged over the library's ``values`` with
+    :func:`merge_values` (the escape hatch of every Helm wrapper's ``values`` argument).
     Raises ValueError for an empty chart or version (every chart the library installs is pinned).
     """
     if not chart or not version:
         raise ValueError(f"helm release {name}: chart and version are required (pinned in components/versions.py)")
+    values = merge_values(values or {}, overrides or {})
     return k8s.helm.v3.Release(
         name,
         name=name,
@@ -83,9 +87,28 @@ def helm_release(
         namespace=namespace,
         create_namespace=create_namespace,
         atomic=True,
-        values=dict(values or {}),
+        values=values,
         opts=opts,
     )
+
+
+def merge_values(base: Mapping[str, Any], overrides: Mapping[str, Any]) -> dict[str, Any]:
+    """Helm values ``base`` with ``overrides`` merged in, as ``helm --values`` layers files: mappings merge key by key
+    (recursively), anything else - scalars and lists - is replaced; an override of ``None`` removes the key (Helm's
+    ``null`` deletes a default). Pure; neither argument is changed.
+
+    >>> merge_values({"a": {"b": 1, "c": [1]}}, {"a": {"c": [2], "d": None}})
+    {'a': {'b': 1, 'c': [2]}}
+    """
+    merged: dict[str, Any] = {k: v for k, v in base.items()}
+    for key, value in overrides.items():
+        if value is None:
+            merged.pop(key, None)
+        elif isinstance(value, Mapping) and isinstance(merged.get(key), Mapping):
+            merged[key] = merge_values(merged[key], value)
+        else:
+            merged[key] = value
+    return merged
 
 
 #: Kueue integrations the library enables: what gang admission of batch and multi-node work needs (Jobs, JobSets,
@@ -180,6 +203,10 @@ class Kueue(pulumi.ComponentResource):
     there. Create whatever it still intercepts (:data:`KUEUE_CLUSTER_WIDE_KINDS`) after :attr:`release`.
     Outputs: ``release`` (the ``helm.v3.Release``), ``namespace``, ``managed_namespaces``, ``frameworks``.
 
+    Args:
+        values: Helm values merged over the library's (default none; mappings merge key by key, lists and scalars
+            are replaced, ``None`` deletes a key: :func:`~pulumi_llmd.components.platform.scheduling.merge_values`).
+
     Raises:
         ValueError: no managed namespace, an invalid one, or no framework (nothing is registered).
     """
@@ -190,16 +217,18 @@ class Kueue(pulumi.ComponentResource):
         *,
         namespaces: Sequence[str] = ("default",),
         frameworks: Sequence[str] = KUEUE_FRAMEWORKS,
+        values: Mapping[str, Any] | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
-        values = kueue_values(namespaces=namespaces, frameworks=frameworks)
+        chart_values = kueue_values(namespaces=namespaces, frameworks=frameworks)
         super().__init__("llmd:platform:Kueue", name, None, opts)
         self.release = helm_release(
             name,
             chart=versions.KUEUE_CHART,
             version=versions.KUEUE_CHART_VERSION,
             namespace=KUEUE_NAMESPACE,
-            values=values,
+            values=chart_values,
+            overrides=values,
             opts=child_options(self, opts),
         )
         self.namespace = KUEUE_NAMESPACE
@@ -336,6 +365,8 @@ class LeaderWorkerSetController(pulumi.ComponentResource):
             value ``enableDisaggregatedSet=true``, as llm-d's DisaggregatedSet-based P/D and wide-EP guides install
             LWS). Default False: the chart values stay ``{"enableCertManager": false}``.
         opts: resource options.
+        values: Helm values merged over the library's (default none; mappings merge key by key, lists and scalars
+            are replaced, ``None`` deletes a key: :func:`~pulumi_llmd.components.platform.scheduling.merge_values`).
 
     Raises:
         ValueError: ``enable_disaggregated_set`` with a pinned chart (``versions.LWS_CHART_VERSION``) older than
@@ -348,6 +379,7 @@ class LeaderWorkerSetController(pulumi.ComponentResource):
         name: str = "lws",
         *,
         enable_disaggregated_set: bool = False,
+        values: Mapping[str, Any] | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         pinned = versions.LWS_CHART_VERSION
@@ -358,16 +390,17 @@ class LeaderWorkerSetController(pulumi.ComponentResource):
                 f"{DISAGGREGATED_SET_MIN_LWS_VERSION} or newer ({LLMD_DISAGGREGATED_SET_LWS_VERSION} is what llm-d's "
                 "DisaggregatedSet guides install) in components/versions.py"
             )
-        values: dict[str, Any] = {"enableCertManager": False}
+        chart_values: dict[str, Any] = {"enableCertManager": False}
         if enable_disaggregated_set:
-            values["enableDisaggregatedSet"] = True
+            chart_values["enableDisaggregatedSet"] = True
         super().__init__("llmd:platform:LeaderWorkerSet", name, None, opts)
         self.release = helm_release(
             name,
             chart=versions.LWS_CHART,
             version=pinned,
             namespace=LWS_NAMESPACE,
-            values=values,
+            values=chart_values,
+            overrides=values,
             opts=child_options(self, opts),
         )
         self.namespace = LWS_NAMESPACE
