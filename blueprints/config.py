@@ -620,6 +620,16 @@ _PATH_ONLY_MODEL_KEYS: Mapping[str, tuple[WellLitPath, ...]] = {
 }
 
 
+#: An image reference with a tag or a digest: ``[registry/]repository:tag[@sha256:<64 hex>]`` or
+#: ``repository@sha256:<64 hex>`` (distribution/reference grammar, lower-case repository path).
+_IMAGE_REF = (
+    r"^[a-z0-9]+([._-][a-z0-9]+)*(:[0-9]+)?(/[a-z0-9]+([._-][a-z0-9]+)*)*"
+    r"(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}(@sha256:[0-9a-f]{64})?|@sha256:[0-9a-f]{64})$"
+)
+#: Tags that move (a new image under the same name): refused for ``image`` (the images-pinned practice's list).
+_MOVING_TAGS = frozenset({"latest", "main", "master", "nightly", "stable", "edge", "dev", "head", "canary", "rc"})
+
+
 class ModelConfig(_Model):
     """One served model: its vLLM server fleet, endpoint picker, InferencePool and route."""
 
@@ -648,6 +658,11 @@ class ModelConfig(_Model):
     #: vllm-project/vllm ``docs/getting_started/quickstart.md``). The Secret is created outside the stack. Default:
     #: none.
     secret_env: Mapping[EnvName, SecretKeyRef] = Field(default_factory=dict)
+    #: The model server's container image instead of the path's pinned one (``components/versions.py``: vLLM, vLLM
+    #: TPU, the EFA build for P/D on EFA, the CUDA image for wide-EP), e.g. a vLLM build of your own. Default: the
+    #: pin. It must be immutable: a digest (``repo:tag@sha256:...``) or a version tag; no tag, ``latest`` and other
+    #: moving tags (``main``, ``nightly``, ``stable``...) are errors (the ``images-pinned`` practice).
+    image: Annotated[str, Field(max_length=512, pattern=_IMAGE_REF)] | None = None
     resources: ModelResources = ModelResources()
     router: RouterConfig = RouterConfig()
     #: Path prefix of the HTTPRoute rule that sends requests to this model's InferencePool.
@@ -754,6 +769,19 @@ class ModelConfig(_Model):
             raise ValueError(
                 f"{value!r} has an empty, '.' or '..' segment, which the Gateway API rejects; allowed: a normalized "
                 "path such as /qwen3"
+            )
+        return value
+
+    @field_validator("image")
+    @classmethod
+    def _immutable_image(cls, value: str | None) -> str | None:
+        if value is None or "@sha256:" in value:
+            return value
+        tag = value.rsplit(":", 1)[1]
+        if tag.lower() in _MOVING_TAGS or re.fullmatch(r"v?[0-9]+", tag):
+            raise ValueError(
+                f"{value!r}: tag {tag!r} moves (a new image under the same name); allowed: a version tag such as "
+                "v0.23.0, or a digest (repo:tag@sha256:...)"
             )
         return value
 

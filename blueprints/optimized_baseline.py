@@ -19,6 +19,7 @@ import pulumi
 
 from pulumi_llmd.blueprints.config import ModelConfig, WellLitPath, server_resources
 from pulumi_llmd.blueprints.routing import PickerSetup, route_model
+from pulumi_llmd.components import versions
 from pulumi_llmd.components.base import AcceleratorPool
 from pulumi_llmd.components.serving import (
     OPTIMIZED_BASELINE_SCORERS,
@@ -98,6 +99,7 @@ class SingleRolePath(pulumi.ComponentResource):
             autoscaled=autoscaling_metric is not None,
             weights_gib=model.weights.weights_gib if model.weights is not None else None,
             pool_ready=pool_ready,
+            image=model.image or versions.VLLM_IMAGE,
             **extras,
             opts=child,
         )

@@ -89,7 +89,7 @@ class PdDisaggregation(pulumi.ComponentResource):
             )
         backends = pool.rdma.nixl_backends if rdma and pool.rdma is not None else ("UCX",)
         efa = rdma and pool.rdma is not None and pool.rdma.fabric is RdmaKind.EFA
-        image = versions.VLLM_AWS_EFA_IMAGE if efa else versions.VLLM_IMAGE
+        image = model.image or (versions.VLLM_AWS_EFA_IMAGE if efa else versions.VLLM_IMAGE)
         super().__init__("llmd:paths:PdDisaggregation", model.name, None, opts)
         child = pulumi.ResourceOptions(parent=self, depends_on=opts.depends_on if opts else None)
         served_name = model.served_name or model.hugging_face_id

@@ -12,6 +12,7 @@ import pulumi
 
 from pulumi_llmd.blueprints.config import ModelConfig, WellLitPath
 from pulumi_llmd.blueprints.routing import PickerSetup, route_model
+from pulumi_llmd.components import versions
 from pulumi_llmd.components.serving import (
     InferenceSimulator,
     SimulatorSpec,
@@ -60,6 +61,7 @@ class SimulatedAccelerators(pulumi.ComponentResource):
                 extra_env=model.extra_env,
                 secret_env=model.secret_env_refs,
             ),
+            image=model.image or versions.INFERENCE_SIM_IMAGE,
             opts=child,
         )
         routing = route_model(

@@ -17,6 +17,7 @@ import pulumi
 
 from pulumi_llmd.blueprints.config import ModelConfig, WellLitPath, server_resources, wide_ep_sizes
 from pulumi_llmd.blueprints.routing import PickerSetup, route_model
+from pulumi_llmd.components import versions
 from pulumi_llmd.components.base import AcceleratorPool
 from pulumi_llmd.components.serving import ModelServerAutoscaler, model_server_labels
 from pulumi_llmd.components.serving.disaggregation import nixl_kv_transfer_config
@@ -101,6 +102,7 @@ class WideEp(pulumi.ComponentResource):
                 hf_token_secret=hf_token_secret,
                 weights_gib=model.weights.weights_gib if model.weights is not None else None,
                 pool_ready=pool_ready,
+                image=model.image or versions.LLMD_CUDA_IMAGE,
                 opts=child,
             )
             self.servers_by_role[role] = server
