@@ -8,6 +8,7 @@ a CA certificate) so that programs which derive a kubeconfig from them still run
 from __future__ import annotations
 
 import gc
+import inspect
 import os
 import runpy
 import threading
@@ -129,8 +130,45 @@ class _RecordingMonitor(pulumi_mocks.MockMonitor):
         super().__init__(mocks)
         self.records: list[RegisteredResource] = []
         self._lock = threading.Lock()
+        #: Resource transforms in force for each registered URN: its own, then its ancestors' (children inherit).
+        self._transforms: dict[str, list[Any]] = {}
+
+    def _transform(self, request: Any) -> None:
+        """Run the ``transforms`` resource option as the Pulumi engine does and the SDK's mock monitor does not:
+        the resource's own transforms, then its parent's (inherited down the tree), then the stack transforms, each
+        on the properties (wire names) the previous one returned; the request is rewritten with the result, so the
+        render records what a real deployment would create. Transforms that return None leave the resource as is.
+        (pulumi/pulumi ``sdk/python/lib/pulumi/resource.py``: ``ResourceTransform``; docs "Transforms".)"""
+        own = pulumi_mocks._resolve_callbacks(request.transforms)
+        inherited = self._transforms.get(request.parent, [])
+        chain = [*own, *inherited]
+        urn = self.make_urn(request.parent, request.type, request.name)
+        self._transforms[urn] = chain
+        transforms = [*chain, *self._stack_transforms]
+        if not transforms:
+            return
+        props = pulumi.runtime.rpc.deserialize_properties(request.object)
+        changed = False
+        for transform in transforms:
+            args = pulumi.ResourceTransformArgs(
+                custom=bool(request.custom),
+                type_=request.type,
+                name=request.name,
+                props=props,
+                opts=pulumi.ResourceOptions(),
+            )
+            result = transform(args)
+            if inspect.isawaitable(result):
+                result = _sync_await(result)
+            if result is not None:
+                props = dict(result.props)
+                changed = True
+        if changed:
+            request.object.CopyFrom(_sync_await(pulumi.runtime.rpc.serialize_properties(props, {})))
 
     def RegisterResource(self, request: Any) -> Any:
+        if request.type != "pulumi:pulumi:Stack":
+            self._transform(request)
         response = super().RegisterResource(request)  # type: ignore[no-untyped-call]
         if request.type != "pulumi:pulumi:Stack":
             inputs = pulumi.runtime.rpc.deserialize_properties(request.object)
