@@ -87,3 +87,42 @@ def exec_kubeconfig(*, name: str, server: str, ca_data: str, exec_config: Mappin
         ],
     }
     return yaml.safe_dump(document, sort_keys=False)
+
+
+def merge_values(base: Mapping[str, Any], overrides: Mapping[str, Any]) -> dict[str, Any]:
+    """Helm values ``base`` with ``overrides`` merged in, as ``helm --values`` layers files: mappings merge key by key
+    (recursively), anything else - scalars and lists - is replaced; an override of ``None`` removes the key (Helm's
+    ``null`` deletes a default). Pure; neither argument is changed.
+
+    >>> merge_values({"a": {"b": 1, "c": [1]}}, {"a": {"c": [2], "d": None}})
+    {'a': {'b': 1, 'c': [2]}}
+    """
+    merged: dict[str, Any] = {k: v for k, v in base.items()}
+    for key, value in overrides.items():
+        if value is None:
+            merged.pop(key, None)
+        elif isinstance(value, Mapping) and isinstance(merged.get(key), Mapping):
+            merged[key] = merge_values(merged[key], value)
+        else:
+            merged[key] = value
+    return merged
+
+
+def merge_transform(type_token: str, field: str | None, overrides: Mapping[str, Any]) -> pulumi.ResourceTransform:
+    """A Pulumi resource transform that merges ``overrides`` into the input ``field`` (wire name, e.g. ``nodeConfig``;
+    None: into the inputs themselves) of resources of type ``type_token`` (e.g. ``gcp:container/nodePool:NodePool``)
+    with :func:`merge_values`; other resources pass unchanged. The pass-through of the node-pool and node-group
+    components: a provider field the component does not model reaches the resource (Pulumi "Transforms").
+    """
+
+    def transform(args: pulumi.ResourceTransformArgs) -> pulumi.ResourceTransformResult | None:
+        if args.type_ != type_token:
+            return None
+        if field is None:
+            return pulumi.ResourceTransformResult(merge_values(args.props, overrides), args.opts)
+        props = dict(args.props)
+        current = props.get(field)
+        props[field] = merge_values(current if isinstance(current, Mapping) else {}, overrides)
+        return pulumi.ResourceTransformResult(props, args.opts)
+
+    return transform

@@ -9,6 +9,7 @@ import pulumi
 import pytest
 from mock_program import run
 
+from pulumi_llmd.components.kube import merge_values
 from pulumi_llmd.components.platform import (
     AgentGateway,
     CertManager,
@@ -21,7 +22,6 @@ from pulumi_llmd.components.platform import (
     PrometheusAdapter,
     PrometheusStack,
 )
-from pulumi_llmd.components.platform.scheduling import merge_values
 
 OVERRIDE = {"extra": {"setting": "on"}}
 

@@ -12,13 +12,14 @@ from __future__ import annotations
 import base64
 import re
 from collections.abc import Mapping, Sequence
-from typing import Final
+from typing import Any, Final
 
 import pulumi
 import pulumi_aws as aws
 
 from pulumi_llmd.components.base import AcceleratorPool, RdmaAttachment, Toleration
 from pulumi_llmd.components.catalog import AcceleratorKind, Cloud, MachineShape, RdmaKind
+from pulumi_llmd.components.kube import merge_transform
 
 CAPACITY_TYPES = ("ON_DEMAND", "SPOT", "CAPACITY_BLOCK")
 #: EKS-optimized Amazon Linux 2023 with the NVIDIA driver, container toolkit and EFA driver.
@@ -148,6 +149,10 @@ class GpuNodeGroup(pulumi.ComponentResource):
             (``shape.local_ssd_count`` > 0: p4d, p5, p5e, p5en, g6e).
         security_group_ids: more security groups for the nodes.
         tags: extra tags on every taggable resource.
+        node_group: node-group inputs the component does not model, in the provider's wire names (e.g.
+            ``{"updateConfig": {"maxUnavailable": 2}, "labels": {"team": "ml"}}``), merged over the
+            component's (:func:`~pulumi_llmd.components.kube.merge_values`; applied as a Pulumi transform).
+            Default: none.
 
     Raises:
         ValueError: (before anything is registered) a non-AWS or non-GPU shape; EFA on an instance type without EFA;
@@ -185,6 +190,7 @@ class GpuNodeGroup(pulumi.ComponentResource):
         local_storage_raid0: bool | None = None,
         security_group_ids: Sequence[pulumi.Input[str]] = (),
         tags: Mapping[str, str] | None = None,
+        node_group: Mapping[str, Any] | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         zone = _validate(
@@ -345,7 +351,11 @@ class GpuNodeGroup(pulumi.ComponentResource):
             tags=tags,
             # opts.depends_on (EksCluster.node_prerequisites: the vpc-cni / kube-proxy / pod identity add-ons and the
             # node role's policy attachments): nodes without the CNI or the role's policies never become Ready.
-            opts=pulumi.ResourceOptions(parent=self, depends_on=opts.depends_on if opts is not None else None),
+            opts=pulumi.ResourceOptions(
+                parent=self,
+                depends_on=opts.depends_on if opts is not None else None,
+                transforms=[merge_transform("aws:eks/nodeGroup:NodeGroup", None, node_group)] if node_group else None,
+            ),
         )
         self.pool = AcceleratorPool(
             name=name,

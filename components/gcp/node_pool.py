@@ -3,7 +3,8 @@ GPUDirect-RDMA (RoCE) networks of A3 Ultra / A4 nodes."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 import pulumi
 import pulumi_gcp as gcp
@@ -11,6 +12,7 @@ import pulumi_gcp as gcp
 from pulumi_llmd.components.base import AcceleratorPool, Toleration
 from pulumi_llmd.components.catalog import AcceleratorKind, MachineShape, RdmaKind, default_consumption
 from pulumi_llmd.components.gcp.rdma import GkeRdmaFabric
+from pulumi_llmd.components.kube import merge_transform
 
 PROVISIONING = ("on-demand", "spot", "reservation", "flex-start")
 DRIVER_VERSIONS = ("DEFAULT", "LATEST")
@@ -67,6 +69,10 @@ class GpuNodePool(pulumi.ComponentResource):
             None: no RDMA networks).
         service_account: the nodes' IAM service account email, normally ``GkeCluster.node_service_account_email``
             (least privilege, GKE hardening guide); None falls back to the Compute Engine default service account.
+        node_config: fields of the node pool's ``nodeConfig`` the component does not model, in the provider's wire
+            names (e.g. ``{"resourceLabels": {"team": "ml"}, "linuxNodeConfig": {"sysctls": {...}}}``), merged over
+            the component's (:func:`~pulumi_llmd.components.kube.merge_values`; applied as a Pulumi transform).
+            Default: none.
 
     Raises:
         ValueError: a non-GPU shape, a size that is missing or out of order, a provisioning the machine type is not
@@ -99,6 +105,7 @@ class GpuNodePool(pulumi.ComponentResource):
         ephemeral_on_local_ssd: bool | None = None,
         fabric: GkeRdmaFabric | None = None,
         service_account: pulumi.Input[str] | None = None,
+        node_config: Mapping[str, Any] | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         if provisioning is None:
@@ -141,6 +148,7 @@ class GpuNodePool(pulumi.ComponentResource):
                 shape.local_ssd_count if ephemeral_on_local_ssd is not False and shape.local_ssd_count > 0 else None
             ),
             service_account=service_account,
+            node_config=node_config,
             depends_on=list(opts.depends_on) if opts is not None and isinstance(opts.depends_on, list) else (),
             guest_accelerators=[
                 gcp.container.NodePoolNodeConfigGuestAcceleratorArgs(
@@ -201,6 +209,7 @@ def gke_node_pool(
     placement_policy: gcp.container.NodePoolPlacementPolicyArgs | None = None,
     network_config: gcp.container.NodePoolNetworkConfigArgs | None = None,
     service_account: pulumi.Input[str] | None = None,
+    node_config: Mapping[str, Any] | None = None,
 ) -> gcp.container.NodePool:
     """The GKE node pool of a GPU or TPU pool component (``parent``), named ``name`` in one ``zone``.
 
@@ -212,7 +221,8 @@ def gke_node_pool(
     flex-start and the reservation affinity of ``provisioning``; ephemeral storage on ``ephemeral_local_ssd_count``
     local SSDs when given (the count the machine type bundles: GKE requires exactly that for machine series with a
     fixed number of local SSDs, see ``EphemeralStorageLocalSsdConfig.local_ssd_count`` in the GKE API reference);
-    ``depends_on`` in addition to the cluster (e.g. the project's APIs); the nodes run as ``service_account`` (the
+    ``depends_on`` in addition to the cluster (e.g. the project's APIs); ``node_config`` merged over the node config
+    (wire names, :func:`~pulumi_llmd.components.kube.merge_transform`); the nodes run as ``service_account`` (the
     cluster's least-privilege node account; GKE "Harden your cluster's security": use least privilege IAM service
     accounts) with the ``cloud-platform`` scope, so IAM alone bounds them. Shielded VM options (secure boot,
     integrity monitoring) are on for GPU and TPU pools alike: GKE's GPU node images load the GKE-installed NVIDIA
@@ -272,8 +282,16 @@ def gke_node_pool(
                 else None
             ),
         ),
-        opts=pulumi.ResourceOptions(parent=parent, depends_on=list(depends_on) or None),
+        opts=pulumi.ResourceOptions(
+            parent=parent,
+            depends_on=list(depends_on) or None,
+            transforms=[merge_transform(NODE_POOL_TYPE, "nodeConfig", node_config)] if node_config else None,
+        ),
     )
+
+
+#: Pulumi type token of a GKE node pool (what ``node_config`` overrides apply to).
+NODE_POOL_TYPE = "gcp:container/nodePool:NodePool"
 
 
 def _reservation_affinity(

@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from types import MappingProxyType
+from typing import Any
 
 import pulumi
 import pulumi_gcp as gcp
@@ -102,6 +103,10 @@ class TpuNodePool(pulumi.ComponentResource):
         service_account: the nodes' IAM service account email, normally ``GkeCluster.node_service_account_email``
             (least privilege); None falls back to the Compute Engine default service account.
         opts: resource options for the component.
+        node_config: fields of the node pool's ``nodeConfig`` the component does not model, in the provider's wire
+            names (e.g. ``{"resourceLabels": {"team": "ml"}, "linuxNodeConfig": {"sysctls": {...}}}``), merged over
+            the component's (:func:`~pulumi_llmd.components.kube.merge_values`; applied as a Pulumi transform).
+            Default: none.
 
     Raises:
         ValueError: before anything is registered, naming the argument, its value and what is allowed: a shape
@@ -137,6 +142,7 @@ class TpuNodePool(pulumi.ComponentResource):
         boot_disk_type: str | None = None,
         boot_disk_size_gb: int = 200,
         service_account: pulumi.Input[str] | None = None,
+        node_config: Mapping[str, Any] | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         topology, hosts = _validate(
@@ -175,6 +181,7 @@ class TpuNodePool(pulumi.ComponentResource):
             boot_disk_type=boot_disk_type,
             boot_disk_size_gb=boot_disk_size_gb,
             service_account=service_account,
+            node_config=node_config,
             depends_on=list(opts.depends_on) if opts is not None and isinstance(opts.depends_on, list) else (),
             placement_policy=(
                 gcp.container.NodePoolPlacementPolicyArgs(type="COMPACT", tpu_topology=topology) if hosts > 1 else None

@@ -3,6 +3,7 @@ gang scheduling (Kueue) and the LeaderWorkerSet operator, and the serving Networ
 than GKE the Gateway API / InferencePool CRDs, a gateway implementation (Istio or agentgateway), the NVIDIA and EFA
 device plugins and the DCGM exporter."""
 
+from pulumi_llmd.components.kube import merge_values
 from pulumi_llmd.components.platform.cert_manager import CertManager, GatewayCertificate
 from pulumi_llmd.components.platform.crds import CRD_BUNDLES, GatewayApiCrds, crd_manifests
 from pulumi_llmd.components.platform.devices import DcgmExporter, EfaDevicePlugin, NvidiaDevicePlugin
@@ -37,7 +38,6 @@ from pulumi_llmd.components.platform.scheduling import (
     LeaderWorkerSetController,
     kueue_queue_manifests,
     kueue_values,
-    merge_values,
 )
 
 __all__ = [

@@ -51,7 +51,7 @@ class CertManager(pulumi.ComponentResource):
         name: release name (default ``cert-manager``).
         namespace: where cert-manager runs (default ``cert-manager``).
         values: Helm values merged over the library's (default none; mappings merge key by key, lists and scalars
-            are replaced, ``None`` deletes a key: :func:`~pulumi_llmd.components.platform.scheduling.merge_values`).
+            are replaced, ``None`` deletes a key: :func:`~pulumi_llmd.components.kube.merge_values`).
 
     Raises:
         ValueError: an invalid namespace name (nothing is registered).

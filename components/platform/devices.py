@@ -139,7 +139,7 @@ class NvidiaDevicePlugin(pulumi.ComponentResource):
         tolerations: taints to tolerate (default ``nvidia.com/gpu`` Exists NoSchedule).
         namespace: default ``nvidia-device-plugin``.
         values: Helm values merged over the library's (default none; mappings merge key by key, lists and scalars
-            are replaced, ``None`` deletes a key: :func:`~pulumi_llmd.components.platform.scheduling.merge_values`).
+            are replaced, ``None`` deletes a key: :func:`~pulumi_llmd.components.kube.merge_values`).
 
     Outputs: ``release``, ``namespace``.
 
@@ -190,7 +190,7 @@ class EfaDevicePlugin(pulumi.ComponentResource):
         tolerations: default ``nvidia.com/gpu`` Exists NoSchedule.
         namespace: default ``kube-system``; any other is created.
         values: Helm values merged over the library's (default none; mappings merge key by key, lists and scalars
-            are replaced, ``None`` deletes a key: :func:`~pulumi_llmd.components.platform.scheduling.merge_values`).
+            are replaced, ``None`` deletes a key: :func:`~pulumi_llmd.components.kube.merge_values`).
 
     Outputs: ``release``, ``namespace``.
 
@@ -243,7 +243,7 @@ class DcgmExporter(pulumi.ComponentResource):
         service_monitor: create the chart's ServiceMonitor (default False).
         namespace: default ``dcgm-exporter``.
         values: Helm values merged over the library's (default none; mappings merge key by key, lists and scalars
-            are replaced, ``None`` deletes a key: :func:`~pulumi_llmd.components.platform.scheduling.merge_values`).
+            are replaced, ``None`` deletes a key: :func:`~pulumi_llmd.components.kube.merge_values`).
 
     Outputs: ``release``, ``namespace``.
 

@@ -115,7 +115,7 @@ class IstioGateway(pulumi.ComponentResource):
         namespace: where istiod runs (default ``istio-system``).
         values: Helm values of the ``istiod`` chart, merged over the library's (default none; mappings merge key by
             key, lists and scalars are replaced, ``None`` deletes a key:
-            :func:`~pulumi_llmd.components.platform.scheduling.merge_values`).
+            :func:`~pulumi_llmd.components.kube.merge_values`).
 
     Outputs: ``gateway_class`` (``istio``), ``namespace``, ``releases`` (base, istiod), ``ready`` (what Gateways and
     routes should depend on: the istiod release).
@@ -182,7 +182,7 @@ class AgentGateway(pulumi.ComponentResource):
         namespace: where the control plane runs (default ``agentgateway-system``).
         values: Helm values of the ``agentgateway`` (controller) chart, merged over the library's (default none;
             mappings merge key by key, lists and scalars are replaced, ``None`` deletes a key:
-            :func:`~pulumi_llmd.components.platform.scheduling.merge_values`).
+            :func:`~pulumi_llmd.components.kube.merge_values`).
 
     Outputs: ``gateway_class`` (``agentgateway``), ``namespace``, ``releases`` (crds, controller), ``ready`` (the
     controller release).

@@ -28,7 +28,7 @@ class PrometheusStack(pulumi.ComponentResource):
     Args:
 
         values: Helm values merged over the library's (default none; mappings merge key by key, lists and scalars
-            are replaced, ``None`` deletes a key: :func:`~pulumi_llmd.components.platform.scheduling.merge_values`)."""
+            are replaced, ``None`` deletes a key: :func:`~pulumi_llmd.components.kube.merge_values`)."""
 
     def __init__(
         self,
@@ -73,7 +73,7 @@ class PrometheusAdapter(pulumi.ComponentResource):
     Args:
 
         values: Helm values merged over the library's (default none; mappings merge key by key, lists and scalars
-            are replaced, ``None`` deletes a key: :func:`~pulumi_llmd.components.platform.scheduling.merge_values`)."""
+            are replaced, ``None`` deletes a key: :func:`~pulumi_llmd.components.kube.merge_values`)."""
 
     def __init__(
         self,

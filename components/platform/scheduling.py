@@ -41,7 +41,7 @@ import yaml
 
 from pulumi_llmd.components import versions
 from pulumi_llmd.components.base import AcceleratorPool
-from pulumi_llmd.components.kube import child_options, k8s_object
+from pulumi_llmd.components.kube import child_options, k8s_object, merge_values
 
 KUEUE_NAMESPACE = "kueue-system"
 LWS_NAMESPACE = "lws-system"
@@ -90,25 +90,6 @@ def helm_release(
         values=values,
         opts=opts,
     )
-
-
-def merge_values(base: Mapping[str, Any], overrides: Mapping[str, Any]) -> dict[str, Any]:
-    """Helm values ``base`` with ``overrides`` merged in, as ``helm --values`` layers files: mappings merge key by key
-    (recursively), anything else - scalars and lists - is replaced; an override of ``None`` removes the key (Helm's
-    ``null`` deletes a default). Pure; neither argument is changed.
-
-    >>> merge_values({"a": {"b": 1, "c": [1]}}, {"a": {"c": [2], "d": None}})
-    {'a': {'b': 1, 'c': [2]}}
-    """
-    merged: dict[str, Any] = {k: v for k, v in base.items()}
-    for key, value in overrides.items():
-        if value is None:
-            merged.pop(key, None)
-        elif isinstance(value, Mapping) and isinstance(merged.get(key), Mapping):
-            merged[key] = merge_values(merged[key], value)
-        else:
-            merged[key] = value
-    return merged
 
 
 #: Kueue integrations the library enables: what gang admission of batch and multi-node work needs (Jobs, JobSets,
@@ -205,7 +186,7 @@ class Kueue(pulumi.ComponentResource):
 
     Args:
         values: Helm values merged over the library's (default none; mappings merge key by key, lists and scalars
-            are replaced, ``None`` deletes a key: :func:`~pulumi_llmd.components.platform.scheduling.merge_values`).
+            are replaced, ``None`` deletes a key: :func:`~pulumi_llmd.components.kube.merge_values`).
 
     Raises:
         ValueError: no managed namespace, an invalid one, or no framework (nothing is registered).
@@ -366,7 +347,7 @@ class LeaderWorkerSetController(pulumi.ComponentResource):
             LWS). Default False: the chart values stay ``{"enableCertManager": false}``.
         opts: resource options.
         values: Helm values merged over the library's (default none; mappings merge key by key, lists and scalars
-            are replaced, ``None`` deletes a key: :func:`~pulumi_llmd.components.platform.scheduling.merge_values`).
+            are replaced, ``None`` deletes a key: :func:`~pulumi_llmd.components.kube.merge_values`).
 
     Raises:
         ValueError: ``enable_disaggregated_set`` with a pinned chart (``versions.LWS_CHART_VERSION``) older than
