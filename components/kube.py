@@ -126,3 +126,86 @@ def merge_transform(type_token: str, field: str | None, overrides: Mapping[str, 
         return pulumi.ResourceTransformResult(props, args.opts)
 
     return transform
+
+
+#: Where the pod templates sit in each workload kind's inputs (Deployment/StatefulSet/DaemonSet/Job, LeaderWorkerSet).
+_POD_TEMPLATES: dict[str, tuple[tuple[str, ...], ...]] = {
+    "kubernetes:apps/v1:Deployment": (("spec", "template"),),
+    "kubernetes:apps/v1:StatefulSet": (("spec", "template"),),
+    "kubernetes:apps/v1:DaemonSet": (("spec", "template"),),
+    "kubernetes:batch/v1:Job": (("spec", "template"),),
+    "kubernetes:leaderworkerset.x-k8s.io/v1:LeaderWorkerSet": (
+        ("spec", "leaderWorkerTemplate", "leaderTemplate"),
+        ("spec", "leaderWorkerTemplate", "workerTemplate"),
+    ),
+}
+
+
+def patch_pod_template(template: Mapping[str, Any], patch: Mapping[str, Any]) -> dict[str, Any]:
+    """``template`` (a pod template: ``metadata`` + ``spec``) with ``patch`` merged in the way a Kubernetes strategic
+    merge patch treats pod templates: mappings merge key by key; lists whose items are all mappings with a ``name``
+    (``containers``, ``initContainers``, ``volumes``, ``env``, ``ports`` with names) merge item by item on ``name``
+    (new names are appended); other lists and scalars are replaced; ``None`` deletes a key. Pure.
+
+    >>> patch_pod_template({"spec": {"containers": [{"name": "a", "image": "x"}]}},
+    ...                    {"spec": {"containers": [{"name": "a", "securityContext": {"runAsNonRoot": True}}]}})
+    {'spec': {'containers': [{'name': 'a', 'image': 'x', 'securityContext': {'runAsNonRoot': True}}]}}
+    """
+    merged: dict[str, Any] = dict(template)
+    for key, value in patch.items():
+        current = merged.get(key)
+        if value is None:
+            merged.pop(key, None)
+        elif isinstance(value, Mapping) and isinstance(current, Mapping):
+            merged[key] = patch_pod_template(current, value)
+        elif isinstance(value, list) and isinstance(current, list) and _named(value) and _named(current):
+            by_name = {item["name"]: item for item in current}
+            out = [
+                patch_pod_template(item, by_name_patch) if (by_name_patch := _find(value, item["name"])) else item
+                for item in current
+            ]
+            out += [item for item in value if item["name"] not in by_name]
+            merged[key] = out
+        else:
+            merged[key] = value
+    return merged
+
+
+def _named(items: list[Any]) -> bool:
+    return bool(items) and all(isinstance(i, Mapping) and isinstance(i.get("name"), str) for i in items)
+
+
+def _find(items: list[Any], name: str) -> Mapping[str, Any] | None:
+    return next((i for i in items if i["name"] == name), None)
+
+
+def pod_template_transform(patch: Mapping[str, Any]) -> pulumi.ResourceTransform:
+    """A Pulumi resource transform that patches the pod template(s) of every workload it reaches (Deployment,
+    StatefulSet, DaemonSet, Job, and both templates of a LeaderWorkerSet) with :func:`patch_pod_template`.
+
+    The pod-template escape hatch of every workload component: pass it in the component's options, e.g.
+    ``ModelServer(..., opts=pulumi.ResourceOptions(transforms=[pod_template_transform({"spec": {"priorityClassName":
+    "inference"}})]))``; a component's transforms reach every resource under it (Pulumi "Transforms"), and the
+    offline render applies them too.
+    """
+
+    def transform(args: pulumi.ResourceTransformArgs) -> pulumi.ResourceTransformResult | None:
+        paths = _POD_TEMPLATES.get(args.type_)
+        if not paths:
+            return None
+        props: dict[str, Any] = dict(args.props)
+        for path in paths:
+            node: dict[str, Any] = props
+            for part in path[:-1]:
+                child = node.get(part)
+                if not isinstance(child, Mapping):
+                    break
+                node[part] = dict(child)
+                node = node[part]
+            else:
+                template = node.get(path[-1])
+                if isinstance(template, Mapping):
+                    node[path[-1]] = patch_pod_template(template, patch)
+        return pulumi.ResourceTransformResult(props, args.opts)
+
+    return transform
