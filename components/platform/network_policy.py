@@ -312,11 +312,7 @@ class ApiExtensionNetworkPolicies(pulumi.ComponentResource):
             workload_identity=workload_identity,
         )
         super().__init__("llmd:platform:ApiExtensionNetworkPolicies", name, None, opts)
-        child = child_options(self, opts)
-        for manifest in manifests:
-            k8s_object(f"{namespace}-{manifest['metadata']['name']}-networkpolicy", manifest, child)
-        self.names = [m["metadata"]["name"] for m in manifests]
-        self.register_outputs({"names": self.names})
+        self.names = _register_policies(self, manifests, prefix=f"{namespace}-", opts=opts)
 
 
 def serving_network_policies(
@@ -499,11 +495,7 @@ class StackNetworkPolicies(pulumi.ComponentResource):
             dns_cidrs=dns_cidrs,
         )
         super().__init__("llmd:platform:StackNetworkPolicies", name, None, opts)
-        child = child_options(self, opts)
-        for manifest in manifests:
-            k8s_object(f"{namespace}-{manifest['metadata']['name']}-networkpolicy", manifest, child)
-        self.names = [m["metadata"]["name"] for m in manifests]
-        self.register_outputs({"names": self.names})
+        self.names = _register_policies(self, manifests, prefix=f"{namespace}-", opts=opts)
 
 
 class ServingNetworkPolicies(pulumi.ComponentResource):
@@ -556,8 +548,21 @@ class ServingNetworkPolicies(pulumi.ComponentResource):
             render_port=render_port,
         )
         super().__init__("llmd:platform:ServingNetworkPolicies", name, None, opts)
-        child = child_options(self, opts)
-        for manifest in manifests:
-            k8s_object(f"{manifest['metadata']['name']}-networkpolicy", manifest, child)
-        self.names = [m["metadata"]["name"] for m in manifests]
-        self.register_outputs({"names": self.names})
+        self.names = _register_policies(self, manifests, prefix="", opts=opts)
+
+
+def _register_policies(
+    component: pulumi.ComponentResource,
+    manifests: list[dict[str, Any]],
+    *,
+    prefix: str,
+    opts: pulumi.ResourceOptions | None,
+) -> list[str]:
+    """Register ``manifests`` (NetworkPolicies) as children of ``component`` (resource names
+    ``<prefix><policy>-networkpolicy``), register its outputs, and return the policy names."""
+    child = child_options(component, opts)
+    for manifest in manifests:
+        k8s_object(f"{prefix}{manifest['metadata']['name']}-networkpolicy", manifest, child)
+    names = [m["metadata"]["name"] for m in manifests]
+    component.register_outputs({"names": names})
+    return names
