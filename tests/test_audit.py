@@ -15,8 +15,18 @@ DIGEST = "sha256:" + "a" * 64
 
 
 def _render(tmp_path: Path, objects: list[dict[str, Any]], resources: list[dict[str, Any]] | None = None) -> Path:
+    """A render folder: ``objects`` in manifests.yaml and, as the render writes them, in resources.json."""
+    entries = [
+        {
+            "type": f"kubernetes:{o.get('apiVersion', 'v1')}:{o['kind']}",
+            "name": f"r{i}",
+            "urn": f"urn:r{i}",
+            "inputs": o,
+        }
+        for i, o in enumerate(objects)
+    ]
     (tmp_path / "manifests.yaml").write_text(yaml.safe_dump_all(objects))
-    (tmp_path / "resources.json").write_text(json.dumps(resources or []))
+    (tmp_path / "resources.json").write_text(json.dumps([*entries, *(resources or [])]))
     return tmp_path
 
 
@@ -87,7 +97,7 @@ def test_internal_load_balancer_annotation_makes_a_gateway_private(tmp_path: Pat
     assert report.count("unauthenticated-gateway", public_only=True) == 0
 
 
-def test_namespace_with_pods_needs_a_default_deny_for_both_directions(tmp_path: Path) -> None:
+def test_a_stack_namespace_needs_a_default_deny_for_both_directions(tmp_path: Path) -> None:
     namespace = {"kind": "Namespace", "metadata": {"name": NS}}
     pod = {"kind": "Deployment", "metadata": {"name": "d", "namespace": NS}, "spec": {"template": {"spec": {}}}}
     ingress_only = {
@@ -98,7 +108,7 @@ def test_namespace_with_pods_needs_a_default_deny_for_both_directions(tmp_path: 
     both = {**ingress_only, "spec": {"podSelector": {}, "policyTypes": ["Ingress", "Egress"]}}
     assert audit_render(_render(tmp_path, [namespace, pod, ingress_only])).count("namespace-without-default-deny") == 1
     assert audit_render(_render(tmp_path, [namespace, pod, both])).count("namespace-without-default-deny") == 0
-    assert audit_render(_render(tmp_path, [namespace])).count("namespace-without-default-deny") == 0
+    assert audit_render(_render(tmp_path, [namespace])).count("namespace-without-default-deny") == 1
 
 
 def test_open_control_planes(tmp_path: Path) -> None:
@@ -124,17 +134,18 @@ def test_open_control_planes(tmp_path: Path) -> None:
 
 def test_images_without_digest_in_any_pod_template(tmp_path: Path) -> None:
     lws = {
+        "apiVersion": "leaderworkerset.x-k8s.io/v1",
         "kind": "LeaderWorkerSet",
         "metadata": {"name": "w", "namespace": NS},
         "spec": {
             "leaderWorkerTemplate": {
                 "leaderTemplate": {"spec": {"containers": [{"name": "a", "image": f"x/y:v1@{DIGEST}"}]}},
-                "workerTemplate": {"spec": {"initContainers": [{"name": "b", "image": "x/z:v1"}]}},
+                "workerTemplate": {"spec": {"initContainers": [{"name": "b", "image": "x/z:v1.2.3"}]}},
             }
         },
     }
     report = audit_render(_render(tmp_path, [lws]))
-    assert [f.detail for f in report.findings] == ["container b: x/z:v1"]
+    assert [f.detail for f in report.findings] == ["container b: image x/z:v1.2.3 is not pinned by digest"]
 
 
 def test_every_reference_stack_deploys_an_authenticated_tls_endpoint_default_deny_and_a_closed_control_plane() -> None:
@@ -155,5 +166,9 @@ def test_every_reference_stack_deploys_an_authenticated_tls_endpoint_default_den
         assert report.count("open-control-plane") == 0, golden.name
         assert report.count("unauthenticated-gateway", public_only=True) == 0, golden.name
         assert report.count("unauthenticated-gateway") == (1 if open_on_purpose else 0), golden.name
-        undigested = {f.detail.split(": ", 1)[1] for f in report.findings if f.kind == "image-without-digest"}
+        undigested = {
+            f.detail.split("image ", 1)[1].removesuffix(" is not pinned by digest")
+            for f in report.findings
+            if f.kind == "image-without-digest"
+        }
         assert undigested <= pending, (golden.name, undigested - pending)

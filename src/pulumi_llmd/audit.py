@@ -10,13 +10,14 @@
     ``securityPolicy`` in its namespace; Istio - no ``RequestAuthentication`` *and* ``AuthorizationPolicy``
     targeting it; agentgateway - no ``AgentgatewayPolicy`` with JWT authentication targeting it.
 ``namespace-without-default-deny``
-    a Namespace the stack creates that runs pods and has no NetworkPolicy selecting every pod (``podSelector: {}``)
-    with both ``Ingress`` and ``Egress`` policy types and no rules.
+    a Namespace the stack creates without a default-deny for ingress and egress (the llm-d practices' rule
+    ``namespace-default-deny``).
 ``open-control-plane``
     a GKE cluster whose public endpoint has no master authorized networks (or authorizes ``0.0.0.0/0``), or an EKS
     cluster whose public endpoint is open to ``0.0.0.0/0``.
 ``image-without-digest``
-    a container image in a Kubernetes object that is not pinned by ``@sha256:`` digest.
+    a container image pinned by tag but not by ``@sha256:`` digest (the practices' rule ``images-by-digest``;
+    moving tags are the mandatory ``images-pinned`` violations).
 
 Each finding records whether the gateway is *public* (an internet-facing load balancer: GKE's external classes, or a
 self-managed gateway without an internal-load-balancer annotation) so a report can tell "an internal endpoint without
@@ -33,6 +34,10 @@ from pathlib import Path
 from typing import Any, Final
 
 import yaml
+
+from pulumi_llmd.policies.check import resources_from_render
+from pulumi_llmd.policies.graph import Graph
+from pulumi_llmd.policies.practices import check_images_by_digest, check_namespace_default_deny
 
 #: GKE GatewayClasses whose load balancer is internet-facing (GKE "GatewayClass capabilities").
 GKE_EXTERNAL_CLASSES: Final = frozenset(
@@ -58,9 +63,6 @@ CLASSES: Final = (
     "namespace-without-default-deny",
     "open-control-plane",
     "image-without-digest",
-)
-_POD_KINDS: Final = frozenset(
-    {"Deployment", "StatefulSet", "DaemonSet", "Job", "CronJob", "LeaderWorkerSet", "Pod", "ReplicaSet"}
 )
 _EVERYWHERE: Final = (ipaddress.ip_network("0.0.0.0/0"), ipaddress.ip_network("::/0"))
 
@@ -183,40 +185,6 @@ def _serving_routes(gateway: Mapping[str, Any], listener: str, objects: list[dic
     return serving
 
 
-def _default_deny(namespace: str, objects: list[dict[str, Any]]) -> bool:
-    for obj in objects:
-        if obj.get("kind") != "NetworkPolicy" or _meta(obj)[0] != namespace:
-            continue
-        spec = obj.get("spec") or {}
-        selector = spec.get("podSelector") or {}
-        if selector.get("matchLabels") or selector.get("matchExpressions"):
-            continue
-        if (
-            set(spec.get("policyTypes") or []) >= {"Ingress", "Egress"}
-            and not spec.get("ingress")
-            and not spec.get("egress")
-        ):
-            return True
-    return False
-
-
-def _containers(obj: Mapping[str, Any]) -> Iterator[Mapping[str, Any]]:
-    """Every container and init container of a workload object, however deep its pod templates sit."""
-
-    def walk(node: Any) -> Iterator[Mapping[str, Any]]:
-        if isinstance(node, Mapping):
-            for key, value in node.items():
-                if key in ("containers", "initContainers") and isinstance(value, list):
-                    yield from (c for c in value if isinstance(c, Mapping))
-                else:
-                    yield from walk(value)
-        elif isinstance(node, list):
-            for item in node:
-                yield from walk(item)
-
-    yield from walk(obj.get("spec") or {})
-
-
 def _open_cidrs(cidrs: Any) -> bool:
     nets = []
     for cidr in cidrs or []:
@@ -269,21 +237,14 @@ def audit_render(render_dir: Path) -> PostureReport:
             report.findings.append(
                 Finding("unauthenticated-gateway", _subject(gateway), public, "no authentication policy targets it")
             )
-    namespaces_with_pods = {_meta(o)[0] for o in objects if o.get("kind") in _POD_KINDS}
-    for namespace in (o for o in objects if o.get("kind") == "Namespace"):
-        name = _meta(namespace)[1]
-        if name in namespaces_with_pods and not _default_deny(name, objects):
-            report.findings.append(
-                Finding("namespace-without-default-deny", _subject(namespace), False, "pods run without default-deny")
-            )
+    # Default-deny and digests are the llm-d practices' rules (namespace-default-deny, images-by-digest): the audit
+    # counts what they find instead of judging again.
+    policy_resources = resources_from_render(resources)
+    for violation in check_namespace_default_deny(Graph(policy_resources)):
+        report.findings.append(Finding("namespace-without-default-deny", violation.where, False, violation.message))
     report.findings.extend(_control_planes(resources))
-    for obj in objects:
-        if obj.get("kind") not in _POD_KINDS:
-            continue
-        for container in _containers(obj):
-            image = str(container.get("image", ""))
-            if "@sha256:" not in image:
-                detail = f"container {container.get('name')}: {image}"
-                report.findings.append(Finding("image-without-digest", _subject(obj), False, detail))
+    for resource in policy_resources:
+        for violation in check_images_by_digest(resource):
+            report.findings.append(Finding("image-without-digest", violation.where, False, violation.message))
     report.findings.sort()
     return report
