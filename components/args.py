@@ -1,0 +1,190 @@
+"""One args type per component (pulumi-eks style), and the checks components share with config validation.
+
+Every public component takes its inputs as one ``TypedDict`` named ``<Component>Args`` — either as the ``args``
+object or as the same fields given as keyword arguments — so a program can build the arguments once, type-check them
+with ``mypy --strict``, and pass them around::
+
+    GpuNodePool("l4", GpuNodePoolArgs(cluster=cluster, shape=shape, zone="us-central1-a"))
+    GpuNodePool("l4", cluster=cluster, shape=shape, zone="us-central1-a")  # the same
+
+Fields marked ``Required[...]`` must be given; every other field states its default in its docstring (a test
+enforces it). Arguments are checked before anything is registered: an unknown name, a missing required field or a
+value of the wrong kind raises :class:`ArgsError` naming the component, the argument, the value and what is allowed —
+the same wording config validation uses for the stack file's keys (``key = value: what is allowed``).
+
+Rules that both a component and config validation apply live once, as functions here or in the component's module
+returning a message (or None); config validation calls them with the stack-file key, components with their argument
+name, so both report the same thing.
+"""
+
+from __future__ import annotations
+
+import types
+import typing
+from collections.abc import Mapping, Sequence
+from typing import Any, TypeVar
+
+import pulumi
+
+__all__ = [
+    "ArgsError",
+    "check_count",
+    "check_one_of",
+    "component_args",
+    "count_problem",
+    "format_problem",
+    "one_of_problem",
+]
+
+T = TypeVar("T")
+
+
+def format_problem(key: str, value: Any, allowed: str) -> str:
+    """``"<key> = <value!r>: <allowed>"`` — the one wording for a bad value, shared with config validation."""
+    return f"{key} = {value!r}: {allowed}"
+
+
+class ArgsError(ValueError):
+    """A component was given a bad argument; raised in the constructor before any resource is registered.
+
+    ``str()`` is ``"<Component>: <argument> = <value>: <what is allowed>"`` (one line per problem).
+    """
+
+    def __init__(self, component: str, problems: Sequence[str]) -> None:
+        self.component = component
+        self.problems = list(problems)
+        super().__init__("\n".join(f"{component}: {p}" for p in self.problems))
+
+
+def component_args(cls: type[T], component: str, args: T | None, kwargs: Mapping[str, Any]) -> T:
+    """Merge a component's ``args`` object and keyword arguments into one checked ``cls`` (a TypedDict).
+
+    Raises:
+        ArgsError: both ``args`` and keywords were given; an argument the TypedDict does not declare (with a
+            "did you mean"); a ``Required`` field missing; a plain ``bool`` where an ``int`` belongs or a ``str``
+            where a number belongs (Python's ``int("2")`` habits do not apply here).
+    """
+    if args is not None and kwargs:
+        both = f"give either an args object or keyword arguments, not both (got {sorted(kwargs)})"
+        raise ArgsError(component, [both])
+    merged: dict[str, Any] = dict(typing.cast(Mapping[str, Any], args) if args is not None else kwargs)
+    hints = typing.get_type_hints(cls)
+    problems: list[str] = []
+    for key in sorted(set(merged) - set(hints)):
+        close = [k for k in hints if _close(key, k)]
+        hint = f"; did you mean {close[0]!r}?" if close else ""
+        problems.append(format_problem(key, merged[key], f"not an argument of {component}{hint}"))
+    required: frozenset[str] = getattr(cls, "__required_keys__", frozenset())
+    for key in sorted(required - set(merged)):
+        problems.append(f"{key} is required")
+    for key, value in merged.items():
+        hint = hints.get(key)
+        if hint is None or value is None:
+            continue
+        problem = _kind_problem(key, value, hint)
+        if problem:
+            problems.append(problem)
+    if problems:
+        raise ArgsError(component, problems)
+    return typing.cast(T, merged)
+
+
+def _close(a: str, b: str) -> bool:
+    a, b = a.lower().replace("_", ""), b.lower().replace("_", "")
+    return a == b or (len(a) > 3 and (a in b or b in a))
+
+
+def _plain_types(hint: Any) -> set[type]:
+    """The plain Python types a hint admits (unwrapping Required/NotRequired/Optional/Input/Union)."""
+    origin = typing.get_origin(hint)
+    if origin in (typing.Required, typing.NotRequired):
+        return _plain_types(typing.get_args(hint)[0])
+    if origin in (typing.Union, types.UnionType):
+        out: set[type] = set()
+        for arg in typing.get_args(hint):
+            out |= _plain_types(arg)
+        return out
+    if isinstance(hint, type):
+        return {hint}
+    if origin is not None and isinstance(origin, type):
+        return {origin}
+    return {object}
+
+
+def _kind_problem(key: str, value: Any, hint: Any) -> str | None:
+    if isinstance(value, (pulumi.Output, pulumi.Resource)):
+        return None
+    kinds = _plain_types(hint)
+    if object in kinds:
+        return None
+    numeric = kinds & {int, float}
+    if numeric and not (kinds & {bool}) and isinstance(value, bool):
+        return format_problem(key, value, f"must be {'an integer' if int in numeric else 'a number'}, not a boolean")
+    if numeric and not (kinds & {str}) and isinstance(value, str):
+        return format_problem(key, value, f"must be {'an integer' if int in numeric else 'a number'}, not a string")
+    if kinds == {str} and not isinstance(value, str):
+        return format_problem(key, value, "must be a string")
+    return None
+
+
+def count_problem(key: str, value: object, minimum: int = 1, maximum: int | None = None) -> str | None:
+    """The message for a count (replicas, nodes, TP size) that is not an integer in ``[minimum, maximum]``, else None.
+
+    Shared by components and config validation, e.g. ``count_problem("tensor_parallel_size", -2)`` ->
+    ``"tensor_parallel_size = -2: must be an integer >= 1"``.
+    """
+    allowed = f"must be an integer >= {minimum}" + (f" and <= {maximum}" if maximum is not None else "")
+    if isinstance(value, bool) or not isinstance(value, int):
+        return format_problem(key, value, allowed)
+    if value < minimum or (maximum is not None and value > maximum):
+        return format_problem(key, value, allowed)
+    return None
+
+
+def check_count(component: str, key: str, value: object, minimum: int = 1, maximum: int | None = None) -> None:
+    """Raise :class:`ArgsError` when :func:`count_problem` finds a problem."""
+    problem = count_problem(key, value, minimum, maximum)
+    if problem:
+        raise ArgsError(component, [problem])
+
+
+def one_of_problem(key: str, value: object, allowed: Sequence[str]) -> str | None:
+    """The message for a value outside ``allowed`` (listed in order), else None."""
+    if value in allowed:
+        return None
+    return format_problem(key, value, "must be one of " + ", ".join(repr(a) for a in allowed))
+
+
+def check_one_of(component: str, key: str, value: object, allowed: Sequence[str]) -> None:
+    """Raise :class:`ArgsError` when :func:`one_of_problem` finds a problem."""
+    problem = one_of_problem(key, value, allowed)
+    if problem:
+        raise ArgsError(component, [problem])
+
+
+@typing.runtime_checkable
+class NamedResource(typing.Protocol):
+    """A component another one refers to by object: it has a plain ``name`` (a Namespace, a picker, a Gateway)."""
+
+    @property
+    def name(self) -> str: ...
+
+
+def ref_name(ref: NamedResource | str, component: str, key: str) -> tuple[str, list[pulumi.Resource]]:
+    """The name a reference stands for, and the resources a dependent must wait for.
+
+    ``ref`` is either a component object (e.g. a ``StackNamespace``, an ``EndpointPicker``, a ``Gateway``: its
+    ``name`` is used and the dependent gets ``depends_on=[ref]``, so Pulumi sees the edge) or a plain name (no edge:
+    the caller vouches it exists).
+
+    Raises:
+        ArgsError: ``ref`` is neither (e.g. ``None`` or an empty string).
+    """
+    if isinstance(ref, str):
+        if not ref:
+            raise ArgsError(component, [format_problem(key, ref, "must be a non-empty name or a component object")])
+        return ref, []
+    name = getattr(ref, "name", None)
+    if isinstance(ref, pulumi.Resource) and isinstance(name, str) and name:
+        return name, [ref]
+    raise ArgsError(component, [format_problem(key, ref, "must be a non-empty name or a component object")])
