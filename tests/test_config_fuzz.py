@@ -19,8 +19,8 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from pulumi_llmd.blueprints import main
-from pulumi_llmd.blueprints.config import ConfigError, ParsedStack, parse_config_values, parse_stack_config
+from pulumi_llmd.blueprints import ConfigError, main, parse_config_values, parse_stack_config
+from pulumi_llmd.blueprints.config import ParsedStack
 from pulumi_llmd.render.engine import run_program
 from pulumi_llmd.stackfile import MAX_DEPTH, MAX_FILE_BYTES, StackFileError, parse_stack_text
 
@@ -259,6 +259,8 @@ def test_an_oversized_file_is_refused() -> None:
         "- 1\n",
         "config:\n  llmd:x: !!python/object:os.system {}\n",
         "config: {llmd:namespace: 'unterminated\n",
+        'config:\n  llmd:namespace: "\\U99999999"\n',  # PyYAML raises ValueError from chr(), not a YAMLError
+        'config:\n  llmd:namespace: "\\UFFFFFFFFFF"\n',
     ],
 )
 def test_yaml_that_is_not_json_config_is_a_stack_file_error(text: str) -> None:

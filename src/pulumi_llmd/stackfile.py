@@ -182,6 +182,14 @@ def load_yaml(data: bytes | str, path: Path | str = "<stack file>") -> Any:
         raise StackFileError(f"{path}: not valid YAML: {_yaml_problem(exc)}") from None
     except RecursionError:
         raise StackFileError(f"{path}: nesting too deep; allowed: at most {MAX_DEPTH} levels") from None
+    except (ValueError, OverflowError):
+        # PyYAML's scanner turns an escape such as "\U99999999" into chr(code) unchecked (yaml/scanner.py,
+        # scan_flow_scalar_non_spaces) and raises ValueError / OverflowError instead of a YAMLError.
+        line = loader.get_mark().line + 1
+        raise StackFileError(
+            f"{path}: not valid YAML: an escape sequence near line {line} is not a Unicode character; "
+            "allowed: \\x, \\u, \\U escapes up to U+10FFFF"
+        ) from None
     finally:
         loader.dispose()
     _check_json(value, path, "")
