@@ -34,6 +34,8 @@ __all__ = [
     "count_problem",
     "format_problem",
     "one_of_problem",
+    "required_keys",
+    "type_hints",
 ]
 
 T = TypeVar("T")
@@ -68,25 +70,54 @@ def component_args(cls: type[T], component: str, args: T | None, kwargs: Mapping
         both = f"give either an args object or keyword arguments, not both (got {sorted(kwargs)})"
         raise ArgsError(component, [both])
     merged: dict[str, Any] = dict(typing.cast(Mapping[str, Any], args) if args is not None else kwargs)
-    hints = typing.get_type_hints(cls)
+    hints = type_hints(cls)
     problems: list[str] = []
     for key in sorted(set(merged) - set(hints)):
         close = [k for k in hints if _close(key, k)]
         hint = f"; did you mean {close[0]!r}?" if close else ""
         problems.append(format_problem(key, merged[key], f"not an argument of {component}{hint}"))
-    required: frozenset[str] = getattr(cls, "__required_keys__", frozenset())
+    required = required_keys(cls)
     for key in sorted(required - set(merged)):
         problems.append(f"{key} is required")
     for key, value in merged.items():
-        hint = hints.get(key)
-        if hint is None or value is None:
+        field_hint = hints.get(key)
+        if field_hint is None or value is None:
             continue
-        problem = _kind_problem(key, value, hint)
+        problem = _kind_problem(key, value, field_hint)
         if problem:
             problems.append(problem)
     if problems:
         raise ArgsError(component, problems)
     return typing.cast(T, merged)
+
+
+def type_hints(cls: type, include_extras: bool = False) -> dict[str, Any]:
+    """``typing.get_type_hints(cls)``, with the names ``pulumi.Input`` refers to lazily (``"Output[T]"``, a forward
+    reference the SDK's module resolves, not the module that declares ``cls``) made resolvable."""
+    return typing.get_type_hints(cls, localns={"Output": pulumi.Output, "T": Any}, include_extras=include_extras)
+
+
+def required_keys(cls: type) -> frozenset[str]:
+    """The keys of TypedDict ``cls`` a caller must give.
+
+    ``cls.__required_keys__`` is wrong on Python 3.11 when the TypedDict's module uses ``from __future__ import
+    annotations`` (``Required[...]`` is then a string the class statement does not look into; fixed in 3.12), so the
+    evaluated hints decide: ``Required[...]`` is required, ``NotRequired[...]`` is not, anything else follows the
+    class's ``total``.
+    """
+    hints = type_hints(cls, include_extras=True)
+    total = getattr(cls, "__total__", True)
+    required: set[str] = set()
+    for key, hint in hints.items():
+        origin = typing.get_origin(hint)
+        if origin is typing.Required or (total and origin is not typing.NotRequired):
+            required.add(key)
+    # Keys inherited from a total base TypedDict stay required.
+    return frozenset(required | (set(getattr(cls, "__required_keys__", ())) - _not_required(hints)))
+
+
+def _not_required(hints: Mapping[str, Any]) -> set[str]:
+    return {k for k, h in hints.items() if typing.get_origin(h) is typing.NotRequired}
 
 
 def _close(a: str, b: str) -> bool:

@@ -219,7 +219,7 @@ def test_node_pool_without_a_fabric_has_no_extra_networks() -> None:
                 location="us-central1",
                 project="p",
                 shape=A4,
-                zone="z",
+                zone="us-central1-b",
                 node_count=1,
                 provisioning="spot",
             )

@@ -11,12 +11,13 @@ import ipaddress
 import json
 import re
 from collections.abc import Mapping, Sequence
-from typing import Any, Final
+from typing import Any, Final, Required, TypedDict, Unpack, overload
 
 import pulumi
 import pulumi_aws as aws
 import pulumi_kubernetes as k8s
 
+from pulumi_llmd.components.args import ArgsError, component_args, count_problem, format_problem
 from pulumi_llmd.components.aws.network import EksVpc
 from pulumi_llmd.components.base import Cluster, Platform
 from pulumi_llmd.components.kube import exec_kubeconfig
@@ -76,6 +77,64 @@ def _assume_role_policy(service: str) -> str:
     )
 
 
+#: Defaults of :class:`EksClusterArgs` (applied in one place, the constructor).
+DEFAULT_BOOTSTRAP_CREATOR_ADMIN = True
+DEFAULT_SYSTEM_INSTANCE_TYPE = "m6i.2xlarge"
+DEFAULT_SYSTEM_MIN_NODES = 2
+DEFAULT_SYSTEM_MAX_NODES = 4
+DEFAULT_SYSTEM_DISK_SIZE_GIB = 100
+DEFAULT_LOG_RETENTION_DAYS = 90
+DEFAULT_SUPPORT_TYPE = "STANDARD"
+DEFAULT_DELETION_PROTECTION = True
+
+
+class EksClusterArgs(TypedDict, total=False):
+    """The arguments of :class:`EksCluster` (give them as one object or as keyword arguments)."""
+
+    vpc: Required[EksVpc]
+    """The :class:`~pulumi_llmd.components.aws.EksVpc` (new or existing); its private subnets must span at least two
+    AZs of ``region``."""
+    region: Required[str]
+    """The AWS region of the provider, e.g. ``us-east-1`` (for the kubeconfig and the partition of policy ARNs)."""
+    kubernetes_version: str
+    """EKS minor version ``1.NN``. Default: ``versions.KUBERNETES_VERSION`` (1.35)."""
+    admin_principal_arns: Sequence[str]
+    """IAM role or user ARNs (``arn:aws:iam::<account>:role/<name>``) given cluster admin (access entry +
+    ``AmazonEKSClusterAdminPolicy``). Do not list the identity that runs Pulumi when ``bootstrap_creator_admin`` is
+    on: EKS already created its entry and a second one fails. Default: none."""
+    bootstrap_creator_admin: bool
+    """Give the identity creating the cluster admin access (the Kubernetes provider uses that identity).
+    Default: True."""
+    public_access_cidrs: Sequence[str]
+    """IPv4 CIDRs that may reach the public API endpoint (``vpc_config.public_access_cidrs``). ``0.0.0.0/0`` opens it
+    to the internet (EKS's own default; not recommended by the EKS best practices guide, "Make the EKS Cluster
+    Endpoint private"). Default: none (the public endpoint is off; the API is reachable only from inside the VPC)."""
+    system_instance_type: str
+    """Instance type of the system managed node group. Default: ``"m6i.2xlarge"``."""
+    system_min_nodes: int
+    """Minimum (and desired) size of the system node group, >= 1. Default: 2."""
+    system_max_nodes: int
+    """Maximum size of the system node group, >= ``system_min_nodes``. Default: 4."""
+    system_disk_size_gib: int
+    """Disk of each system node, GiB (>= 20). Default: 100."""
+    addon_versions: Mapping[str, str] | None
+    """``{add-on name: version}`` pins for the core add-ons (vpc-cni, kube-proxy, eks-pod-identity-agent, coredns).
+    Default: None (EKS's default for the cluster version)."""
+    log_retention_days: int | None
+    """Control-plane log retention, days, one of CloudWatch's values; None lets EKS create the group without expiry.
+    Default: 90."""
+    support_type: str
+    """``STANDARD`` (cluster upgrades when standard support ends) or ``EXTENDED`` (paid). Default: ``"STANDARD"``."""
+    deletion_protection: bool
+    """EKS deletion protection. Default: True."""
+    aws_profile: str | None
+    """``AWS_PROFILE`` for ``aws eks get-token`` in the kubeconfig. Default: None (the ambient credentials)."""
+    node_policy_arns: Sequence[str]
+    """Extra managed policy ARNs for the node role (e.g. ``AmazonSSMManagedInstanceCore``). Default: none."""
+    tags: Mapping[str, str] | None
+    """Extra tags on every taggable resource. Default: None."""
+
+
 class EksCluster(pulumi.ComponentResource):
     """An EKS cluster for inference: control plane, core add-ons, a system managed node group, admin access.
 
@@ -115,66 +174,58 @@ class EksCluster(pulumi.ComponentResource):
     (``{name: aws.eks.Addon}``), ``access_entries``, ``node_prerequisites`` (what GPU node groups must depend on: the
     node role's policy attachments and the add-ons created before nodes), ``provider`` and :meth:`as_cluster`.
 
-    Args:
-        name: cluster name (letters, digits, ``-``, ``_``; starts alphanumeric; <= 100 characters).
-        vpc: the :class:`EksVpc` (new or existing); its private subnets must span at least two AZs.
-        region: the AWS region of the provider (for the kubeconfig and the partition of policy ARNs).
-        kubernetes_version: ``1.NN`` (default 1.35).
-        admin_principal_arns: IAM role or user ARNs (``arn:aws:iam::<account>:role/<name>``) given cluster admin.
-            Do not list the identity that runs Pulumi when ``bootstrap_creator_admin`` is on: EKS already created
-            its entry and a second one fails.
-        bootstrap_creator_admin: give the identity creating the cluster admin access (default on; the Kubernetes
-            provider uses that identity).
-        public_access_cidrs: IPv4 CIDRs that may reach the public API endpoint (``vpc_config.public_access_cidrs``).
-            Default none: the public endpoint is off and the API is reachable only from inside the VPC (private
-            endpoint), so ``pulumi up`` must run there; list the address ``pulumi up`` runs from to use it from
-            outside. ``0.0.0.0/0`` opens the endpoint to the internet (EKS's own default; not recommended by the
-            EKS best practices guide, "Make the EKS Cluster Endpoint private").
-        system_instance_type / system_min_nodes / system_max_nodes / system_disk_size_gib: the system node group.
-        addon_versions: ``{add-on name: version}`` pins for the core add-ons (default: EKS's default for the
-            cluster version).
-        log_retention_days: control-plane log retention, one of CloudWatch's values (default 90); ``None`` to let
-            EKS create the group without expiry.
-        support_type: ``STANDARD`` (cluster upgrades when standard support ends) or ``EXTENDED`` (paid).
-        deletion_protection: EKS deletion protection (default on).
-        aws_profile: ``AWS_PROFILE`` for ``aws eks get-token`` in the kubeconfig (default: the ambient credentials).
-        node_policy_arns: extra managed policies for the node role (e.g. ``AmazonSSMManagedInstanceCore``).
-        tags: extra tags on every taggable resource.
+    Arguments: :class:`EksClusterArgs` (as an object or keywords); the component's ``name`` is the cluster name
+    (letters, digits, ``-``, ``_``; starts alphanumeric; <= 100 characters).
 
     Raises:
-        ValueError: (before anything is registered) a malformed name, region, version, principal ARN or public access
-            CIDR; a VPC with
-            fewer than two AZs; system node bounds out of order; an unknown add-on in ``addon_versions``; a log
-            retention CloudWatch does not accept; an unknown support type.
+        ArgsError: (a ``ValueError``, before anything is registered) an unknown or missing argument or one of the
+            wrong kind; a malformed name, region, version, principal ARN or public access CIDR; a VPC with fewer than
+            two AZs or AZs outside ``region``; system node bounds below 1 or out of order; an unknown add-on in
+            ``addon_versions``; a log retention CloudWatch does not accept; an unknown support type.
     """
 
     cluster: aws.eks.Cluster
     provider: k8s.Provider
 
+    @overload
+    def __init__(self, name: str, args: EksClusterArgs, opts: pulumi.ResourceOptions | None = None) -> None: ...
+
+    @overload
     def __init__(
         self,
         name: str,
-        *,
-        vpc: EksVpc,
-        region: str,
-        kubernetes_version: str = KUBERNETES_VERSION,
-        admin_principal_arns: Sequence[str] = (),
-        bootstrap_creator_admin: bool = True,
-        public_access_cidrs: Sequence[str] = (),
-        system_instance_type: str = "m6i.2xlarge",
-        system_min_nodes: int = 2,
-        system_max_nodes: int = 4,
-        system_disk_size_gib: int = 100,
-        addon_versions: Mapping[str, str] | None = None,
-        log_retention_days: int | None = 90,
-        support_type: str = "STANDARD",
-        deletion_protection: bool = True,
-        aws_profile: str | None = None,
-        node_policy_arns: Sequence[str] = (),
-        tags: Mapping[str, str] | None = None,
+        args: None = None,
         opts: pulumi.ResourceOptions | None = None,
+        **kwargs: Unpack[EksClusterArgs],
+    ) -> None: ...
+
+    def __init__(
+        self,
+        name: str,
+        args: EksClusterArgs | None = None,
+        opts: pulumi.ResourceOptions | None = None,
+        **kwargs: Any,
     ) -> None:
-        _validate(
+        a = component_args(EksClusterArgs, "EksCluster", args, kwargs)
+        vpc, region = a["vpc"], a["region"]
+        kubernetes_version = a.get("kubernetes_version", KUBERNETES_VERSION)
+        admin_principal_arns: Sequence[str] = a.get("admin_principal_arns", ())
+        bootstrap_creator_admin = a.get("bootstrap_creator_admin", DEFAULT_BOOTSTRAP_CREATOR_ADMIN)
+        public_access_cidrs: Sequence[str] = a.get("public_access_cidrs", ())
+        system_instance_type = a.get("system_instance_type", DEFAULT_SYSTEM_INSTANCE_TYPE)
+        system_min_nodes = a.get("system_min_nodes", DEFAULT_SYSTEM_MIN_NODES)
+        system_max_nodes = a.get("system_max_nodes", DEFAULT_SYSTEM_MAX_NODES)
+        system_disk_size_gib = a.get("system_disk_size_gib", DEFAULT_SYSTEM_DISK_SIZE_GIB)
+        addon_versions = a.get("addon_versions")
+        log_retention_days = a.get("log_retention_days", DEFAULT_LOG_RETENTION_DAYS)
+        support_type = a.get("support_type", DEFAULT_SUPPORT_TYPE)
+        deletion_protection = a.get("deletion_protection", DEFAULT_DELETION_PROTECTION)
+        aws_profile = a.get("aws_profile")
+        node_policy_arns: Sequence[str] = a.get("node_policy_arns", ())
+        tags = a.get("tags")
+        if not isinstance(vpc, EksVpc):
+            raise ArgsError("EksCluster", [format_problem("vpc", vpc, "must be an EksVpc (new or existing)")])
+        problems = _validate(
             name=name,
             vpc=vpc,
             region=region,
@@ -188,6 +239,8 @@ class EksCluster(pulumi.ComponentResource):
             log_retention_days=log_retention_days,
             support_type=support_type,
         )
+        if problems:
+            raise ArgsError("EksCluster", problems)
         super().__init__("llmd:aws:EksCluster", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
         part = partition(region)
@@ -441,7 +494,8 @@ def _validate(
     addon_versions: Mapping[str, str],
     log_retention_days: int | None,
     support_type: str,
-) -> None:
+) -> list[str]:
+    """Every problem with an :class:`EksCluster`'s arguments (empty when none)."""
     problems: list[str] = []
     if not _NAME.match(name):
         problems.append(
@@ -477,12 +531,16 @@ def _validate(
                 f"public_access_cidrs = {list(public_access_cidrs)!r}: {cidr!r} is not an IPv4 CIDR "
                 "(e.g. 203.0.113.0/24)"
             )
-    if not 1 <= system_min_nodes <= system_max_nodes:
+    counts = [
+        count_problem("system_min_nodes", system_min_nodes),
+        count_problem("system_max_nodes", system_max_nodes),
+        count_problem("system_disk_size_gib", system_disk_size_gib, minimum=20),
+    ]
+    problems += [p for p in counts if p]
+    if not any(counts[:2]) and system_min_nodes > system_max_nodes:
         problems.append(
             f"system_min_nodes = {system_min_nodes}, system_max_nodes = {system_max_nodes}: need 1 <= min <= max"
         )
-    if system_disk_size_gib < 20:
-        problems.append(f"system_disk_size_gib = {system_disk_size_gib}: allowed: >= 20")
     unknown = sorted(set(addon_versions) - set(CORE_ADDONS))
     if unknown:
         problems.append(f"addon_versions = {dict(addon_versions)}: unknown add-on(s) {unknown}; allowed: {CORE_ADDONS}")
@@ -493,5 +551,4 @@ def _validate(
         )
     if support_type not in SUPPORT_TYPES:
         problems.append(f"support_type = {support_type!r}: allowed: {', '.join(SUPPORT_TYPES)}")
-    if problems:
-        raise ValueError("EksCluster: " + "; ".join(problems))
+    return problems

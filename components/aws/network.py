@@ -16,9 +16,12 @@ import ipaddress
 import math
 import re
 from collections.abc import Mapping, Sequence
+from typing import Any, TypedDict, Unpack, overload
 
 import pulumi
 import pulumi_aws as aws
+
+from pulumi_llmd.components.args import ArgsError, component_args
 
 #: Subnet tag the AWS Load Balancer Controller (and the in-tree service controller) uses to pick subnets for
 #: internet-facing load balancers (value "1").
@@ -31,6 +34,38 @@ _MIN_PREFIX, _MAX_PREFIX = 16, 28
 _AZ = re.compile(r"^[a-z]{2}(-[a-z]+)+-[0-9][a-z]$")
 _VPC_ID = re.compile(r"^vpc-[0-9a-f]{8,17}$")
 _SUBNET_ID = re.compile(r"^subnet-[0-9a-f]{8,17}$")
+
+
+#: Defaults of :class:`EksVpcArgs` (applied in one place, the constructor).
+DEFAULT_CIDR = "10.0.0.0/16"
+DEFAULT_NAT_GATEWAY_PER_AZ = False
+
+
+class EksVpcArgs(TypedDict, total=False):
+    """The arguments of :class:`EksVpc` (give them as one object or as keyword arguments)."""
+
+    availability_zones: Sequence[str]
+    """AZ names of one region, e.g. ``["us-east-1a", "us-east-1b"]`` (at least one; EKS needs two for the control
+    plane). Default: none (required for a new VPC; not allowed with an existing one)."""
+    cidr: str
+    """IPv4 range of the VPC, ``/16`` to ``/28`` (Amazon VPC user guide, "VPC CIDR blocks").
+    Default: ``"10.0.0.0/16"``."""
+    private_subnet_cidrs: Sequence[str] | None
+    """One private range per AZ, in AZ order, inside ``cidr`` and disjoint. Default: None (the first half of ``cidr``
+    split into equal parts, see the class)."""
+    public_subnet_cidrs: Sequence[str] | None
+    """One public range per AZ, in AZ order, inside ``cidr`` and disjoint. Default: None (derived from the second half
+    of ``cidr``, four times smaller than the private ones)."""
+    nat_gateway_per_az: bool
+    """One NAT gateway per AZ (no cross-AZ dependency, N times the cost) instead of one. Default: False."""
+    existing_vpc_id: str | None
+    """Use this existing VPC (``vpc-...``) instead of creating one; nothing is registered then. Default: None."""
+    existing_private_subnets: Mapping[str, str] | None
+    """The existing VPC's private subnets, ``{availability zone: subnet id}`` (at least one). Default: None."""
+    existing_public_subnets: Mapping[str, str] | None
+    """The existing VPC's public subnets, ``{availability zone: subnet id}``. Default: None."""
+    tags: Mapping[str, str] | None
+    """Extra tags on every resource. Default: None."""
 
 
 class EksVpc(pulumi.ComponentResource):
@@ -57,59 +92,62 @@ class EksVpc(pulumi.ComponentResource):
     resources ``vpc``, ``internet_gateway``, ``nat_gateways``, ``public_subnets``, ``private_subnets`` (``None`` /
     empty for an existing VPC).
 
-    Args:
-        name: logical name and prefix of the resource names and ``Name`` tags.
-        availability_zones: AZ names of one region, e.g. ``["us-east-1a", "us-east-1b"]`` (at least one; EKS needs
-            two for the control plane).
-        cidr: IPv4 range of the VPC, ``/16`` to ``/28`` (default ``10.0.0.0/16``).
-        private_subnet_cidrs / public_subnet_cidrs: one range per AZ, in AZ order, inside ``cidr`` and disjoint
-            (default: derived as above).
-        nat_gateway_per_az: one NAT gateway per AZ (no cross-AZ dependency, N times the cost) instead of one.
-        existing_vpc_id / existing_private_subnets / existing_public_subnets: use an existing VPC (see above).
-        tags: extra tags on every resource.
+    Arguments: :class:`EksVpcArgs` (as an object or keywords); the component's ``name`` is the logical name and the
+    prefix of the resource names and ``Name`` tags.
 
     Raises:
-        ValueError: (before anything is registered) no or duplicate AZs, AZs of several regions, a malformed AZ
-            name; a CIDR that is not IPv4 or out of ``/16``-``/28``; subnet lists of the wrong length, subnets outside
-            the VPC range or overlapping each other; an existing VPC without private subnets, malformed ids, or
-            ``availability_zones`` / CIDRs given together with an existing VPC.
+        ArgsError: (a ``ValueError``, before anything is registered) an unknown argument; no or duplicate AZs, AZs
+            of several regions, a malformed AZ name; a CIDR that is not IPv4 or out of ``/16``-``/28``; subnet lists
+            of the wrong length, subnets outside the VPC range or overlapping each other; an existing VPC without
+            private subnets, malformed ids, or ``availability_zones`` / CIDRs given together with an existing VPC.
     """
 
     vpc: aws.ec2.Vpc | None
     internet_gateway: aws.ec2.InternetGateway | None
     vpc_id: pulumi.Output[str]
 
+    @overload
+    def __init__(self, name: str, args: EksVpcArgs, opts: pulumi.ResourceOptions | None = None) -> None: ...
+
+    @overload
     def __init__(
         self,
         name: str,
-        *,
-        availability_zones: Sequence[str] = (),
-        cidr: str = "10.0.0.0/16",
-        private_subnet_cidrs: Sequence[str] | None = None,
-        public_subnet_cidrs: Sequence[str] | None = None,
-        nat_gateway_per_az: bool = False,
-        existing_vpc_id: str | None = None,
-        existing_private_subnets: Mapping[str, str] | None = None,
-        existing_public_subnets: Mapping[str, str] | None = None,
-        tags: Mapping[str, str] | None = None,
+        args: None = None,
         opts: pulumi.ResourceOptions | None = None,
+        **kwargs: Unpack[EksVpcArgs],
+    ) -> None: ...
+
+    def __init__(
+        self,
+        name: str,
+        args: EksVpcArgs | None = None,
+        opts: pulumi.ResourceOptions | None = None,
+        **kwargs: Any,
     ) -> None:
-        existing = existing_vpc_id is not None or existing_private_subnets is not None
-        if existing:
-            check_existing(
+        a = component_args(EksVpcArgs, "EksVpc", args, kwargs)
+        availability_zones: Sequence[str] = a.get("availability_zones", ())
+        cidr = a.get("cidr", DEFAULT_CIDR)
+        private_subnet_cidrs = a.get("private_subnet_cidrs")
+        public_subnet_cidrs = a.get("public_subnet_cidrs")
+        nat_gateway_per_az = a.get("nat_gateway_per_az", DEFAULT_NAT_GATEWAY_PER_AZ)
+        existing_vpc_id = a.get("existing_vpc_id")
+        existing_private_subnets = a.get("existing_private_subnets")
+        existing_public_subnets = a.get("existing_public_subnets")
+        tags = a.get("tags")
+        try:
+            zones, private_cidrs, public_cidrs = _plan(
+                availability_zones,
+                cidr,
+                private_subnet_cidrs,
+                public_subnet_cidrs,
                 existing_vpc_id,
                 existing_private_subnets,
                 existing_public_subnets,
-                availability_zones=availability_zones,
-                cidrs_given=private_subnet_cidrs is not None or public_subnet_cidrs is not None,
             )
-            zones = tuple(existing_private_subnets or {})
-            private_cidrs: list[str] = []
-            public_cidrs: list[str] = []
-        else:
-            check_zones(availability_zones)
-            zones = tuple(availability_zones)
-            private_cidrs, public_cidrs = plan_subnets(cidr, len(zones), private_subnet_cidrs, public_subnet_cidrs)
+        except ValueError as exc:
+            raise ArgsError("EksVpc", [str(exc)]) from None
+        existing = existing_vpc_id is not None or existing_private_subnets is not None
         super().__init__("llmd:aws:Vpc", name, None, opts)
 
         self.availability_zones: tuple[str, ...] = zones
@@ -231,6 +269,30 @@ class EksVpc(pulumi.ComponentResource):
             aws.ec2.RouteTableAssociation(
                 f"{name}-private-rta-{az}", subnet_id=private.id, route_table_id=rt.id, opts=child
             )
+
+
+def _plan(
+    availability_zones: Sequence[str],
+    cidr: str,
+    private_subnet_cidrs: Sequence[str] | None,
+    public_subnet_cidrs: Sequence[str] | None,
+    existing_vpc_id: str | None,
+    existing_private_subnets: Mapping[str, str] | None,
+    existing_public_subnets: Mapping[str, str] | None,
+) -> tuple[tuple[str, ...], list[str], list[str]]:
+    """The zones and subnet ranges of an :class:`EksVpc` (ValueError naming the first problem)."""
+    if existing_vpc_id is not None or existing_private_subnets is not None:
+        check_existing(
+            existing_vpc_id,
+            existing_private_subnets,
+            existing_public_subnets,
+            availability_zones=availability_zones,
+            cidrs_given=private_subnet_cidrs is not None or public_subnet_cidrs is not None,
+        )
+        return tuple(existing_private_subnets or {}), [], []
+    check_zones(availability_zones)
+    private, public = plan_subnets(cidr, len(availability_zones), private_subnet_cidrs, public_subnet_cidrs)
+    return tuple(availability_zones), private, public
 
 
 # --- validation ------------------------------------------------------------------------------------------------

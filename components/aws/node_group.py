@@ -12,11 +12,14 @@ from __future__ import annotations
 import base64
 import re
 from collections.abc import Mapping, Sequence
-from typing import Any, Final
+from typing import Any, Final, Required, TypedDict, Unpack, overload
 
 import pulumi
 import pulumi_aws as aws
 
+from pulumi_llmd.components.args import ArgsError, component_args, format_problem
+from pulumi_llmd.components.aws.cluster import EksCluster
+from pulumi_llmd.components.aws.network import EksVpc
 from pulumi_llmd.components.base import AcceleratorPool, RdmaAttachment, Toleration
 from pulumi_llmd.components.catalog import AcceleratorKind, Cloud, MachineShape, RdmaKind
 from pulumi_llmd.components.kube import merge_transform
@@ -81,6 +84,82 @@ def local_storage_user_data() -> str:
     return base64.b64encode(LOCAL_STORAGE_NODECONFIG.encode()).decode()
 
 
+#: Defaults of :class:`GpuNodeGroupArgs` (applied in one place, the constructor).
+DEFAULT_MIN_SIZE = 0
+DEFAULT_CAPACITY_TYPE = "ON_DEMAND"
+DEFAULT_ROOT_VOLUME_GIB = 500
+
+
+class GpuNodeGroupArgs(TypedDict, total=False):
+    """The arguments of :class:`GpuNodeGroup` (give them as one object or as keyword arguments)."""
+
+    cluster: EksCluster | pulumi.Input[str]
+    """The cluster: an :class:`~pulumi_llmd.components.aws.EksCluster` (its name, node role and cluster security group
+    are used, and the group waits for its ``node_prerequisites``) or the cluster's name (then ``node_role_arn`` and
+    ``cluster_security_group_id`` are required). Default: None (then ``cluster_name`` is required)."""
+    cluster_name: pulumi.Input[str] | None
+    """Deprecated alias of ``cluster`` given as a name (``EksCluster.name``); give ``cluster`` instead.
+    Default: None."""
+    node_role_arn: pulumi.Input[str]
+    """The node IAM role ARN. Default: the cluster object's ``node_role.arn`` (required with a cluster name)."""
+    cluster_security_group_id: pulumi.Input[str]
+    """The cluster security group EKS creates; always attached, since EKS adds it itself only when the launch template
+    names no security group. Default: the cluster object's ``cluster_security_group_id`` (required with a name)."""
+    vpc: EksVpc | None
+    """The :class:`~pulumi_llmd.components.aws.EksVpc` whose id and private subnets the group uses.
+    Default: None (then ``vpc_id`` and ``subnets`` are required)."""
+    vpc_id: pulumi.Input[str]
+    """The VPC id, for the EFA security group. Default: the ``vpc`` object's ``vpc_id``."""
+    subnets: Mapping[str, pulumi.Input[str]]
+    """``{availability zone: private subnet id}``. Default: the ``vpc`` object's ``private_subnet_ids_by_az``."""
+    shape: Required[MachineShape]
+    """An AWS GPU catalog shape, e.g. ``catalog.machine("aws", "p5.48xlarge")`` (8 x H100 80GB, 32 EFA)."""
+    max_size: Required[int]
+    """Maximum nodes, >= 1 (also the pool's ``max_nodes``)."""
+    min_size: int
+    """Minimum nodes, ``0 <= min_size <= max_size``. Default: 0."""
+    desired_size: int | None
+    """Desired nodes, within ``[min_size, max_size]``. For Capacity Blocks set it to 0 before the block starts and
+    before upgrades. Default: None (``min_size``)."""
+    availability_zone: str | None
+    """The one AZ of the nodes (the Capacity Block's AZ for Capacity Blocks); a key of ``subnets``.
+    Default: None (the only AZ of ``subnets``; required when they span several)."""
+    capacity_type: str
+    """``ON_DEMAND``, ``SPOT`` or ``CAPACITY_BLOCK`` (with ``capacity_reservation_id``). Default: ``"ON_DEMAND"``."""
+    capacity_reservation_id: str | None
+    """The Capacity Block's reservation id (``cr-...``), only with ``CAPACITY_BLOCK``. Default: None."""
+    efa: bool | None
+    """Attach EFA (one interface per network card). Default: None (on when the instance type has EFA)."""
+    placement_group: bool | None
+    """Create a cluster placement group. Default: None (on with EFA, except for Capacity Blocks, which EC2 already
+    places together)."""
+    root_volume_gib: int
+    """Root volume size, GiB (gp3, encrypted; >= 20). Default: 500 (vLLM images and a model cache)."""
+    local_storage_raid0: bool | None
+    """Put kubelet / containerd storage on the instance-store NVMe volumes in RAID0 through the launch template's
+    AL2023 NodeConfig (:data:`LOCAL_STORAGE_NODECONFIG`). Default: None (on where the type has instance store:
+    ``shape.local_ssd_count`` > 0, e.g. p4d, p5, p5e, p5en, g6e)."""
+    security_group_ids: Sequence[pulumi.Input[str]]
+    """More security groups for the nodes. Default: none."""
+    tags: Mapping[str, str] | None
+    """Extra tags on every taggable resource. Default: None."""
+    node_group: Mapping[str, Any] | None
+    """Node-group inputs the component does not model, in the provider's wire names (e.g.
+    ``{"updateConfig": {"maxUnavailable": 2}, "labels": {"team": "ml"}}``), merged over the component's
+    (:func:`~pulumi_llmd.components.kube.merge_values`; applied as a Pulumi transform). Default: None."""
+
+
+def _depends_on(opts: pulumi.ResourceOptions | None, extra: list[pulumi.Resource]) -> Any:
+    """The node group's ``depends_on``: ``opts.depends_on`` as given, plus ``extra`` (the cluster's prerequisites)."""
+    given = opts.depends_on if opts is not None else None
+    if not extra:
+        return given
+    if given is None:
+        return extra
+    listed: list[Any] = list(given) if isinstance(given, list) else [given]
+    return [*listed, *(r for r in extra if r not in listed)]
+
+
 class GpuNodeGroup(pulumi.ComponentResource):
     """An EKS managed node group of GPU instances in one availability zone, ready for vLLM (and NIXL over EFA).
 
@@ -125,41 +204,19 @@ class GpuNodeGroup(pulumi.ComponentResource):
     ``llm-d.ai/accelerator``, toleration ``nvidia.com/gpu`` Exists/NoSchedule, ``max_nodes = max_size``, and with
     EFA ``rdma``: pods request their share of the ``vpc.amazonaws.com/efa`` devices and NIXL uses LIBFABRIC).
 
-    Args:
-        name: node group name (letters, digits, ``-``, ``_``; <= 63 characters), also the value of the node
-            label ``eks.amazonaws.com/nodegroup``.
-        cluster_name: the EKS cluster's name (``EksCluster.name``).
-        node_role_arn: the node IAM role (``EksCluster.node_role.arn``).
-        cluster_security_group_id: the cluster security group (``EksCluster.cluster_security_group_id``).
-        vpc_id: the VPC (``EksVpc.vpc_id``), for the EFA security group.
-        subnets: ``{availability zone: private subnet id}`` (``EksVpc.private_subnet_ids_by_az``).
-        availability_zone: the one AZ of the nodes (required when ``subnets`` spans several); the Capacity Block's
-            AZ for Capacity Blocks.
-        shape: an AWS GPU catalog shape, e.g. ``catalog.machine("aws", "p5.48xlarge")`` (8 x H100 80GB, 32 EFA).
-        min_size / max_size / desired_size: scaling bounds (``0 <= min <= desired <= max``, ``max >= 1``; desired
-            defaults to min). For Capacity Blocks set desired to 0 before the block starts and before upgrades.
-        capacity_type: ``ON_DEMAND``, ``SPOT`` or ``CAPACITY_BLOCK`` (with ``capacity_reservation_id``).
-        capacity_reservation_id: the Capacity Block's reservation id (``cr-...``), only with ``CAPACITY_BLOCK``.
-        efa: attach EFA (default: when the instance type has EFA).
-        placement_group: create a cluster placement group (default: with EFA, except for Capacity Blocks).
-        root_volume_gib: root volume size in GiB (gp3; default 500: vLLM images and a model cache).
-        local_storage_raid0: put kubelet / containerd storage (ephemeral storage: emptyDirs, image layers) on the
-            instance-store NVMe volumes in RAID0 through the launch template's AL2023 NodeConfig
-            (:data:`LOCAL_STORAGE_NODECONFIG`); default None: on where the type has instance store
-            (``shape.local_ssd_count`` > 0: p4d, p5, p5e, p5en, g6e).
-        security_group_ids: more security groups for the nodes.
-        tags: extra tags on every taggable resource.
-        node_group: node-group inputs the component does not model, in the provider's wire names (e.g.
-            ``{"updateConfig": {"maxUnavailable": 2}, "labels": {"team": "ml"}}``), merged over the
-            component's (:func:`~pulumi_llmd.components.kube.merge_values`; applied as a Pulumi transform).
-            Default: none.
+    Arguments: :class:`GpuNodeGroupArgs` (as an object or keywords); the component's ``name`` is the node group name
+    (letters, digits, ``-``, ``_``; <= 63 characters), also the value of the node label
+    ``eks.amazonaws.com/nodegroup``. Given an :class:`~pulumi_llmd.components.aws.EksCluster` as ``cluster``, the group
+    takes its name, node role and cluster security group and waits for its ``node_prerequisites``; given an
+    :class:`~pulumi_llmd.components.aws.EksVpc` as ``vpc``, its id and private subnets.
 
     Raises:
-        ValueError: (before anything is registered) a non-AWS or non-GPU shape; EFA on an instance type without EFA;
-            subnets spanning several AZs without ``availability_zone`` (the cluster placement group, Capacity Blocks
-            and EFA traffic are confined to one AZ), or an AZ without a subnet; ``min_size > max_size``, desired
-            outside ``[min, max]``; an unknown capacity type; ``CAPACITY_BLOCK`` without a reservation id or a
-            reservation id without ``CAPACITY_BLOCK``; a malformed name or reservation id; a root volume under 20 GiB.
+        ArgsError: (a ``ValueError``, before anything is registered) an unknown or missing argument or one of the
+            wrong kind; a non-AWS or non-GPU shape; EFA on an instance type without EFA; subnets spanning several AZs
+            without ``availability_zone`` (the cluster placement group, Capacity Blocks and EFA traffic are confined
+            to one AZ), or an AZ without a subnet; negative sizes, ``min_size > max_size``, desired outside
+            ``[min, max]``; an unknown capacity type; ``CAPACITY_BLOCK`` without a reservation id or a reservation id
+            without ``CAPACITY_BLOCK``; a malformed name or reservation id; a root volume under 20 GiB.
     """
 
     node_group: aws.eks.NodeGroup
@@ -168,35 +225,91 @@ class GpuNodeGroup(pulumi.ComponentResource):
     security_group: aws.ec2.SecurityGroup | None
     pool: AcceleratorPool
 
+    @overload
+    def __init__(self, name: str, args: GpuNodeGroupArgs, opts: pulumi.ResourceOptions | None = None) -> None: ...
+
+    @overload
     def __init__(
         self,
         name: str,
-        *,
-        cluster_name: pulumi.Input[str],
-        node_role_arn: pulumi.Input[str],
-        cluster_security_group_id: pulumi.Input[str],
-        vpc_id: pulumi.Input[str],
-        subnets: Mapping[str, pulumi.Input[str]],
-        shape: MachineShape,
-        max_size: int,
-        min_size: int = 0,
-        desired_size: int | None = None,
-        availability_zone: str | None = None,
-        capacity_type: str = "ON_DEMAND",
-        capacity_reservation_id: str | None = None,
-        efa: bool | None = None,
-        placement_group: bool | None = None,
-        root_volume_gib: int = 500,
-        local_storage_raid0: bool | None = None,
-        security_group_ids: Sequence[pulumi.Input[str]] = (),
-        tags: Mapping[str, str] | None = None,
-        node_group: Mapping[str, Any] | None = None,
+        args: None = None,
         opts: pulumi.ResourceOptions | None = None,
+        **kwargs: Unpack[GpuNodeGroupArgs],
+    ) -> None: ...
+
+    def __init__(
+        self,
+        name: str,
+        args: GpuNodeGroupArgs | None = None,
+        opts: pulumi.ResourceOptions | None = None,
+        **kwargs: Any,
     ) -> None:
-        zone = _validate(
+        a = component_args(GpuNodeGroupArgs, "GpuNodeGroup", args, kwargs)
+        problems: list[str] = []
+        cluster = a.get("cluster")
+        extra_depends: list[pulumi.Resource] = []
+        if a.get("cluster_name") is not None and cluster is not None:
+            problems.append(
+                format_problem("cluster_name", a.get("cluster_name"), "give cluster or cluster_name, not both")
+            )
+        if isinstance(cluster, EksCluster):
+            cluster_name: pulumi.Input[str] = cluster.name
+            node_role_arn: pulumi.Input[str] | None = a.get("node_role_arn", cluster.node_role.arn)
+            cluster_security_group_id: pulumi.Input[str] | None = a.get(
+                "cluster_security_group_id", cluster.cluster_security_group_id
+            )
+            extra_depends = list(cluster.node_prerequisites)
+        else:
+            name_given = cluster if cluster is not None else a.get("cluster_name")
+            if name_given is None or (isinstance(name_given, str) and not name_given):
+                problems.append(
+                    format_problem(
+                        "cluster",
+                        name_given,
+                        "give the EksCluster, or its name (with node_role_arn and cluster_security_group_id)",
+                    )
+                )
+            cluster_name = name_given or ""
+            node_role_arn = a.get("node_role_arn")
+            cluster_security_group_id = a.get("cluster_security_group_id")
+            for key, value in (
+                ("node_role_arn", node_role_arn),
+                ("cluster_security_group_id", cluster_security_group_id),
+            ):
+                if value is None:
+                    problems.append(f"{key} is required when cluster is a name (or give the EksCluster object)")
+        vpc = a.get("vpc")
+        if isinstance(vpc, EksVpc):
+            vpc_id: pulumi.Input[str] | None = a.get("vpc_id", vpc.vpc_id)
+            subnets: Mapping[str, pulumi.Input[str]] | None = a.get("subnets", vpc.private_subnet_ids_by_az)
+        else:
+            if vpc is not None:
+                problems.append(format_problem("vpc", vpc, "must be an EksVpc (or give vpc_id and subnets)"))
+            vpc_id, subnets = a.get("vpc_id"), a.get("subnets")
+            if vpc_id is None:
+                problems.append("vpc_id is required without vpc (an EksVpc)")
+            if subnets is None:
+                problems.append("subnets is required without vpc (an EksVpc)")
+        shape, max_size = a["shape"], a["max_size"]
+        min_size = a.get("min_size", DEFAULT_MIN_SIZE)
+        desired_size = a.get("desired_size")
+        availability_zone = a.get("availability_zone")
+        capacity_type = a.get("capacity_type", DEFAULT_CAPACITY_TYPE)
+        capacity_reservation_id = a.get("capacity_reservation_id")
+        efa = a.get("efa")
+        placement_group = a.get("placement_group")
+        root_volume_gib = a.get("root_volume_gib", DEFAULT_ROOT_VOLUME_GIB)
+        local_storage_raid0 = a.get("local_storage_raid0")
+        security_group_ids: Sequence[pulumi.Input[str]] = a.get("security_group_ids", ())
+        tags = a.get("tags")
+        node_group = a.get("node_group")
+        if not isinstance(shape, MachineShape):
+            problems.append(format_problem("shape", shape, "must be a catalog MachineShape, e.g. catalog.machine(...)"))
+            raise ArgsError("GpuNodeGroup", problems)
+        zone, more = _validate(
             name=name,
             shape=shape,
-            subnets=subnets,
+            subnets=subnets or {},
             availability_zone=availability_zone,
             min_size=min_size,
             max_size=max_size,
@@ -206,6 +319,11 @@ class GpuNodeGroup(pulumi.ComponentResource):
             efa=efa,
             root_volume_gib=root_volume_gib,
         )
+        problems += more
+        if problems:
+            raise ArgsError("GpuNodeGroup", problems)
+        assert zone is not None and subnets is not None and vpc_id is not None
+        assert node_role_arn is not None and cluster_security_group_id is not None
         super().__init__("llmd:aws:GpuNodeGroup", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
         use_efa = shape.efa_interfaces > 0 if efa is None else efa
@@ -353,7 +471,7 @@ class GpuNodeGroup(pulumi.ComponentResource):
             # node role's policy attachments): nodes without the CNI or the role's policies never become Ready.
             opts=pulumi.ResourceOptions(
                 parent=self,
-                depends_on=opts.depends_on if opts is not None else None,
+                depends_on=_depends_on(opts, extra_depends),
                 transforms=[merge_transform("aws:eks/nodeGroup:NodeGroup", None, node_group)] if node_group else None,
             ),
         )
@@ -400,8 +518,9 @@ def _validate(
     capacity_reservation_id: str | None,
     efa: bool | None,
     root_volume_gib: int,
-) -> str:
-    """Check every argument; return the one availability zone of the node group."""
+) -> tuple[str | None, list[str]]:
+    """Check every argument; return the one availability zone of the node group (None when unknown) and every
+    problem."""
     problems: list[str] = []
     if not _NAME.match(name):
         problems.append(
@@ -465,7 +584,4 @@ def _validate(
         )
     if root_volume_gib < 20:
         problems.append(f"root_volume_gib = {root_volume_gib}: allowed: >= 20")
-    if problems:
-        raise ValueError("GpuNodeGroup: " + "; ".join(problems))
-    assert zone is not None
-    return zone
+    return zone, problems

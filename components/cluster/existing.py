@@ -13,12 +13,13 @@ import os
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypedDict, Unpack, overload
 
 import pulumi
 import pulumi_kubernetes as k8s
 
 from pulumi_llmd.components import catalog
+from pulumi_llmd.components.args import ArgsError, component_args, format_problem
 from pulumi_llmd.components.base import AcceleratorPool, Cluster, Platform, RdmaAttachment, Toleration
 from pulumi_llmd.components.catalog import RdmaKind
 
@@ -165,6 +166,19 @@ def accelerator_pool(pool: ExistingPool) -> AcceleratorPool:
     )
 
 
+class ExistingClusterArgs(TypedDict, total=False):
+    """The arguments of :class:`ExistingCluster` (give them as one object or as keyword arguments)."""
+
+    kubeconfig: pulumi.Input[str] | None
+    """A kubeconfig path (``~/`` is expanded by the provider) or the kubeconfig's contents (passed as a secret).
+    Default: None (``$KUBECONFIG``, else ``~/.kube/config``: what ``kubectl`` uses)."""
+    context: str | None
+    """The kubeconfig context to use, e.g. ``"kind-llm-d"``. Default: None (the current context)."""
+    pools: Sequence[ExistingPool]
+    """The accelerator pools, see :class:`ExistingPool` (names unique). Default: none (a CPU-only cluster, e.g. for
+    the simulator)."""
+
+
 class ExistingCluster(pulumi.ComponentResource):
     """A cluster the library deploys into but does not create (kind, on-prem, CoreWeave, OpenShift).
 
@@ -178,31 +192,41 @@ class ExistingCluster(pulumi.ComponentResource):
     so the offline render needs no cluster. It is passed to the provider as a secret (a kubeconfig's contents carry
     credentials).
 
-    Args:
-        name: cluster name (the provider is ``<name>-k8s``).
-        kubeconfig: a kubeconfig path (``~/`` is expanded by the provider) or the kubeconfig's contents;
-            ``None`` for ``$KUBECONFIG``, else ``~/.kube/config`` (what ``kubectl`` uses).
-        context: kubeconfig context to use (``None``: the current context), e.g. ``"kind-llm-d"``.
-        pools: the accelerator pools, see :class:`ExistingPool`; none for a CPU-only cluster (the simulator).
+    Arguments: :class:`ExistingClusterArgs` (as an object or keywords); the component's ``name`` is the cluster name
+    (the provider is ``<name>-k8s``).
 
     Raises:
-        ValueError: before anything registers, naming the parameter, its value and what is allowed: an empty name,
-            kubeconfig or context; duplicate pool names; a pool without node_selector, with devices_per_node (or
-            max_nodes, vcpus, memory_gib) < 1, a resource name not of the form ``domain/name``, or an unknown
-            catalog accelerator.
+        ArgsError: (a ``ValueError``) before anything registers, naming the parameter, its value and what is
+            allowed: an unknown argument; an empty name, kubeconfig or context; pools that are not ExistingPools;
+            duplicate pool names; a pool without node_selector, with devices_per_node (or max_nodes, vcpus,
+            memory_gib) < 1, a resource name not of the form ``domain/name``, or an unknown catalog accelerator.
     """
 
     provider: k8s.Provider
 
+    @overload
+    def __init__(self, name: str, args: ExistingClusterArgs, opts: pulumi.ResourceOptions | None = None) -> None: ...
+
+    @overload
     def __init__(
         self,
         name: str,
-        *,
-        kubeconfig: pulumi.Input[str] | None = None,
-        context: str | None = None,
-        pools: Sequence[ExistingPool] = (),
+        args: None = None,
         opts: pulumi.ResourceOptions | None = None,
+        **kwargs: Unpack[ExistingClusterArgs],
+    ) -> None: ...
+
+    def __init__(
+        self,
+        name: str,
+        args: ExistingClusterArgs | None = None,
+        opts: pulumi.ResourceOptions | None = None,
+        **kwargs: Any,
     ) -> None:
+        a = component_args(ExistingClusterArgs, f"ExistingCluster {name}", args, kwargs)
+        kubeconfig = a.get("kubeconfig")
+        context = a.get("context")
+        pools: Sequence[ExistingPool] = a.get("pools", ())
         problems: list[str] = []
         if not isinstance(name, str) or not name.strip():
             problems.append(f"name = {name!r}: allowed: a non-empty cluster name")
@@ -213,14 +237,20 @@ class ExistingCluster(pulumi.ComponentResource):
             )
         if context is not None and not context.strip():
             problems.append(f"context = {context!r}: allowed: a context name of the kubeconfig, or None")
+        if isinstance(pools, str | ExistingPool) or not isinstance(pools, Sequence):
+            problems.append(format_problem("pools", pools, "must be a list of ExistingPool"))
+            pools = ()
         seen: set[str] = set()
         for index, pool in enumerate(pools):
+            if not isinstance(pool, ExistingPool):
+                problems.append(format_problem(f"pools[{index}]", pool, "must be an ExistingPool"))
+                continue
             problems.extend(existing_pool_problems(pool, f"pools[{index}]"))
             if pool.name in seen:
                 problems.append(f"pools[{index}].name = {pool.name!r}: duplicate pool name; pool names must be unique")
             seen.add(pool.name)
         if problems:
-            raise ValueError(f"ExistingCluster {name}: " + "; ".join(problems))
+            raise ArgsError(f"ExistingCluster {name}", problems)
         accelerator_pools = {pool.name: accelerator_pool(pool) for pool in pools}
 
         # The pools (and context) as the component's inputs: resources.json then shows what the cluster offers.

@@ -20,10 +20,12 @@ member lets those principals through every IAP-protected backend of the project 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Final
+from typing import Any, Final, Required, TypedDict, Unpack, overload
 
 import pulumi
 import pulumi_gcp as gcp
+
+from pulumi_llmd.components.args import ArgsError, component_args, format_problem
 
 __all__ = ["GATEWAY_SECURITY_SERVICES", "IAP_ACCESSOR_ROLE", "GkeManagedCertificate", "IapAccess"]
 
@@ -35,6 +37,26 @@ GATEWAY_SECURITY_SERVICES: Final = ("certificatemanager.googleapis.com", "iap.go
 IAP_ACCESSOR_ROLE: Final = "roles/iap.httpsResourceAccessor"
 
 
+class GkeManagedCertificateArgs(TypedDict, total=False):
+    """The arguments of :class:`GkeManagedCertificate` (give them as one object or as keyword arguments)."""
+
+    project: Required[pulumi.Input[str]]
+    """GCP project id."""
+    region: Required[pulumi.Input[str]]
+    """The gateway's region (the certificate must live in the load balancer's region)."""
+    hostname: Required[str]
+    """The DNS name clients use (one name, no wildcard)."""
+
+
+class IapAccessArgs(TypedDict, total=False):
+    """The arguments of :class:`IapAccess` (give them as one object or as keyword arguments)."""
+
+    project: Required[pulumi.Input[str]]
+    """GCP project id whose IAP web resource the members may pass."""
+    members: Required[Sequence[str]]
+    """IAM principals (``user:``, ``group:``, ``serviceAccount:``, ``domain:``), at least one."""
+
+
 class GkeManagedCertificate(pulumi.ComponentResource):
     """A regional Google-managed Certificate Manager certificate for ``hostname``, authorized by DNS.
 
@@ -44,28 +66,41 @@ class GkeManagedCertificate(pulumi.ComponentResource):
     (``networking.gke.io/cert-manager-certs``). Publish :attr:`dns_record` (name, type, data of the CNAME) in the
     domain's DNS zone; until then the certificate stays PROVISIONING and HTTPS handshakes fail.
 
-    Args:
-        name: Certificate Manager resource name prefix (1-63 chars, letters, digits, '-').
-        project: GCP project id.
-        region: the gateway's region (the certificate must live in the load balancer's region).
-        hostname: the DNS name clients use (no wildcard).
+    Arguments: :class:`GkeManagedCertificateArgs` (as an object or keywords); the component's ``name`` is the
+    Certificate Manager resource name prefix (1-63 chars, letters, digits, '-').
 
     Raises:
-        ValueError: an empty or wildcard hostname (nothing registered).
+        ArgsError: (a ``ValueError``) an unknown or missing argument, an empty or wildcard hostname (nothing
+            registered).
     """
+
+    @overload
+    def __init__(
+        self, name: str, args: GkeManagedCertificateArgs, opts: pulumi.ResourceOptions | None = None
+    ) -> None: ...
+
+    @overload
+    def __init__(
+        self,
+        name: str,
+        args: None = None,
+        opts: pulumi.ResourceOptions | None = None,
+        **kwargs: Unpack[GkeManagedCertificateArgs],
+    ) -> None: ...
 
     def __init__(
         self,
         name: str,
-        *,
-        project: str,
-        region: str,
-        hostname: str,
+        args: GkeManagedCertificateArgs | None = None,
         opts: pulumi.ResourceOptions | None = None,
+        **kwargs: Any,
     ) -> None:
-        if not hostname or "*" in hostname:
-            raise ValueError(
-                f"GkeManagedCertificate {name}: hostname = {hostname!r}: allowed one DNS name, no wildcard"
+        a = component_args(GkeManagedCertificateArgs, "GkeManagedCertificate", args, kwargs)
+        project, region, hostname = a["project"], a["region"], a["hostname"]
+        if not hostname or not isinstance(hostname, str) or "*" in hostname:
+            raise ArgsError(
+                "GkeManagedCertificate",
+                [format_problem("hostname", hostname, "allowed one DNS name, no wildcard")],
             )
         super().__init__("llmd:gcp:GkeManagedCertificate", name, None, opts)
         # Children wait on what the component waits on (the Certificate Manager API): the engine does not pass a
@@ -100,22 +135,38 @@ class IapAccess(pulumi.ComponentResource):
 
     Type token ``llmd:gcp:IapAccess``. One ``gcp.iap.WebIamMember`` per member (``user:``, ``group:``,
     ``serviceAccount:``, ``domain:`` principals), non-authoritative: other grants stay. Depend on the IAP API
-    (``iap.googleapis.com``) through ``opts.depends_on``.
+    (``iap.googleapis.com``) through ``opts.depends_on``. Arguments: :class:`IapAccessArgs`.
 
     Raises:
-        ValueError: no member (nothing registered).
+        ArgsError: (a ``ValueError``) an unknown or missing argument, no member or an empty one (nothing
+            registered).
     """
+
+    @overload
+    def __init__(self, name: str, args: IapAccessArgs, opts: pulumi.ResourceOptions | None = None) -> None: ...
+
+    @overload
+    def __init__(
+        self,
+        name: str,
+        args: None = None,
+        opts: pulumi.ResourceOptions | None = None,
+        **kwargs: Unpack[IapAccessArgs],
+    ) -> None: ...
 
     def __init__(
         self,
         name: str,
-        *,
-        project: str,
-        members: Sequence[str],
+        args: IapAccessArgs | None = None,
         opts: pulumi.ResourceOptions | None = None,
+        **kwargs: Any,
     ) -> None:
-        if not members:
-            raise ValueError(f"IapAccess {name}: members is empty: allowed one or more IAM principals")
+        a = component_args(IapAccessArgs, "IapAccess", args, kwargs)
+        project, members = a["project"], a["members"]
+        if isinstance(members, str) or not members or not all(isinstance(m, str) and m for m in members):
+            raise ArgsError(
+                "IapAccess", [format_problem("members", members, "allowed: a list of one or more IAM principals")]
+            )
         super().__init__("llmd:gcp:IapAccess", name, None, opts)
         self.members = [
             gcp.iap.WebIamMember(

@@ -5,15 +5,23 @@ from __future__ import annotations
 import ipaddress
 import re
 from collections.abc import Sequence
+from typing import Any, Required, TypedDict, Unpack, overload
 
 import pulumi
 import pulumi_gcp as gcp
 import pulumi_kubernetes as k8s
 
+from pulumi_llmd.components.args import ArgsError, component_args, count_problem, format_problem, one_of_problem
 from pulumi_llmd.components.base import Cluster, Platform
 from pulumi_llmd.components.gcp.identity import GkeNodeServiceAccount
 from pulumi_llmd.components.gcp.kms import GkeSecretsKey
-from pulumi_llmd.components.gcp.network import POD_RANGE_NAME, SERVICE_RANGE_NAME, GkeNetwork
+from pulumi_llmd.components.gcp.network import (
+    POD_RANGE_NAME,
+    SERVICE_RANGE_NAME,
+    GkeNetwork,
+    gcp_name_problem,
+    zone_in_region_problem,
+)
 from pulumi_llmd.components.kube import child_options, exec_kubeconfig
 
 RELEASE_CHANNELS = ("RAPID", "REGULAR", "STABLE", "EXTENDED")
@@ -28,6 +36,70 @@ _GKE_EXEC = {
     "installHint": "Install gke-gcloud-auth-plugin (gcloud components install gke-gcloud-auth-plugin)",
     "provideClusterInfo": True,
 }
+
+
+#: Defaults of :class:`GkeClusterArgs` (applied in one place, the constructor).
+DEFAULT_REGIONAL = True
+DEFAULT_KUBERNETES_VERSION = "1.35"
+DEFAULT_RELEASE_CHANNEL = "REGULAR"
+DEFAULT_PRIVATE_NODES = True
+DEFAULT_MASTER_CIDR = "172.16.0.0/28"
+DEFAULT_SYSTEM_MACHINE_TYPE = "e2-standard-8"
+DEFAULT_SYSTEM_MIN_NODES = 1
+DEFAULT_SYSTEM_MAX_NODES = 3
+DEFAULT_DELETION_PROTECTION = True
+DEFAULT_MULTI_NETWORKING = False
+
+
+class GkeClusterArgs(TypedDict, total=False):
+    """The arguments of :class:`GkeCluster` (give them as one object or as keyword arguments)."""
+
+    project: Required[str]
+    """GCP project id (also names the Workload Identity pool ``<project>.svc.id.goog``)."""
+    region: Required[str]
+    """Region of the cluster, e.g. ``us-central1``: the control plane's location when ``regional``, and the Cloud KMS
+    key's location either way."""
+    network: Required[GkeNetwork]
+    """The :class:`~pulumi_llmd.components.gcp.GkeNetwork` (VPC, node subnet with ``pods`` / ``services`` ranges);
+    the cluster and its system pool wait for its Cloud NAT."""
+    zone: str | None
+    """Zone of a zonal control plane (``regional=False``), a zone of ``region`` such as ``us-central1-a``.
+    Default: None (required when ``regional`` is False)."""
+    regional: bool
+    """Regional control plane (``location = region``; recommended) or a zonal one in ``zone``. Default: True."""
+    kubernetes_version: str
+    """Minimum control-plane version, ``1.NN`` or a full GKE version ``1.NN.P-gke.N``. Default: ``"1.35"``."""
+    release_channel: str
+    """GKE release channel: RAPID, REGULAR, STABLE or EXTENDED. Default: ``"REGULAR"``."""
+    private_nodes: bool
+    """Nodes without external IPs (``private_cluster_config.enable_private_nodes``); needs Cloud NAT on the network
+    (``GkeNetwork(cloud_nat=True)``). Default: True."""
+    authorized_cidrs: Sequence[str]
+    """IPv4 CIDRs that may reach the control plane (``master_authorized_networks_config``). The machine running
+    ``pulumi up`` must be among them, or run inside the VPC. Default: none (closed to the internet: with private nodes
+    the endpoint is private only)."""
+    master_cidr: str
+    """The control plane's ``/28`` IPv4 range for private nodes (``master_ipv4_cidr_block``).
+    Default: ``"172.16.0.0/28"``."""
+    secrets_key: GkeSecretsKey | None
+    """The Cloud KMS key that encrypts Secrets (a :class:`~pulumi_llmd.components.gcp.GkeSecretsKey`); the cluster
+    waits for its grant. Default: None (a new key in ``region``)."""
+    node_service_account: GkeNodeServiceAccount | None
+    """The nodes' IAM service account (a :class:`~pulumi_llmd.components.gcp.GkeNodeServiceAccount`).
+    Default: None (a new least-privilege one, ``<name>-nodes``)."""
+    system_machine_type: str
+    """Machine type of the system node pool. Default: ``"e2-standard-8"``."""
+    system_min_nodes: int
+    """Autoscaling minimum of the system pool, nodes per zone of the cluster (>= 1). Default: 1."""
+    system_max_nodes: int
+    """Autoscaling maximum of the system pool, nodes per zone (>= ``system_min_nodes``). Default: 3."""
+    deletion_protection: bool
+    """GKE deletion protection. Default: True."""
+    multi_networking: bool
+    """GKE multi-networking (``enable_multi_networking``; needs Dataplane V2, which the cluster always has): required
+    for node pools with extra networks, e.g. the RDMA NICs of a
+    :class:`~pulumi_llmd.components.gcp.rdma.GkeRdmaFabric` (GKE docs "Maximize GPU network bandwidth in Standard mode
+    clusters"). Default: False."""
 
 
 class GkeCluster(pulumi.ComponentResource):
@@ -59,83 +131,77 @@ class GkeCluster(pulumi.ComponentResource):
     ``provider`` (a ``pulumi_kubernetes.Provider`` for the cluster), ``node_service_account_email``,
     ``node_ready`` (what node pools must wait for) and :meth:`as_cluster`.
 
-    Args:
-        name: cluster name (lowercase DNS label, <= 40 characters).
-        project / region: where it lives; ``location`` is the region for a regional control plane.
-        zone: zone for a zonal control plane (when ``regional`` is false).
-        network: the :class:`GkeNetwork` (VPC, subnet with ``pods`` / ``services`` ranges).
-        kubernetes_version: minimum control-plane version, ``1.35`` or a full GKE version (default 1.35).
-        release_channel: RAPID, REGULAR, STABLE or EXTENDED (default REGULAR).
-        private_nodes: nodes without external IPs (default on; needs Cloud NAT: ``GkeNetwork(cloud_nat=True)``).
-        authorized_cidrs: IPv4 CIDRs that may reach the control plane (default none: closed to the internet). The
-            machine running ``pulumi up`` must be among them, or run inside the VPC.
-        master_cidr: /28 range of the control plane for private nodes.
-        secrets_key: the Cloud KMS key for Secrets (default: a new one in ``region``).
-        node_service_account: the nodes' service account (default: a new least-privilege one).
-        system_machine_type / system_min_nodes / system_max_nodes: the system pool (per zone of the cluster).
-        deletion_protection: GKE deletion protection (default on).
-        multi_networking: GKE multi-networking (``enable_multi_networking``; needs Dataplane V2, which the cluster
-            always has): required for node pools with extra networks, e.g. the RDMA NICs of a
-            :class:`~pulumi_llmd.components.gcp.rdma.GkeRdmaFabric` (GKE docs "Maximize GPU network bandwidth in
-            Standard mode clusters"). Default off.
+    Arguments: :class:`GkeClusterArgs` (as an object or keywords); the component's ``name`` is the cluster name
+    (lowercase, at most 40 characters).
 
     Raises:
-        ValueError: an unknown release channel, a malformed version, system pool bounds out of order, an authorized
-            CIDR that is not IPv4. Nothing is registered then.
+        ArgsError: (a ``ValueError``, before any resource is registered) an unknown or missing argument, a malformed
+            name, an unknown release channel, a malformed version, system pool bounds out of order or below 1, a
+            zonal control plane without a zone or with a zone outside ``region``, private nodes on a network without
+            Cloud NAT, an authorized CIDR that is not IPv4, a ``master_cidr`` that is not an IPv4 /28.
     """
 
     cluster: gcp.container.Cluster
     provider: k8s.Provider
 
+    @overload
+    def __init__(self, name: str, args: GkeClusterArgs, opts: pulumi.ResourceOptions | None = None) -> None: ...
+
+    @overload
     def __init__(
         self,
         name: str,
-        *,
-        project: str,
-        region: str,
-        network: GkeNetwork,
-        zone: str | None = None,
-        regional: bool = True,
-        kubernetes_version: str = "1.35",
-        release_channel: str = "REGULAR",
-        private_nodes: bool = True,
-        authorized_cidrs: Sequence[str] = (),
-        master_cidr: str = "172.16.0.0/28",
-        secrets_key: GkeSecretsKey | None = None,
-        node_service_account: GkeNodeServiceAccount | None = None,
-        system_machine_type: str = "e2-standard-8",
-        system_min_nodes: int = 1,
-        system_max_nodes: int = 3,
-        deletion_protection: bool = True,
-        multi_networking: bool = False,
+        args: None = None,
         opts: pulumi.ResourceOptions | None = None,
+        **kwargs: Unpack[GkeClusterArgs],
+    ) -> None: ...
+
+    def __init__(
+        self,
+        name: str,
+        args: GkeClusterArgs | None = None,
+        opts: pulumi.ResourceOptions | None = None,
+        **kwargs: Any,
     ) -> None:
-        if release_channel not in RELEASE_CHANNELS:
-            raise ValueError(f"release_channel = {release_channel!r}: allowed: {', '.join(RELEASE_CHANNELS)}")
-        if not _VERSION.match(kubernetes_version):
-            raise ValueError(f"kubernetes_version = {kubernetes_version!r}: expected 1.NN or 1.NN.P-gke.N")
-        if not 1 <= system_min_nodes <= system_max_nodes:
-            raise ValueError(
-                f"system_min_nodes = {system_min_nodes}, system_max_nodes = {system_max_nodes}: need 1 <= min <= max"
-            )
-        if not regional and zone is None:
-            raise ValueError("zone is required for a zonal control plane (regional=False)")
-        if private_nodes and not network.cloud_nat:
-            raise ValueError(
-                "private_nodes = True needs Cloud NAT for image pulls from docker.io / ghcr.io and the Hugging Face "
-                "Hub: build the network with GkeNetwork(cloud_nat=True) (the default), or set private_nodes=False"
-            )
-        for cidr in authorized_cidrs:
-            try:
-                ipaddress.IPv4Network(cidr)
-            except ValueError:
-                raise ValueError(
-                    f"authorized_cidrs = {list(authorized_cidrs)!r}: {cidr!r} is not an IPv4 CIDR (e.g. 203.0.113.0/24)"
-                ) from None
+        a = component_args(GkeClusterArgs, "GkeCluster", args, kwargs)
+        project, region, network = a["project"], a["region"], a["network"]
+        zone = a.get("zone")
+        regional = a.get("regional", DEFAULT_REGIONAL)
+        kubernetes_version = a.get("kubernetes_version", DEFAULT_KUBERNETES_VERSION)
+        release_channel = a.get("release_channel", DEFAULT_RELEASE_CHANNEL)
+        private_nodes = a.get("private_nodes", DEFAULT_PRIVATE_NODES)
+        authorized_cidrs: Sequence[str] = a.get("authorized_cidrs", ())
+        master_cidr = a.get("master_cidr", DEFAULT_MASTER_CIDR)
+        secrets_key = a.get("secrets_key")
+        node_service_account = a.get("node_service_account")
+        system_machine_type = a.get("system_machine_type", DEFAULT_SYSTEM_MACHINE_TYPE)
+        system_min_nodes = a.get("system_min_nodes", DEFAULT_SYSTEM_MIN_NODES)
+        system_max_nodes = a.get("system_max_nodes", DEFAULT_SYSTEM_MAX_NODES)
+        deletion_protection = a.get("deletion_protection", DEFAULT_DELETION_PROTECTION)
+        multi_networking = a.get("multi_networking", DEFAULT_MULTI_NETWORKING)
+        problems = _validate(
+            name=name,
+            project=project,
+            region=region,
+            network=network,
+            zone=zone,
+            regional=regional,
+            kubernetes_version=kubernetes_version,
+            release_channel=release_channel,
+            private_nodes=private_nodes,
+            authorized_cidrs=authorized_cidrs,
+            master_cidr=master_cidr,
+            system_min_nodes=system_min_nodes,
+            system_max_nodes=system_max_nodes,
+        )
+        if problems:
+            raise ArgsError("GkeCluster", problems)
         super().__init__("llmd:gcp:GkeCluster", name, None, opts)
         # Children wait on what the component waits on (e.g. the project's APIs: ProjectServices).
         child = child_options(self, opts)
-        self.location = region if regional else (zone or region)
+        self.location: str = region if regional else (zone or region)
+        #: The project id (node pools given this cluster object take it from here).
+        self.project: str = project
         if secrets_key is None:
             # Cloud KMS keys live in regions; the cluster's region also for a zonal control plane.
             secrets_key = GkeSecretsKey(f"{name}-secrets", project=project, location=region, opts=child)
@@ -274,6 +340,79 @@ class GkeCluster(pulumi.ComponentResource):
         return Cluster(
             name=self.name, platform=Platform.GKE, provider=self.provider, ready=[self.system_pool, *extra_ready]
         )
+
+
+def _validate(
+    *,
+    name: str,
+    project: str,
+    region: str,
+    network: GkeNetwork,
+    zone: str | None,
+    regional: bool,
+    kubernetes_version: str,
+    release_channel: str,
+    private_nodes: bool,
+    authorized_cidrs: Sequence[str],
+    master_cidr: str,
+    system_min_nodes: int,
+    system_max_nodes: int,
+) -> list[str]:
+    """Every problem with a :class:`GkeCluster`'s arguments (empty when none)."""
+    problems: list[str] = []
+    name_problem = gcp_name_problem("name", name)
+    if name_problem:
+        problems.append(name_problem)
+    if not isinstance(network, GkeNetwork):
+        problems.append(format_problem("network", network, "must be a GkeNetwork (the cluster's VPC and subnets)"))
+    problem = one_of_problem("release_channel", release_channel, RELEASE_CHANNELS)
+    if problem:
+        problems.append(problem)
+    if not isinstance(kubernetes_version, str) or not _VERSION.match(kubernetes_version):
+        problems.append(format_problem("kubernetes_version", kubernetes_version, "expected 1.NN or 1.NN.P-gke.N"))
+    for key, value in (("system_min_nodes", system_min_nodes), ("system_max_nodes", system_max_nodes)):
+        problem = count_problem(key, value, minimum=1)
+        if problem:
+            problems.append(problem)
+    if isinstance(system_min_nodes, int) and isinstance(system_max_nodes, int) and system_min_nodes > system_max_nodes:
+        problems.append(
+            format_problem("system_min_nodes", system_min_nodes, f"must be <= system_max_nodes = {system_max_nodes}")
+        )
+    if not regional and zone is None:
+        problems.append("zone is required for a zonal control plane (regional=False)")
+    if zone is not None:
+        problem = zone_in_region_problem("zone", zone, region)
+        if problem:
+            problems.append(problem)
+    if private_nodes and isinstance(network, GkeNetwork) and not network.cloud_nat:
+        problems.append(
+            "private_nodes = True needs Cloud NAT for image pulls from docker.io / ghcr.io and the Hugging Face "
+            "Hub: build the network with GkeNetwork(cloud_nat=True) (the default), or set private_nodes=False"
+        )
+    if isinstance(authorized_cidrs, str):
+        problems.append(format_problem("authorized_cidrs", authorized_cidrs, "must be a list of IPv4 CIDRs"))
+    else:
+        for cidr in authorized_cidrs:
+            try:
+                ipaddress.IPv4Network(cidr)
+            except (TypeError, ValueError):
+                problems.append(
+                    format_problem(
+                        "authorized_cidrs",
+                        list(authorized_cidrs),
+                        f"{cidr!r} is not an IPv4 CIDR (e.g. 203.0.113.0/24)",
+                    )
+                )
+    if private_nodes:
+        try:
+            master = ipaddress.IPv4Network(master_cidr)
+        except (TypeError, ValueError):
+            master = None
+        if master is None or master.prefixlen != 28:
+            problems.append(
+                format_problem("master_cidr", master_cidr, "must be an IPv4 /28 range (e.g. 172.16.0.0/28)")
+            )
+    return problems
 
 
 def _as_list(opts: pulumi.ResourceOptions | None) -> list[pulumi.Resource]:

@@ -11,11 +11,12 @@ nvcr.io, gke.gcr.io), so no registry role is granted.
 
 from __future__ import annotations
 
-from typing import Final
+from typing import Any, Final, Required, TypedDict, Unpack, overload
 
 import pulumi
 import pulumi_gcp as gcp
 
+from pulumi_llmd.components.args import ArgsError, component_args, format_problem
 from pulumi_llmd.components.kube import child_options
 
 __all__ = ["NODE_ROLE", "GkeNodeServiceAccount", "node_account_id"]
@@ -33,6 +34,15 @@ def node_account_id(cluster_name: str) -> str:
     return f"{cluster_name[:24].rstrip('-')}-nodes"
 
 
+class GkeNodeServiceAccountArgs(TypedDict, total=False):
+    """The arguments of :class:`GkeNodeServiceAccount` (give them as one object or as keyword arguments)."""
+
+    cluster_name: Required[str]
+    """The GKE cluster's name; the account id derives from it (:func:`node_account_id`)."""
+    project: Required[str]
+    """The project id the account and its role binding live in."""
+
+
 class GkeNodeServiceAccount(pulumi.ComponentResource):
     """An IAM service account for a GKE cluster's nodes with ``roles/container.defaultNodeServiceAccount`` only.
 
@@ -44,17 +54,46 @@ class GkeNodeServiceAccount(pulumi.ComponentResource):
     Outputs: ``email`` and ``ready`` (the role binding: node pools must wait for it, or their nodes start without
     the right to write logs and metrics).
 
-    Args:
-        name: logical name; cluster_name: the GKE cluster's name (the account id derives from it).
-        project: the project id.
+    Arguments: :class:`GkeNodeServiceAccountArgs` (as an object or keywords).
+
+    Raises:
+        ArgsError: (a ``ValueError``, before anything is registered) an unknown or missing argument, an empty
+            ``cluster_name`` or ``project``.
     """
 
     email: pulumi.Output[str]
     ready: list[pulumi.Resource]
 
+    @overload
     def __init__(
-        self, name: str, *, cluster_name: str, project: str, opts: pulumi.ResourceOptions | None = None
+        self, name: str, args: GkeNodeServiceAccountArgs, opts: pulumi.ResourceOptions | None = None
+    ) -> None: ...
+
+    @overload
+    def __init__(
+        self,
+        name: str,
+        args: None = None,
+        opts: pulumi.ResourceOptions | None = None,
+        **kwargs: Unpack[GkeNodeServiceAccountArgs],
+    ) -> None: ...
+
+    def __init__(
+        self,
+        name: str,
+        args: GkeNodeServiceAccountArgs | None = None,
+        opts: pulumi.ResourceOptions | None = None,
+        **kwargs: Any,
     ) -> None:
+        a = component_args(GkeNodeServiceAccountArgs, "GkeNodeServiceAccount", args, kwargs)
+        cluster_name, project = a["cluster_name"], a["project"]
+        problems = [
+            format_problem(key, value, "must be a non-empty name")
+            for key, value in (("cluster_name", cluster_name), ("project", project))
+            if not value
+        ]
+        if problems:
+            raise ArgsError("GkeNodeServiceAccount", problems)
         super().__init__("llmd:gcp:NodeServiceAccount", name, None, opts)
         child = child_options(self, opts)
         account = gcp.serviceaccount.Account(

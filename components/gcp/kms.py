@@ -17,11 +17,12 @@ Sources:
 from __future__ import annotations
 
 import re
-from typing import Final
+from typing import Any, Final, Required, TypedDict, Unpack, overload
 
 import pulumi
 import pulumi_gcp as gcp
 
+from pulumi_llmd.components.args import ArgsError, component_args
 from pulumi_llmd.components.kube import child_options
 
 __all__ = [
@@ -52,6 +53,21 @@ def gke_service_agent(project_number: str) -> str:
     return f"serviceAccount:service-{project_number}@container-engine-robot.iam.gserviceaccount.com"
 
 
+class GkeSecretsKeyArgs(TypedDict, total=False):
+    """The arguments of :class:`GkeSecretsKey` (give them as one object or as keyword arguments)."""
+
+    project: Required[pulumi.Input[str]]
+    """The cluster's project id (the GKE service agent of this project gets the role on the key)."""
+    location: Required[str]
+    """The key's location: the cluster's region (GKE: "the key in the same location as the cluster")."""
+    existing_key: str | None
+    """A key to use instead of a new one (``projects/<p>/locations/<l>/keyRings/<r>/cryptoKeys/<k>``, in
+    ``location``). Default: None (a new key ring and key)."""
+    rotation_period: str
+    """Automatic rotation of the new key, seconds with ``s``, above one day.
+    Default: ``"7776000s"`` (90 days, :data:`DEFAULT_ROTATION_PERIOD`)."""
+
+
 class GkeSecretsKey(pulumi.ComponentResource):
     """The Cloud KMS key that encrypts a GKE cluster's Secrets, and the GKE service agent's role on it.
 
@@ -64,31 +80,39 @@ class GkeSecretsKey(pulumi.ComponentResource):
     Outputs: ``key_name`` (the key's full resource name, for ``databaseEncryption.keyName``) and ``ready`` (the grant:
     the cluster must depend on it, or GKE cannot use the key when it creates the control plane).
 
-    Args:
-        name: logical name.
-        project: the cluster's project id.
-        location: the key's location; the cluster's region (GKE: "the key in the same location as the cluster").
-        existing_key: a key to use instead (``projects/<p>/locations/<l>/keyRings/<r>/cryptoKeys/<k>``).
-        rotation_period: automatic rotation, seconds with ``s`` (default 90 days, :data:`DEFAULT_ROTATION_PERIOD`).
+    Arguments: :class:`GkeSecretsKeyArgs` (as an object or keywords).
 
     Raises:
-        ValueError: a malformed ``existing_key`` or one in another location, or a rotation period that is not
-            ``<seconds>s`` above one day. Nothing is registered then.
+        ArgsError: (a ``ValueError``) an unknown or missing argument, a malformed ``existing_key`` or one in another
+            location, or a rotation period that is not ``<seconds>s`` above one day. Nothing is registered then.
     """
 
     key_name: pulumi.Output[str]
     ready: list[pulumi.Resource]
 
+    @overload
+    def __init__(self, name: str, args: GkeSecretsKeyArgs, opts: pulumi.ResourceOptions | None = None) -> None: ...
+
+    @overload
     def __init__(
         self,
         name: str,
-        *,
-        project: str,
-        location: str,
-        existing_key: str | None = None,
-        rotation_period: str = DEFAULT_ROTATION_PERIOD,
+        args: None = None,
         opts: pulumi.ResourceOptions | None = None,
+        **kwargs: Unpack[GkeSecretsKeyArgs],
+    ) -> None: ...
+
+    def __init__(
+        self,
+        name: str,
+        args: GkeSecretsKeyArgs | None = None,
+        opts: pulumi.ResourceOptions | None = None,
+        **kwargs: Any,
     ) -> None:
+        a = component_args(GkeSecretsKeyArgs, "GkeSecretsKey", args, kwargs)
+        project, location = a["project"], a["location"]
+        existing_key = a.get("existing_key")
+        rotation_period = a.get("rotation_period", DEFAULT_ROTATION_PERIOD)
         problems = []
         if existing_key is not None:
             match = KMS_KEY_NAME.match(existing_key)
@@ -106,7 +130,7 @@ class GkeSecretsKey(pulumi.ComponentResource):
         if not rotation_period.endswith("s") or not seconds.isdigit() or int(seconds) <= 86400:
             problems.append(f"rotation_period = {rotation_period!r}: allowed: '<seconds>s' above 86400s (one day)")
         if problems:
-            raise ValueError("GkeSecretsKey: " + "; ".join(problems))
+            raise ArgsError("GkeSecretsKey", problems)
         super().__init__("llmd:gcp:SecretsKey", name, None, opts)
         child = child_options(self, opts)
         if existing_key is None:

@@ -13,12 +13,13 @@ adapter_new_resource_model.yaml`` at 0857364d), as typed resources.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, Required, TypedDict, Unpack, overload
 
 import pulumi
 import pulumi_gcp as gcp
 
 from pulumi_llmd.components import versions
+from pulumi_llmd.components.args import ArgsError, NamedResource, component_args, format_problem, ref_name
 from pulumi_llmd.components.kube import child_options, k8s_object
 
 ADAPTER_NAME = "custom-metrics-stackdriver-adapter"
@@ -69,29 +70,86 @@ def pod_monitoring_manifest(
     }
 
 
+#: Defaults of :class:`PodMonitoringArgs`.
+DEFAULT_PATH = "/metrics"
+DEFAULT_INTERVAL = "15s"
+
+
+class PodMonitoringArgs(TypedDict, total=False):
+    """The arguments of :class:`PodMonitoring` (give them as one object or as keyword arguments)."""
+
+    namespace: Required[NamedResource | str]
+    """The namespace of the pods: a namespace component (its ``name``; the object waits for it) or a name."""
+    selector: Required[Mapping[str, str]]
+    """Pod labels the scrape selects (``matchLabels``; not empty)."""
+    port: Required[str | int | Sequence[str | int]]
+    """The metrics port (name or number), or a list of them (wide-EP servers expose one per data-parallel rank)."""
+    path: str
+    """HTTP path of the metrics. Default: ``"/metrics"``."""
+    interval: str
+    """Scrape interval (a Prometheus duration). Default: ``"15s"``."""
+
+
+class CustomMetricsAdapterArgs(TypedDict, total=False):
+    """The arguments of :class:`CustomMetricsAdapter` (give them as one object or as keyword arguments)."""
+
+    project: Required[str]
+    """The GCP project whose Cloud Monitoring holds the metrics (and whose Workload Identity pool the cluster uses,
+    ``<project>.svc.id.goog``)."""
+    k8s_opts: Required[pulumi.ResourceOptions]
+    """Options for the Kubernetes objects (the cluster's provider, dependencies)."""
+
+
 class PodMonitoring(pulumi.ComponentResource):
     """A GKE Managed Prometheus ``PodMonitoring`` for one workload. Type token ``llmd:gcp:PodMonitoring``.
 
-    Args: ``namespace``, ``selector`` (pod labels), ``port`` (name or number), ``path`` (default ``/metrics``),
-    ``interval`` (default ``15s``). Raises ValueError as :func:`pod_monitoring_manifest`.
+    Arguments: :class:`PodMonitoringArgs` (as an object or keywords). Given a namespace component (e.g. a
+    ``StackNamespace``) as ``namespace``, the object waits for it.
+
+    Raises:
+        ArgsError: (a ``ValueError``, before anything is registered) an unknown or missing argument, an empty
+            namespace, an empty selector (it would scrape every pod of the namespace), no port.
     """
+
+    @overload
+    def __init__(self, name: str, args: PodMonitoringArgs, opts: pulumi.ResourceOptions | None = None) -> None: ...
+
+    @overload
+    def __init__(
+        self,
+        name: str,
+        args: None = None,
+        opts: pulumi.ResourceOptions | None = None,
+        **kwargs: Unpack[PodMonitoringArgs],
+    ) -> None: ...
 
     def __init__(
         self,
         name: str,
-        *,
-        namespace: str,
-        selector: Mapping[str, str],
-        port: str | int | Sequence[str | int],
-        path: str = "/metrics",
-        interval: str = "15s",
+        args: PodMonitoringArgs | None = None,
         opts: pulumi.ResourceOptions | None = None,
+        **kwargs: Any,
     ) -> None:
+        a = component_args(PodMonitoringArgs, "PodMonitoring", args, kwargs)
+        namespace_name, namespace_deps = ref_name(a["namespace"], "PodMonitoring", "namespace")
+        selector, port = a["selector"], a["port"]
+        path = a.get("path", DEFAULT_PATH)
+        interval = a.get("interval", DEFAULT_INTERVAL)
+        problems: list[str] = []
+        if not isinstance(selector, Mapping) or not selector:
+            problems.append(format_problem("selector", selector, "allowed: one or more pod labels (not empty)"))
+        if port is None or port == "" or (not isinstance(port, str | int) and not list(port)):
+            problems.append(format_problem("port", port, "allowed: a port name or number, or a list of them"))
+        if problems:
+            raise ArgsError("PodMonitoring", problems)
         manifest = pod_monitoring_manifest(
-            name=name, namespace=namespace, selector=selector, port=port, path=path, interval=interval
+            name=name, namespace=namespace_name, selector=selector, port=port, path=path, interval=interval
         )
         super().__init__("llmd:gcp:PodMonitoring", name, None, opts)
-        k8s_object(f"{name}-podmonitoring", manifest, child_options(self, opts))
+        child = child_options(self, opts)
+        if namespace_deps:
+            child = pulumi.ResourceOptions.merge(child, pulumi.ResourceOptions(depends_on=namespace_deps))
+        k8s_object(f"{name}-podmonitoring", manifest, child)
         self.register_outputs({"name": name})
 
 
@@ -246,20 +304,43 @@ class CustomMetricsAdapter(pulumi.ComponentResource):
     v1beta1) and grants its Kubernetes service account ``roles/monitoring.viewer`` on ``project`` through Workload
     Identity Federation (``principal://.../subject/ns/custom-metrics/sa/custom-metrics-stackdriver-adapter``).
 
-    Args:
-        project: the GCP project whose Cloud Monitoring holds the metrics (and whose Workload Identity pool the
-            cluster uses, ``<project>.svc.id.goog``).
-        k8s_opts: options for the Kubernetes objects (the cluster's provider, dependencies).
+    Arguments: :class:`CustomMetricsAdapterArgs` (as an object or keywords).
+
+    Raises:
+        ArgsError: (a ``ValueError``, before anything is registered) an unknown or missing argument, an empty
+            ``project``, ``k8s_opts`` that are not ``pulumi.ResourceOptions``.
     """
+
+    @overload
+    def __init__(
+        self, name: str, args: CustomMetricsAdapterArgs, opts: pulumi.ResourceOptions | None = None
+    ) -> None: ...
+
+    @overload
+    def __init__(
+        self,
+        name: str,
+        args: None = None,
+        opts: pulumi.ResourceOptions | None = None,
+        **kwargs: Unpack[CustomMetricsAdapterArgs],
+    ) -> None: ...
 
     def __init__(
         self,
         name: str,
-        *,
-        project: str,
-        k8s_opts: pulumi.ResourceOptions,
+        args: CustomMetricsAdapterArgs | None = None,
         opts: pulumi.ResourceOptions | None = None,
+        **kwargs: Any,
     ) -> None:
+        a = component_args(CustomMetricsAdapterArgs, "CustomMetricsAdapter", args, kwargs)
+        project, k8s_opts = a["project"], a["k8s_opts"]
+        problems = []
+        if not isinstance(project, str) or not project:
+            problems.append(format_problem("project", project, "must be a non-empty project id"))
+        if not isinstance(k8s_opts, pulumi.ResourceOptions):
+            problems.append(format_problem("k8s_opts", k8s_opts, "must be pulumi.ResourceOptions (the provider)"))
+        if problems:
+            raise ArgsError("CustomMetricsAdapter", problems)
         super().__init__("llmd:gcp:CustomMetricsAdapter", name, None, opts)
         child = pulumi.ResourceOptions.merge(k8s_opts, pulumi.ResourceOptions(parent=self))
         # The Namespace first: every object in it waits for it (on a fresh cluster the API server rejects objects

@@ -3,14 +3,18 @@ GPUDirect-RDMA (RoCE) networks of A3 Ultra / A4 nodes."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, Required, TypedDict, Unpack, overload
 
 import pulumi
 import pulumi_gcp as gcp
 
+from pulumi_llmd.components.args import ArgsError, component_args, count_problem, format_problem, one_of_problem
 from pulumi_llmd.components.base import AcceleratorPool, Toleration
-from pulumi_llmd.components.catalog import AcceleratorKind, MachineShape, RdmaKind, default_consumption
+from pulumi_llmd.components.catalog import AcceleratorKind, CatalogError, MachineShape, RdmaKind, default_consumption
+from pulumi_llmd.components.gcp.cluster import GkeCluster
 from pulumi_llmd.components.gcp.rdma import GkeRdmaFabric
 from pulumi_llmd.components.kube import merge_transform
 
@@ -23,6 +27,74 @@ _HYPERDISK_ONLY = ("a3-ultragpu-", "a4-")
 GKE_NCCL_ENV = {"NCCL_TUNER_PLUGIN": "none", "NCCL_NET_PLUGIN": ""}
 GPU_TAINT_KEY, GPU_TAINT_VALUE = "nvidia.com/gpu", "present"
 GPU_TAINT = Toleration(key=GPU_TAINT_KEY, value=GPU_TAINT_VALUE, effect="NoSchedule")
+
+
+#: Defaults of :class:`GpuNodePoolArgs` (applied in one place, the constructor).
+DEFAULT_COMPACT_PLACEMENT = False
+DEFAULT_GPU_DRIVER_VERSION = "LATEST"
+DEFAULT_BOOT_DISK_SIZE_GB = 200
+#: Smallest boot disk GKE accepts, GB.
+MIN_BOOT_DISK_GB = 10
+_ZONE = re.compile(r"(?P<region>[a-z]+(?:-[a-z]+)*[0-9]+)-[a-z]")
+_REGION = re.compile(r"[a-z]+(?:-[a-z]+)*[0-9]+")
+
+
+class GpuNodePoolArgs(TypedDict, total=False):
+    """The arguments of :class:`GpuNodePool` (give them as one object or as keyword arguments)."""
+
+    cluster: Required[GkeCluster | pulumi.Input[str]]
+    """The cluster: a :class:`~pulumi_llmd.components.gcp.GkeCluster` (its name, location, project and node service
+    account are used, and the pool waits for it and its ``node_ready``) or the cluster's name (then ``location`` and
+    ``project`` are required)."""
+    location: str | None
+    """The cluster's location (its region, or its zone for a zonal control plane).
+    Default: the cluster object's location (required with a cluster name)."""
+    project: str | None
+    """GCP project id. Default: the cluster object's project (required with a cluster name)."""
+    shape: Required[MachineShape]
+    """The catalog machine shape, e.g. ``catalog.machine("gcp", "a3-highgpu-8g")`` (8 x H100 80GB)."""
+    zone: Required[str]
+    """The one zone the nodes live in (compact placement and GPU capacity are zonal); within the cluster's location."""
+    node_count: int | None
+    """Nodes (per zone): the fixed size, or the initial size when ``max_nodes`` is given; >= 0.
+    Default: None (autoscaling only; give ``node_count`` or ``max_nodes``)."""
+    min_nodes: int | None
+    """Autoscaling minimum, nodes per zone (>= 0, <= ``max_nodes``). Default: None (0 when autoscaling)."""
+    max_nodes: int | None
+    """Autoscaling maximum, nodes per zone (>= 1); turns autoscaling on. Default: None (a fixed size)."""
+    provisioning: str | None
+    """``on-demand``, ``spot``, ``reservation`` (with ``reservation``) or ``flex-start`` (Dynamic Workload Scheduler
+    flex-start VMs: ``node_config.flex_start``, reservation affinity ``NO_RESERVATION``, not spot, auto-repair off,
+    autoscaling with location policy ``ANY``; GKE "Run inference workloads with flex-start" and cluster-toolkit
+    ``gke-node-pool`` preconditions). Must be one of ``shape.consumption``: A3 Ultra / A4 are not sold on-demand.
+    Default: None (:func:`~pulumi_llmd.components.catalog.default_consumption`: on-demand, else flex-start)."""
+    reservation: str | None
+    """The specific reservation to consume (provisioning ``reservation`` only). Default: None."""
+    compact_placement: bool
+    """COMPACT placement policy (low-latency interconnect between the nodes). Default: False."""
+    gpu_driver_version: str
+    """GKE-managed NVIDIA driver install: ``DEFAULT`` or ``LATEST``. Default: ``"LATEST"``."""
+    boot_disk_type: str | None
+    """Boot disk type. Default: None (``hyperdisk-balanced`` on A3 Ultra / A4, which need it; else
+    ``pd-balanced``)."""
+    boot_disk_size_gb: int
+    """Boot disk size, GB (>= 10). Default: 200."""
+    ephemeral_on_local_ssd: bool | None
+    """Put the nodes' ephemeral storage (emptyDirs such as the model-weight cache, image layers, logs) on the machine
+    type's local NVMe SSDs (``node_config.ephemeral_storage_local_ssd_config`` with ``shape.local_ssd_count`` disks:
+    16 on A3 High / Mega, 32 Titanium SSDs on A3 Ultra / A4; GKE "Provision and use Local SSD-backed ephemeral
+    storage", cluster-toolkit ``disk_definitions.tf``). Default: None (on where the shape bundles local SSDs; machines
+    without, such as G2, keep the boot disk)."""
+    fabric: GkeRdmaFabric | None
+    """The :class:`~pulumi_llmd.components.gcp.rdma.GkeRdmaFabric` whose networks the nodes join (A3 Ultra / A4 in the
+    fabric's zone; the cluster needs ``multi_networking``). Default: None (no RDMA networks)."""
+    service_account: pulumi.Input[str] | None
+    """The nodes' IAM service account email (least privilege, GKE hardening guide). Default: the cluster object's
+    ``node_service_account_email``; with a cluster name, None: the Compute Engine default service account."""
+    node_config: Mapping[str, Any] | None
+    """Fields of the node pool's ``nodeConfig`` the component does not model, in the provider's wire names (e.g.
+    ``{"resourceLabels": {"team": "ml"}, "linuxNodeConfig": {"sysctls": {...}}}``), merged over the component's
+    (:func:`~pulumi_llmd.components.kube.merge_values`; applied as a Pulumi transform). Default: None."""
 
 
 class GpuNodePool(pulumi.ComponentResource):
@@ -44,73 +116,66 @@ class GpuNodePool(pulumi.ComponentResource):
     Outputs: ``node_pool`` (``gcp.container.NodePool``), ``pool`` (an
     :class:`~pulumi_llmd.components.base.AcceleratorPool` telling pods how to land on these nodes).
 
-    Args:
-        name: pool name, also the GKE node pool name (``cloud.google.com/gke-nodepool`` label).
-        cluster: cluster name; location: the cluster's location (region or zone); project: GCP project id.
-        shape: the catalog machine shape (e.g. ``catalog.machine("gcp", "a3-highgpu-8g")``: 8 x H100 80GB).
-        zone: the one zone the nodes live in (compact placement and GPU capacity are zonal).
-        node_count: fixed size (no autoscaling), or the initial size when ``max_nodes`` is given.
-        min_nodes / max_nodes: autoscaling bounds (per zone).
-        provisioning: ``on-demand``, ``spot``, ``reservation`` (with ``reservation``) or ``flex-start``
-            (Dynamic Workload Scheduler flex-start VMs: ``node_config.flex_start``, reservation affinity
-            ``NO_RESERVATION``, not spot, auto-repair off, autoscaling with location policy ``ANY``; GKE "Run inference
-            workloads with flex-start" and cluster-toolkit ``gke-node-pool`` preconditions). Must be one of
-            ``shape.consumption``: A3 Ultra / A4 are not sold on-demand. Default None:
-            :func:`~pulumi_llmd.components.catalog.default_consumption` (on-demand, else flex-start).
-        compact_placement: COMPACT placement policy.
-        gpu_driver_version: DEFAULT or LATEST.
-        boot_disk_type / boot_disk_size_gb: boot disk (A3 Ultra and A4 need ``hyperdisk-balanced``, the default there).
-        ephemeral_on_local_ssd: put the nodes' ephemeral storage (emptyDirs such as the model-weight cache, image
-            layers, logs) on the machine type's local NVMe SSDs (``node_config.ephemeral_storage_local_ssd_config``
-            with ``shape.local_ssd_count`` disks: 16 on A3 High / Mega, 32 Titanium SSDs on A3 Ultra / A4; GKE
-            "Provision and use Local SSD-backed ephemeral storage", cluster-toolkit ``disk_definitions.tf``). Default
-            None: on where the shape bundles local SSDs; machines without (G2) keep the boot disk.
-        fabric: the :class:`~pulumi_llmd.components.gcp.rdma.GkeRdmaFabric` whose networks the nodes join (default
-            None: no RDMA networks).
-        service_account: the nodes' IAM service account email, normally ``GkeCluster.node_service_account_email``
-            (least privilege, GKE hardening guide); None falls back to the Compute Engine default service account.
-        node_config: fields of the node pool's ``nodeConfig`` the component does not model, in the provider's wire
-            names (e.g. ``{"resourceLabels": {"team": "ml"}, "linuxNodeConfig": {"sysctls": {...}}}``), merged over
-            the component's (:func:`~pulumi_llmd.components.kube.merge_values`; applied as a Pulumi transform).
-            Default: none.
+    Arguments: :class:`GpuNodePoolArgs` (as an object or keywords); the component's ``name`` is also the GKE node
+    pool name (``cloud.google.com/gke-nodepool`` label). Given a :class:`~pulumi_llmd.components.gcp.GkeCluster` as
+    ``cluster``, the pool takes the cluster's name, location, project and node service account and waits for the
+    cluster and its ``node_ready`` (the node account's role binding, the Cloud NAT).
 
     Raises:
-        ValueError: a non-GPU shape, a size that is missing or out of order, a provisioning the machine type is not
-        offered with, a reservation without a name (or a name without provisioning ``reservation``), flex-start
-        without autoscaling, an unknown driver version; with a
-        ``fabric``: a shape without a RoCE fabric, or a fabric for another zone or NIC count. Nothing is registered.
+        ArgsError: (a ``ValueError``, before anything is registered) an unknown or missing argument or one of the
+            wrong kind; a non-GPU shape; a zone outside the cluster's location; a size that is missing, negative or
+            out of order; a provisioning the machine type is not offered with; a reservation without a name (or a
+            name without provisioning ``reservation``); flex-start without autoscaling; an unknown driver version;
+            with a ``fabric``: a shape without a RoCE fabric, or a fabric for another zone or NIC count; a
+            ``location`` / ``project`` that differs from the given cluster object's.
     """
 
     node_pool: gcp.container.NodePool
     pool: AcceleratorPool
 
+    @overload
+    def __init__(self, name: str, args: GpuNodePoolArgs, opts: pulumi.ResourceOptions | None = None) -> None: ...
+
+    @overload
     def __init__(
         self,
         name: str,
-        *,
-        cluster: pulumi.Input[str],
-        location: str,
-        project: str,
-        shape: MachineShape,
-        zone: str,
-        node_count: int | None = None,
-        min_nodes: int | None = None,
-        max_nodes: int | None = None,
-        provisioning: str | None = None,
-        reservation: str | None = None,
-        compact_placement: bool = False,
-        gpu_driver_version: str = "LATEST",
-        boot_disk_type: str | None = None,
-        boot_disk_size_gb: int = 200,
-        ephemeral_on_local_ssd: bool | None = None,
-        fabric: GkeRdmaFabric | None = None,
-        service_account: pulumi.Input[str] | None = None,
-        node_config: Mapping[str, Any] | None = None,
+        args: None = None,
         opts: pulumi.ResourceOptions | None = None,
+        **kwargs: Unpack[GpuNodePoolArgs],
+    ) -> None: ...
+
+    def __init__(
+        self,
+        name: str,
+        args: GpuNodePoolArgs | None = None,
+        opts: pulumi.ResourceOptions | None = None,
+        **kwargs: Any,
     ) -> None:
+        a = component_args(GpuNodePoolArgs, "GpuNodePool", args, kwargs)
+        ref = ClusterRef.of(a, "GpuNodePool")
+        cluster, location, project, service_account = ref.name, ref.location, ref.project, ref.service_account
+        shape, zone = a["shape"], a["zone"]
+        node_count, min_nodes, max_nodes = a.get("node_count"), a.get("min_nodes"), a.get("max_nodes")
+        provisioning = a.get("provisioning")
+        reservation = a.get("reservation")
+        compact_placement = a.get("compact_placement", DEFAULT_COMPACT_PLACEMENT)
+        gpu_driver_version = a.get("gpu_driver_version", DEFAULT_GPU_DRIVER_VERSION)
+        boot_disk_type = a.get("boot_disk_type")
+        boot_disk_size_gb = a.get("boot_disk_size_gb", DEFAULT_BOOT_DISK_SIZE_GB)
+        ephemeral_on_local_ssd = a.get("ephemeral_on_local_ssd")
+        fabric = a.get("fabric")
+        node_config = a.get("node_config")
+        problems = list(ref.problems)
+        if not isinstance(shape, MachineShape):
+            problems.append(format_problem("shape", shape, "must be a catalog MachineShape, e.g. catalog.machine(...)"))
+            raise ArgsError("GpuNodePool", problems)
         if provisioning is None:
-            provisioning = default_consumption(shape)
-        _validate(
+            try:
+                provisioning = default_consumption(shape)
+            except CatalogError:
+                provisioning = "on-demand"
+        problems += _validate(
             shape=shape,
             node_count=node_count,
             min_nodes=min_nodes,
@@ -119,8 +184,13 @@ class GpuNodePool(pulumi.ComponentResource):
             reservation=reservation,
             gpu_driver_version=gpu_driver_version,
             zone=zone,
+            location=location,
             fabric=fabric,
+            boot_disk_size_gb=boot_disk_size_gb,
         )
+        if problems:
+            raise ArgsError("GpuNodePool", problems)
+        assert location is not None and project is not None  # checked by ClusterRef.of
         super().__init__("llmd:gcp:GpuNodePool", name, None, opts)
         accelerator = shape.accelerator.name
         if boot_disk_type is None:
@@ -149,7 +219,7 @@ class GpuNodePool(pulumi.ComponentResource):
             ),
             service_account=service_account,
             node_config=node_config,
-            depends_on=list(opts.depends_on) if opts is not None and isinstance(opts.depends_on, list) else (),
+            depends_on=[*_opts_depends_on(opts), *ref.depends_on],
             guest_accelerators=[
                 gcp.container.NodePoolNodeConfigGuestAcceleratorArgs(
                     type=accelerator,
@@ -308,6 +378,11 @@ def _reservation_affinity(
     return None
 
 
+def _opts_depends_on(opts: pulumi.ResourceOptions | None) -> list[pulumi.Resource]:
+    """``opts.depends_on`` when it is a list (what the node pool adds to its own dependencies), else empty."""
+    return list(opts.depends_on) if opts is not None and isinstance(opts.depends_on, list) else []
+
+
 def _validate(
     *,
     shape: MachineShape,
@@ -318,35 +393,34 @@ def _validate(
     reservation: str | None,
     gpu_driver_version: str,
     zone: str,
+    location: str | None,
     fabric: GkeRdmaFabric | None,
-) -> None:
+    boot_disk_size_gb: int | None,
+) -> list[str]:
+    """Every problem with a :class:`GpuNodePool`'s arguments (empty when none)."""
     problems: list[str] = []
     if shape.accelerator.kind is not AcceleratorKind.GPU:
         problems.append(f"shape = {shape.machine_type!r}: not a GPU machine type (use a TPU node pool for TPUs)")
-    if provisioning not in PROVISIONING:
-        problems.append(f"provisioning = {provisioning!r}: allowed: {', '.join(PROVISIONING)}")
-    elif provisioning not in shape.consumption:
-        offered = [p for p in PROVISIONING if p in shape.consumption]
-        problems.append(
-            f"provisioning = {provisioning!r}: {shape.machine_type} is not offered {provisioning}; "
-            f"allowed: {', '.join(offered)}"
-        )
-    if gpu_driver_version not in DRIVER_VERSIONS:
-        problems.append(f"gpu_driver_version = {gpu_driver_version!r}: allowed: {', '.join(DRIVER_VERSIONS)}")
-    if node_count is None and max_nodes is None:
-        problems.append("give node_count (fixed size) or min_nodes/max_nodes (autoscaling)")
-    if max_nodes is not None and (min_nodes or 0) > max_nodes:
-        problems.append(f"min_nodes = {min_nodes} > max_nodes = {max_nodes}")
-    if max_nodes is not None and node_count is not None and not (min_nodes or 0) <= node_count <= max_nodes:
-        problems.append(f"node_count = {node_count}: must lie within [{min_nodes or 0}, {max_nodes}]")
-    if provisioning == "reservation" and not reservation:
-        problems.append("reservation: required when provisioning is 'reservation'")
-    if provisioning != "reservation" and reservation:
-        problems.append(f"reservation = {reservation!r}: only allowed with provisioning 'reservation'")
-    if provisioning == "flex-start" and max_nodes is None:
-        problems.append("provisioning 'flex-start' needs autoscaling (min_nodes/max_nodes)")
+    problem = provisioning_problem("provisioning", provisioning, shape)
+    if problem:
+        problems.append(problem)
+    problem = one_of_problem("gpu_driver_version", gpu_driver_version, DRIVER_VERSIONS)
+    if problem:
+        problems.append(problem)
+    if location is not None:
+        problem = zone_location_problem("zone", zone, location)
+        if problem:
+            problems.append(problem)
+    problems += pool_size_problems(node_count, min_nodes, max_nodes)
+    problems += reservation_problems(provisioning, reservation, max_nodes)
+    if boot_disk_size_gb is not None:
+        problem = count_problem("boot_disk_size_gb", boot_disk_size_gb, minimum=MIN_BOOT_DISK_GB)
+        if problem:
+            problems.append(problem)
     if fabric is not None:
-        if shape.rdma is not RdmaKind.ROCE:
+        if not isinstance(fabric, GkeRdmaFabric):
+            problems.append(format_problem("fabric", fabric, "must be a GkeRdmaFabric or None"))
+        elif shape.rdma is not RdmaKind.ROCE:
             problems.append(
                 f"fabric: shape = {shape.machine_type!r} has no RoCE RDMA NICs (rdma {shape.rdma.value}); "
                 "an RDMA fabric needs a3-ultragpu-8g or a4-highgpu-8g"
@@ -356,7 +430,126 @@ def _validate(
                 f"fabric: built for {fabric.shape.rdma_nics} RDMA NICs ({fabric.shape.machine_type}), "
                 f"shape = {shape.machine_type!r} has {shape.rdma_nics}"
             )
-        if fabric.zone != zone:
+        if isinstance(fabric, GkeRdmaFabric) and fabric.zone != zone:
             problems.append(f"fabric: its RoCE network profile is for zone {fabric.zone!r}, the pool's zone = {zone!r}")
-    if problems:
-        raise ValueError("GpuNodePool: " + "; ".join(problems))
+    return problems
+
+
+# --- rules shared by GPU and TPU pools and config validation -----------------------------------------------------
+
+
+def provisioning_problem(key: str, provisioning: object, shape: MachineShape) -> str | None:
+    """The message for a GKE ``provisioning`` that is unknown or not offered for ``shape``'s machine type (Google sells
+    A3 Ultra / A4 only through reservations, flex-start or Spot: ``shape.consumption``), else None.
+
+    Config validation's provisioning check for GKE pools can call it with the stack file's key.
+    """
+    problem = one_of_problem(key, provisioning, PROVISIONING)
+    if problem:
+        return problem
+    if shape.consumption and provisioning not in shape.consumption:
+        offered = [p for p in PROVISIONING if p in shape.consumption]
+        hint = " (a reservation also needs reservation: <name>)" if "reservation" in offered else ""
+        return format_problem(
+            key,
+            provisioning,
+            f"{shape.machine_type} is not offered {provisioning}; allowed: {', '.join(offered)}{hint}",
+        )
+    return None
+
+
+def pool_size_problems(node_count: object, min_nodes: object, max_nodes: object) -> list[str]:
+    """What is wrong with a node pool's size: ``node_count`` (fixed) or ``min_nodes``/``max_nodes`` (autoscaling,
+    ``node_count`` then the initial size); counts are integers, ``0 <= min_nodes <= max_nodes``, ``max_nodes >= 1``,
+    ``node_count >= 0`` and within the bounds. Per-zone counts (GKE ``autoscaling.min/max_node_count``).
+
+    Config validation's ``nodeCount`` / ``autoscaling`` checks can call it (keys are the argument names).
+    """
+    problems: list[str] = []
+    counts = {"node_count": node_count, "min_nodes": min_nodes, "max_nodes": max_nodes}
+    bad = {k for k, v in counts.items() if v is not None and count_problem(k, v, minimum=0) is not None}
+    for key in sorted(bad, key=list(counts).index):
+        problems.append(format_problem(key, counts[key], "must be an integer >= 0"))
+    if bad:
+        return problems
+    assert node_count is None or isinstance(node_count, int)
+    assert min_nodes is None or isinstance(min_nodes, int)
+    assert max_nodes is None or isinstance(max_nodes, int)
+    if node_count is None and max_nodes is None:
+        problems.append("node_count = None: give node_count (fixed size) or min_nodes/max_nodes (autoscaling)")
+    if min_nodes is not None and max_nodes is None:
+        problems.append(f"min_nodes = {min_nodes} without max_nodes: give max_nodes for autoscaling")
+    if max_nodes is not None and (min_nodes or 0) > max_nodes:
+        problems.append(f"min_nodes = {min_nodes} > max_nodes = {max_nodes}; allowed: 0 <= min_nodes <= max_nodes")
+    if max_nodes is not None and max_nodes < 1:
+        problems.append(f"max_nodes = {max_nodes}: allowed: >= 1")
+    if max_nodes is not None and node_count is not None and not (min_nodes or 0) <= node_count <= max_nodes:
+        problems.append(f"node_count = {node_count}: must lie within [{min_nodes or 0}, {max_nodes}]")
+    return problems
+
+
+def reservation_problems(provisioning: str, reservation: str | None, max_nodes: int | None) -> list[str]:
+    """What is wrong with ``reservation`` for ``provisioning``, and flex-start without autoscaling (GKE flex-start
+    node pools autoscale from zero: GKE "About flex-start provisioning mode")."""
+    problems: list[str] = []
+    if provisioning == "reservation" and not reservation:
+        problems.append("reservation: required when provisioning is 'reservation'; allowed: a reservation name")
+    if provisioning != "reservation" and reservation:
+        problems.append(
+            f"reservation = {reservation!r}: only allowed with provisioning 'reservation' "
+            f"(provisioning = {provisioning!r})"
+        )
+    if provisioning == "flex-start" and max_nodes is None:
+        problems.append("provisioning 'flex-start' needs autoscaling: give min_nodes/max_nodes, not node_count alone")
+    return problems
+
+
+def zone_location_problem(key: str, zone: object, location: str) -> str | None:
+    """The message for a node pool ``zone`` outside its cluster's ``location`` (a region: a zone of it; a zone: that
+    zone), or not a zone name at all; else None."""
+    match = _ZONE.fullmatch(zone) if isinstance(zone, str) else None
+    if match is None:
+        return format_problem(key, zone, "not a zone name; allowed: '<region>-<letter>', e.g. 'us-central1-b'")
+    if _REGION.fullmatch(location) is not None:
+        if match["region"] != location:
+            return format_problem(key, zone, f"outside the cluster location {location!r}; allowed: {location}-<letter>")
+    elif location != zone:
+        return format_problem(key, zone, f"outside the zonal cluster location {location!r}; allowed: {location}")
+    return None
+
+
+@dataclass(frozen=True)
+class ClusterRef:
+    """What a node pool takes from its ``cluster`` argument: a :class:`GkeCluster` object or a cluster name."""
+
+    name: pulumi.Input[str]
+    location: str | None
+    project: str | None
+    service_account: pulumi.Input[str] | None
+    depends_on: tuple[pulumi.Resource, ...]
+    problems: tuple[str, ...]
+
+    @staticmethod
+    def of(a: Mapping[str, Any], component: str) -> ClusterRef:
+        """Resolve ``a["cluster"]`` with ``location`` / ``project`` / ``service_account`` of the args ``a``.
+
+        A :class:`GkeCluster` gives its name, location, project and node service account email (explicit arguments
+        win for the account; location and project must match when given) and the pool depends on the cluster's
+        ``gcp.container.Cluster`` and its ``node_ready``. A name needs ``location`` and ``project``.
+        """
+        cluster = a["cluster"]
+        location, project = a.get("location"), a.get("project")
+        problems: list[str] = []
+        if isinstance(cluster, GkeCluster):
+            for key, given, own in (("location", location, cluster.location), ("project", project, cluster.project)):
+                if given is not None and given != own:
+                    problems.append(format_problem(key, given, f"must be the cluster's {key} {own!r} (or omitted)"))
+            account = a.get("service_account", cluster.node_service_account_email)
+            deps = (cluster.cluster, *cluster.node_ready)
+            return ClusterRef(cluster.name, cluster.location, cluster.project, account, deps, tuple(problems))
+        if cluster is None or (isinstance(cluster, str) and not cluster) or isinstance(cluster, pulumi.Resource):
+            problems.append(format_problem("cluster", cluster, "must be a GkeCluster or the cluster's name"))
+        for key, value in (("location", location), ("project", project)):
+            if value is None:
+                problems.append(f"{key} is required when cluster is a name (or give the GkeCluster object)")
+        return ClusterRef(cluster, location, project, a.get("service_account"), (), tuple(problems))

@@ -29,12 +29,13 @@ import json
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Final
+from typing import Any, Final, Required, TypedDict, Unpack, overload
 
 import pulumi
 import pulumi_gcp as gcp
 
 from pulumi_llmd.components import versions
+from pulumi_llmd.components.args import ArgsError, component_args, format_problem
 from pulumi_llmd.components.base import RdmaAttachment
 from pulumi_llmd.components.catalog import Cloud, MachineShape, RdmaKind, machines
 from pulumi_llmd.components.kube import child_options, k8s_object
@@ -114,6 +115,47 @@ class AdditionalNetwork:
     cidr: str
 
 
+#: Defaults of :class:`GkeRdmaFabricArgs`.
+DEFAULT_GVNIC_CIDR = "192.168.0.0/24"
+DEFAULT_RDMA_CIDR = "192.168.64.0/18"
+
+
+class GkeRdmaFabricArgs(TypedDict, total=False):
+    """The arguments of :class:`GkeRdmaFabric` (give them as one object or as keyword arguments)."""
+
+    project: Required[str]
+    """GCP project id (also names the RoCE network profile ``projects/<project>/global/networkProfiles/...``)."""
+    region: Required[str]
+    """Region of the subnets, e.g. ``us-central1``."""
+    zone: Required[str]
+    """The zone of the nodes, e.g. ``us-central1-b``; must lie in ``region``; picks the RoCE network profile
+    ``<zone>-vpc-roce``."""
+    shape: Required[MachineShape]
+    """Catalog machine shape with ``rdma`` ROCE, e.g. ``catalog.machine("gcp", "a3-ultragpu-8g")``."""
+    gvnic_cidr: str
+    """IPv4 range of the gVNIC subnet (/29 or larger). Default: ``"192.168.0.0/24"``."""
+    rdma_cidr: str
+    """IPv4 range split into ``shape.rdma_nics`` equal RDMA subnets (each /29 or larger); must not overlap
+    ``gvnic_cidr``. Default: ``"192.168.64.0/18"`` (eight /21)."""
+
+
+class GkeNetworkObjectsArgs(TypedDict, total=False):
+    """The arguments of :class:`GkeNetworkObjects` (give them as one object or as keyword arguments)."""
+
+    fabric: Required[GkeRdmaFabric]
+    """The :class:`GkeRdmaFabric` whose networks get a ``GKENetworkParamSet`` and a ``Network`` each."""
+
+
+class GibNcclInstallerArgs(TypedDict, total=False):
+    """The arguments of :class:`GibNcclInstaller` (give them as one object or as keyword arguments)."""
+
+    accelerators: Sequence[str]
+    """``cloud.google.com/gke-accelerator`` values to install on (at least one).
+    Default: :data:`GIB_NCCL_ACCELERATORS` (nvidia-h200-141gb, nvidia-b200: the catalog's RoCE machines)."""
+    image: str
+    """Installer image. Default: ``versions.GIB_NCCL_PLUGIN_IMAGE``."""
+
+
 class GkeRdmaFabric(pulumi.ComponentResource):
     """The GCP networks of GPUDirect-RDMA over RoCE for one zone: a gVNIC VPC and an RDMA VPC with 8 subnets.
 
@@ -135,17 +177,12 @@ class GkeRdmaFabric(pulumi.ComponentResource):
     Outputs: ``gvnic_network``, ``gvnic_subnetwork``, ``gvnic_firewall``, ``rdma_network``, ``rdma_subnetworks``
     (``gcp.compute`` resources), ``networks`` (the :class:`AdditionalNetwork` s, plain data), ``network_names``.
 
-    Args:
-        name: logical name and prefix of the physical names (lowercase letter first, ``[-a-z0-9]``, <= 40 chars).
-        project: GCP project id. region: region of the subnets (``us-central1``).
-        zone: the zone of the nodes (``us-central1-b``); must lie in ``region``; picks the RoCE network profile.
-        shape: catalog machine shape with ``rdma`` ROCE (``catalog.machine("gcp", "a3-ultragpu-8g")``).
-        gvnic_cidr: IPv4 range of the gVNIC subnet (default ``192.168.0.0/24``; /29 or larger).
-        rdma_cidr: IPv4 range split into ``shape.rdma_nics`` RDMA subnets (default ``192.168.64.0/18``; each part
-            must be /29 or larger); must not overlap ``gvnic_cidr``.
+    Arguments: :class:`GkeRdmaFabricArgs` (as an object or keywords); the component's ``name`` is the logical name
+    and prefix of the physical names (lowercase letter first, ``[-a-z0-9]``, <= 40 chars).
 
     Raises:
-        ValueError: (before anything is registered) a shape without a RoCE fabric (A3 High / A3 Mega: GPUDirect-TCPX /
+        ArgsError: (a ``ValueError``, before anything is registered) an unknown or missing argument; a shape without
+        a RoCE fabric (A3 High / A3 Mega: GPUDirect-TCPX /
         TCPXO are not supported yet), a bad name, a zone outside the region, a range that is not an IPv4 CIDR, too
         small, or overlapping the other; the message names the argument and its value.
     """
@@ -156,18 +193,32 @@ class GkeRdmaFabric(pulumi.ComponentResource):
     rdma_network: gcp.compute.Network
     rdma_subnetworks: list[gcp.compute.Subnetwork]
 
+    @overload
+    def __init__(self, name: str, args: GkeRdmaFabricArgs, opts: pulumi.ResourceOptions | None = None) -> None: ...
+
+    @overload
     def __init__(
         self,
         name: str,
-        *,
-        project: str,
-        region: str,
-        zone: str,
-        shape: MachineShape,
-        gvnic_cidr: str = "192.168.0.0/24",
-        rdma_cidr: str = "192.168.64.0/18",
+        args: None = None,
         opts: pulumi.ResourceOptions | None = None,
+        **kwargs: Unpack[GkeRdmaFabricArgs],
+    ) -> None: ...
+
+    def __init__(
+        self,
+        name: str,
+        args: GkeRdmaFabricArgs | None = None,
+        opts: pulumi.ResourceOptions | None = None,
+        **kwargs: Any,
     ) -> None:
+        a = component_args(GkeRdmaFabricArgs, f"GkeRdmaFabric {name}", args, kwargs)
+        project, region, zone, shape = a["project"], a["region"], a["zone"], a["shape"]
+        gvnic_cidr = a.get("gvnic_cidr", DEFAULT_GVNIC_CIDR)
+        rdma_cidr = a.get("rdma_cidr", DEFAULT_RDMA_CIDR)
+        if not isinstance(shape, MachineShape):
+            problem = format_problem("shape", shape, "must be a catalog MachineShape, e.g. catalog.machine(...)")
+            raise ArgsError(f"GkeRdmaFabric {name}", [problem])
         rdma_ranges = _validate_fabric(
             name=name, region=region, zone=zone, shape=shape, gvnic_cidr=gvnic_cidr, rdma_cidr=rdma_cidr
         )
@@ -323,16 +374,37 @@ class GkeNetworkObjects(pulumi.ComponentResource):
     ``GkeCluster(multi_networking=True)`` (GKE serves these kinds only then). VPC and subnet names are the fabric's
     fixed physical names (plain strings).
 
-    Outputs: ``objects`` (the registered ``CustomResource`` s, param sets and networks interleaved, in fabric order).
+    Arguments: :class:`GkeNetworkObjectsArgs`. Outputs: ``objects`` (the registered ``CustomResource`` s, param sets
+    and networks interleaved, in fabric order).
+
+    Raises:
+        ArgsError: (before anything is registered) a missing or unknown argument, a ``fabric`` that is not a
+            :class:`GkeRdmaFabric`.
     """
+
+    @overload
+    def __init__(self, name: str, args: GkeNetworkObjectsArgs, opts: pulumi.ResourceOptions | None = None) -> None: ...
+
+    @overload
+    def __init__(
+        self,
+        name: str,
+        args: None = None,
+        opts: pulumi.ResourceOptions | None = None,
+        **kwargs: Unpack[GkeNetworkObjectsArgs],
+    ) -> None: ...
 
     def __init__(
         self,
         name: str,
-        *,
-        fabric: GkeRdmaFabric,
+        args: GkeNetworkObjectsArgs | None = None,
         opts: pulumi.ResourceOptions | None = None,
+        **kwargs: Any,
     ) -> None:
+        a = component_args(GkeNetworkObjectsArgs, "GkeNetworkObjects", args, kwargs)
+        fabric = a["fabric"]
+        if not isinstance(fabric, GkeRdmaFabric):
+            raise ArgsError("GkeNetworkObjects", [format_problem("fabric", fabric, "must be a GkeRdmaFabric")])
         manifests = network_manifests(fabric.networks)
         super().__init__("llmd:gcp:NetworkObjects", name, None, opts)
         child = child_options(self, opts)
@@ -444,24 +516,39 @@ class GibNcclInstaller(pulumi.ComponentResource):
     cluster's Kubernetes provider in ``opts``. Pods that use NCCL over the fabric mount ``/home/kubernetes/bin/gib``
     (and source its ``scripts/set_nccl_env.sh``) and ``/home/kubernetes/bin/nvidia``.
 
-    Args:
-        accelerators: ``cloud.google.com/gke-accelerator`` values to install on (default nvidia-h200-141gb,
-            nvidia-b200: the catalog's RoCE machines).
-        image: installer image (default ``versions.GIB_NCCL_PLUGIN_IMAGE``).
+    Arguments: :class:`GibNcclInstallerArgs` (as an object or keywords); ``name`` defaults to
+    :data:`GIB_INSTALLER_NAME`.
 
     Raises:
-        ValueError: no accelerators (nothing registered).
+        ArgsError: (a ``ValueError``) no accelerators, an unknown argument (nothing registered).
     """
+
+    @overload
+    def __init__(self, name: str, args: GibNcclInstallerArgs, opts: pulumi.ResourceOptions | None = None) -> None: ...
+
+    @overload
+    def __init__(
+        self,
+        name: str = GIB_INSTALLER_NAME,
+        args: None = None,
+        opts: pulumi.ResourceOptions | None = None,
+        **kwargs: Unpack[GibNcclInstallerArgs],
+    ) -> None: ...
 
     def __init__(
         self,
         name: str = GIB_INSTALLER_NAME,
-        *,
-        accelerators: Sequence[str] = GIB_NCCL_ACCELERATORS,
-        image: str = versions.GIB_NCCL_PLUGIN_IMAGE,
+        args: GibNcclInstallerArgs | None = None,
         opts: pulumi.ResourceOptions | None = None,
+        **kwargs: Any,
     ) -> None:
-        manifest = gib_installer_manifest(accelerators=accelerators, image=image)
+        a = component_args(GibNcclInstallerArgs, "GibNcclInstaller", args, kwargs)
+        accelerators = a.get("accelerators", GIB_NCCL_ACCELERATORS)
+        image = a.get("image", versions.GIB_NCCL_PLUGIN_IMAGE)
+        try:
+            manifest = gib_installer_manifest(accelerators=accelerators, image=image)
+        except ValueError as exc:
+            raise ArgsError("GibNcclInstaller", [str(exc)]) from None
         super().__init__("llmd:gcp:GibNcclInstaller", name, None, opts)
         self.daemon_set = k8s_object(f"{name}-daemonset", manifest, child_options(self, opts))
         self.register_outputs({"image": image, "accelerators": list(accelerators)})
@@ -500,7 +587,7 @@ def _validate_fabric(
             f"gvnic_cidr = {gvnic_cidr} overlaps rdma_cidr = {rdma_cidr}; the gVNIC and RDMA ranges must be disjoint"
         )
     if problems:
-        raise ValueError(f"GkeRdmaFabric {name}: " + "; ".join(problems))
+        raise ArgsError(f"GkeRdmaFabric {name}", problems)
     assert rdma is not None
     return [str(s) for s in list(rdma.subnets(prefixlen_diff=bits))[: shape.rdma_nics]]
 

@@ -9,10 +9,12 @@ registers one ``gcp.projects.Service`` per API; every GCP resource of the stack 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import Final
+from typing import Any, Final, Required, TypedDict, Unpack, overload
 
 import pulumi
 import pulumi_gcp as gcp
+
+from pulumi_llmd.components.args import ArgsError, component_args, format_problem
 
 __all__ = ["GKE_STACK_SERVICES", "ProjectServices", "gke_stack_services"]
 
@@ -44,6 +46,16 @@ def gke_stack_services(extra: Iterable[str] = ()) -> tuple[str, ...]:
     return tuple(sorted({*GKE_STACK_SERVICES, *extra}))
 
 
+class ProjectServicesArgs(TypedDict, total=False):
+    """The arguments of :class:`ProjectServices` (give them as one object or as keyword arguments)."""
+
+    project: Required[pulumi.Input[str]]
+    """The GCP project id."""
+    services: Iterable[str] | None
+    """API names, e.g. ``container.googleapis.com`` (sorted and deduplicated).
+    Default: None (:func:`gke_stack_services`, the APIs of a GKE stack)."""
+
+
 class ProjectServices(pulumi.ComponentResource):
     """Enables Google Cloud APIs on a project, one ``gcp.projects.Service`` each.
 
@@ -52,31 +64,49 @@ class ProjectServices(pulumi.ComponentResource):
     while resources still exist) and ``disable_dependent_services=False``. Resources that call an API should
     ``depends_on`` this component (or :attr:`services`).
 
-    Args:
-        name: logical name.
-        project: the GCP project id.
-        services: API names (``container.googleapis.com``); default :func:`gke_stack_services`.
+    Arguments: :class:`ProjectServicesArgs` (as an object or keywords).
 
     Raises:
-        ValueError: an empty list or a name that is not ``<api>.googleapis.com`` (nothing registered).
+        ArgsError: (a ``ValueError``) an unknown or missing argument, an empty list or a name that is not
+            ``<api>.googleapis.com`` (nothing registered).
     """
 
     services: list[gcp.projects.Service]
 
+    @overload
+    def __init__(self, name: str, args: ProjectServicesArgs, opts: pulumi.ResourceOptions | None = None) -> None: ...
+
+    @overload
     def __init__(
         self,
         name: str,
-        *,
-        project: str,
-        services: Iterable[str] | None = None,
+        args: None = None,
         opts: pulumi.ResourceOptions | None = None,
+        **kwargs: Unpack[ProjectServicesArgs],
+    ) -> None: ...
+
+    def __init__(
+        self,
+        name: str,
+        args: ProjectServicesArgs | None = None,
+        opts: pulumi.ResourceOptions | None = None,
+        **kwargs: Any,
     ) -> None:
+        a = component_args(ProjectServicesArgs, "ProjectServices", args, kwargs)
+        project = a["project"]
+        services = a.get("services")
         apis = tuple(sorted(set(services))) if services is not None else gke_stack_services()
         bad = [s for s in apis if not s.endswith(".googleapis.com") or s == ".googleapis.com"]
         if not apis or bad:
-            raise ValueError(
-                f"ProjectServices {name}: services = {list(apis)!r}: allowed: one or more '<api>.googleapis.com' "
-                "names, e.g. 'container.googleapis.com'"
+            raise ArgsError(
+                "ProjectServices",
+                [
+                    format_problem(
+                        "services",
+                        list(apis),
+                        "allowed: one or more '<api>.googleapis.com' names, e.g. 'container.googleapis.com'",
+                    )
+                ],
             )
         super().__init__("llmd:gcp:ProjectServices", name, None, opts)
         self.services = [

@@ -16,14 +16,34 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from types import MappingProxyType
-from typing import Any
+from typing import Any, Required, TypedDict, Unpack, overload
 
 import pulumi
 import pulumi_gcp as gcp
 
+from pulumi_llmd.components.args import ArgsError, component_args, count_problem, format_problem
 from pulumi_llmd.components.base import AcceleratorPool, Toleration
-from pulumi_llmd.components.catalog import AcceleratorKind, CatalogError, Cloud, MachineShape, machines, tpu_chips
-from pulumi_llmd.components.gcp.node_pool import PROVISIONING, gke_node_pool
+from pulumi_llmd.components.catalog import (
+    AcceleratorKind,
+    CatalogError,
+    Cloud,
+    MachineShape,
+    machines,
+    tpu_chips,
+    tpu_hosts,
+)
+from pulumi_llmd.components.gcp.cluster import GkeCluster
+from pulumi_llmd.components.gcp.node_pool import (
+    DEFAULT_BOOT_DISK_SIZE_GB,
+    MIN_BOOT_DISK_GB,
+    PROVISIONING,
+    ClusterRef,
+    _opts_depends_on,
+    gke_node_pool,
+    pool_size_problems,
+    reservation_problems,
+    zone_location_problem,
+)
 
 __all__ = [
     "TPU_ACCELERATOR_LABEL",
@@ -46,15 +66,61 @@ TPU_TAINT = Toleration(key=TPU_TAINT_KEY, value=TPU_TAINT_VALUE, effect="NoSched
 #: settings of GPU pools do not apply to TPUs. Role-specific variables (P/D: ``TPU_SIDE_CHANNEL_PORT``,
 #: ``TPU_KV_TRANSFER_PORT``) belong to the serving component, not to the pool.
 TPU_MODEL_SERVER_ENV: Mapping[str, str] = MappingProxyType({})
-#: Smallest boot disk GKE accepts, GB.
-_MIN_BOOT_DISK_GB = 10
 _ZONE = re.compile(r"(?P<region>[a-z]+(?:-[a-z]+)*[0-9]+)-[a-z]")
-_REGION = re.compile(r"[a-z]+(?:-[a-z]+)*[0-9]+")
+#: Default of :attr:`TpuNodePoolArgs.provisioning`.
+DEFAULT_PROVISIONING = "on-demand"
 
 
 def tpu_machine_types() -> list[str]:
     """The GKE TPU machine types the catalog knows, sorted (``ct5lp-hightpu-1t`` ... ``ct6e-standard-8t``)."""
     return [s.machine_type for s in machines(Cloud.GCP) if s.tpu is not None]
+
+
+class TpuNodePoolArgs(TypedDict, total=False):
+    """The arguments of :class:`TpuNodePool` (give them as one object or as keyword arguments)."""
+
+    cluster: Required[GkeCluster | pulumi.Input[str]]
+    """The cluster: a :class:`~pulumi_llmd.components.gcp.GkeCluster` (its name, location, project and node service
+    account are used, and the pool waits for it and its ``node_ready``) or the cluster's name (then ``location`` and
+    ``project`` are required)."""
+    location: str | None
+    """The cluster's location (its region, or its zone for a zonal control plane).
+    Default: the cluster object's location (required with a cluster name)."""
+    project: str | None
+    """GCP project id. Default: the cluster object's project (required with a cluster name)."""
+    shape: Required[MachineShape]
+    """A catalog TPU machine shape, e.g. ``catalog.machine("gcp", "ct6e-standard-4t")`` (4 x v6e chips, 32 GiB HBM
+    each)."""
+    zone: Required[str]
+    """The one zone the nodes live in; its region must offer the TPU version (``shape.tpu.regions``) and lie in the
+    cluster's location."""
+    topology: str | None
+    """The slice's chip grid (``AxB`` for v5e/v6e, ``AxBxC`` for v5p), one of ``shape.tpu.topologies``.
+    Default: None (the single-host topology, the first listed, e.g. ``2x2`` on ct6e-standard-4t)."""
+    node_count: int | None
+    """Nodes: fixed size, or the initial size with autoscaling; a multi-host slice is exactly its hosts (see the
+    class's Sizing). Default: None (give ``node_count`` or ``max_nodes``)."""
+    min_nodes: int | None
+    """Autoscaling minimum (0 for a multi-host slice). Default: None (0 when autoscaling)."""
+    max_nodes: int | None
+    """Autoscaling maximum (the slice's hosts for a multi-host slice); turns autoscaling on.
+    Default: None (a fixed size)."""
+    provisioning: str
+    """``on-demand``, ``spot``, ``reservation`` (with ``reservation``) or ``flex-start`` (Dynamic Workload Scheduler:
+    autoscaling from zero, no reservation, no spot, auto-repair off). Default: ``"on-demand"``."""
+    reservation: str | None
+    """The specific reservation to consume (provisioning ``reservation`` only). Default: None."""
+    boot_disk_type: str | None
+    """Boot disk type. Default: None (GKE's default for the machine type)."""
+    boot_disk_size_gb: int
+    """Boot disk size, GB (>= 10). Default: 200."""
+    service_account: pulumi.Input[str] | None
+    """The nodes' IAM service account email (least privilege). Default: the cluster object's
+    ``node_service_account_email``; with a cluster name, None: the Compute Engine default service account."""
+    node_config: Mapping[str, Any] | None
+    """Fields of the node pool's ``nodeConfig`` the component does not model, in the provider's wire names (e.g.
+    ``{"resourceLabels": {"team": "ml"}, "linuxNodeConfig": {"sysctls": {...}}}``), merged over the component's
+    (:func:`~pulumi_llmd.components.kube.merge_values`; applied as a Pulumi transform). Default: None."""
 
 
 class TpuNodePool(pulumi.ComponentResource):
@@ -85,31 +151,14 @@ class TpuNodePool(pulumi.ComponentResource):
     taint, resource ``google.com/tpu`` x chips per host, ``model_server_env`` :data:`TPU_MODEL_SERVER_ENV`),
     ``topology``, ``hosts`` (nodes per slice) and ``chips`` (chips per slice).
 
-    Args:
-        name: pool name, also the GKE node pool name (``cloud.google.com/gke-nodepool`` label).
-        cluster: cluster name; location: the cluster's location (region or zone); project: GCP project id.
-        shape: a catalog TPU machine shape, e.g. ``catalog.machine("gcp", "ct6e-standard-4t")`` (4 x v6e chips,
-            32 GiB HBM each).
-        zone: the one zone the nodes live in; its region must offer the TPU version (``shape.tpu.regions``) and
-            lie in the cluster's location.
-        topology: the slice's chip grid, one of ``shape.tpu.topologies``; default: the single-host topology
-            (the first listed, e.g. ``2x2`` on ct6e-standard-4t).
-        node_count / min_nodes / max_nodes: see Sizing.
-        provisioning: ``on-demand`` (default), ``spot``, ``reservation`` (with ``reservation``) or ``flex-start``
-            (Dynamic Workload Scheduler: autoscaling from zero, no reservation, no spot, auto-repair off).
-        reservation: the specific reservation to consume (provisioning ``reservation`` only).
-        boot_disk_type: boot disk type; ``None`` (default) leaves GKE's default for the machine type.
-        boot_disk_size_gb: boot disk size, GB (default 200, at least 10).
-        service_account: the nodes' IAM service account email, normally ``GkeCluster.node_service_account_email``
-            (least privilege); None falls back to the Compute Engine default service account.
-        opts: resource options for the component.
-        node_config: fields of the node pool's ``nodeConfig`` the component does not model, in the provider's wire
-            names (e.g. ``{"resourceLabels": {"team": "ml"}, "linuxNodeConfig": {"sysctls": {...}}}``), merged over
-            the component's (:func:`~pulumi_llmd.components.kube.merge_values`; applied as a Pulumi transform).
-            Default: none.
+    Arguments: :class:`TpuNodePoolArgs` (as an object or keywords); the component's ``name`` is also the GKE node
+    pool name (``cloud.google.com/gke-nodepool`` label). Given a :class:`~pulumi_llmd.components.gcp.GkeCluster` as
+    ``cluster``, the pool takes the cluster's name, location, project and node service account and waits for the
+    cluster and its ``node_ready``.
 
     Raises:
-        ValueError: before anything is registered, naming the argument, its value and what is allowed: a shape
+        ArgsError: (a ``ValueError``) before anything is registered, naming the argument, its value and what is
+        allowed: an unknown or missing argument or one of the wrong kind; a shape
         that is not a GKE TPU machine type; a topology the catalog does not list for the machine type, or whose
         chips are not a whole number of hosts (the message gives the topology's chips and the chips per host); a
         malformed zone, a zone outside the cluster location or in a region without that TPU version (the allowed
@@ -124,28 +173,40 @@ class TpuNodePool(pulumi.ComponentResource):
     hosts: int
     chips: int
 
+    @overload
+    def __init__(self, name: str, args: TpuNodePoolArgs, opts: pulumi.ResourceOptions | None = None) -> None: ...
+
+    @overload
     def __init__(
         self,
         name: str,
-        *,
-        cluster: pulumi.Input[str],
-        location: str,
-        project: str,
-        shape: MachineShape,
-        zone: str,
-        topology: str | None = None,
-        node_count: int | None = None,
-        min_nodes: int | None = None,
-        max_nodes: int | None = None,
-        provisioning: str = "on-demand",
-        reservation: str | None = None,
-        boot_disk_type: str | None = None,
-        boot_disk_size_gb: int = 200,
-        service_account: pulumi.Input[str] | None = None,
-        node_config: Mapping[str, Any] | None = None,
+        args: None = None,
         opts: pulumi.ResourceOptions | None = None,
+        **kwargs: Unpack[TpuNodePoolArgs],
+    ) -> None: ...
+
+    def __init__(
+        self,
+        name: str,
+        args: TpuNodePoolArgs | None = None,
+        opts: pulumi.ResourceOptions | None = None,
+        **kwargs: Any,
     ) -> None:
-        topology, hosts = _validate(
+        a = component_args(TpuNodePoolArgs, "TpuNodePool", args, kwargs)
+        ref = ClusterRef.of(a, "TpuNodePool")
+        cluster, location, project, service_account = ref.name, ref.location, ref.project, ref.service_account
+        shape, zone = a["shape"], a["zone"]
+        topology = a.get("topology")
+        node_count, min_nodes, max_nodes = a.get("node_count"), a.get("min_nodes"), a.get("max_nodes")
+        provisioning = a.get("provisioning", DEFAULT_PROVISIONING)
+        reservation = a.get("reservation")
+        boot_disk_type = a.get("boot_disk_type")
+        boot_disk_size_gb = a.get("boot_disk_size_gb", DEFAULT_BOOT_DISK_SIZE_GB)
+        node_config = a.get("node_config")
+        if not isinstance(shape, MachineShape):
+            problem = format_problem("shape", shape, "must be a catalog MachineShape, e.g. catalog.machine(...)")
+            raise ArgsError("TpuNodePool", [*ref.problems, problem])
+        topology, hosts, problems = _validate(
             shape=shape,
             location=location,
             zone=zone,
@@ -157,6 +218,10 @@ class TpuNodePool(pulumi.ComponentResource):
             reservation=reservation,
             boot_disk_size_gb=boot_disk_size_gb,
         )
+        problems = [*ref.problems, *problems]
+        if problems:
+            raise ArgsError("TpuNodePool", problems)
+        assert hosts is not None and location is not None and project is not None
         super().__init__("llmd:gcp:TpuNodePool", name, None, opts)
         assert shape.tpu is not None  # checked by _validate
         self.topology, self.hosts, self.chips = topology, hosts, tpu_chips(topology)
@@ -182,7 +247,7 @@ class TpuNodePool(pulumi.ComponentResource):
             boot_disk_size_gb=boot_disk_size_gb,
             service_account=service_account,
             node_config=node_config,
-            depends_on=list(opts.depends_on) if opts is not None and isinstance(opts.depends_on, list) else (),
+            depends_on=[*_opts_depends_on(opts), *ref.depends_on],
             placement_policy=(
                 gcp.container.NodePoolPlacementPolicyArgs(type="COMPACT", tpu_topology=topology) if hosts > 1 else None
             ),
@@ -213,7 +278,7 @@ class TpuNodePool(pulumi.ComponentResource):
 def _validate(
     *,
     shape: MachineShape,
-    location: str,
+    location: str | None,
     zone: str,
     topology: str | None,
     node_count: int | None,
@@ -222,8 +287,8 @@ def _validate(
     provisioning: str,
     reservation: str | None,
     boot_disk_size_gb: int,
-) -> tuple[str, int]:
-    """Check every argument; return ``(topology, hosts)`` or raise one ValueError listing every problem."""
+) -> tuple[str, int | None, list[str]]:
+    """Check every argument; return ``(topology, hosts, problems)`` (``hosts`` None when the topology is bad)."""
     problems: list[str] = []
     hosts: int | None = None
     tpu = shape.tpu
@@ -235,89 +300,72 @@ def _validate(
         topology = topology or ""
     else:
         topology = topology if topology is not None else tpu.topologies[0]
-        hosts = _check_topology(shape, topology, problems)
+        problem = tpu_topology_problem("topology", topology, shape)
+        if problem:
+            problems.append(problem)
+        else:
+            hosts = tpu_hosts(shape, topology)
         _check_zone(shape, location, zone, problems)
     if provisioning not in PROVISIONING:
-        problems.append(f"provisioning = {provisioning!r}: allowed: {', '.join(PROVISIONING)}")
-    if hosts is not None and hosts > 1:
+        problems.append(format_problem("provisioning", provisioning, f"allowed: {', '.join(PROVISIONING)}"))
+    bad_count = any(
+        v is not None and count_problem(k, v, minimum=0)
+        for k, v in (("node_count", node_count), ("min_nodes", min_nodes), ("max_nodes", max_nodes))
+    )
+    if hosts is not None and hosts > 1 and not bad_count:
         _check_slice_size(shape, topology, hosts, node_count, min_nodes, max_nodes, problems)
     else:
-        _check_size(node_count, min_nodes, max_nodes, problems)
-    if provisioning == "reservation" and not reservation:
-        problems.append("reservation: required when provisioning is 'reservation'; allowed: a reservation name")
-    if provisioning != "reservation" and reservation:
-        problems.append(
-            f"reservation = {reservation!r}: only allowed with provisioning 'reservation' "
-            f"(provisioning = {provisioning!r})"
-        )
-    if provisioning == "flex-start" and max_nodes is None:
-        problems.append("provisioning 'flex-start' needs autoscaling: give min_nodes/max_nodes, not node_count alone")
-    if boot_disk_size_gb < _MIN_BOOT_DISK_GB:
-        problems.append(f"boot_disk_size_gb = {boot_disk_size_gb}: allowed: >= {_MIN_BOOT_DISK_GB}")
-    if problems:
-        raise ValueError("TpuNodePool: " + "; ".join(problems))
-    assert hosts is not None
-    return topology, hosts
+        problems += pool_size_problems(node_count, min_nodes, max_nodes)
+    problems += reservation_problems(provisioning, reservation, max_nodes)
+    problem = count_problem("boot_disk_size_gb", boot_disk_size_gb, minimum=MIN_BOOT_DISK_GB)
+    if problem:
+        problems.append(f"boot_disk_size_gb = {boot_disk_size_gb!r}: allowed: >= {MIN_BOOT_DISK_GB}")
+    return topology, hosts, problems
 
 
-def _check_topology(shape: MachineShape, topology: str, problems: list[str]) -> int | None:
-    """Hosts of ``topology`` on ``shape``, or ``None`` after appending the problem."""
+def tpu_topology_problem(key: str, topology: object, shape: MachineShape) -> str | None:
+    """The message for a TPU slice ``topology`` the catalog does not list for ``shape``'s machine type, that is
+    malformed, or whose chips are not a whole number of hosts (the message gives the chips and the chips per host);
+    else None. ``shape`` must be a TPU shape.
+
+    Config validation's ``tpuTopology`` check can call it with the stack file's key (it additionally refuses
+    multi-host slices, which this release does not serve).
+    """
     assert shape.tpu is not None
     per_host = shape.tpu.chips_per_host
     allowed = f"allowed on {shape.machine_type}: {', '.join(shape.tpu.topologies)}"
+    if not isinstance(topology, str):
+        return format_problem(key, topology, allowed)
     try:
         chips = tpu_chips(topology)
     except CatalogError as err:
-        problems.append(f"topology = {topology!r}: {err}; {allowed}")
-        return None
+        return f"{key} = {topology!r}: {err}; {allowed}"
     if topology not in shape.tpu.topologies:
-        problems.append(
-            f"topology = {topology!r} ({chips} chips) is not a topology of {shape.machine_type} "
+        return (
+            f"{key} = {topology!r} ({chips} chips) is not a topology of {shape.machine_type} "
             f"({per_host} chips per host); {allowed}"
         )
-        return None
     if chips < per_host or chips % per_host:
-        problems.append(
-            f"topology = {topology!r} has {chips} chips, not a whole number of {shape.machine_type} hosts of "
+        return (
+            f"{key} = {topology!r} has {chips} chips, not a whole number of {shape.machine_type} hosts of "
             f"{per_host} chips each; {allowed}"
         )
-        return None
-    return chips // per_host
+    return None
 
 
-def _check_zone(shape: MachineShape, location: str, zone: str, problems: list[str]) -> None:
+def _check_zone(shape: MachineShape, location: str | None, zone: str, problems: list[str]) -> None:
+    """The zone is in a region offering the TPU version and inside the cluster's location."""
     assert shape.tpu is not None
     match = _ZONE.fullmatch(zone) if isinstance(zone, str) else None
-    if match is None:
-        problems.append(f"zone = {zone!r}: not a zone name; allowed: '<region>-<letter>', e.g. 'us-central1-b'")
-        return
-    region = match["region"]
-    if region not in shape.tpu.regions:
+    if match is not None and match["region"] not in shape.tpu.regions:
         problems.append(
-            f"zone = {zone!r}: region {region} does not offer {shape.accelerator.display} "
+            f"zone = {zone!r}: region {match['region']} does not offer {shape.accelerator.display} "
             f"({shape.tpu.accelerator_label}); allowed regions: {', '.join(shape.tpu.regions)}"
         )
-    if _REGION.fullmatch(location) is not None:
-        if region != location:
-            problems.append(f"zone = {zone!r}: outside the cluster location {location!r}; allowed: {location}-<letter>")
-    elif location != zone:
-        problems.append(f"zone = {zone!r}: outside the zonal cluster location {location!r}; allowed: {location}")
-
-
-def _check_size(node_count: int | None, min_nodes: int | None, max_nodes: int | None, problems: list[str]) -> None:
-    """Single-host pool sizes, as for GPU pools."""
-    if node_count is None and max_nodes is None:
-        problems.append("node_count = None: give node_count (fixed size) or min_nodes/max_nodes (autoscaling)")
-    if node_count is not None and node_count < 0:
-        problems.append(f"node_count = {node_count}: allowed: >= 0")
-    if min_nodes is not None and max_nodes is None:
-        problems.append(f"min_nodes = {min_nodes} without max_nodes: give max_nodes for autoscaling")
-    if max_nodes is not None and (min_nodes or 0) > max_nodes:
-        problems.append(f"min_nodes = {min_nodes} > max_nodes = {max_nodes}; allowed: 0 <= min_nodes <= max_nodes")
-    if max_nodes is not None and max_nodes < 1:
-        problems.append(f"max_nodes = {max_nodes}: allowed: >= 1")
-    if max_nodes is not None and node_count is not None and not (min_nodes or 0) <= node_count <= max_nodes:
-        problems.append(f"node_count = {node_count}: must lie within [{min_nodes or 0}, {max_nodes}]")
+    if location is not None:
+        problem = zone_location_problem("zone", zone, location)
+        if problem:
+            problems.append(problem)
 
 
 def _check_slice_size(
