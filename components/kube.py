@@ -8,7 +8,7 @@ and so on) or a ``CustomResource`` for CRD kinds. The render, the diffs and the 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import pulumi
@@ -209,3 +209,14 @@ def pod_template_transform(patch: Mapping[str, Any]) -> pulumi.ResourceTransform
         return pulumi.ResourceTransformResult(props, args.opts)
 
     return transform
+
+
+def with_depends_on(
+    opts: pulumi.ResourceOptions | None, deps: Sequence[pulumi.Resource]
+) -> pulumi.ResourceOptions | None:
+    """``opts`` plus ``depends_on=deps`` (Pulumi's ``merge`` concatenates ``depends_on``); ``opts`` itself, unchanged,
+    when ``deps`` is empty. How a component turns the objects it was given (a namespace, a picker, a gateway: see
+    :func:`~pulumi_llmd.components.args.ref_name`) into edges Pulumi sees for it and its children."""
+    if not deps:
+        return opts
+    return pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(depends_on=list(deps)))

@@ -16,13 +16,14 @@ default on GKE when no hostname is configured.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any, Final
+from typing import Any, Final, Required, TypedDict, Unpack, overload
 
 import pulumi
 import pulumi_kubernetes as k8s
 
 from pulumi_llmd.components import versions
-from pulumi_llmd.components.kube import child_options, k8s_object
+from pulumi_llmd.components.args import NamedResource, component_args, ref_name
+from pulumi_llmd.components.kube import child_options, k8s_object, with_depends_on
 from pulumi_llmd.components.platform.scheduling import check_namespace, helm_release
 
 #: cert-manager's API group/version of Issuer, ClusterIssuer and Certificate (CRDs cert-manager v1.21.1).
@@ -41,30 +42,50 @@ def cert_manager_values() -> dict[str, Any]:
     return {"crds": {"enabled": True}, **versions.cert_manager_image_values()}
 
 
+class CertManagerArgs(TypedDict, total=False):
+    """The arguments of :class:`CertManager` (give them as this object or as keyword arguments)."""
+
+    namespace: str
+    """Where cert-manager runs (created; a DNS-1123 label). Default: ``"cert-manager"``."""
+    values: Mapping[str, Any] | None
+    """Helm values merged over the library's (mappings merge key by key, lists and scalars are replaced,
+    ``None`` deletes a key: :func:`~pulumi_llmd.components.kube.merge_values`). Default: None (none)."""
+
+
 class CertManager(pulumi.ComponentResource):
     """cert-manager from the Jetstack chart, CRDs included.
 
     Type token ``llmd:platform:CertManager``. One release ``<name>`` in ``namespace`` (created). Objects of
     ``cert-manager.io`` must depend on :attr:`ready` (the CRDs and the fail-closed webhook come with the release).
 
-    Args:
-        name: release name (default ``cert-manager``).
-        namespace: where cert-manager runs (default ``cert-manager``).
-        values: Helm values merged over the library's (default none; mappings merge key by key, lists and scalars
-            are replaced, ``None`` deletes a key: :func:`~pulumi_llmd.components.kube.merge_values`).
+    Arguments: :class:`CertManagerArgs`.
 
     Raises:
         ValueError: an invalid namespace name (nothing is registered).
     """
 
+    @overload
+    def __init__(self, name: str, args: CertManagerArgs, opts: pulumi.ResourceOptions | None = None) -> None: ...
+
+    @overload
     def __init__(
         self,
         name: str = "cert-manager",
-        *,
-        namespace: str = CERT_MANAGER_NAMESPACE,
-        values: Mapping[str, Any] | None = None,
+        args: None = None,
         opts: pulumi.ResourceOptions | None = None,
+        **kwargs: Unpack[CertManagerArgs],
+    ) -> None: ...
+
+    def __init__(
+        self,
+        name: str = "cert-manager",
+        args: CertManagerArgs | None = None,
+        opts: pulumi.ResourceOptions | None = None,
+        **kwargs: Any,
     ) -> None:
+        a = component_args(CertManagerArgs, "CertManager", args, kwargs)
+        namespace = a.get("namespace", CERT_MANAGER_NAMESPACE)
+        values = a.get("values", None)
         check_namespace(f"CertManager {name}", namespace)
         super().__init__("llmd:platform:CertManager", name, None, opts)
         self.release: k8s.helm.v3.Release = helm_release(
@@ -100,6 +121,18 @@ def _certificate(name: str, namespace: str, spec: dict[str, Any]) -> dict[str, A
     }
 
 
+class GatewayCertificateArgs(TypedDict, total=False):
+    """The arguments of :class:`GatewayCertificate` (give them as this object or as keyword arguments)."""
+
+    namespace: Required[NamedResource | str]
+    """The Gateway's namespace (its listener can only reference Secrets there without a ReferenceGrant):
+    a :class:`~pulumi_llmd.components.platform.StackNamespace` (the objects then depend on it) or its name."""
+    dns_names: Required[Sequence[str]]
+    """The names the certificate covers (at least one)."""
+    cluster_issuer: str | None
+    """An existing ClusterIssuer to issue from. Default: None — the self-signed CA bootstrap."""
+
+
 class GatewayCertificate(pulumi.ComponentResource):
     """The gateway listener's certificate, issued by cert-manager into the Secret :attr:`secret_name`.
 
@@ -110,11 +143,7 @@ class GatewayCertificate(pulumi.ComponentResource):
     certificate for ``dns_names``, 90 days, renewed by cert-manager; its Secret (``kubernetes.io/tls``) is
     ``<name>-tls``. Pass the :class:`CertManager` release (and the namespace) in ``opts.depends_on``.
 
-    Args:
-        name: object name prefix (the Gateway's name).
-        namespace: the Gateway's namespace (its listener can only reference Secrets there without a ReferenceGrant).
-        dns_names: the names the certificate covers (at least one).
-        cluster_issuer: an existing ClusterIssuer to issue from, or None for the self-signed CA.
+    Arguments: :class:`GatewayCertificateArgs`.
 
     Outputs: ``secret_name``, ``self_signed`` (True without ``cluster_issuer``), ``certificates`` (the registered
     Certificate objects; the Gateway may depend on them).
@@ -123,15 +152,31 @@ class GatewayCertificate(pulumi.ComponentResource):
         ValueError: no DNS name.
     """
 
+    @overload
+    def __init__(self, name: str, args: GatewayCertificateArgs, opts: pulumi.ResourceOptions | None = None) -> None: ...
+
+    @overload
     def __init__(
         self,
         name: str,
-        *,
-        namespace: str,
-        dns_names: Sequence[str],
-        cluster_issuer: str | None = None,
+        args: None = None,
         opts: pulumi.ResourceOptions | None = None,
+        **kwargs: Unpack[GatewayCertificateArgs],
+    ) -> None: ...
+
+    def __init__(
+        self,
+        name: str,
+        args: GatewayCertificateArgs | None = None,
+        opts: pulumi.ResourceOptions | None = None,
+        **kwargs: Any,
     ) -> None:
+        a = component_args(GatewayCertificateArgs, "GatewayCertificate", args, kwargs)
+        ref_namespace = a["namespace"]
+        namespace, namespace_deps = ref_name(ref_namespace, "GatewayCertificate", "namespace")
+        dns_names = a["dns_names"]
+        cluster_issuer = a.get("cluster_issuer", None)
+        opts = with_depends_on(opts, [*namespace_deps])
         if not dns_names:
             raise ValueError(f"GatewayCertificate {name}: dns_names is empty: allowed one or more DNS names")
         super().__init__("llmd:platform:GatewayCertificate", name, None, opts)

@@ -22,11 +22,12 @@ import copy
 import functools
 import importlib.resources
 from collections.abc import Iterable, Mapping
-from typing import Any, Final
+from typing import Any, Final, TypedDict, Unpack, overload
 
 import pulumi
 import yaml
 
+from pulumi_llmd.components.args import component_args
 from pulumi_llmd.components.kube import child_options, k8s_object
 
 #: Where the carried manifests live inside the installed package.
@@ -99,6 +100,14 @@ def crd_manifests(include: Iterable[str] = DEFAULT_CRD_BUNDLES) -> list[dict[str
     return out
 
 
+class GatewayApiCrdsArgs(TypedDict, total=False):
+    """The arguments of :class:`GatewayApiCrds` (give them as this object or as keyword arguments)."""
+
+    include: Iterable[str]
+    """Bundles to install, any of ``gateway-api``, ``inference-pool``, ``inference-objective`` (see
+    :data:`CRD_BUNDLES`). Default: ``("gateway-api", "inference-pool")``."""
+
+
 class GatewayApiCrds(pulumi.ComponentResource):
     """The Gateway API (standard channel), InferencePool and optionally llm-d InferenceObjective CRDs.
 
@@ -107,10 +116,7 @@ class GatewayApiCrds(pulumi.ComponentResource):
     existing clusters, not on GKE (GKE manages these CRDs; registering them there would fight the platform). Make
     the gateway implementation and every Gateway/HTTPRoute/InferencePool depend on it (``crds``).
 
-    Args:
-        name: component name (default ``gateway-api-crds``).
-        include: bundles to install, any of ``gateway-api``, ``inference-pool``, ``inference-objective``
-            (default ``("gateway-api", "inference-pool")``); see :data:`CRD_BUNDLES`.
+    Arguments: :class:`GatewayApiCrdsArgs`.
 
     Outputs: ``names`` (CRD names, install order), ``crds`` (CRD name -> resource).
 
@@ -118,13 +124,27 @@ class GatewayApiCrds(pulumi.ComponentResource):
         ValueError: ``include`` empty or naming an unknown bundle (nothing is registered).
     """
 
+    @overload
+    def __init__(self, name: str, args: GatewayApiCrdsArgs, opts: pulumi.ResourceOptions | None = None) -> None: ...
+
+    @overload
     def __init__(
         self,
         name: str = "gateway-api-crds",
-        *,
-        include: Iterable[str] = DEFAULT_CRD_BUNDLES,
+        args: None = None,
         opts: pulumi.ResourceOptions | None = None,
+        **kwargs: Unpack[GatewayApiCrdsArgs],
+    ) -> None: ...
+
+    def __init__(
+        self,
+        name: str = "gateway-api-crds",
+        args: GatewayApiCrdsArgs | None = None,
+        opts: pulumi.ResourceOptions | None = None,
+        **kwargs: Any,
     ) -> None:
+        a = component_args(GatewayApiCrdsArgs, "GatewayApiCrds", args, kwargs)
+        include = a.get("include", DEFAULT_CRD_BUNDLES)
         bundles = _resolve(include)
         manifests = crd_manifests(bundles)
         super().__init__("llmd:platform:GatewayApiCrds", name, None, opts)

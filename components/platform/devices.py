@@ -18,12 +18,13 @@ blueprint can pass ``pool.node_selector`` / ``pool.tolerations`` straight throug
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any, Final
+from typing import Any, Final, TypedDict, Unpack, overload
 
 import pulumi
 import pulumi_kubernetes as k8s
 
 from pulumi_llmd.components import versions
+from pulumi_llmd.components.args import component_args
 from pulumi_llmd.components.base import Toleration
 from pulumi_llmd.components.kube import child_options
 from pulumi_llmd.components.platform.scheduling import check_namespace, helm_release
@@ -124,6 +125,21 @@ def dcgm_exporter_values(
     return values
 
 
+class NvidiaDevicePluginArgs(TypedDict, total=False):
+    """The arguments of :class:`NvidiaDevicePlugin` (give them as this object or as keyword arguments)."""
+
+    node_selector: Mapping[str, str] | None
+    """Labels of the GPU nodes (e.g. ``pool.node_selector``). Default: None — the chart's GPU-node
+    affinity."""
+    tolerations: Sequence[Toleration]
+    """Taints to tolerate. Default: ``(GPU_TOLERATION,)`` (``nvidia.com/gpu`` Exists NoSchedule)."""
+    namespace: str
+    """Where the plugin runs (created; the chart refuses ``default``). Default: ``"nvidia-device-plugin"``."""
+    values: Mapping[str, Any] | None
+    """Helm values merged over the library's (mappings merge key by key, lists and scalars are replaced,
+    ``None`` deletes a key: :func:`~pulumi_llmd.components.kube.merge_values`). Default: None (none)."""
+
+
 class NvidiaDevicePlugin(pulumi.ComponentResource):
     """The NVIDIA device plugin DaemonSet (``nvidia.com/gpu``), chart ``nvidia-device-plugin`` pinned to
     ``versions.NVIDIA_DEVICE_PLUGIN_CHART_VERSION`` from ``versions.NVIDIA_DEVICE_PLUGIN_CHART_REPO``.
@@ -132,14 +148,7 @@ class NvidiaDevicePlugin(pulumi.ComponentResource):
     Bottlerocket, which bundles it). Release ``<name>`` in its own namespace (created; the chart refuses
     ``default``). Placement: see :func:`nvidia_device_plugin_values`.
 
-    Args:
-        name: component and release name (default ``nvidia-device-plugin``).
-        node_selector: labels of the GPU nodes (e.g. ``pool.node_selector``); None (default) keeps the chart's
-            GPU-node affinity.
-        tolerations: taints to tolerate (default ``nvidia.com/gpu`` Exists NoSchedule).
-        namespace: default ``nvidia-device-plugin``.
-        values: Helm values merged over the library's (default none; mappings merge key by key, lists and scalars
-            are replaced, ``None`` deletes a key: :func:`~pulumi_llmd.components.kube.merge_values`).
+    Arguments: :class:`NvidiaDevicePluginArgs`.
 
     Outputs: ``release``, ``namespace``.
 
@@ -147,16 +156,30 @@ class NvidiaDevicePlugin(pulumi.ComponentResource):
         ValueError: malformed node selector or tolerations, or an invalid namespace (nothing is registered).
     """
 
+    @overload
+    def __init__(self, name: str, args: NvidiaDevicePluginArgs, opts: pulumi.ResourceOptions | None = None) -> None: ...
+
+    @overload
     def __init__(
         self,
         name: str = "nvidia-device-plugin",
-        *,
-        node_selector: Mapping[str, str] | None = None,
-        tolerations: Sequence[Toleration] = (GPU_TOLERATION,),
-        namespace: str = NVIDIA_DEVICE_PLUGIN_NAMESPACE,
-        values: Mapping[str, Any] | None = None,
+        args: None = None,
         opts: pulumi.ResourceOptions | None = None,
+        **kwargs: Unpack[NvidiaDevicePluginArgs],
+    ) -> None: ...
+
+    def __init__(
+        self,
+        name: str = "nvidia-device-plugin",
+        args: NvidiaDevicePluginArgs | None = None,
+        opts: pulumi.ResourceOptions | None = None,
+        **kwargs: Any,
     ) -> None:
+        a = component_args(NvidiaDevicePluginArgs, "NvidiaDevicePlugin", args, kwargs)
+        node_selector = a.get("node_selector", None)
+        tolerations = a.get("tolerations", (GPU_TOLERATION,))
+        namespace = a.get("namespace", NVIDIA_DEVICE_PLUGIN_NAMESPACE)
+        values = a.get("values", None)
         check_namespace(f"NvidiaDevicePlugin {name}", namespace)
         chart_values = nvidia_device_plugin_values(node_selector=node_selector, tolerations=tolerations)
         super().__init__("llmd:platform:NvidiaDevicePlugin", name, None, opts)
@@ -176,6 +199,21 @@ class NvidiaDevicePlugin(pulumi.ComponentResource):
         )
 
 
+class EfaDevicePluginArgs(TypedDict, total=False):
+    """The arguments of :class:`EfaDevicePlugin` (give them as this object or as keyword arguments)."""
+
+    node_selector: Mapping[str, str] | None
+    """Node labels. Default: ``{"vpc.amazonaws.com/efa.present": "true"}``; None for the chart's
+    affinity only."""
+    tolerations: Sequence[Toleration]
+    """Taints to tolerate. Default: ``(GPU_TOLERATION,)`` (``nvidia.com/gpu`` Exists NoSchedule)."""
+    namespace: str
+    """Where the plugin runs (any other than ``kube-system`` is created). Default: ``"kube-system"``."""
+    values: Mapping[str, Any] | None
+    """Helm values merged over the library's (mappings merge key by key, lists and scalars are replaced,
+    ``None`` deletes a key: :func:`~pulumi_llmd.components.kube.merge_values`). Default: None (none)."""
+
+
 class EfaDevicePlugin(pulumi.ComponentResource):
     """The AWS EFA device plugin DaemonSet (``vpc.amazonaws.com/efa``), chart ``aws-efa-k8s-device-plugin`` pinned to
     ``versions.EFA_DEVICE_PLUGIN_CHART_VERSION`` (v0.5.x) from ``versions.EFA_DEVICE_PLUGIN_CHART_REPO``.
@@ -184,13 +222,7 @@ class EfaDevicePlugin(pulumi.ComponentResource):
     installs it; not created). The chart also keeps its own affinity to EFA-capable instance types. Placement: see
     :func:`efa_device_plugin_values`.
 
-    Args:
-        name: component and release name (default ``aws-efa-k8s-device-plugin``).
-        node_selector: default ``{"vpc.amazonaws.com/efa.present": "true"}``; None for the chart's affinity only.
-        tolerations: default ``nvidia.com/gpu`` Exists NoSchedule.
-        namespace: default ``kube-system``; any other is created.
-        values: Helm values merged over the library's (default none; mappings merge key by key, lists and scalars
-            are replaced, ``None`` deletes a key: :func:`~pulumi_llmd.components.kube.merge_values`).
+    Arguments: :class:`EfaDevicePluginArgs`.
 
     Outputs: ``release``, ``namespace``.
 
@@ -198,16 +230,30 @@ class EfaDevicePlugin(pulumi.ComponentResource):
         ValueError: malformed node selector or tolerations, or an invalid namespace (nothing is registered).
     """
 
+    @overload
+    def __init__(self, name: str, args: EfaDevicePluginArgs, opts: pulumi.ResourceOptions | None = None) -> None: ...
+
+    @overload
     def __init__(
         self,
         name: str = "aws-efa-k8s-device-plugin",
-        *,
-        node_selector: Mapping[str, str] | None = EFA_NODE_SELECTOR,
-        tolerations: Sequence[Toleration] = (GPU_TOLERATION,),
-        namespace: str = EFA_DEVICE_PLUGIN_NAMESPACE,
-        values: Mapping[str, Any] | None = None,
+        args: None = None,
         opts: pulumi.ResourceOptions | None = None,
+        **kwargs: Unpack[EfaDevicePluginArgs],
+    ) -> None: ...
+
+    def __init__(
+        self,
+        name: str = "aws-efa-k8s-device-plugin",
+        args: EfaDevicePluginArgs | None = None,
+        opts: pulumi.ResourceOptions | None = None,
+        **kwargs: Any,
     ) -> None:
+        a = component_args(EfaDevicePluginArgs, "EfaDevicePlugin", args, kwargs)
+        node_selector = a.get("node_selector", EFA_NODE_SELECTOR)
+        tolerations = a.get("tolerations", (GPU_TOLERATION,))
+        namespace = a.get("namespace", EFA_DEVICE_PLUGIN_NAMESPACE)
+        values = a.get("values", None)
         check_namespace(f"EfaDevicePlugin {name}", namespace)
         chart_values = efa_device_plugin_values(node_selector=node_selector, tolerations=tolerations)
         super().__init__("llmd:platform:EfaDevicePlugin", name, None, opts)
@@ -228,6 +274,23 @@ class EfaDevicePlugin(pulumi.ComponentResource):
         )
 
 
+class DcgmExporterArgs(TypedDict, total=False):
+    """The arguments of :class:`DcgmExporter` (give them as this object or as keyword arguments)."""
+
+    node_selector: Mapping[str, str] | None
+    """Node labels. Default: ``{"nvidia.com/gpu.present": "true"}``; None for every node the
+    tolerations allow."""
+    tolerations: Sequence[Toleration]
+    """Taints to tolerate. Default: ``(GPU_TOLERATION,)`` (``nvidia.com/gpu`` Exists NoSchedule)."""
+    service_monitor: bool
+    """Create the chart's ServiceMonitor (needs the Prometheus Operator's CRDs). Default: False."""
+    namespace: str
+    """Where the exporter runs (created). Default: ``"dcgm-exporter"``."""
+    values: Mapping[str, Any] | None
+    """Helm values merged over the library's (mappings merge key by key, lists and scalars are replaced,
+    ``None`` deletes a key: :func:`~pulumi_llmd.components.kube.merge_values`). Default: None (none)."""
+
+
 class DcgmExporter(pulumi.ComponentResource):
     """NVIDIA DCGM exporter DaemonSet (GPU metrics on port 9400 for Prometheus), chart ``dcgm-exporter`` pinned to
     ``versions.DCGM_EXPORTER_CHART_VERSION`` from ``versions.DCGM_EXPORTER_CHART_REPO``.
@@ -236,14 +299,7 @@ class DcgmExporter(pulumi.ComponentResource):
     ServiceMonitor stays off unless ``service_monitor=True`` (it needs the Prometheus Operator's CRDs). Placement: see
     :func:`dcgm_exporter_values`.
 
-    Args:
-        name: component and release name (default ``dcgm-exporter``).
-        node_selector: default ``{"nvidia.com/gpu.present": "true"}``; None for every node the tolerations allow.
-        tolerations: default ``nvidia.com/gpu`` Exists NoSchedule.
-        service_monitor: create the chart's ServiceMonitor (default False).
-        namespace: default ``dcgm-exporter``.
-        values: Helm values merged over the library's (default none; mappings merge key by key, lists and scalars
-            are replaced, ``None`` deletes a key: :func:`~pulumi_llmd.components.kube.merge_values`).
+    Arguments: :class:`DcgmExporterArgs`.
 
     Outputs: ``release``, ``namespace``.
 
@@ -251,17 +307,31 @@ class DcgmExporter(pulumi.ComponentResource):
         ValueError: malformed node selector or tolerations, or an invalid namespace (nothing is registered).
     """
 
+    @overload
+    def __init__(self, name: str, args: DcgmExporterArgs, opts: pulumi.ResourceOptions | None = None) -> None: ...
+
+    @overload
     def __init__(
         self,
         name: str = "dcgm-exporter",
-        *,
-        node_selector: Mapping[str, str] | None = GPU_NODE_SELECTOR,
-        tolerations: Sequence[Toleration] = (GPU_TOLERATION,),
-        service_monitor: bool = False,
-        namespace: str = DCGM_EXPORTER_NAMESPACE,
-        values: Mapping[str, Any] | None = None,
+        args: None = None,
         opts: pulumi.ResourceOptions | None = None,
+        **kwargs: Unpack[DcgmExporterArgs],
+    ) -> None: ...
+
+    def __init__(
+        self,
+        name: str = "dcgm-exporter",
+        args: DcgmExporterArgs | None = None,
+        opts: pulumi.ResourceOptions | None = None,
+        **kwargs: Any,
     ) -> None:
+        a = component_args(DcgmExporterArgs, "DcgmExporter", args, kwargs)
+        node_selector = a.get("node_selector", GPU_NODE_SELECTOR)
+        tolerations = a.get("tolerations", (GPU_TOLERATION,))
+        service_monitor = a.get("service_monitor", False)
+        namespace = a.get("namespace", DCGM_EXPORTER_NAMESPACE)
+        values = a.get("values", None)
         check_namespace(f"DcgmExporter {name}", namespace)
         chart_values = dcgm_exporter_values(
             node_selector=node_selector, tolerations=tolerations, service_monitor=service_monitor

@@ -12,12 +12,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Final
+from typing import Any, Final, Required, TypedDict, Unpack, overload
 
 import pulumi
 
 from pulumi_llmd.components import versions
-from pulumi_llmd.components.kube import child_options, k8s_object
+from pulumi_llmd.components.args import ArgsError, NamedResource, component_args, format_problem, ref_name
+from pulumi_llmd.components.kube import child_options, k8s_object, with_depends_on
 
 #: GKE's managed Gateway classes that support InferencePool backends (regional Application Load Balancers).
 GKE_INFERENCE_GATEWAY_CLASSES = ("gke-l7-regional-external-managed", "gke-l7-rilb")
@@ -45,55 +46,91 @@ class ListenerTls:
     redirect_http: bool = True
 
 
+class InferenceGatewayArgs(TypedDict, total=False):
+    """The arguments of :class:`InferenceGateway` (give them as this object or as keyword arguments)."""
+
+    namespace: Required[NamedResource | str]
+    """The Gateway's namespace: a :class:`~pulumi_llmd.components.platform.StackNamespace` (the Gateway then depends
+    on it) or a namespace name."""
+    class_name: Required[str]
+    """The GatewayClass (e.g. ``gke-l7-regional-external-managed``, ``istio``, ``agentgateway``); not empty."""
+    port: int
+    """The HTTP listener's port, 1..65535. Default: 80."""
+    labels: Mapping[str, str] | None
+    """Gateway labels (Istio needs ``istio.io/enable-inference-extproc: "true"``: ``gateway_labels_for``).
+    Default: None."""
+    annotations: Mapping[str, str] | None
+    """Gateway annotations (e.g. Istio's ``networking.istio.io/service-type``). Default: None."""
+    infrastructure_annotations: Mapping[str, str] | None
+    """``spec.infrastructure.annotations``, propagated by the implementation to what it generates (Gateway API
+    "Gateway infrastructure labels and annotations"; e.g. AWS load-balancer scheme). Default: None."""
+    tls: ListenerTls | None
+    """The HTTPS listener. Default: None — HTTP only (an explicit opt-out the posture report flags)."""
+
+
+def gateway_problems(a: InferenceGatewayArgs) -> list[str]:
+    """Every problem of an :class:`InferenceGateway`'s arguments, as ``"<key> = <value>: <allowed>"`` lines."""
+    port, tls = a.get("port", 80), a.get("tls")
+    problems: list[str] = []
+    for what, value in (("port", port), ("tls.port", tls.port if tls else 443)):
+        if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 65535:
+            problems.append(format_problem(what, value, "allowed 1..65535"))
+    if not a["class_name"]:
+        problems.append("class_name is required")
+    if tls is not None and not tls.certificate_refs and not tls.options:
+        problems.append("tls needs certificate_refs or options (a certificate)")
+    if tls is not None and tls.redirect_http and tls.port == port:
+        problems.append(format_problem("tls.port", tls.port, f"must differ from the HTTP port {port}"))
+    return problems
+
+
 class InferenceGateway(pulumi.ComponentResource):
     """A Gateway (``gateway.networking.k8s.io/v1``) for the inference routes: HTTPS (with ``tls``) plus a redirecting
     HTTP listener, or a single HTTP listener (``tls=None``, an explicit opt-out the posture report flags).
 
-    Type token ``llmd:platform:InferenceGateway``. The class picks the implementation: GKE's
+    Type token ``llmd:platform:InferenceGateway``; the Gateway is named ``name`` (llm-d's guides use
+    ``llm-d-inference-gateway``). Arguments: :class:`InferenceGatewayArgs`. The class picks the implementation: GKE's
     ``gke-l7-regional-external-managed`` (external) or ``gke-l7-rilb`` (internal); Istio or agentgateway
     elsewhere. Routes are accepted from the gateway's own namespace only. With TLS the HTTP listener gets the
-    HTTPRoute ``<name>-https-redirect`` (RequestRedirect, scheme https, 301).
+    HTTPRoute ``<name>-https-redirect`` (RequestRedirect, scheme https, 301). Pass the gateway object as
+    ``HttpRoute(gateway=...)``: the route then depends on it.
     Outputs: ``name``, ``namespace``, ``route_listener`` (the listener model routes attach to: ``https`` with TLS,
     None without), ``redirect`` (the redirect HTTPRoute or None).
 
-    Args:
-        name: Gateway name (llm-d's guides use ``llm-d-inference-gateway``).
-        namespace: its namespace.
-        class_name: the GatewayClass.
-        port: the HTTP listener's port (default 80).
-        labels: Gateway labels (Istio needs ``istio.io/enable-inference-extproc: "true"``: ``gateway_labels_for``).
-        annotations: Gateway annotations (e.g. Istio's ``networking.istio.io/service-type``).
-        infrastructure_annotations: ``spec.infrastructure.annotations``, propagated by the implementation to what it
-            generates (Gateway API "Gateway infrastructure labels and annotations"; e.g. AWS load-balancer scheme).
-        tls: the HTTPS listener (None: HTTP only).
-
     Raises:
-        ValueError: a port outside 1..65535, equal HTTP and HTTPS ports, an empty class name, or TLS without a
-            certificate reference or option.
+        ArgsError: (a ValueError) before anything is registered: an unknown or mistyped argument, a port outside
+            1..65535, equal HTTP and HTTPS ports, an empty class name, or TLS without a certificate reference or
+            option.
     """
+
+    @overload
+    def __init__(self, name: str, args: InferenceGatewayArgs, opts: pulumi.ResourceOptions | None = None) -> None: ...
+
+    @overload
+    def __init__(
+        self,
+        name: str,
+        args: None = None,
+        opts: pulumi.ResourceOptions | None = None,
+        **kwargs: Unpack[InferenceGatewayArgs],
+    ) -> None: ...
 
     def __init__(
         self,
         name: str,
-        *,
-        namespace: str,
-        class_name: str,
-        port: int = 80,
-        labels: Mapping[str, str] | None = None,
-        annotations: Mapping[str, str] | None = None,
-        infrastructure_annotations: Mapping[str, str] | None = None,
-        tls: ListenerTls | None = None,
+        args: InferenceGatewayArgs | None = None,
         opts: pulumi.ResourceOptions | None = None,
+        **kwargs: Any,
     ) -> None:
-        for what, value in (("port", port), ("tls.port", tls.port if tls else 443)):
-            if not 1 <= value <= 65535:
-                raise ValueError(f"InferenceGateway {name}: {what} = {value}: allowed 1..65535")
-        if not class_name:
-            raise ValueError(f"InferenceGateway {name}: class_name is required")
-        if tls is not None and not tls.certificate_refs and not tls.options:
-            raise ValueError(f"InferenceGateway {name}: tls needs certificate_refs or options (a certificate)")
-        if tls is not None and tls.redirect_http and tls.port == port:
-            raise ValueError(f"InferenceGateway {name}: tls.port = {tls.port}: must differ from the HTTP port {port}")
+        a = component_args(InferenceGatewayArgs, "InferenceGateway", args, kwargs)
+        problems = gateway_problems(a)
+        if problems:
+            raise ArgsError(f"InferenceGateway {name}", problems)
+        namespace, ns_deps = ref_name(a["namespace"], "InferenceGateway", "namespace")
+        opts = with_depends_on(opts, ns_deps)
+        class_name, port, tls = a["class_name"], a.get("port", 80), a.get("tls")
+        labels, annotations = a.get("labels"), a.get("annotations")
+        infrastructure_annotations = a.get("infrastructure_annotations")
         super().__init__("llmd:platform:InferenceGateway", name, None, opts)
         same_ns = {"namespaces": {"from": "Same"}}
         listeners: list[dict[str, Any]] = []
@@ -186,36 +223,78 @@ class IapSettings:
 IAP_SECRET_KEY: Final = "key"
 
 
+class GkeInferencePoolPoliciesArgs(TypedDict, total=False):
+    """The arguments of :class:`GkeInferencePoolPolicies` (give them as this object or as keyword arguments)."""
+
+    namespace: Required[NamedResource | str]
+    """The InferencePool's namespace: a :class:`~pulumi_llmd.components.platform.StackNamespace` (the policies then
+    depend on it) or a namespace name."""
+    inference_pool: NamedResource | str
+    """The InferencePool the policies target: an ``InferencePool`` component (the policies then depend on it) or its
+    name. Default: none — give this or its deprecated alias ``pool``."""
+    pool: str
+    """Deprecated alias of ``inference_pool`` (a name; "pool" also means an accelerator pool elsewhere).
+    Default: none."""
+    port: int
+    """The model-server port the health check probes (``/health``), 1..65535. Default: 8000 (vLLM's)."""
+    timeout_sec: int
+    """The load balancer's request timeout, seconds, 1..86400. Default: 300 (long generations)."""
+    iap: IapSettings | None
+    """Identity-Aware Proxy on the backend. Default: None (no IAP)."""
+
+
 class GkeInferencePoolPolicies(pulumi.ComponentResource):
     """GKE load-balancer settings for one InferencePool: a HealthCheckPolicy and a GCPBackendPolicy.
 
-    Type token ``llmd:platform:GkeInferencePoolPolicies``. The health check probes vLLM's ``/health`` on the
-    model-server port every 2 s with a 2 s timeout (faster fail-over than GKE's 5 s default, as llm-d's router chart
-    sets it); the backend policy sets the request timeout (default 300 s: long generations), turns on
-    load-balancer logging and, with ``iap``, Identity-Aware Proxy (``spec.default.iap``: ``enabled``, ``clientID``,
-    ``oauth2ClientSecret.name``). One GCPBackendPolicy per target: IAP must live in this policy, not a second one.
-    Values follow llm-d-router's ``provider.name=gke`` rendering. Whether GKE applies IAP to an InferencePool
-    target (rather than a Service) is not documented (FACTS "Secure gateway"): unverified.
+    Type token ``llmd:platform:GkeInferencePoolPolicies``. Arguments: :class:`GkeInferencePoolPoliciesArgs`. The health
+    check probes vLLM's ``/health`` on the model-server port every 2 s with a 2 s timeout (faster fail-over than GKE's
+    5 s default, as llm-d's router chart sets it); the backend policy sets the request timeout (default 300 s: long
+    generations), turns on load-balancer logging and, with ``iap``, Identity-Aware Proxy (``spec.default.iap``:
+    ``enabled``, ``clientID``, ``oauth2ClientSecret.name``). One GCPBackendPolicy per target: IAP must live in this
+    policy, not a second one. Values follow llm-d-router's ``provider.name=gke`` rendering. Whether GKE applies IAP to
+    an InferencePool target (rather than a Service) is not documented (FACTS "Secure gateway"): unverified.
 
     Raises:
-        ValueError: a timeout outside 1..86400 s or a port outside 1..65535.
+        ArgsError: (a ValueError) an unknown or mistyped argument, a timeout outside 1..86400 s, a port outside
+            1..65535, no InferencePool.
     """
+
+    @overload
+    def __init__(
+        self, name: str, args: GkeInferencePoolPoliciesArgs, opts: pulumi.ResourceOptions | None = None
+    ) -> None: ...
+
+    @overload
+    def __init__(
+        self,
+        name: str,
+        args: None = None,
+        opts: pulumi.ResourceOptions | None = None,
+        **kwargs: Unpack[GkeInferencePoolPoliciesArgs],
+    ) -> None: ...
 
     def __init__(
         self,
         name: str,
-        *,
-        namespace: str,
-        pool: str,
-        port: int = 8000,
-        timeout_sec: int = 300,
-        iap: IapSettings | None = None,
+        args: GkeInferencePoolPoliciesArgs | None = None,
         opts: pulumi.ResourceOptions | None = None,
+        **kwargs: Any,
     ) -> None:
+        a = component_args(GkeInferencePoolPoliciesArgs, "GkeInferencePoolPolicies", args, kwargs)
+        where = f"GkeInferencePoolPolicies {name}"
+        port, timeout_sec, iap = a.get("port", 8000), a.get("timeout_sec", 300), a.get("iap")
         if not 1 <= timeout_sec <= 86400:
-            raise ValueError(f"GkeInferencePoolPolicies {name}: timeout_sec = {timeout_sec}: allowed 1..86400")
+            raise ArgsError(where, [format_problem("timeout_sec", timeout_sec, "allowed 1..86400")])
         if not 1 <= port <= 65535:
-            raise ValueError(f"GkeInferencePoolPolicies {name}: port = {port}: allowed 1..65535")
+            raise ArgsError(where, [format_problem("port", port, "allowed 1..65535")])
+        if "inference_pool" in a and "pool" in a:
+            raise ArgsError(where, [format_problem("pool", a["pool"], "a deprecated alias of inference_pool")])
+        pool_ref = a.get("inference_pool", a.get("pool"))
+        if pool_ref is None:
+            raise ArgsError(where, ["inference_pool is required (the InferencePool the policies target)"])
+        pool, pool_deps = ref_name(pool_ref, "GkeInferencePoolPolicies", "inference_pool")
+        namespace, ns_deps = ref_name(a["namespace"], "GkeInferencePoolPolicies", "namespace")
+        opts = with_depends_on(opts, [*ns_deps, *pool_deps])
         super().__init__("llmd:platform:GkeInferencePoolPolicies", name, None, opts)
         child = child_options(self, opts)
         meta = {"name": pool, "namespace": namespace}

@@ -18,11 +18,12 @@ rejects ``authentication.jwt`` with ``className: agentgateway`` (see ``blueprint
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, Final
+from typing import Any, Final, Required, TypedDict, Unpack, overload
 
 import pulumi
 
-from pulumi_llmd.components.kube import child_options, k8s_object
+from pulumi_llmd.components.args import NamedResource, component_args, ref_name
+from pulumi_llmd.components.kube import child_options, k8s_object, with_depends_on
 
 #: Istio's security API group/version (RequestAuthentication, AuthorizationPolicy; v1 served and stored in 1.29).
 ISTIO_SECURITY_API_VERSION: Final = "security.istio.io/v1"
@@ -66,6 +67,20 @@ def require_jwt_policy(name: str, *, namespace: str, gateway: str, issuer: str) 
     }
 
 
+class IstioJwtAuthenticationArgs(TypedDict, total=False):
+    """The arguments of :class:`IstioJwtAuthentication` (give them as this object or as keyword arguments)."""
+
+    namespace: Required[NamedResource | str]
+    """The Gateway's namespace: a :class:`~pulumi_llmd.components.platform.StackNamespace` (the policies
+    then depend on it) or its name."""
+    issuer: Required[str]
+    """The token issuer (``iss``), e.g. ``https://accounts.example.com``; not empty."""
+    jwks_uri: Required[str]
+    """The HTTPS URL of the issuer's JSON Web Key Set (``https://...``)."""
+    audiences: Sequence[str]
+    """Accepted ``aud`` values. Default: none (any audience)."""
+
+
 class IstioJwtAuthentication(pulumi.ComponentResource):
     """JWT authentication at an Istio Gateway: ``RequestAuthentication`` ``<name>-jwt`` plus ``AuthorizationPolicy``
     ``<name>-require-jwt`` (see :func:`request_authentication`, :func:`require_jwt_policy`).
@@ -73,27 +88,40 @@ class IstioJwtAuthentication(pulumi.ComponentResource):
     Type token ``llmd:platform:IstioJwtAuthentication``. Pass the Istio release (its CRDs) and the namespace in
     ``opts.depends_on``.
 
-    Args:
-        name: the Gateway's name (objects are named after it and target it).
-        namespace: the Gateway's namespace.
-        issuer: the token issuer (``iss``), e.g. ``https://accounts.example.com``.
-        jwks_uri: the HTTPS URL of the issuer's JSON Web Key Set.
-        audiences: accepted ``aud`` values (empty: any).
+    Arguments: :class:`IstioJwtAuthenticationArgs`.
 
     Raises:
         ValueError: an empty issuer or a JWKS URI that is not ``https://`` (nothing registered).
     """
 
+    @overload
+    def __init__(
+        self, name: str, args: IstioJwtAuthenticationArgs, opts: pulumi.ResourceOptions | None = None
+    ) -> None: ...
+
+    @overload
     def __init__(
         self,
         name: str,
-        *,
-        namespace: str,
-        issuer: str,
-        jwks_uri: str,
-        audiences: Sequence[str] = (),
+        args: None = None,
         opts: pulumi.ResourceOptions | None = None,
+        **kwargs: Unpack[IstioJwtAuthenticationArgs],
+    ) -> None: ...
+
+    def __init__(
+        self,
+        name: str,
+        args: IstioJwtAuthenticationArgs | None = None,
+        opts: pulumi.ResourceOptions | None = None,
+        **kwargs: Any,
     ) -> None:
+        a = component_args(IstioJwtAuthenticationArgs, "IstioJwtAuthentication", args, kwargs)
+        ref_namespace = a["namespace"]
+        namespace, namespace_deps = ref_name(ref_namespace, "IstioJwtAuthentication", "namespace")
+        issuer = a["issuer"]
+        jwks_uri = a["jwks_uri"]
+        audiences = a.get("audiences", ())
+        opts = with_depends_on(opts, [*namespace_deps])
         if not issuer:
             raise ValueError(f"IstioJwtAuthentication {name}: issuer is empty: allowed the token issuer (iss)")
         if not jwks_uri.startswith("https://"):

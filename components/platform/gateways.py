@@ -27,12 +27,13 @@ owner would have to reference it - and the access-log ``Telemetry`` (marked DEBU
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, Final
+from typing import Any, Final, TypedDict, Unpack, overload
 
 import pulumi
 import pulumi_kubernetes as k8s
 
 from pulumi_llmd.components import versions
+from pulumi_llmd.components.args import component_args
 from pulumi_llmd.components.kube import child_options
 from pulumi_llmd.components.platform.scheduling import check_namespace, helm_release
 
@@ -101,6 +102,17 @@ def istiod_values() -> dict[str, object]:
 GATEWAY_POD_SECURITY: Final = {"istio": "restricted", "agentgateway": "baseline"}
 
 
+class IstioGatewayArgs(TypedDict, total=False):
+    """The arguments of :class:`IstioGateway` (give them as this object or as keyword arguments)."""
+
+    namespace: str
+    """Where istiod runs (created). Default: ``"istio-system"``."""
+    values: Mapping[str, Any] | None
+    """Helm values of the ``istiod`` chart, merged over the library's (mappings merge key by key, lists and
+    scalars are replaced, ``None`` deletes a key: :func:`~pulumi_llmd.components.kube.merge_values`).
+    Default: None (none)."""
+
+
 class IstioGateway(pulumi.ComponentResource):
     """Istio as the inference gateway implementation: Helm releases ``base`` then ``istiod``, pinned to
     ``versions.ISTIO_VERSION`` (1.29.2) from ``versions.ISTIO_CHART_REPO``.
@@ -110,12 +122,7 @@ class IstioGateway(pulumi.ComponentResource):
     :func:`istiod_values` and waits for ``base`` (Istio's CRDs and validation webhook). Pass the
     :class:`~pulumi_llmd.components.platform.crds.GatewayApiCrds` component in ``opts.depends_on``.
 
-    Args:
-        name: component name (default ``istio``).
-        namespace: where istiod runs (default ``istio-system``).
-        values: Helm values of the ``istiod`` chart, merged over the library's (default none; mappings merge key by
-            key, lists and scalars are replaced, ``None`` deletes a key:
-            :func:`~pulumi_llmd.components.kube.merge_values`).
+    Arguments: :class:`IstioGatewayArgs`.
 
     Outputs: ``gateway_class`` (``istio``), ``namespace``, ``releases`` (base, istiod), ``ready`` (what Gateways and
     routes should depend on: the istiod release).
@@ -124,14 +131,28 @@ class IstioGateway(pulumi.ComponentResource):
         ValueError: an invalid namespace name (nothing is registered).
     """
 
+    @overload
+    def __init__(self, name: str, args: IstioGatewayArgs, opts: pulumi.ResourceOptions | None = None) -> None: ...
+
+    @overload
     def __init__(
         self,
         name: str = "istio",
-        *,
-        namespace: str = ISTIO_NAMESPACE,
-        values: Mapping[str, Any] | None = None,
+        args: None = None,
         opts: pulumi.ResourceOptions | None = None,
+        **kwargs: Unpack[IstioGatewayArgs],
+    ) -> None: ...
+
+    def __init__(
+        self,
+        name: str = "istio",
+        args: IstioGatewayArgs | None = None,
+        opts: pulumi.ResourceOptions | None = None,
+        **kwargs: Any,
     ) -> None:
+        a = component_args(IstioGatewayArgs, "IstioGateway", args, kwargs)
+        namespace = a.get("namespace", ISTIO_NAMESPACE)
+        values = a.get("values", None)
         check_namespace(f"IstioGateway {name}", namespace)
         super().__init__("llmd:platform:IstioGateway", name, None, opts)
         child = child_options(self, opts)
@@ -168,6 +189,17 @@ class IstioGateway(pulumi.ComponentResource):
         )
 
 
+class AgentGatewayArgs(TypedDict, total=False):
+    """The arguments of :class:`AgentGateway` (give them as this object or as keyword arguments)."""
+
+    namespace: str
+    """Where the control plane runs (created). Default: ``"agentgateway-system"``."""
+    values: Mapping[str, Any] | None
+    """Helm values of the ``agentgateway`` (controller) chart, merged over the library's (mappings merge
+    key by key, lists and scalars are replaced, ``None`` deletes a key:
+    :func:`~pulumi_llmd.components.kube.merge_values`). Default: None (none)."""
+
+
 class AgentGateway(pulumi.ComponentResource):
     """agentgateway as the inference gateway implementation: its CRD chart, then its control plane with the
     Inference Extension on, both pinned to ``versions.AGENTGATEWAY_VERSION`` (v1.1.0).
@@ -177,12 +209,7 @@ class AgentGateway(pulumi.ComponentResource):
     (created); the controller waits for its CRDs. Pass the
     :class:`~pulumi_llmd.components.platform.crds.GatewayApiCrds` component in ``opts.depends_on``.
 
-    Args:
-        name: component name (default ``agentgateway``).
-        namespace: where the control plane runs (default ``agentgateway-system``).
-        values: Helm values of the ``agentgateway`` (controller) chart, merged over the library's (default none;
-            mappings merge key by key, lists and scalars are replaced, ``None`` deletes a key:
-            :func:`~pulumi_llmd.components.kube.merge_values`).
+    Arguments: :class:`AgentGatewayArgs`.
 
     Outputs: ``gateway_class`` (``agentgateway``), ``namespace``, ``releases`` (crds, controller), ``ready`` (the
     controller release).
@@ -191,14 +218,28 @@ class AgentGateway(pulumi.ComponentResource):
         ValueError: an invalid namespace name (nothing is registered).
     """
 
+    @overload
+    def __init__(self, name: str, args: AgentGatewayArgs, opts: pulumi.ResourceOptions | None = None) -> None: ...
+
+    @overload
     def __init__(
         self,
         name: str = "agentgateway",
-        *,
-        namespace: str = AGENTGATEWAY_NAMESPACE,
-        values: Mapping[str, Any] | None = None,
+        args: None = None,
         opts: pulumi.ResourceOptions | None = None,
+        **kwargs: Unpack[AgentGatewayArgs],
+    ) -> None: ...
+
+    def __init__(
+        self,
+        name: str = "agentgateway",
+        args: AgentGatewayArgs | None = None,
+        opts: pulumi.ResourceOptions | None = None,
+        **kwargs: Any,
     ) -> None:
+        a = component_args(AgentGatewayArgs, "AgentGateway", args, kwargs)
+        namespace = a.get("namespace", AGENTGATEWAY_NAMESPACE)
+        values = a.get("values", None)
         check_namespace(f"AgentGateway {name}", namespace)
         super().__init__("llmd:platform:AgentGateway", name, None, opts)
         child = child_options(self, opts)

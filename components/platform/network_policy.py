@@ -47,11 +47,12 @@ from __future__ import annotations
 
 import ipaddress
 from collections.abc import Mapping, Sequence
-from typing import Any, Final, Literal
+from typing import Any, Final, Literal, Required, TypedDict, Unpack, overload
 
 import pulumi
 
-from pulumi_llmd.components.kube import child_options, k8s_object
+from pulumi_llmd.components.args import NamedResource, component_args, ref_name
+from pulumi_llmd.components.kube import child_options, k8s_object, with_depends_on
 
 #: Namespace of GKE Managed Prometheus' collectors (they scrape the PodMonitorings' targets).
 GMP_NAMESPACE: Final = "gmp-system"
@@ -282,25 +283,64 @@ def api_extension_network_policies(
     ]
 
 
+class ApiExtensionNetworkPoliciesArgs(TypedDict, total=False):
+    """The arguments of :class:`ApiExtensionNetworkPolicies` (give them as this object or as keyword arguments)."""
+
+    namespace: Required[NamedResource | str]
+    """Target namespace: a :class:`~pulumi_llmd.components.platform.StackNamespace` (every object then depends on
+    it) or a namespace name."""
+    pod_labels: Required[Mapping[str, str]]
+    """Labels of the aggregated API server's pods (not empty)."""
+    port: Required[int]
+    """The port the API server calls the pods on (the APIService's backend)."""
+    api_server_cidrs: Required[Sequence[str]]
+    """Where the Kubernetes API server is (CIDRs) for the pods' delegated authentication."""
+    api_server_ports: Sequence[int]
+    """The API server's ports. Default: ``(443,)``."""
+    control_plane_cidrs: Sequence[str]
+    """A private control plane's range, allowed in on ``port``. Default: none."""
+    workload_identity: bool
+    """Allow egress to the GKE metadata server (Workload Identity). Default: True."""
+
+
 class ApiExtensionNetworkPolicies(pulumi.ComponentResource):
     """The NetworkPolicies of an aggregated API server's namespace (see :func:`api_extension_network_policies`).
 
-    Type token ``llmd:platform:ApiExtensionNetworkPolicies``. Outputs: ``names``.
+    Type token ``llmd:platform:ApiExtensionNetworkPolicies``. Arguments: :class:`ApiExtensionNetworkPoliciesArgs`.
+    Outputs: ``names``.
     """
+
+    @overload
+    def __init__(
+        self, name: str, args: ApiExtensionNetworkPoliciesArgs, opts: pulumi.ResourceOptions | None = None
+    ) -> None: ...
+
+    @overload
+    def __init__(
+        self,
+        name: str,
+        args: None = None,
+        opts: pulumi.ResourceOptions | None = None,
+        **kwargs: Unpack[ApiExtensionNetworkPoliciesArgs],
+    ) -> None: ...
 
     def __init__(
         self,
         name: str,
-        *,
-        namespace: str,
-        pod_labels: Mapping[str, str],
-        port: int,
-        api_server_cidrs: Sequence[str],
-        api_server_ports: Sequence[int] = (443,),
-        control_plane_cidrs: Sequence[str] = (),
-        workload_identity: bool = True,
+        args: ApiExtensionNetworkPoliciesArgs | None = None,
         opts: pulumi.ResourceOptions | None = None,
+        **kwargs: Any,
     ) -> None:
+        a = component_args(ApiExtensionNetworkPoliciesArgs, "ApiExtensionNetworkPolicies", args, kwargs)
+        ref_namespace = a["namespace"]
+        namespace, namespace_deps = ref_name(ref_namespace, "ApiExtensionNetworkPolicies", "namespace")
+        pod_labels = a["pod_labels"]
+        port = a["port"]
+        api_server_cidrs = a["api_server_cidrs"]
+        api_server_ports = a.get("api_server_ports", (443,))
+        control_plane_cidrs = a.get("control_plane_cidrs", ())
+        workload_identity = a.get("workload_identity", True)
+        opts = with_depends_on(opts, [*namespace_deps])
         manifests = api_extension_network_policies(
             namespace,
             name=name,
@@ -470,23 +510,61 @@ def serving_network_policies(
     return out
 
 
+class StackNetworkPoliciesArgs(TypedDict, total=False):
+    """The arguments of :class:`StackNetworkPolicies` (give them as this object or as keyword arguments)."""
+
+    namespace: Required[NamedResource | str]
+    """Target namespace: a :class:`~pulumi_llmd.components.platform.StackNamespace` (every object then depends on
+    it) or a namespace name."""
+    gateway: str | None
+    """The in-cluster Gateway's name (names the ``<gateway>-proxy`` policy). Default: None (no in-cluster
+    gateway)."""
+    gateway_implementation: str | None
+    """``istio`` or ``agentgateway`` for an in-cluster gateway. Default: None (none, e.g.
+    GKE's managed gateway)."""
+    listener_ports: Sequence[int]
+    """The Gateway's listener ports (the proxy pods listen on them). Default: none."""
+    dns_cidrs: Sequence[str]
+    """DNS servers outside the cluster's pods (e.g. ``169.254.20.10/32`` for NodeLocal DNSCache).
+    Default: none."""
+
+
 class StackNetworkPolicies(pulumi.ComponentResource):
     """The namespace-wide NetworkPolicies (see :func:`namespace_network_policies` for shapes and errors).
 
-    Type token ``llmd:platform:StackNetworkPolicies``. Outputs: ``names``.
+    Type token ``llmd:platform:StackNetworkPolicies``. Arguments: :class:`StackNetworkPoliciesArgs`.
+    Outputs: ``names``.
     """
+
+    @overload
+    def __init__(
+        self, name: str, args: StackNetworkPoliciesArgs, opts: pulumi.ResourceOptions | None = None
+    ) -> None: ...
+
+    @overload
+    def __init__(
+        self,
+        name: str,
+        args: None = None,
+        opts: pulumi.ResourceOptions | None = None,
+        **kwargs: Unpack[StackNetworkPoliciesArgs],
+    ) -> None: ...
 
     def __init__(
         self,
         name: str,
-        *,
-        namespace: str,
-        gateway: str | None = None,
-        gateway_implementation: str | None = None,
-        listener_ports: Sequence[int] = (),
-        dns_cidrs: Sequence[str] = (),
+        args: StackNetworkPoliciesArgs | None = None,
         opts: pulumi.ResourceOptions | None = None,
+        **kwargs: Any,
     ) -> None:
+        a = component_args(StackNetworkPoliciesArgs, "StackNetworkPolicies", args, kwargs)
+        ref_namespace = a["namespace"]
+        namespace, namespace_deps = ref_name(ref_namespace, "StackNetworkPolicies", "namespace")
+        gateway = a.get("gateway", None)
+        gateway_implementation = a.get("gateway_implementation", None)
+        listener_ports = a.get("listener_ports", ())
+        dns_cidrs = a.get("dns_cidrs", ())
+        opts = with_depends_on(opts, [*namespace_deps])
         manifests = namespace_network_policies(
             namespace,
             gateway=gateway,
@@ -498,35 +576,97 @@ class StackNetworkPolicies(pulumi.ComponentResource):
         self.names = _register_policies(self, manifests, prefix=f"{namespace}-", opts=opts)
 
 
+class ServingNetworkPoliciesArgs(TypedDict, total=False):
+    """The arguments of :class:`ServingNetworkPolicies` (give them as this object or as keyword arguments)."""
+
+    namespace: Required[NamedResource | str]
+    """Target namespace: a :class:`~pulumi_llmd.components.platform.StackNamespace` (every object then depends on
+    it) or a namespace name."""
+    model_server_labels: Required[Mapping[str, str]]
+    """Labels of the model-server pods (``ModelServer.labels``)."""
+    model_server_port: Required[int]
+    """The model servers' serving port (8000)."""
+    picker_labels: Required[Mapping[str, str]]
+    """Labels of the endpoint-picker pods (``EndpointPicker.selector``)."""
+    picker_ports: Required[Sequence[int]]
+    """The picker's ext_proc and gRPC health ports the gateway reaches."""
+    picker_metrics_port: Required[int]
+    """The picker's metrics port monitoring scrapes."""
+    gateway_cidrs: Sequence[str]
+    """Where gateway traffic comes from (GKE: the proxy-only subnet and Google's health checkers).
+    Default: none (then ``gateway_pod_labels`` is required)."""
+    monitoring_namespaces: Sequence[str]
+    """Namespaces that scrape metrics. Default: ``("gmp-system",)`` (GKE Managed Prometheus)."""
+    gateway_pod_labels: Mapping[str, str] | None
+    """Labels of in-cluster gateway proxy pods (Istio, agentgateway). Default: None."""
+    extra_model_server_ports: Sequence[int]
+    """More model-server ports reachable from the gateway and picker (e.g. decode vLLM on
+    8200 behind the P/D sidecar). Default: none."""
+    peer_ports: Sequence[int] | Literal["all"]
+    """Ports model servers reach each other on (``"all"``: every port, for NIXL/UCX over TCP, DP groups,
+    NCCL bootstrap). Default: none."""
+    picker_to_server_ports: Sequence[int]
+    """More ports the picker reaches on the servers (e.g. KV events 5556). Default: none."""
+    api_server_cidrs: Sequence[str]
+    """Where the Kubernetes API server is, for the picker. Default: ``("0.0.0.0/0",)``."""
+    api_server_ports: Sequence[int]
+    """The API server's ports. Default: ``(443,)``."""
+    hugging_face: bool
+    """Allow the model servers HTTPS to public addresses (weights download). Default: True."""
+    render_labels: Mapping[str, str] | None
+    """Labels of the tokenizer render pods (precise prefix-cache routing). Default: None."""
+    render_port: int | None
+    """The render pods' port (required with ``render_labels``). Default: None."""
+
+
 class ServingNetworkPolicies(pulumi.ComponentResource):
     """The NetworkPolicies of one model's serving path (see :func:`serving_network_policies` for shapes and errors).
 
-    Type token ``llmd:platform:ServingNetworkPolicies``. Outputs: ``names`` (the policies).
+    Type token ``llmd:platform:ServingNetworkPolicies``. Arguments: :class:`ServingNetworkPoliciesArgs`.
+    Outputs: ``names`` (the policies).
     """
+
+    @overload
+    def __init__(
+        self, name: str, args: ServingNetworkPoliciesArgs, opts: pulumi.ResourceOptions | None = None
+    ) -> None: ...
+
+    @overload
+    def __init__(
+        self,
+        name: str,
+        args: None = None,
+        opts: pulumi.ResourceOptions | None = None,
+        **kwargs: Unpack[ServingNetworkPoliciesArgs],
+    ) -> None: ...
 
     def __init__(
         self,
         name: str,
-        *,
-        namespace: str,
-        model_server_labels: Mapping[str, str],
-        model_server_port: int,
-        picker_labels: Mapping[str, str],
-        picker_ports: Sequence[int],
-        picker_metrics_port: int,
-        gateway_cidrs: Sequence[str] = (),
-        monitoring_namespaces: Sequence[str] = (GMP_NAMESPACE,),
-        gateway_pod_labels: Mapping[str, str] | None = None,
-        extra_model_server_ports: Sequence[int] = (),
-        peer_ports: Sequence[int] | Literal["all"] = (),
-        picker_to_server_ports: Sequence[int] = (),
-        api_server_cidrs: Sequence[str] = ("0.0.0.0/0",),
-        api_server_ports: Sequence[int] = (443,),
-        hugging_face: bool = True,
-        render_labels: Mapping[str, str] | None = None,
-        render_port: int | None = None,
+        args: ServingNetworkPoliciesArgs | None = None,
         opts: pulumi.ResourceOptions | None = None,
+        **kwargs: Any,
     ) -> None:
+        a = component_args(ServingNetworkPoliciesArgs, "ServingNetworkPolicies", args, kwargs)
+        ref_namespace = a["namespace"]
+        namespace, namespace_deps = ref_name(ref_namespace, "ServingNetworkPolicies", "namespace")
+        model_server_labels = a["model_server_labels"]
+        model_server_port = a["model_server_port"]
+        picker_labels = a["picker_labels"]
+        picker_ports = a["picker_ports"]
+        picker_metrics_port = a["picker_metrics_port"]
+        gateway_cidrs = a.get("gateway_cidrs", ())
+        monitoring_namespaces = a.get("monitoring_namespaces", (GMP_NAMESPACE,))
+        gateway_pod_labels = a.get("gateway_pod_labels", None)
+        extra_model_server_ports = a.get("extra_model_server_ports", ())
+        peer_ports = a.get("peer_ports", ())
+        picker_to_server_ports = a.get("picker_to_server_ports", ())
+        api_server_cidrs = a.get("api_server_cidrs", ("0.0.0.0/0",))
+        api_server_ports = a.get("api_server_ports", (443,))
+        hugging_face = a.get("hugging_face", True)
+        render_labels = a.get("render_labels", None)
+        render_port = a.get("render_port", None)
+        opts = with_depends_on(opts, [*namespace_deps])
         manifests = serving_network_policies(
             name=name,
             namespace=namespace,

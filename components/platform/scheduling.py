@@ -33,15 +33,16 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from typing import Any, Final
+from typing import Any, Final, Required, TypedDict, Unpack, overload
 
 import pulumi
 import pulumi_kubernetes as k8s
 import yaml
 
 from pulumi_llmd.components import versions
+from pulumi_llmd.components.args import ArgsError, NamedResource, component_args, ref_name
 from pulumi_llmd.components.base import AcceleratorPool
-from pulumi_llmd.components.kube import child_options, k8s_object, merge_values
+from pulumi_llmd.components.kube import child_options, k8s_object, merge_values, with_depends_on
 
 KUEUE_NAMESPACE = "kueue-system"
 LWS_NAMESPACE = "lws-system"
@@ -49,10 +50,19 @@ LWS_NAMESPACE = "lws-system"
 _NAMESPACE = re.compile(r"[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?")
 
 
+def namespace_problem(namespace: object) -> str | None:
+    """What is wrong with a namespace name (the text after ``key = value:``), or None: it must be a DNS-1123 label
+    (Kubernetes ``metadata.name`` of a Namespace). One rule for the components and the stack file's ``namespace``."""
+    if not isinstance(namespace, str) or _NAMESPACE.fullmatch(namespace) is None:
+        return "is not a DNS-1123 label (lower case, digits, '-', <= 63)"
+    return None
+
+
 def check_namespace(where: str, namespace: str) -> None:
     """Raise ValueError (naming ``where``) unless ``namespace`` is a valid namespace name (a DNS-1123 label)."""
-    if not isinstance(namespace, str) or _NAMESPACE.fullmatch(namespace) is None:
-        raise ValueError(f"{where}: namespace {namespace!r} is not a DNS-1123 label (lower case, digits, '-', <= 63)")
+    problem = namespace_problem(namespace)
+    if problem:
+        raise ArgsError(where, [f"namespace {namespace!r} {problem}"])
 
 
 def helm_release(
@@ -175,6 +185,20 @@ def kueue_values(*, namespaces: Sequence[str], frameworks: Sequence[str] = KUEUE
     }
 
 
+class KueueArgs(TypedDict, total=False):
+    """The arguments of :class:`Kueue` (give them as this object or as keyword arguments)."""
+
+    namespaces: Sequence[str]
+    """Namespaces Kueue manages (its webhooks are scoped there; at least one DNS label).
+    Default: ``("default",)``."""
+    frameworks: Sequence[str]
+    """Integrations to enable. Default: :data:`KUEUE_FRAMEWORKS` (batch/job, JobSet,
+    LeaderWorkerSet)."""
+    values: Mapping[str, Any] | None
+    """Helm values merged over the library's (mappings merge key by key, lists and scalars are replaced,
+    ``None`` deletes a key: :func:`~pulumi_llmd.components.kube.merge_values`). Default: None (none)."""
+
+
 class Kueue(pulumi.ComponentResource):
     """Kueue (kubernetes-sigs/kueue) from its Helm chart, pinned to ``versions.KUEUE_VERSION``.
 
@@ -184,23 +208,35 @@ class Kueue(pulumi.ComponentResource):
     there. Create whatever it still intercepts (:data:`KUEUE_CLUSTER_WIDE_KINDS`) after :attr:`release`.
     Outputs: ``release`` (the ``helm.v3.Release``), ``namespace``, ``managed_namespaces``, ``frameworks``.
 
-    Args:
-        values: Helm values merged over the library's (default none; mappings merge key by key, lists and scalars
-            are replaced, ``None`` deletes a key: :func:`~pulumi_llmd.components.kube.merge_values`).
+    Arguments: :class:`KueueArgs`.
 
     Raises:
         ValueError: no managed namespace, an invalid one, or no framework (nothing is registered).
     """
 
+    @overload
+    def __init__(self, name: str, args: KueueArgs, opts: pulumi.ResourceOptions | None = None) -> None: ...
+
+    @overload
     def __init__(
         self,
         name: str = "kueue",
-        *,
-        namespaces: Sequence[str] = ("default",),
-        frameworks: Sequence[str] = KUEUE_FRAMEWORKS,
-        values: Mapping[str, Any] | None = None,
+        args: None = None,
         opts: pulumi.ResourceOptions | None = None,
+        **kwargs: Unpack[KueueArgs],
+    ) -> None: ...
+
+    def __init__(
+        self,
+        name: str = "kueue",
+        args: KueueArgs | None = None,
+        opts: pulumi.ResourceOptions | None = None,
+        **kwargs: Any,
     ) -> None:
+        a = component_args(KueueArgs, "Kueue", args, kwargs)
+        namespaces = a.get("namespaces", ("default",))
+        frameworks = a.get("frameworks", KUEUE_FRAMEWORKS)
+        values = a.get("values", None)
         chart_values = kueue_values(namespaces=namespaces, frameworks=frameworks)
         super().__init__("llmd:platform:Kueue", name, None, opts)
         self.release = helm_release(
@@ -285,22 +321,49 @@ def kueue_queue_manifests(*, name: str, namespace: str, pools: Sequence[Accelera
     return objects
 
 
+class KueueQueuesArgs(TypedDict, total=False):
+    """The arguments of :class:`KueueQueues` (give them as this object or as keyword arguments)."""
+
+    namespace: Required[NamedResource | str]
+    """The stack namespace (the LocalQueue's): a :class:`~pulumi_llmd.components.platform.StackNamespace`
+    (the queues then depend on it) or its name."""
+    pools: Required[Sequence[AcceleratorPool]]
+    """The accelerator pools to make flavors and quotas for (at least one)."""
+
+
 class KueueQueues(pulumi.ComponentResource):
     """Kueue queues for a stack: flavors for its accelerator pools, a ClusterQueue, a LocalQueue in its namespace.
 
     Type token ``llmd:platform:KueueQueues``. Workloads opt in with the label ``kueue.x-k8s.io/queue-name: <name>``.
     Pass ``opts.depends_on`` the :class:`Kueue` release (its CRDs must exist first). See
-    :func:`kueue_queue_manifests` for shapes and errors. Outputs: ``local_queue`` (the LocalQueue's name).
+    :func:`kueue_queue_manifests` for shapes and errors. Arguments: :class:`KueueQueuesArgs`.
+    Outputs: ``local_queue`` (the LocalQueue's name).
     """
+
+    @overload
+    def __init__(self, name: str, args: KueueQueuesArgs, opts: pulumi.ResourceOptions | None = None) -> None: ...
+
+    @overload
+    def __init__(
+        self,
+        name: str,
+        args: None = None,
+        opts: pulumi.ResourceOptions | None = None,
+        **kwargs: Unpack[KueueQueuesArgs],
+    ) -> None: ...
 
     def __init__(
         self,
         name: str,
-        *,
-        namespace: str,
-        pools: Sequence[AcceleratorPool],
+        args: KueueQueuesArgs | None = None,
         opts: pulumi.ResourceOptions | None = None,
+        **kwargs: Any,
     ) -> None:
+        a = component_args(KueueQueuesArgs, "KueueQueues", args, kwargs)
+        ref_namespace = a["namespace"]
+        namespace, namespace_deps = ref_name(ref_namespace, "KueueQueues", "namespace")
+        pools = a["pools"]
+        opts = with_depends_on(opts, [*namespace_deps])
         manifests = kueue_queue_manifests(name=name, namespace=namespace, pools=pools)
         super().__init__("llmd:platform:KueueQueues", name, None, opts)
         child = child_options(self, opts)
@@ -331,6 +394,18 @@ def _release_tuple(version: str) -> tuple[int, ...]:
     return tuple(int(p) for p in parts)
 
 
+class LeaderWorkerSetControllerArgs(TypedDict, total=False):
+    """The arguments of :class:`LeaderWorkerSetController` (give them as this object or as keyword arguments)."""
+
+    enable_disaggregated_set: bool
+    """Also install the DisaggregatedSet API's ClusterRoles and validating webhook (chart
+    value ``enableDisaggregatedSet=true``, as llm-d's DisaggregatedSet-based P/D and wide-EP guides
+    install LWS). Default: False (chart values ``{"enableCertManager": false}``)."""
+    values: Mapping[str, Any] | None
+    """Helm values merged over the library's (mappings merge key by key, lists and scalars are replaced,
+    ``None`` deletes a key: :func:`~pulumi_llmd.components.kube.merge_values`). Default: None (none)."""
+
+
 class LeaderWorkerSetController(pulumi.ComponentResource):
     """The LeaderWorkerSet controller (kubernetes-sigs/lws) from its Helm chart, pinned to ``versions.LWS_VERSION``.
 
@@ -340,14 +415,7 @@ class LeaderWorkerSetController(pulumi.ComponentResource):
     ``failurePolicy=fail`` in kubernetes-sigs/lws ``pkg/webhooks``): create LeaderWorkerSets after :attr:`release`
     (the blueprints order the stack namespace after it). Outputs: ``release``, ``namespace``.
 
-    Args:
-        name: the release name (default ``lws``).
-        enable_disaggregated_set: also install the DisaggregatedSet API's ClusterRoles and validating webhook (chart
-            value ``enableDisaggregatedSet=true``, as llm-d's DisaggregatedSet-based P/D and wide-EP guides install
-            LWS). Default False: the chart values stay ``{"enableCertManager": false}``.
-        opts: resource options.
-        values: Helm values merged over the library's (default none; mappings merge key by key, lists and scalars
-            are replaced, ``None`` deletes a key: :func:`~pulumi_llmd.components.kube.merge_values`).
+    Arguments: :class:`LeaderWorkerSetControllerArgs`.
 
     Raises:
         ValueError: ``enable_disaggregated_set`` with a pinned chart (``versions.LWS_CHART_VERSION``) older than
@@ -355,14 +423,30 @@ class LeaderWorkerSetController(pulumi.ComponentResource):
             message names the pin to raise in ``components/versions.py``.
     """
 
+    @overload
+    def __init__(
+        self, name: str, args: LeaderWorkerSetControllerArgs, opts: pulumi.ResourceOptions | None = None
+    ) -> None: ...
+
+    @overload
     def __init__(
         self,
         name: str = "lws",
-        *,
-        enable_disaggregated_set: bool = False,
-        values: Mapping[str, Any] | None = None,
+        args: None = None,
         opts: pulumi.ResourceOptions | None = None,
+        **kwargs: Unpack[LeaderWorkerSetControllerArgs],
+    ) -> None: ...
+
+    def __init__(
+        self,
+        name: str = "lws",
+        args: LeaderWorkerSetControllerArgs | None = None,
+        opts: pulumi.ResourceOptions | None = None,
+        **kwargs: Any,
     ) -> None:
+        a = component_args(LeaderWorkerSetControllerArgs, "LeaderWorkerSetController", args, kwargs)
+        enable_disaggregated_set = a.get("enable_disaggregated_set", False)
+        values = a.get("values", None)
         pinned = versions.LWS_CHART_VERSION
         if enable_disaggregated_set and _release_tuple(pinned) < _release_tuple(DISAGGREGATED_SET_MIN_LWS_VERSION):
             raise ValueError(

@@ -8,11 +8,12 @@ the Custom Metrics - Stackdriver Adapter), so it is a parameter here. Scale-down
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Required, TypedDict, Unpack, overload
 
 import pulumi
 
-from pulumi_llmd.components.kube import child_options, k8s_object
+from pulumi_llmd.components.args import NamedResource, component_args, ref_name
+from pulumi_llmd.components.kube import child_options, k8s_object, with_depends_on
 
 #: vLLM's queue-depth gauge (requests waiting for a batch slot), the throughput-oriented scaling signal.
 VLLM_WAITING_METRIC = "vllm:num_requests_waiting"
@@ -75,28 +76,69 @@ def hpa_manifest(
     }
 
 
+class ModelServerAutoscalerArgs(TypedDict, total=False):
+    """The arguments of :class:`ModelServerAutoscaler` (give them as this object or as keyword arguments)."""
+
+    namespace: Required[NamedResource | str]
+    """Target namespace: a :class:`~pulumi_llmd.components.platform.StackNamespace` (every object then depends on
+    it) or a namespace name."""
+    deployment: Required[NamedResource | str]
+    """The workload to scale: a :class:`~pulumi_llmd.components.serving.ModelServer` (the HPA then depends
+    on it) or its Deployment's name (a LeaderWorkerSet's with ``target_kind``)."""
+    metric: Required[str]
+    """The Pods metric as the metrics adapter names it (e.g. :data:`VLLM_WAITING_METRIC`; on GKE
+    ``prometheus.googleapis.com|vllm:num_requests_waiting|gauge``); not empty."""
+    min_replicas: Required[int]
+    """Fewest replicas, >= 1."""
+    max_replicas: Required[int]
+    """Most replicas, >= ``min_replicas``; keep ``max_replicas`` x devices per pod within the pool's
+    capacity."""
+    target_average: int | str
+    """Per-pod average of ``metric`` that triggers scale-out. Default: 5 (waiting requests)."""
+    target_kind: tuple[str, str]
+    """The scale target's ``(apiVersion, kind)``, e.g. ``("leaderworkerset.x-k8s.io/v1",
+    "LeaderWorkerSet")``. Default: ``("apps/v1", "Deployment")``."""
+
+
 class ModelServerAutoscaler(pulumi.ComponentResource):
     """An HPA for one :class:`~pulumi_llmd.components.serving.ModelServer` fleet. Type ``llmd:serving:Autoscaler``.
 
-    Args: ``deployment`` (the model server's Deployment), ``metric`` (as the metrics adapter names it),
-    ``target_average`` (per-pod average that triggers scale-out; default 5 waiting requests), ``min_replicas`` /
-    ``max_replicas`` (keep ``max_replicas`` x devices per pod within the pool's capacity). Create the ModelServer
+    Arguments: :class:`ModelServerAutoscalerArgs`. Create the ModelServer
     with ``autoscaled=True`` so Pulumi leaves ``spec.replicas`` to the HPA. Raises ValueError as :func:`hpa_manifest`.
     """
+
+    @overload
+    def __init__(
+        self, name: str, args: ModelServerAutoscalerArgs, opts: pulumi.ResourceOptions | None = None
+    ) -> None: ...
+
+    @overload
+    def __init__(
+        self,
+        name: str,
+        args: None = None,
+        opts: pulumi.ResourceOptions | None = None,
+        **kwargs: Unpack[ModelServerAutoscalerArgs],
+    ) -> None: ...
 
     def __init__(
         self,
         name: str,
-        *,
-        namespace: str,
-        deployment: str,
-        metric: str,
-        min_replicas: int,
-        max_replicas: int,
-        target_average: int | str = 5,
-        target_kind: tuple[str, str] = ("apps/v1", "Deployment"),
+        args: ModelServerAutoscalerArgs | None = None,
         opts: pulumi.ResourceOptions | None = None,
+        **kwargs: Any,
     ) -> None:
+        a = component_args(ModelServerAutoscalerArgs, "ModelServerAutoscaler", args, kwargs)
+        ref_namespace = a["namespace"]
+        namespace, namespace_deps = ref_name(ref_namespace, "ModelServerAutoscaler", "namespace")
+        ref_deployment = a["deployment"]
+        deployment, deployment_deps = ref_name(ref_deployment, "ModelServerAutoscaler", "deployment")
+        metric = a["metric"]
+        min_replicas = a["min_replicas"]
+        max_replicas = a["max_replicas"]
+        target_average = a.get("target_average", 5)
+        target_kind = a.get("target_kind", ("apps/v1", "Deployment"))
+        opts = with_depends_on(opts, [*namespace_deps, *deployment_deps])
         manifest = hpa_manifest(
             name=name,
             namespace=namespace,

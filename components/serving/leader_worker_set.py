@@ -27,19 +27,22 @@ import json
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Final, Literal
+from typing import Any, Final, Literal, Required, TypedDict, Unpack, overload
 
 import pulumi
 
 from pulumi_llmd.components import versions
+from pulumi_llmd.components.args import ArgsError, NamedResource, component_args, format_problem, ref_name
 from pulumi_llmd.components.base import AcceleratorPool
 from pulumi_llmd.components.catalog import RdmaKind
-from pulumi_llmd.components.kube import child_options, k8s_object
+from pulumi_llmd.components.kube import child_options, k8s_object, with_depends_on
 from pulumi_llmd.components.models import HF_CACHE_PATH, cache_gib, pod_ephemeral_gib, weights_annotations
 from pulumi_llmd.components.serving.model_server import (
     VLLM_PORT,
+    HasAcceleratorPool,
     PodResources,
     RdmaParts,
+    accelerator_pool,
     disruption_budget_manifest,
     hf_token_env,
     model_server_estimate,
@@ -47,6 +50,7 @@ from pulumi_llmd.components.serving.model_server import (
     quantity_problem,
     rdma_pod_parts,
     register_claim_template,
+    selector_problem,
     service_account_manifest,
     startup_failure_threshold,
     with_secret_env,
@@ -64,6 +68,7 @@ __all__ = [
     "WIDE_EP_KV_TRANSFER_CONFIG",
     "WIDE_EP_RESOURCES",
     "MultiNodeModelServer",
+    "MultiNodeModelServerArgs",
     "WideEpRole",
     "WideEpSpec",
     "launch_script",
@@ -432,19 +437,20 @@ def _routing_sidecar(spec: WideEpSpec, image: str, ports: list[dict[str, Any]]) 
 
 
 def _check(where: str, *, replicas: int, spec: WideEpSpec, pool: AcceleratorPool, resources: PodResources) -> None:
-    """Raise ValueError (prefixed ``where``) listing every problem of running ``replicas`` x ``spec`` on ``pool``."""
-    if replicas < 1:
-        raise ValueError(f"{where}: replicas = {replicas}: must be >= 1")
+    """Raise :class:`~pulumi_llmd.components.args.ArgsError` (component ``where``) listing every problem of running
+    ``replicas`` x ``spec`` on ``pool``."""
+    if isinstance(replicas, bool) or not isinstance(replicas, int) or replicas < 1:
+        raise ArgsError(where, [format_problem("replicas", replicas, "must be >= 1")])
     bad_quantity = quantity_problem(
         where, resources, ("cpu_request", "cpu_limit", "memory_request", "memory_limit", "shm_size")
     )
     if bad_quantity:
-        raise ValueError(bad_quantity)
+        raise ArgsError(where, [bad_quantity.removeprefix(f"{where}: ")])
     problems = wide_ep_problems(spec, pool) + [
         (f"resources.{f}", repr(v), m) for f, v, m in pod_fit_problems(spec.devices_per_pod, resources, pool.shape)
     ]
     if problems:
-        raise ValueError(f"{where}: " + "; ".join(f"{f} = {v}: {m}" for f, v, m in problems))
+        raise ArgsError(where, ["; ".join(f"{f} = {v}: {m}" for f, v, m in problems)])
 
 
 def leader_worker_set_manifest(
@@ -576,6 +582,37 @@ def leader_worker_set_manifest(
     }
 
 
+class MultiNodeModelServerArgs(TypedDict, total=False):
+    """The arguments of :class:`MultiNodeModelServer` (give them as this object or as keyword arguments)."""
+
+    namespace: Required[NamedResource | str]
+    """Target namespace: a :class:`~pulumi_llmd.components.platform.StackNamespace` (every object then depends on it)
+    or a namespace name."""
+    replicas: Required[int]
+    """LWS groups (engines), >= 1 (guide: 1 prefill, 1 decode)."""
+    spec: Required[WideEpSpec]
+    """What each engine runs: :class:`WideEpSpec` (its ``role`` is ``prefill`` or ``decode``)."""
+    pool: Required[AcceleratorPool | HasAcceleratorPool]
+    """The accelerator pool to run on (with ``rdma`` when an engine spans pods): an
+    :class:`~pulumi_llmd.components.base.AcceleratorPool`, or a node-pool component carrying one as ``.pool`` (the
+    LeaderWorkerSet then depends on it)."""
+    labels: Required[Mapping[str, str]]
+    """Pod labels (use :func:`~pulumi_llmd.components.serving.model_server_labels` with role ``spec.role``)."""
+    resources: PodResources | None
+    """Requests, limits and ``/dev/shm`` per pod. Default: None — :data:`WIDE_EP_RESOURCES` (the guide's 32 CPU,
+    512 GiB, 2 GiB shm)."""
+    hf_token_secret: str | None
+    """Name of a Secret with key ``HF_TOKEN``. Default: None (public models)."""
+    image: str
+    """The wide-EP vLLM image. Default: ``versions.LLMD_CUDA_IMAGE`` (pinned)."""
+    sidecar_image: str
+    """The P/D routing sidecar image. Default: ``versions.PD_SIDECAR_IMAGE`` (pinned)."""
+    weights_gib: float | None
+    """The checkpoint size, GiB; sizes the weights cache and the ephemeral-storage request. Default: None (unsized)."""
+    pool_ready: Sequence[pulumi.Resource]
+    """What the pool's nodes come from; only the LeaderWorkerSet waits for it. Default: none."""
+
+
 class MultiNodeModelServer(pulumi.ComponentResource):
     """Wide-EP vLLM engines of one model and role on a LeaderWorkerSet (llm-d guides/wide-ep-lws).
 
@@ -583,54 +620,62 @@ class MultiNodeModelServer(pulumi.ComponentResource):
     the LeaderWorkerSet ``<name>`` from :func:`leader_worker_set_manifest` (a custom resource: install the LWS
     controller first, :class:`~pulumi_llmd.components.platform.LeaderWorkerSetController`), with a DRA attachment the
     ResourceClaimTemplate ``<name>-<template>`` its pods claim GPUs and NICs from, and a PodDisruptionBudget (at most
-    one pod voluntarily down: LWS then recreates that pod's whole group).
+    one pod voluntarily down: LWS then recreates that pod's whole group). Arguments: :class:`MultiNodeModelServerArgs`.
 
     Outputs: ``name``, ``labels`` (what an InferencePool selects on), ``target_ports`` (:func:`target_ports`, the
     InferencePool's ``targetPorts``), ``devices_per_group`` (GPUs of one engine, TP x DP).
-
-    Args:
-        name: object name prefix (DNS label).
-        namespace: target namespace.
-        replicas: LWS groups (engines), >= 1 (guide: 1 prefill, 1 decode).
-        spec: :class:`WideEpSpec`.
-        pool: the :class:`~pulumi_llmd.components.base.AcceleratorPool` to run on (with ``rdma`` when pods > 1).
-        labels: pod labels (use :func:`~pulumi_llmd.components.serving.model_server_labels` with role
-            ``spec.role``).
-        resources: :class:`~pulumi_llmd.components.serving.PodResources` per pod (default :data:`WIDE_EP_RESOURCES`).
-        hf_token_secret: name of a Secret with key ``HF_TOKEN`` (None for public models).
-        image: the wide-EP vLLM image (default ``versions.LLMD_CUDA_IMAGE``).
-        sidecar_image: the P/D routing sidecar (default ``versions.PD_SIDECAR_IMAGE``).
-        weights_gib: the checkpoint size, GiB; sizes the weights cache and the ephemeral-storage request.
-        pool_ready: what the pool's nodes come from; only the LeaderWorkerSet waits for it.
 
     The LeaderWorkerSet's ``customTimeouts`` and startup probe follow the first-start estimate
     (``startup_estimate``; wide-EP engine: DeepGEMM warm-up on top of download and load).
 
     Raises:
-        ValueError: before anything is registered, for what :func:`leader_worker_set_manifest` refuses (pods larger
-            than a node, no RDMA for an engine across pods, a whole-node RDMA attachment with pods that do not take a
-            whole node, requests that do not fit a node, replicas < 1).
+        ArgsError: (a ValueError) before anything is registered: an unknown or mistyped argument, what
+            :func:`leader_worker_set_manifest` refuses (pods larger than a node, no RDMA for an engine across pods, a
+            whole-node RDMA attachment with pods that do not take a whole node, requests that do not fit a node,
+            replicas < 1), empty labels or a role label other than ``spec.role``.
     """
+
+    @overload
+    def __init__(
+        self, name: str, args: MultiNodeModelServerArgs, opts: pulumi.ResourceOptions | None = None
+    ) -> None: ...
+
+    @overload
+    def __init__(
+        self,
+        name: str,
+        args: None = None,
+        opts: pulumi.ResourceOptions | None = None,
+        **kwargs: Unpack[MultiNodeModelServerArgs],
+    ) -> None: ...
 
     def __init__(
         self,
         name: str,
-        *,
-        namespace: str,
-        replicas: int,
-        spec: WideEpSpec,
-        pool: AcceleratorPool,
-        labels: Mapping[str, str],
-        resources: PodResources | None = None,
-        hf_token_secret: str | None = None,
-        image: str = versions.LLMD_CUDA_IMAGE,
-        sidecar_image: str = versions.PD_SIDECAR_IMAGE,
-        weights_gib: float | None = None,
-        pool_ready: Sequence[pulumi.Resource] = (),
+        args: MultiNodeModelServerArgs | None = None,
         opts: pulumi.ResourceOptions | None = None,
+        **kwargs: Any,
     ) -> None:
-        resources = resources or WIDE_EP_RESOURCES
-        _check(f"MultiNodeModelServer {name}", replicas=replicas, spec=spec, pool=pool, resources=resources)
+        a = component_args(MultiNodeModelServerArgs, "MultiNodeModelServer", args, kwargs)
+        where = f"MultiNodeModelServer {name}"
+        pool, pool_deps = accelerator_pool(a["pool"], where)
+        spec, labels, replicas = a["spec"], a["labels"], a["replicas"]
+        if not isinstance(spec, WideEpSpec):
+            raise ArgsError(where, [format_problem("spec", spec, "must be a WideEpSpec")])
+        label_problem = selector_problem(labels)
+        if label_problem is None and labels.get("llm-d.ai/role", spec.role) != spec.role:
+            label_problem = f"label llm-d.ai/role must equal spec.role ({spec.role!r})"
+        if label_problem:
+            raise ArgsError(where, [format_problem("labels", dict(labels), label_problem)])
+        resources = a.get("resources") or WIDE_EP_RESOURCES
+        _check(where, replicas=replicas, spec=spec, pool=pool, resources=resources)
+        namespace, ns_deps = ref_name(a["namespace"], "MultiNodeModelServer", "namespace")
+        opts = with_depends_on(opts, ns_deps)
+        hf_token_secret = a.get("hf_token_secret")
+        image = a.get("image", versions.LLMD_CUDA_IMAGE)
+        sidecar_image = a.get("sidecar_image", versions.PD_SIDECAR_IMAGE)
+        weights_gib = a.get("weights_gib")
+        pool_ready = [*a.get("pool_ready", ()), *pool_deps]
         estimate = model_server_estimate(weights_gib, image, pool, wide_ep=True)
         sa_name = f"{name}-modelserver"
         manifest = leader_worker_set_manifest(

@@ -6,14 +6,22 @@ import json
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol, Required, TypedDict, Unpack, overload, runtime_checkable
 
 import pulumi
 
 from pulumi_llmd.components import versions
+from pulumi_llmd.components.args import (
+    ArgsError,
+    NamedResource,
+    component_args,
+    count_problem,
+    format_problem,
+    ref_name,
+)
 from pulumi_llmd.components.base import HF_TOKEN_KEY, AcceleratorPool
 from pulumi_llmd.components.catalog import AcceleratorKind, MachineShape
-from pulumi_llmd.components.kube import child_options, k8s_object
+from pulumi_llmd.components.kube import child_options, k8s_object, with_depends_on
 from pulumi_llmd.components.models import (
     HF_CACHE_PATH,
     UNKNOWN_WEIGHTS_GIB,
@@ -172,9 +180,92 @@ def quantity_problem(component: str, resources: PodResources, keys: Sequence[str
     return None
 
 
+#: Values of the ``llm-d.ai/role`` label on serving pods in llm-d's guides (v0.9.0 recipes/modelserver: ``prefill``,
+#: ``decode``, and ``encode`` for encoder disaggregation, ``base/single-host/e-pd/encode-deployment.yaml``); the
+#: picker's prefill / decode filters select on it.
+KNOWN_ROLES: tuple[str, ...] = ("prefill", "decode", "encode")
+
+
 def model_server_labels(*, guide: str, role: str, model: str) -> dict[str, str]:
-    """The llm-d labels of a model-server pod; the InferencePool selects on them."""
+    """The llm-d labels of a model-server pod; the InferencePool selects on them.
+
+    Raises:
+        ArgsError: ``role`` is not one of :data:`KNOWN_ROLES`.
+    """
+    problem = role_problem(role)
+    if problem:
+        raise ArgsError("model_server_labels", [format_problem("role", role, problem)])
     return {LABEL_GUIDE: guide, LABEL_MODEL: model, LABEL_ROLE: role}
+
+
+def role_problem(role: object) -> str | None:
+    """What is wrong with an ``llm-d.ai/role`` value (the text after ``key = value:``), or None."""
+    if role in KNOWN_ROLES:
+        return None
+    return "must be one of " + ", ".join(repr(r) for r in KNOWN_ROLES)
+
+
+def selector_problem(selector: object) -> str | None:
+    """What is wrong with pod labels a pool selects on (``matchLabels``), or None: a non-empty mapping of non-empty
+    string keys to string values (an empty selector would match every pod of the namespace), and an
+    ``llm-d.ai/role`` among :data:`KNOWN_ROLES`."""
+    if not isinstance(selector, Mapping) or not selector:
+        return "must hold at least one label (an empty selector matches every pod in the namespace)"
+    for key, value in selector.items():
+        if not isinstance(key, str) or not key or not isinstance(value, str):
+            return f"label {key!r}: {value!r}: allowed non-empty string keys and string values"
+    if LABEL_ROLE in selector and role_problem(selector[LABEL_ROLE]):
+        return f"label {LABEL_ROLE}: {selector[LABEL_ROLE]!r}: {role_problem(selector[LABEL_ROLE])}"
+    return None
+
+
+def devices_fit_problem(
+    tensor_parallel_size: object, pipeline_parallel_size: object, shape: MachineShape
+) -> str | None:
+    """What is wrong with a server's parallelism on ``shape`` nodes (the text after ``key = value:``), or None.
+
+    One rule for :class:`ModelServer` (``spec.tensor_parallel_size``) and the stack file's ``tensorParallelSize``:
+    TP and PP are integers >= 1 and TP x PP accelerators fit one node (a pod never spans nodes).
+    """
+    for what, size in (("TP", tensor_parallel_size), ("PP", pipeline_parallel_size)):
+        if isinstance(size, bool) or not isinstance(size, int) or size < 1:
+            return f"{what} = {size!r}: allowed an integer >= 1"
+    assert isinstance(tensor_parallel_size, int) and isinstance(pipeline_parallel_size, int)
+    need, per_node = tensor_parallel_size * pipeline_parallel_size, shape.accelerator_count
+    if need > per_node:
+        return (
+            f"TP x PP = {need} ({tensor_parallel_size} x {pipeline_parallel_size}): {need} accelerators per replica "
+            f"does not fit one {shape.machine_type} node ({per_node} devices, {shape.accelerator.name}); allowed: "
+            f"TP x PP <= {per_node}"
+        )
+    return None
+
+
+@runtime_checkable
+class HasAcceleratorPool(Protocol):
+    """A node-pool component that carries its :class:`~pulumi_llmd.components.base.AcceleratorPool` as ``.pool``
+    (``GpuNodePool``, ``TpuNodePool``, ``GpuNodeGroup``; duck-typed so serving imports no cloud package)."""
+
+    @property
+    def pool(self) -> AcceleratorPool: ...
+
+
+def accelerator_pool(
+    pool: AcceleratorPool | HasAcceleratorPool, component: str, key: str = "pool"
+) -> tuple[AcceleratorPool, list[pulumi.Resource]]:
+    """The :class:`AcceleratorPool` ``pool`` stands for and what a workload on it must wait for: nothing for a plain
+    pool, the node-pool component itself for one with ``.pool`` (so Pulumi sees the workload -> nodes edge).
+
+    Raises:
+        ArgsError: ``pool`` is neither.
+    """
+    if isinstance(pool, AcceleratorPool):
+        return pool, []
+    inner = getattr(pool, "pool", None)
+    if isinstance(inner, AcceleratorPool):
+        return inner, [pool] if isinstance(pool, pulumi.Resource) else []
+    allowed = "must be an AcceleratorPool or a node-pool component with one as .pool (GpuNodePool, GpuNodeGroup)"
+    raise ArgsError(component, [format_problem(key, pool, allowed)])
 
 
 def with_secret_env(
@@ -510,87 +601,138 @@ def vllm_deployment(
     }
 
 
+class ModelServerArgs(TypedDict, total=False):
+    """The arguments of :class:`ModelServer` (give them as this object or as keyword arguments)."""
+
+    namespace: Required[NamedResource | str]
+    """Target namespace: a :class:`~pulumi_llmd.components.platform.StackNamespace` (every object then depends on it)
+    or a namespace name."""
+    replicas: Required[int]
+    """Number of servers (pods), >= 1; the initial size when ``autoscaled``."""
+    spec: Required[VllmSpec]
+    """What each server runs: :class:`VllmSpec` (model, TP, PP, ...); TP x PP devices per pod, on one node."""
+    pool: Required[AcceleratorPool | HasAcceleratorPool]
+    """The accelerator pool to run on: an :class:`~pulumi_llmd.components.base.AcceleratorPool`, or a node-pool
+    component carrying one as ``.pool`` (e.g. ``GpuNodePool``; the Deployment then depends on it)."""
+    labels: Required[Mapping[str, str]]
+    """Pod labels (use :func:`model_server_labels`); what an InferencePool selects on. ``llm-d.ai/role`` must be one
+    of :data:`KNOWN_ROLES`."""
+    resources: PodResources | None
+    """CPU / memory requests and limits and the ``/dev/shm`` size. Default: None — :class:`PodResources` (the guide's
+    8-16 CPU, 96-128 GiB, 20 GiB shm)."""
+    hf_token_secret: str | None
+    """Name of a Secret with key ``HF_TOKEN``. Default: None (public models)."""
+    image: str
+    """The vLLM image. Default: ``versions.VLLM_IMAGE`` (pinned); ``versions.VLLM_TPU_IMAGE`` on a TPU pool."""
+    autoscaled: bool
+    """A HorizontalPodAutoscaler owns the replica count (see
+    :class:`~pulumi_llmd.components.serving.ModelServerAutoscaler`): Pulumi ignores later changes of
+    ``spec.replicas``. Default: False."""
+    rdma: bool
+    """Attach pods to the pool's RDMA fabric (:func:`rdma_pod_parts`; with a DRA attachment the component also
+    registers the ResourceClaimTemplate). Default: False (TCP only)."""
+    sidecar: Mapping[str, Any] | None
+    """A restartable init container (the llm-d P/D routing sidecar). Default: None."""
+    extra_ports: Sequence[Mapping[str, Any]]
+    """More container ports (NIXL side channel 5600, KV events 5556). Default: none."""
+    field_env: Mapping[str, str] | None
+    """Env vars read from the pod (name -> field path, e.g. ``status.podIP``). Default: None."""
+    affinity: Mapping[str, Any] | None
+    """The pod affinity. Default: None."""
+    extra_volumes: Sequence[tuple[Mapping[str, Any], Mapping[str, Any]]]
+    """``(volume, volumeMount)`` pairs. Default: none."""
+    pod_annotations: Mapping[str, str] | None
+    """Annotations of the pods (e.g. ``llm-d.ai/kv-transport: tcp``). Default: None."""
+    weights_gib: float | None
+    """The checkpoint size, GiB (:func:`~pulumi_llmd.components.models.model_spec`); sizes the weights cache and the
+    ephemeral-storage request (see :func:`vllm_deployment`). Default: None (unsized cache)."""
+    pool_ready: Sequence[pulumi.Resource]
+    """What the pool's nodes come from (``Cluster.pool_ready``); only the Deployment waits for it, the
+    ServiceAccount and PodDisruptionBudget do not. Default: none."""
+
+
+def model_server_problems(a: ModelServerArgs, pool: AcceleratorPool) -> list[str]:
+    """Every problem of a :class:`ModelServer`'s arguments on ``pool``, as ``"<key> = <value>: <allowed>"`` lines."""
+    problems = [p for p in (count_problem("replicas", a["replicas"]),) if p]
+    spec = a["spec"]
+    if not isinstance(spec, VllmSpec):
+        return [*problems, format_problem("spec", spec, "must be a VllmSpec")]
+    fit = devices_fit_problem(spec.tensor_parallel_size, spec.pipeline_parallel_size, pool.shape)
+    if fit:
+        key = "spec.pipeline_parallel_size" if fit.startswith("PP =") else "spec.tensor_parallel_size"
+        value = spec.pipeline_parallel_size if key.endswith("pipeline_parallel_size") else spec.tensor_parallel_size
+        problems.append(format_problem(key, value, f"{fit} (pool '{pool.name}')"))
+    labels = selector_problem(a["labels"])
+    if labels:
+        problems.append(format_problem("labels", dict(a["labels"]), labels))
+    return problems
+
+
 class ModelServer(pulumi.ComponentResource):
     """A fleet of vLLM model servers for one model and role (``decode`` in optimized-baseline).
 
     Type token ``llmd:serving:ModelServer``. Registers a ServiceAccount (no API token), the Deployment from
     :func:`vllm_deployment` and a PodDisruptionBudget (at most one server voluntarily down at a time).
-    Outputs: ``deployment``, ``labels`` (what an InferencePool selects on), ``name``.
-
-    Args:
-        name: object name prefix (DNS label); the Deployment is ``<name>``.
-        namespace: target namespace.
-        replicas: number of servers (pods), >= 1.
-        spec: :class:`VllmSpec` (model, TP, PP, ...).
-        pool: the :class:`~pulumi_llmd.components.base.AcceleratorPool` to run on.
-        labels: pod labels (use :func:`model_server_labels`).
-        resources: :class:`PodResources` (defaults: the guide's 8-16 CPU, 96-128 GiB, 20 GiB shm).
-        hf_token_secret: name of a Secret with key ``HF_TOKEN`` (None for public models).
-        image: the vLLM image (default pinned in ``versions.VLLM_IMAGE``).
-        rdma, sidecar, extra_ports, field_env, affinity, extra_volumes, pod_annotations: see :func:`vllm_deployment`
-            (P/D and prefix-cache paths); with a DRA RDMA attachment the component also registers the
-            ResourceClaimTemplate.
-        autoscaled: a HorizontalPodAutoscaler owns the replica count (see
-            :class:`~pulumi_llmd.components.serving.ModelServerAutoscaler`): ``replicas`` is the initial size and
-            Pulumi ignores later changes of ``spec.replicas``.
-        weights_gib: the checkpoint size, GiB (:func:`~pulumi_llmd.components.models.model_spec`); sizes the weights
-            cache and the ephemeral-storage request (see :func:`vllm_deployment`). None: unsized cache.
-        pool_ready: what the pool's nodes come from (``Cluster.pool_ready``); only the Deployment waits for it, the
-            ServiceAccount and PodDisruptionBudget do not.
+    Arguments: :class:`ModelServerArgs`. Outputs: ``deployment``, ``labels`` (what an InferencePool selects on),
+    ``name``.
 
     The Deployment's ``customTimeouts`` (create, update) and its startup probe are sized from the first-start
     estimate (``startup_estimate``, :func:`model_server_estimate`), which pulumi-kubernetes' 10-minute default and the
     guide's one-hour probe would not cover for large models.
 
     Raises:
-        ValueError: replicas < 1, TP x PP larger than the devices of one pool node, a quantity that does not parse,
-            or requests that do not fit a node (see :func:`pod_fit_problems`), an RDMA attachment the pool cannot give
-            (see :func:`rdma_pod_parts`).
+        ArgsError: (a ValueError) before anything is registered: an unknown or mistyped argument (``replicas="2"``),
+            replicas < 1, TP or PP < 1, TP x PP larger than the devices of one pool node
+            (:func:`devices_fit_problem`), empty labels or an unknown role, a quantity that does not parse or
+            requests that do not fit a node (see :func:`pod_fit_problems`).
+        ValueError: an RDMA attachment the pool cannot give (see :func:`rdma_pod_parts`).
     """
+
+    @overload
+    def __init__(self, name: str, args: ModelServerArgs, opts: pulumi.ResourceOptions | None = None) -> None: ...
+
+    @overload
+    def __init__(
+        self,
+        name: str,
+        args: None = None,
+        opts: pulumi.ResourceOptions | None = None,
+        **kwargs: Unpack[ModelServerArgs],
+    ) -> None: ...
 
     def __init__(
         self,
         name: str,
-        *,
-        namespace: str,
-        replicas: int,
-        spec: VllmSpec,
-        pool: AcceleratorPool,
-        labels: Mapping[str, str],
-        resources: PodResources | None = None,
-        hf_token_secret: str | None = None,
-        image: str = versions.VLLM_IMAGE,
-        autoscaled: bool = False,
-        rdma: bool = False,
-        sidecar: Mapping[str, Any] | None = None,
-        extra_ports: Sequence[Mapping[str, Any]] = (),
-        field_env: Mapping[str, str] | None = None,
-        affinity: Mapping[str, Any] | None = None,
-        extra_volumes: Sequence[tuple[Mapping[str, Any], Mapping[str, Any]]] = (),
-        pod_annotations: Mapping[str, str] | None = None,
-        weights_gib: float | None = None,
-        pool_ready: Sequence[pulumi.Resource] = (),
+        args: ModelServerArgs | None = None,
         opts: pulumi.ResourceOptions | None = None,
+        **kwargs: Any,
     ) -> None:
-        resources = resources or PodResources()
-        if replicas < 1:
-            raise ValueError(f"ModelServer {name}: replicas = {replicas}: must be >= 1")
+        a = component_args(ModelServerArgs, "ModelServer", args, kwargs)
+        where = f"ModelServer {name}"
+        pool, pool_deps = accelerator_pool(a["pool"], where)
+        problems = model_server_problems(a, pool)
+        if problems:
+            raise ArgsError(where, problems)
+        namespace, ns_deps = ref_name(a["namespace"], "ModelServer", "namespace")
+        opts = with_depends_on(opts, ns_deps)
+        replicas, spec, labels = a["replicas"], a["spec"], a["labels"]
+        resources = a.get("resources") or PodResources()
+        hf_token_secret = a.get("hf_token_secret")
+        image = a.get("image", versions.VLLM_IMAGE)
+        autoscaled = a.get("autoscaled", False)
+        rdma = a.get("rdma", False)
+        pool_ready = [*a.get("pool_ready", ()), *pool_deps]
         if pool.shape.accelerator.kind is AcceleratorKind.TPU and image == versions.VLLM_IMAGE:
             image = versions.VLLM_TPU_IMAGE
-        estimate = model_server_estimate(weights_gib, image, pool)
-        if spec.devices > pool.devices_per_node:
-            raise ValueError(
-                f"ModelServer {name}: TP x PP = {spec.devices} exceeds the {pool.devices_per_node} devices of one "
-                f"{pool.shape.machine_type} node in pool '{pool.name}'"
-            )
+        estimate = model_server_estimate(a.get("weights_gib"), image, pool)
         bad = quantity_problem(
-            f"ModelServer {name}", resources, ("cpu_request", "cpu_limit", "memory_request", "memory_limit", "shm_size")
+            where, resources, ("cpu_request", "cpu_limit", "memory_request", "memory_limit", "shm_size")
         )
         if bad:
-            raise ValueError(bad)
-        problems = pod_fit_problems(spec.devices, resources, pool.shape)
-        if problems:
-            raise ValueError(f"ModelServer {name}: " + "; ".join(f"resources.{f} = {v!r}: {m}" for f, v, m in problems))
+            raise ArgsError(where, [bad.removeprefix(f"{where}: ")])
+        fit = pod_fit_problems(spec.devices, resources, pool.shape)
+        if fit:
+            raise ArgsError(where, [format_problem(f"resources.{f}", v, m) for f, v, m in fit])
         sa_name = f"{name}-modelserver"
         manifest = vllm_deployment(
             name=name,
@@ -604,13 +746,13 @@ class ModelServer(pulumi.ComponentResource):
             hf_token_secret=hf_token_secret,
             image=image,
             rdma=rdma,
-            sidecar=sidecar,
-            extra_ports=extra_ports,
-            field_env=field_env,
-            affinity=affinity,
-            extra_volumes=extra_volumes,
-            pod_annotations=pod_annotations,
-            weights_gib=weights_gib,
+            sidecar=a.get("sidecar"),
+            extra_ports=a.get("extra_ports", ()),
+            field_env=a.get("field_env"),
+            affinity=a.get("affinity"),
+            extra_volumes=a.get("extra_volumes", ()),
+            pod_annotations=a.get("pod_annotations"),
+            weights_gib=a.get("weights_gib"),
             startup_seconds=startup_probe_seconds(estimate),
         )  # raises ValueError (RDMA attachment) before anything registers
         super().__init__("llmd:serving:ModelServer", name, None, opts)

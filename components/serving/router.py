@@ -6,15 +6,25 @@ llm-d's guides, as typed resources instead of an opaque chart.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, Required, TypedDict, Unpack, overload
 
 import pulumi
 import yaml
 
 from pulumi_llmd.components import versions
-from pulumi_llmd.components.kube import child_options, k8s_object
-from pulumi_llmd.components.serving.model_server import VLLM_PORT, hf_token_env
+from pulumi_llmd.components.args import (
+    ArgsError,
+    NamedResource,
+    component_args,
+    count_problem,
+    format_problem,
+    one_of_problem,
+    ref_name,
+)
+from pulumi_llmd.components.kube import child_options, k8s_object, with_depends_on
+from pulumi_llmd.components.serving.model_server import VLLM_PORT, hf_token_env, selector_problem
 
 #: EPP ports (llm-d-router chart): ext-proc gRPC (what the InferencePool points at), gRPC health, Prometheus metrics.
 EPP_GRPC_PORT = 9002
@@ -42,6 +52,109 @@ SMALL_EPP_RESOURCES: Mapping[str, Mapping[str, str]] = {
 }
 CONFIG_FILE = "plugins.yaml"
 FAILURE_MODES = ("FailOpen", "FailClose")
+#: Scorer plugins of the llm-d endpoint picker this library configures from ``scorer_weights`` (a weighted
+#: ``default`` profile); any other plugin needs a whole EndpointPickerConfig (``config_text``).
+KNOWN_SCORERS: tuple[str, ...] = (
+    "queue-scorer",
+    "kv-cache-utilization-scorer",
+    "prefix-cache-scorer",
+    "no-hit-lru-scorer",
+)
+#: Largest scorer weight accepted (the stack file's ``router.scorerWeights`` bound).
+MAX_SCORER_WEIGHT = 100
+#: InferencePool ``spec.targetPorts``: 1 to 8 ports, each 1..65535 (gateway-api-inference-extension v1 CRD,
+#: ``inference.networking.k8s.io_inferencepools.yaml``: ``minItems: 1``, ``maxItems: 8``).
+MAX_TARGET_PORTS = 8
+#: What a route's path prefix may hold (the stack file's ``route.pathPrefix`` pattern).
+_PATH_PREFIX = re.compile(r"^/[A-Za-z0-9/._-]*$")
+
+
+def scorer_weights_problem(weights: Mapping[str, object]) -> str | None:
+    """What is wrong with endpoint-picker scorer weights (the text after ``key = value:``), or None.
+
+    One rule for :class:`EndpointPicker` (``scorer_weights``) and the stack file's ``router.scorerWeights``: at least
+    one scorer, every name one of :data:`KNOWN_SCORERS`, every weight an integer in ``0..100``.
+    """
+    if not weights:
+        return "at least one scorer is needed (leave the scorer weights out for the defaults)"
+    unknown = sorted(set(weights) - set(KNOWN_SCORERS))
+    if unknown:
+        return f"unknown scorer(s) {unknown}; allowed: {sorted(KNOWN_SCORERS)}"
+    for plugin, weight in weights.items():
+        if isinstance(weight, bool) or not isinstance(weight, int) or not 0 <= weight <= MAX_SCORER_WEIGHT:
+            return f"weight of {plugin!r} = {weight!r}: allowed an integer 0..{MAX_SCORER_WEIGHT}"
+    return None
+
+
+def picker_config_problems(config_text: str) -> list[str]:
+    """What is wrong with a whole EndpointPickerConfig document (YAML text), as messages; empty when nothing is.
+
+    Checks what the picker would refuse at start-up (llm-d-router ``config/`` loader): a YAML mapping of kind
+    ``EndpointPickerConfig``, ``plugins`` a list of entries with a non-empty ``type``, plugin names unique, and every
+    ``schedulingProfiles[].plugins[].pluginRef`` naming a declared plugin (its ``name``, else its ``type``) — a
+    misspelt reference. Plugin types themselves are the picker's to know (the set grows with every router release).
+    """
+    try:
+        document = yaml.safe_load(config_text)
+    except yaml.YAMLError as exc:
+        return [f"is not YAML ({str(exc).splitlines()[0]})"]
+    if not isinstance(document, Mapping) or document.get("kind") != "EndpointPickerConfig":
+        return ["must be an EndpointPickerConfig document (kind: EndpointPickerConfig)"]
+    problems: list[str] = []
+    plugins = document.get("plugins")
+    if not isinstance(plugins, list) or not plugins:
+        return ["plugins: at least one plugin is needed"]
+    declared: set[str] = set()
+    for index, plugin in enumerate(plugins):
+        kind = plugin.get("type") if isinstance(plugin, Mapping) else None
+        if not isinstance(kind, str) or not kind:
+            problems.append(f"plugins[{index}]: needs a non-empty type")
+            continue
+        plugin_name = plugin.get("name") or kind
+        if plugin_name in declared:
+            problems.append(f"plugins[{index}]: name {plugin_name!r} is declared twice")
+        declared.add(str(plugin_name))
+    for p_index, profile in enumerate(document.get("schedulingProfiles") or []):
+        refs = profile.get("plugins") if isinstance(profile, Mapping) else None
+        for r_index, ref in enumerate(refs or []):
+            target = ref.get("pluginRef") if isinstance(ref, Mapping) else None
+            if target not in declared:
+                problems.append(
+                    f"schedulingProfiles[{p_index}].plugins[{r_index}].pluginRef = {target!r}: not a declared plugin; "
+                    f"declared: {sorted(declared)}"
+                )
+    return problems
+
+
+def path_prefix_problem(prefix: object) -> str | None:
+    """What is wrong with an HTTPRoute path prefix (the text after ``key = value:``), or None.
+
+    One rule for :class:`HttpRoute` (``path_prefix``) and the stack file's ``route.pathPrefix``: ``/`` then letters,
+    digits, ``/ . _ -`` (at most 1024 characters), no ``//``, ``/./`` or ``/../`` and no trailing ``/.`` or ``/..``
+    (Gateway API HTTPRoute path rules, CEL in the HTTPRoute CRD that a schema check does not evaluate: gateway-api
+    v1.6.1 ``config/crd/standard/gateway.networking.k8s.io_httproutes.yaml``).
+    """
+    if not isinstance(prefix, str) or not prefix.startswith("/"):
+        return "must start with '/'"
+    if len(prefix) > 1024 or not _PATH_PREFIX.match(prefix):
+        return "allowed: '/' followed by letters, digits, '/', '.', '_' or '-' (at most 1024 characters)"
+    if any(part in prefix for part in ("//", "/./", "/../")) or prefix.endswith(("/.", "/..")):
+        return (
+            "has an empty, '.' or '..' segment, which the Gateway API rejects; allowed: a normalized path such as "
+            "/qwen3"
+        )
+    return None
+
+
+def target_ports_problem(ports: object) -> str | None:
+    """What is wrong with InferencePool target ports, or None: 1 to :data:`MAX_TARGET_PORTS` integers in
+    1..65535 (the InferencePool CRD's bounds)."""
+    if isinstance(ports, (str, bytes)) or not isinstance(ports, Sequence) or not 1 <= len(ports) <= MAX_TARGET_PORTS:
+        return f"allowed: 1 to {MAX_TARGET_PORTS} ports"
+    for port in ports:
+        if isinstance(port, bool) or not isinstance(port, int) or not 1 <= port <= 65535:
+            return f"port {port!r}: allowed integers 1..65535"
+    return None
 
 
 def endpoint_picker_config(scorer_weights: Mapping[str, int]) -> str:
@@ -216,6 +329,71 @@ def epp_deployment(
     }
 
 
+class EndpointPickerArgs(TypedDict, total=False):
+    """The arguments of :class:`EndpointPicker` (give them as this object or as keyword arguments)."""
+
+    namespace: Required[NamedResource | str]
+    """Namespace of the picker and its InferencePool: a :class:`~pulumi_llmd.components.platform.StackNamespace`
+    (every picker object then depends on it, so Pulumi creates the namespace first) or a namespace name."""
+    inference_pool: NamedResource | str
+    """The InferencePool this picker serves (``--pool-name``): an :class:`InferencePool` (the picker then depends on
+    it) or its name. Default: none — give this or its deprecated alias ``pool_name``."""
+    pool_name: str
+    """Deprecated alias of ``inference_pool`` (a name; "pool" also means an accelerator pool elsewhere).
+    Default: none."""
+    replicas: int
+    """Pickers (pods), >= 1. Default: 2 (leader-elected high availability with a PodDisruptionBudget, as llm-d's
+    practice and the ``epp-high-availability`` policy require; 1 runs a single picker without election)."""
+    scorer_weights: Mapping[str, int] | None
+    """Scorer plugin -> weight (0..100) of the one ``default`` profile; names from :data:`KNOWN_SCORERS`.
+    Default: None — the optimized-baseline guide's :data:`OPTIMIZED_BASELINE_SCORERS` (unless ``config_text``)."""
+    verbosity: int
+    """``--v`` log level, >= 0. Default: 2."""
+    image: str
+    """The picker image. Default: ``versions.EPP_IMAGE`` (pinned)."""
+    metrics_auth: bool
+    """Require a bearer token on the metrics port (see :func:`epp_deployment`). Default: False."""
+    config_text: str | None
+    """A whole EndpointPickerConfig document (YAML) instead of ``scorer_weights`` (the P/D and prefix-cache paths;
+    see ``components.serving.picker_configs``); checked by :func:`picker_config_problems`. Default: None."""
+    active_active: bool
+    """With ``replicas > 1``, every picker schedules (no leader election); see :func:`epp_deployment`.
+    Default: False."""
+    hf_token_secret: str | None
+    """Secret with key ``HF_TOKEN`` for the picker's tokenizer plugins. Default: None (no token)."""
+    resources: Mapping[str, Mapping[str, str]] | None
+    """The picker container's ``resources`` (``{"requests": {...}, "limits": {...}}``). Default: None —
+    :data:`EPP_RESOURCES`, the chart's (4 CPU / 8Gi requested, 16Gi limit)."""
+
+
+def endpoint_picker_problems(a: EndpointPickerArgs) -> list[str]:
+    """Every problem of an :class:`EndpointPicker`'s arguments, as ``"<key> = <value>: <allowed>"`` lines."""
+    problems = [
+        p
+        for p in (
+            count_problem("replicas", a.get("replicas", 2)),
+            count_problem("verbosity", a.get("verbosity", 2), minimum=0),
+        )
+        if p
+    ]
+    if "inference_pool" in a and "pool_name" in a:
+        problems.append(
+            format_problem("pool_name", a["pool_name"], "a deprecated alias of inference_pool; give only one")
+        )
+    elif a.get("inference_pool") is None and a.get("pool_name") is None:
+        problems.append("inference_pool is required (the InferencePool this picker serves)")
+    weights, config_text = a.get("scorer_weights"), a.get("config_text")
+    if weights is not None and config_text is not None:
+        problems.append(format_problem("config_text", "...", "give scorer_weights or config_text, not both"))
+    if weights is not None:
+        problem = scorer_weights_problem(weights)
+        if problem:
+            problems.append(format_problem("scorer_weights", dict(weights), problem))
+    if config_text is not None:
+        problems += [f"config_text: {p}" for p in picker_config_problems(config_text)]
+    return problems
+
+
 class EndpointPicker(pulumi.ComponentResource):
     """llm-d's endpoint picker (EPP) for one InferencePool.
 
@@ -224,50 +402,56 @@ class EndpointPicker(pulumi.ComponentResource):
     ``replicas > 1``), a ConfigMap holding the EndpointPickerConfig, the Deployment from :func:`epp_deployment` and a
     ClusterIP Service with ``grpc-ext-proc`` 9002 and ``http-metrics`` 9090, and with ``replicas > 1`` a
     PodDisruptionBudget keeping at least one picker up (the leader hands over through its lease).
+    Arguments: :class:`EndpointPickerArgs`.
 
-    Outputs: ``service_name`` (what the InferencePool's ``endpointPickerRef`` names), ``port`` (9002).
-
-    Args:
-        name: object name of every EPP object (``<model>-epp`` in the blueprints).
-        namespace: namespace of the pool.
-        pool_name: the InferencePool this picker serves.
-        replicas: pickers (default 2: leader-elected high availability with a PodDisruptionBudget, as llm-d's
-            practice and the ``epp-high-availability`` policy require; 1 for a single picker without election).
-        scorer_weights: scorer plugin -> weight (default: the optimized-baseline guide's).
-        verbosity: ``--v`` log level.
-        metrics_auth: require a bearer token on the metrics port (default off; see :func:`epp_deployment`).
-        config_text: a whole EndpointPickerConfig document (YAML) instead of ``scorer_weights`` (the P/D and
-            prefix-cache paths; see ``components.serving.picker_configs``).
-        active_active: with ``replicas > 1``, all pickers schedule (no leader election); see :func:`epp_deployment`.
-        hf_token_secret: Secret with key ``HF_TOKEN`` for the picker's tokenizer plugins (None: none).
-        resources: the picker container's ``resources`` (``{"requests": {...}, "limits": {...}}``; default
-            :data:`EPP_RESOURCES`, the chart's).
+    Outputs: ``name`` and ``service_name`` (what the InferencePool's ``endpointPickerRef`` names; pass the picker
+    itself as ``InferencePool(picker=...)``), ``port`` (9002).
 
     Raises:
-        ValueError: replicas < 1, or scorer weights the config cannot hold (see :func:`endpoint_picker_config`).
+        ArgsError: (a ValueError) before anything is registered: an unknown or mistyped argument, replicas < 1,
+            scorer weights outside :func:`scorer_weights_problem`, a ``config_text`` with
+            :func:`picker_config_problems`, no InferencePool.
     """
+
+    @overload
+    def __init__(self, name: str, args: EndpointPickerArgs, opts: pulumi.ResourceOptions | None = None) -> None: ...
+
+    @overload
+    def __init__(
+        self,
+        name: str,
+        args: None = None,
+        opts: pulumi.ResourceOptions | None = None,
+        **kwargs: Unpack[EndpointPickerArgs],
+    ) -> None: ...
 
     def __init__(
         self,
         name: str,
-        *,
-        namespace: str,
-        pool_name: str,
-        replicas: int = 2,
-        scorer_weights: Mapping[str, int] | None = None,
-        verbosity: int = 2,
-        image: str = versions.EPP_IMAGE,
-        metrics_auth: bool = False,
-        config_text: str | None = None,
-        active_active: bool = False,
-        hf_token_secret: str | None = None,
-        resources: Mapping[str, Mapping[str, str]] | None = None,
+        args: EndpointPickerArgs | None = None,
         opts: pulumi.ResourceOptions | None = None,
+        **kwargs: Any,
     ) -> None:
-        if replicas < 1:
-            raise ValueError(f"EndpointPicker {name}: replicas = {replicas}: must be >= 1")
+        a = component_args(EndpointPickerArgs, "EndpointPicker", args, kwargs)
+        problems = endpoint_picker_problems(a)
+        if problems:
+            raise ArgsError(f"EndpointPicker {name}", problems)
+        namespace, ns_deps = ref_name(a["namespace"], "EndpointPicker", "namespace")
+        pool_ref = a.get("inference_pool")
+        pool_name, pool_deps = ref_name(
+            pool_ref if pool_ref is not None else a.get("pool_name", ""), "EndpointPicker", "inference_pool"
+        )
+        opts = with_depends_on(opts, [*ns_deps, *pool_deps])
+        replicas = a.get("replicas", 2)
+        verbosity = a.get("verbosity", 2)
+        image = a.get("image", versions.EPP_IMAGE)
+        metrics_auth = a.get("metrics_auth", False)
+        active_active = a.get("active_active", False)
+        hf_token_secret = a.get("hf_token_secret")
+        resources = a.get("resources")
+        config_text = a.get("config_text")
         if config_text is None:
-            config_text = endpoint_picker_config(scorer_weights or OPTIMIZED_BASELINE_SCORERS)
+            config_text = endpoint_picker_config(a.get("scorer_weights") or OPTIMIZED_BASELINE_SCORERS)
         super().__init__("llmd:serving:EndpointPicker", name, None, opts)
         child = child_options(self, opts)
         labels = {
@@ -332,6 +516,7 @@ class EndpointPicker(pulumi.ComponentResource):
             },
             child,
         )
+        self.name = name
         self.service_name = name
         self.port = EPP_GRPC_PORT
         self.metrics_port = EPP_METRICS_PORT
@@ -375,29 +560,87 @@ def inference_pool_manifest(
     }
 
 
+class InferencePoolArgs(TypedDict, total=False):
+    """The arguments of :class:`InferencePool` (give them as this object or as keyword arguments)."""
+
+    namespace: Required[NamedResource | str]
+    """Namespace of the pool: a :class:`~pulumi_llmd.components.platform.StackNamespace` (the pool then depends on
+    it) or a namespace name."""
+    selector: Required[Mapping[str, str]]
+    """Labels of the model-server pods the pool selects (``ModelServer.labels``); at least one label."""
+    picker: EndpointPicker
+    """The :class:`EndpointPicker` of this pool (its Service is the pool's ``endpointPickerRef``; the pool then depends
+    on it). Default: none — give this or ``endpoint_picker``."""
+    endpoint_picker: str
+    """The endpoint picker's Service name, when not giving ``picker``. Default: none — give this or ``picker``."""
+    target_ports: Sequence[int]
+    """Ports of the model servers the pool sends to (1 to 8, each 1..65535). Default: ``(8000,)``, vLLM's port."""
+    failure_mode: str
+    """What the gateway does when the picker is unreachable: ``FailOpen`` (forward to some server) or ``FailClose``.
+    Default: ``"FailOpen"``, as llm-d's guides set it."""
+
+
 class InferencePool(pulumi.ComponentResource):
     """An InferencePool (Gateway API Inference Extension) for one model's servers.
 
     Type token ``llmd:serving:InferencePool``. ``FailOpen`` by default, as llm-d's guides set it: if the EPP is
-    unreachable the gateway still forwards to some server. Outputs: ``name``, ``pool`` (the custom resource).
-    Raises ValueError as :func:`inference_pool_manifest`.
+    unreachable the gateway still forwards to some server. Arguments: :class:`InferencePoolArgs`.
+    Outputs: ``name``, ``pool`` (the custom resource).
+
+    Raises:
+        ArgsError: (a ValueError) before anything is registered: an unknown or mistyped argument, an empty selector,
+            bad target ports, a failure mode other than FailOpen / FailClose, not exactly one of ``picker`` /
+            ``endpoint_picker``.
     """
+
+    @overload
+    def __init__(self, name: str, args: InferencePoolArgs, opts: pulumi.ResourceOptions | None = None) -> None: ...
+
+    @overload
+    def __init__(
+        self,
+        name: str,
+        args: None = None,
+        opts: pulumi.ResourceOptions | None = None,
+        **kwargs: Unpack[InferencePoolArgs],
+    ) -> None: ...
 
     def __init__(
         self,
         name: str,
-        *,
-        namespace: str,
-        selector: Mapping[str, str],
-        endpoint_picker: str,
-        target_ports: Sequence[int] = (VLLM_PORT,),
-        failure_mode: str = "FailOpen",
+        args: InferencePoolArgs | None = None,
         opts: pulumi.ResourceOptions | None = None,
+        **kwargs: Any,
     ) -> None:
+        a = component_args(InferencePoolArgs, "InferencePool", args, kwargs)
+        target_ports = a.get("target_ports", (VLLM_PORT,))
+        failure_mode = a.get("failure_mode", "FailOpen")
+        problems: list[str] = []
+        for key, value, problem in (
+            ("selector", a["selector"], selector_problem(a["selector"])),
+            ("target_ports", target_ports, target_ports_problem(target_ports)),
+        ):
+            if problem:
+                problems.append(format_problem(key, value, problem))
+        mode = one_of_problem("failure_mode", failure_mode, FAILURE_MODES)
+        if mode:
+            problems.append(mode)
+        picker = a.get("picker")
+        if (picker is None) == (a.get("endpoint_picker") is None):
+            problems.append("give exactly one of picker (an EndpointPicker) or endpoint_picker (its Service name)")
+        elif picker is not None and not isinstance(picker, EndpointPicker):
+            problems.append(format_problem("picker", picker, "must be an EndpointPicker"))
+        if problems:
+            raise ArgsError(f"InferencePool {name}", problems)
+        namespace, deps = ref_name(a["namespace"], "InferencePool", "namespace")
+        endpoint_picker = picker.service_name if picker is not None else a.get("endpoint_picker", "")
+        if picker is not None:
+            deps.append(picker)
+        opts = with_depends_on(opts, deps)
         manifest = inference_pool_manifest(
             name=name,
             namespace=namespace,
-            selector=selector,
+            selector=a["selector"],
             endpoint_picker=endpoint_picker,
             target_ports=target_ports,
             failure_mode=failure_mode,
@@ -430,31 +673,76 @@ def route_rule(*, pool: str, path_prefix: str = "/", request_timeout: str | None
     return rule
 
 
+class HttpRouteArgs(TypedDict, total=False):
+    """The arguments of :class:`HttpRoute` (give them as this object or as keyword arguments)."""
+
+    namespace: Required[NamedResource | str]
+    """Namespace of the route: a :class:`~pulumi_llmd.components.platform.StackNamespace` (the route then depends on
+    it) or a namespace name."""
+    gateway: Required[NamedResource | str]
+    """The Gateway the route attaches to: an :class:`~pulumi_llmd.components.platform.InferenceGateway` (the route
+    then depends on it, and takes its namespace when ``gateway_namespace`` is not given) or a Gateway name."""
+    pool: Required[NamedResource | str]
+    """The InferencePool requests go to: an :class:`InferencePool` (the route then depends on it) or its name."""
+    gateway_namespace: str | None
+    """Namespace of the Gateway. Default: None — the Gateway object's namespace, else the route's own."""
+    path_prefix: str
+    """``PathPrefix`` the route matches; any prefix other than ``/`` is rewritten to ``/`` before the request reaches
+    the model servers (see :func:`route_rule`; checked by :func:`path_prefix_problem`). Default: ``"/"``."""
+    request_timeout: str | None
+    """Gateway API request timeout (a duration such as ``300s``). Default: None — left to the implementation (on GKE a
+    GCPBackendPolicy carries it)."""
+    section_name: str | None
+    """The Gateway listener to attach to (e.g. ``https``). Default: None — every listener (an
+    ``InferenceGateway``'s ``route_listener`` is the usual value)."""
+
+
 class HttpRoute(pulumi.ComponentResource):
     """An HTTPRoute from a Gateway to an InferencePool (``PathPrefix`` match, see :func:`route_rule`).
 
-    Type token ``llmd:serving:HTTPRoute``. Outputs: ``name``. Args: ``gateway`` (name) and ``gateway_namespace``
-    (None: the route's namespace), ``pool`` (InferencePool name), ``path_prefix`` (default ``/``; any other prefix is
-    rewritten to ``/`` before the request reaches the model servers), ``request_timeout`` (Gateway API duration such
-    as ``300s``; None leaves it to the implementation, as on GKE where a GCPBackendPolicy carries the timeout),
-    ``section_name`` (the Gateway listener to attach to, e.g. ``https``; None: every listener).
+    Type token ``llmd:serving:HTTPRoute``. Arguments: :class:`HttpRouteArgs`. Outputs: ``name``.
+
+    Raises:
+        ArgsError: (a ValueError) before anything is registered: an unknown or mistyped argument, a path prefix
+            :func:`path_prefix_problem` refuses.
     """
+
+    @overload
+    def __init__(self, name: str, args: HttpRouteArgs, opts: pulumi.ResourceOptions | None = None) -> None: ...
+
+    @overload
+    def __init__(
+        self,
+        name: str,
+        args: None = None,
+        opts: pulumi.ResourceOptions | None = None,
+        **kwargs: Unpack[HttpRouteArgs],
+    ) -> None: ...
 
     def __init__(
         self,
         name: str,
-        *,
-        namespace: str,
-        gateway: str,
-        pool: str,
-        gateway_namespace: str | None = None,
-        path_prefix: str = "/",
-        request_timeout: str | None = None,
-        section_name: str | None = None,
+        args: HttpRouteArgs | None = None,
         opts: pulumi.ResourceOptions | None = None,
+        **kwargs: Any,
     ) -> None:
-        if not path_prefix.startswith("/"):
-            raise ValueError(f"HttpRoute {name}: path_prefix = {path_prefix!r}: must start with '/'")
+        a = component_args(HttpRouteArgs, "HttpRoute", args, kwargs)
+        path_prefix = a.get("path_prefix", "/")
+        problem = path_prefix_problem(path_prefix)
+        if problem:
+            raise ArgsError(f"HttpRoute {name}", [format_problem("path_prefix", path_prefix, problem)])
+        namespace, ns_deps = ref_name(a["namespace"], "HttpRoute", "namespace")
+        gateway_ref = a["gateway"]
+        gateway, gateway_deps = ref_name(gateway_ref, "HttpRoute", "gateway")
+        pool, pool_deps = ref_name(a["pool"], "HttpRoute", "pool")
+        gateway_namespace = a.get("gateway_namespace")
+        if gateway_namespace is None and not isinstance(gateway_ref, str):
+            object_namespace = getattr(gateway_ref, "namespace", None)
+            if isinstance(object_namespace, str) and object_namespace != namespace:
+                gateway_namespace = object_namespace
+        request_timeout = a.get("request_timeout")
+        section_name = a.get("section_name")
+        opts = with_depends_on(opts, [*ns_deps, *gateway_deps, *pool_deps])
         super().__init__("llmd:serving:HTTPRoute", name, None, opts)
         parent_ref: dict[str, Any] = {"group": "gateway.networking.k8s.io", "kind": "Gateway", "name": gateway}
         if gateway_namespace:

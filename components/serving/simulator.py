@@ -17,13 +17,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Required, TypedDict, Unpack, overload
 
 import pulumi
 
 from pulumi_llmd.components import versions
+from pulumi_llmd.components.args import NamedResource, component_args, ref_name
 from pulumi_llmd.components.base import Toleration
-from pulumi_llmd.components.kube import child_options, k8s_object
+from pulumi_llmd.components.kube import child_options, k8s_object, with_depends_on
 from pulumi_llmd.components.serving.model_server import (
     VLLM_PORT,
     PodResources,
@@ -221,6 +222,32 @@ def simulator_deployment(
     }
 
 
+class InferenceSimulatorArgs(TypedDict, total=False):
+    """The arguments of :class:`InferenceSimulator` (give them as this object or as keyword arguments)."""
+
+    namespace: Required[NamedResource | str]
+    """Target namespace: a :class:`~pulumi_llmd.components.platform.StackNamespace` (every object then depends on
+    it) or a namespace name."""
+    replicas: Required[int]
+    """Number of simulators (pods), >= 1 (the guide runs 3 decode pods)."""
+    labels: Required[Mapping[str, str]]
+    """Pod labels; use ``model_server_labels(guide=SIMULATED_ACCELERATORS_GUIDE, role="decode",
+    model=...)``; what an InferencePool selects on."""
+    spec: SimulatorSpec | None
+    """What the simulators serve. Default: None — :class:`SimulatorSpec` (the guide's ``random`` model,
+    simulator defaults)."""
+    resources: PodResources | None
+    """CPU / memory. Default: None — :data:`SIMULATOR_RESOURCES` (100m-500m CPU, 128-256 MiB)."""
+    hf_token_secret: str | None
+    """Secret with key ``HF_TOKEN``, only needed for a gated real model name. Default: None."""
+    node_selector: Mapping[str, str] | None
+    """Where the pods may run. Default: None (anywhere)."""
+    tolerations: Sequence[Toleration]
+    """Taints the pods tolerate. Default: none."""
+    image: str
+    """The simulator image. Default: ``versions.INFERENCE_SIM_IMAGE`` (pinned)."""
+
+
 class InferenceSimulator(pulumi.ComponentResource):
     """A fleet of llm-d inference simulators standing in for vLLM servers (no GPU).
 
@@ -229,37 +256,44 @@ class InferenceSimulator(pulumi.ComponentResource):
     :class:`~pulumi_llmd.components.serving.ModelServer`. Outputs: ``deployment``, ``labels`` (what an InferencePool
     selects on), ``name``.
 
-    Args:
-        name: object name prefix (DNS label); the Deployment is ``<name>``.
-        namespace: target namespace.
-        replicas: number of simulators (pods), >= 1 (the guide runs 3 decode pods).
-        labels: pod labels; use ``model_server_labels(guide=SIMULATED_ACCELERATORS_GUIDE, role="decode", model=...)``.
-        spec: :class:`SimulatorSpec` (default: the guide's ``random`` model, simulator defaults).
-        resources: CPU / memory (default :data:`SIMULATOR_RESOURCES`: 100m-500m CPU, 128-256 MiB).
-        hf_token_secret: Secret with key ``HF_TOKEN``, only needed for a gated real model name (None by default).
-        node_selector / tolerations: where the pods may run (default: anywhere).
-        image: the simulator image (default pinned in ``versions.INFERENCE_SIM_IMAGE``).
+    Arguments: :class:`InferenceSimulatorArgs`; the Deployment is ``<name>``.
 
     Raises:
         ValueError: before anything registers: replicas < 1, a spec the simulator would reject (see
             :meth:`SimulatorSpec.problems`), a quantity that does not parse, or a limit below its request.
     """
 
+    @overload
+    def __init__(self, name: str, args: InferenceSimulatorArgs, opts: pulumi.ResourceOptions | None = None) -> None: ...
+
+    @overload
     def __init__(
         self,
         name: str,
-        *,
-        namespace: str,
-        replicas: int,
-        labels: Mapping[str, str],
-        spec: SimulatorSpec | None = None,
-        resources: PodResources | None = None,
-        hf_token_secret: str | None = None,
-        node_selector: Mapping[str, str] | None = None,
-        tolerations: Sequence[Toleration] = (),
-        image: str = versions.INFERENCE_SIM_IMAGE,
+        args: None = None,
         opts: pulumi.ResourceOptions | None = None,
+        **kwargs: Unpack[InferenceSimulatorArgs],
+    ) -> None: ...
+
+    def __init__(
+        self,
+        name: str,
+        args: InferenceSimulatorArgs | None = None,
+        opts: pulumi.ResourceOptions | None = None,
+        **kwargs: Any,
     ) -> None:
+        a = component_args(InferenceSimulatorArgs, "InferenceSimulator", args, kwargs)
+        ref_namespace = a["namespace"]
+        namespace, namespace_deps = ref_name(ref_namespace, "InferenceSimulator", "namespace")
+        replicas = a["replicas"]
+        labels = a["labels"]
+        spec = a.get("spec", None)
+        resources = a.get("resources", None)
+        hf_token_secret = a.get("hf_token_secret", None)
+        node_selector = a.get("node_selector", None)
+        tolerations = a.get("tolerations", ())
+        image = a.get("image", versions.INFERENCE_SIM_IMAGE)
+        opts = with_depends_on(opts, [*namespace_deps])
         spec = spec or SimulatorSpec()
         resources = resources or SIMULATOR_RESOURCES
         where = f"InferenceSimulator {name}"

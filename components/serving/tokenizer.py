@@ -8,12 +8,13 @@ so that render capacity scales apart from the picker replicas.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, Required, TypedDict, Unpack, overload
 
 import pulumi
 
 from pulumi_llmd.components import versions
-from pulumi_llmd.components.kube import child_options, k8s_object
+from pulumi_llmd.components.args import NamedResource, component_args, ref_name
+from pulumi_llmd.components.kube import child_options, k8s_object, with_depends_on
 from pulumi_llmd.components.serving.model_server import hf_token_env
 
 #: Port of the render HTTP API.
@@ -156,26 +157,57 @@ def render_network_policy(
     }
 
 
+class TokenizerRenderArgs(TypedDict, total=False):
+    """The arguments of :class:`TokenizerRender` (give them as this object or as keyword arguments)."""
+
+    namespace: Required[NamedResource | str]
+    """Target namespace: a :class:`~pulumi_llmd.components.platform.StackNamespace` (every object then depends on
+    it) or a namespace name."""
+    model: Required[str]
+    """Hugging Face id of the model to tokenize for; must be the served model."""
+    replicas: int
+    """Render pods, >= 1. Default: 3 (the guide's)."""
+    hf_token_secret: str | None
+    """Secret with key ``HF_TOKEN`` (gated models). Default: None."""
+    image: str
+    """The CPU vLLM image. Default: ``versions.VLLM_CPU_IMAGE`` (pinned)."""
+
+
 class TokenizerRender(pulumi.ComponentResource):
     """A pool of CPU vLLM render pods the endpoint picker tokenizes with. Type token ``llmd:serving:TokenizerRender``.
 
     Outputs: ``url`` (``http://<name>:8000``, what the picker's ``token-producer`` dials), ``labels`` (pod labels).
-    Args: ``model`` (Hugging Face id; must be the served model), ``replicas`` (default 3, the guide's),
-    ``hf_token_secret``, ``image`` (default ``versions.VLLM_CPU_IMAGE``). Raises ValueError as
+    Arguments: :class:`TokenizerRenderArgs`. Raises ValueError as
     :func:`render_manifests`.
     """
+
+    @overload
+    def __init__(self, name: str, args: TokenizerRenderArgs, opts: pulumi.ResourceOptions | None = None) -> None: ...
+
+    @overload
+    def __init__(
+        self,
+        name: str,
+        args: None = None,
+        opts: pulumi.ResourceOptions | None = None,
+        **kwargs: Unpack[TokenizerRenderArgs],
+    ) -> None: ...
 
     def __init__(
         self,
         name: str,
-        *,
-        namespace: str,
-        model: str,
-        replicas: int = 3,
-        hf_token_secret: str | None = None,
-        image: str = versions.VLLM_CPU_IMAGE,
+        args: TokenizerRenderArgs | None = None,
         opts: pulumi.ResourceOptions | None = None,
+        **kwargs: Any,
     ) -> None:
+        a = component_args(TokenizerRenderArgs, "TokenizerRender", args, kwargs)
+        ref_namespace = a["namespace"]
+        namespace, namespace_deps = ref_name(ref_namespace, "TokenizerRender", "namespace")
+        model = a["model"]
+        replicas = a.get("replicas", 3)
+        hf_token_secret = a.get("hf_token_secret", None)
+        image = a.get("image", versions.VLLM_CPU_IMAGE)
+        opts = with_depends_on(opts, [*namespace_deps])
         manifests = render_manifests(
             name=name,
             namespace=namespace,
