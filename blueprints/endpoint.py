@@ -19,31 +19,26 @@ Load balancer (``public``):
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import pulumi
-import pulumi_kubernetes as k8s
 
-from pulumi_llmd.blueprints.config import AuthenticationConfig, GcpTarget, StackConfig
+from pulumi_llmd.blueprints.config import AuthenticationConfig, StackConfig
+from pulumi_llmd.blueprints.targets import AWS_INTERNAL_LB, AWS_PUBLIC_LB, ISTIO_SERVICE_TYPE, target_class
 from pulumi_llmd.components.base import Cluster, Platform
-from pulumi_llmd.components.gcp.certificates import GkeManagedCertificate, IapAccess
 from pulumi_llmd.components.platform.cert_manager import CertManager, GatewayCertificate
 from pulumi_llmd.components.platform.gateway import (
-    GKE_CERT_MANAGER_CERTS_OPTION,
     GKE_PRE_SHARED_CERTS_OPTION,
-    IAP_SECRET_KEY,
     IapSettings,
     ListenerTls,
 )
 from pulumi_llmd.components.platform.gateway_auth import IstioJwtAuthentication
 
-#: AWS Service annotations for an internal / internet-facing load balancer (see the module docstring).
-AWS_INTERNAL_LB = {
-    "service.beta.kubernetes.io/aws-load-balancer-internal": "true",
-    "service.beta.kubernetes.io/aws-load-balancer-scheme": "internal",
-}
-AWS_PUBLIC_LB = {"service.beta.kubernetes.io/aws-load-balancer-scheme": "internet-facing"}
-#: Istio's Gateway annotation choosing the generated Service's type.
-ISTIO_SERVICE_TYPE = "networking.istio.io/service-type"
+if TYPE_CHECKING:  # the GCP SDK is imported only by GKE stacks (blueprints/targets)
+    from pulumi_llmd.components.gcp.certificates import GkeManagedCertificate
+
+#: The load balancers' annotations live with their targets (:mod:`pulumi_llmd.blueprints.targets`); re-exported here.
+__all__ = ["AWS_INTERNAL_LB", "AWS_PUBLIC_LB", "ISTIO_SERVICE_TYPE"]
 
 
 @dataclass
@@ -67,13 +62,9 @@ class GatewayEndpoint:
 
 def load_balancer_annotations(config: StackConfig, platform: Platform) -> tuple[dict[str, str], dict[str, str]]:
     """``(Gateway annotations, spec.infrastructure.annotations)`` making the load balancer internal or public on
-    ``platform`` (pure; see the module docstring)."""
-    public = config.gateway_public
-    if platform is Platform.EKS:
-        return {}, dict(AWS_PUBLIC_LB if public else AWS_INTERNAL_LB)
-    if platform is Platform.EXISTING and not public and config.gateway_class == "istio":
-        return {ISTIO_SERVICE_TYPE: "ClusterIP"}, {}
-    return {}, {}
+    ``platform`` (pure; see the module docstring): the target's answer
+    (:meth:`~pulumi_llmd.blueprints.targets.Target.load_balancer_annotations`)."""
+    return target_class(platform).load_balancer_annotations(config)
 
 
 def certificate_dns_names(config: StackConfig) -> list[str]:
@@ -105,7 +96,6 @@ def prepare_endpoint(
     gw = config.gateway
     annotations, infra = load_balancer_annotations(config, cluster.platform)
     endpoint = GatewayEndpoint(tls=None, annotations=annotations, infrastructure_annotations=infra)
-    target = config.target
     auth = gw.authentication
     iap_config = auth.iap if isinstance(auth, AuthenticationConfig) else None
     source = config.gateway_tls_source
@@ -125,19 +115,11 @@ def prepare_endpoint(
     elif source == "secret":
         endpoint.tls = ListenerTls(certificate_refs=[str(tls.secret_name)], hostname=tls.hostname, port=tls.port)
     elif source == "certificate-manager":
-        assert isinstance(target, GcpTarget) and tls.hostname
-        cert = GkeManagedCertificate(
-            f"{config.cluster.name}-{gw.name}",
-            project=target.project,
-            region=target.region,
-            hostname=tls.hostname,
-            opts=pulumi.ResourceOptions(depends_on=apis),
-        )
+        # Only a target with managed certificates (GKE's Certificate Manager) chooses this source (config.py).
+        cert, options = target_class(config.target.cloud).managed_certificate(config, after=apis)
         endpoint.managed_certificate = cert
         endpoint.depends_on.append(cert.certificate)
-        endpoint.tls = ListenerTls(
-            options={GKE_CERT_MANAGER_CERTS_OPTION: cert.certificate_name}, hostname=tls.hostname, port=tls.port
-        )
+        endpoint.tls = ListenerTls(options=options, hostname=tls.hostname, port=tls.port)
     else:
         cert_manager = CertManager(
             opts=pulumi.ResourceOptions(provider=cluster.provider, depends_on=[*cluster.ready, *after])
@@ -152,30 +134,12 @@ def prepare_endpoint(
         endpoint.cert_manager = cert_manager
         endpoint.depends_on.extend(certificate.certificates)
         endpoint.tls = ListenerTls(certificate_refs=[certificate.secret_name], hostname=tls.hostname, port=tls.port)
-    if iap_config is not None and isinstance(target, GcpTarget):
-        secret_name = iap_config.client_secret_name
-        if secret_name is None:
-            secret_name = f"{gw.name}-iap-oauth"
-            # llmd:gateway.authentication.iap.clientSecret, a Pulumi secret from deploy() (config validation requires
-            # it when clientSecretName is not set).
-            value: pulumi.Output[str] = iap_client_secret if iap_client_secret is not None else pulumi.Output.secret("")
-            k8s.core.v1.Secret(
-                f"{gw.name}-iap-oauth",
-                metadata=k8s.meta.v1.ObjectMetaArgs(name=secret_name, namespace=config.namespace),
-                type="Opaque",
-                # Stays a secret even if the caller handed in a plain Output.
-                string_data={IAP_SECRET_KEY: value.apply(pulumi.Output.secret)},
-                opts=k8s_ns,
-            )
-        endpoint.iap = IapSettings(client_id=iap_config.client_id, client_secret_name=secret_name)
+    rules = target_class(config.target.cloud)
+    if iap_config is not None and rules.offers_iap:
+        endpoint.iap = rules.identity_aware_proxy(
+            config, iap_config, namespace_opts=k8s_ns, after=apis, client_secret=iap_client_secret
+        )
         endpoint.iap_ready = apis
-        if iap_config.members:
-            IapAccess(
-                f"{gw.name}-iap-access",
-                project=target.project,
-                members=iap_config.members,
-                opts=pulumi.ResourceOptions(depends_on=apis),
-            )
     return endpoint
 
 

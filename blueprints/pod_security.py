@@ -23,7 +23,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from pulumi_llmd.blueprints.config import GcpTarget, StackConfig, WellLitPath
+from pulumi_llmd.blueprints.config import StackConfig, WellLitPath
+from pulumi_llmd.blueprints.targets import target_class
 from pulumi_llmd.components.base import AcceleratorPool
 from pulumi_llmd.components.platform.gateways import GATEWAY_POD_SECURITY
 from pulumi_llmd.components.platform.pod_security import (
@@ -67,7 +68,7 @@ def pod_security_needs(config: StackConfig, pools: Mapping[str, AcceleratorPool]
             pool = pools.get(config.pool_of(model).name)
             if pool is not None and pool.rdma is not None:
                 needs.append(_capability_need(model.name, model.path, tuple(pool.rdma.capabilities), "RDMA"))
-    if not isinstance(config.target, GcpTarget):
+    if target_class(config.target.cloud).in_cluster_gateway:  # the proxies run in the namespace (not GKE's)
         implementation = config.gateway_class
         if GATEWAY_POD_SECURITY.get(implementation, BASELINE) != RESTRICTED:
             needs.append(

@@ -13,6 +13,7 @@ import ipaddress
 from dataclasses import dataclass
 
 from pulumi_llmd.blueprints.config import StackConfig
+from pulumi_llmd.blueprints.targets import target_class
 
 
 @dataclass(frozen=True, order=True)
@@ -39,6 +40,7 @@ def insecure_choices(config: StackConfig) -> list[InsecureChoice]:
     Pure: reads the validated config only.
     """
     choices: list[InsecureChoice] = []
+    target = target_class(config.target.cloud)
     # --- gateway (endpoint TLS and authentication) ---
     gateway = config.gateway
     public = config.gateway_public
@@ -70,7 +72,7 @@ def insecure_choices(config: StackConfig) -> list[InsecureChoice]:
                 why="requests, prompts and tokens cross the network in plain HTTP",
             )
         )
-    elif tls_source == "cert-manager-self-signed" and config.target.cloud != "existing":
+    elif tls_source == "cert-manager-self-signed" and target.creates_cluster:
         choices.append(
             InsecureChoice(
                 key="llmd:gateway.tls.issuer",
@@ -81,7 +83,7 @@ def insecure_choices(config: StackConfig) -> list[InsecureChoice]:
     # --- cluster (control plane, nodes, encryption) ---
     cluster = config.cluster
     cidrs = cluster.control_plane.authorized_cidrs or ()
-    if config.target.cloud != "existing" and cidrs:
+    if target.creates_cluster and cidrs:
         # Judged by the addresses admitted, not the spelling: 0.0.0.0/1 + 128.0.0.0/1 is the whole internet too.
         union = list(ipaddress.collapse_addresses(ipaddress.IPv4Network(c) for c in cidrs))
         if union == [ipaddress.IPv4Network("0.0.0.0/0")]:
@@ -92,7 +94,7 @@ def insecure_choices(config: StackConfig) -> list[InsecureChoice]:
                     why="the cluster's Kubernetes API endpoint is reachable from the whole internet",
                 )
             )
-    if config.target.cloud == "gcp" and not cluster.private_nodes:
+    if target.private_nodes_option and not cluster.private_nodes:
         choices.append(
             InsecureChoice(
                 key="llmd:cluster.privateNodes",

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 import yaml
 
-from pulumi_llmd.blueprints.config import ConfigError, parse_stack_config
+from pulumi_llmd.blueprints import ConfigError, parse_stack_config
 from pulumi_llmd.components import catalog, versions
 from pulumi_llmd.components.aws.node_group import LOCAL_STORAGE_NODECONFIG, local_storage_user_data
 from pulumi_llmd.components.gcp.rdma import gib_installer_manifest, gke_gpu_initiated_rdma_env

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from pulumi_llmd.blueprints.config import ConfigError, parse_stack_config
+from pulumi_llmd.blueprints import ConfigError, parse_stack_config
 from pulumi_llmd.components.gcp.identity import NODE_ROLE
 from pulumi_llmd.components.gcp.kms import ENCRYPTER_DECRYPTER_ROLE
 from pulumi_llmd.render.engine import ProgramRun, RegisteredResource, run_program

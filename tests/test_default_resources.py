@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from pulumi_llmd.blueprints.config import ConfigError, parse_stack_config
+from pulumi_llmd.blueprints import ConfigError, parse_stack_config
 
 
 def _config(pool: dict[str, Any], model: dict[str, Any]) -> dict[str, Any]:

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from pulumi_llmd.blueprints.config import ConfigError, parse_stack_config
+from pulumi_llmd.blueprints import ConfigError, parse_stack_config
 from pulumi_llmd.blueprints.endpoint import AWS_INTERNAL_LB, load_balancer_annotations
 from pulumi_llmd.blueprints.posture import insecure_choices
 from pulumi_llmd.components.base import Platform

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from conftest import REPO, make_valid_config
 
-from pulumi_llmd.blueprints.config import ConfigError, parse_stack_config
+from pulumi_llmd.blueprints import ConfigError, parse_stack_config
 from pulumi_llmd.render.engine import run_program
 
 CUSTOM = "registry.example.com/team/vllm-openai:v0.23.0-patched@sha256:" + "ab" * 32

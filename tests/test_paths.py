@@ -11,7 +11,8 @@ import pytest
 import yaml
 from conftest import REPO, make_stack_file
 
-from pulumi_llmd.blueprints.config import ConfigError, default_offload_gib, parse_stack_config
+from pulumi_llmd.blueprints import ConfigError, parse_stack_config
+from pulumi_llmd.blueprints.plan import default_offload_gib
 from pulumi_llmd.components import catalog, versions
 from pulumi_llmd.render.render import RenderResult, render_stack
 

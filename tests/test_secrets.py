@@ -11,8 +11,7 @@ from typing import Any
 import pytest
 from pulumi.runtime.rpc import is_rpc_secret
 
-from pulumi_llmd.blueprints import main
-from pulumi_llmd.blueprints.config import ConfigError, ConfigIssue, parse_config_values, parse_stack_config
+from pulumi_llmd.blueprints import ConfigError, ConfigIssue, main, parse_config_values, parse_stack_config
 from pulumi_llmd.render.engine import run_program
 from pulumi_llmd.render.render import render_stack
 from tests.conftest import make_valid_config

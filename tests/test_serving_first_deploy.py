@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from conftest import FLAGSHIP, REPO, make_stack_file, make_valid_config
 
-from pulumi_llmd.blueprints.config import ConfigError, parse_stack_config
+from pulumi_llmd.blueprints import ConfigError, parse_stack_config
 from pulumi_llmd.components import versions
 from pulumi_llmd.components.models import MODELS, cache_gib, model_spec, pod_ephemeral_gib
 from pulumi_llmd.components.serving.router import EPP_RESOURCES, SMALL_EPP_RESOURCES, route_rule

@@ -12,13 +12,14 @@ the pod extras and the picker's configuration through the ``_vllm`` / ``_server_
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
 from typing import Any
 
 import pulumi
 
-from pulumi_llmd.blueprints.config import ModelConfig, WellLitPath, server_resources
-from pulumi_llmd.blueprints.routing import PickerSetup, route_model
+from pulumi_llmd.blueprints.config import ModelConfig, WellLitPath
+from pulumi_llmd.blueprints.paths import PathContext
+from pulumi_llmd.blueprints.paths.routing import PickerSetup, route_model
+from pulumi_llmd.blueprints.paths.rules import PathRules, single_role_placement
 from pulumi_llmd.components import versions
 from pulumi_llmd.components.base import AcceleratorPool
 from pulumi_llmd.components.serving import (
@@ -51,23 +52,23 @@ class SingleRolePath(pulumi.ComponentResource):
 
     def __init__(
         self,
-        model: ModelConfig,
-        *,
-        namespace: str,
-        pool: AcceleratorPool,
-        gateway: str,
-        gateway_listener: str | None = None,
-        hf_token_secret: str | None,
-        request_timeout: str | None = None,
-        autoscaling_metric: str | None = None,
-        pool_ready: Sequence[pulumi.Resource] = (),
-        picker_resources: Mapping[str, Mapping[str, str]] | None = None,
-        opts: pulumi.ResourceOptions | None = None,
+        ctx: PathContext,
     ) -> None:
+        model, namespace, gateway, gateway_listener = ctx.model.config, ctx.namespace, ctx.gateway, ctx.gateway_listener
+        hf_token_secret, autoscaling_metric, pool_ready, opts = (
+            ctx.hf_token_secret,
+            ctx.autoscaling_metric,
+            ctx.pool_ready,
+            ctx.opts,
+        )
+        assert ctx.pool is not None
+        pool = ctx.pool
+        self.model_plan = ctx.model
         super().__init__(self.TYPE, model.name, None, opts)
-        child = pulumi.ResourceOptions(parent=self, depends_on=opts.depends_on if opts else None)
+        child = pulumi.ResourceOptions(parent=self, depends_on=opts.depends_on)
+        decode = ctx.model.role("decode")
         labels = model_server_labels(guide=self.PATH.value, role="decode", model=model.name)
-        served_name = model.served_name or model.hugging_face_id
+        served_name = ctx.model.served_name
         self.server_ports: list[int] = [VLLM_PORT]
         self.peer_ports: list[int] = []
         self.picker_ports: list[int] = []
@@ -94,7 +95,7 @@ class SingleRolePath(pulumi.ComponentResource):
             ),
             pool=pool,
             labels=labels,
-            resources=server_resources(model, pool.shape).to_pod_resources(),
+            resources=decode.resources.to_pod_resources(),
             hf_token_secret=hf_token_secret,
             autoscaled=autoscaling_metric is not None,
             weights_gib=model.weights.weights_gib if model.weights is not None else None,
@@ -105,14 +106,13 @@ class SingleRolePath(pulumi.ComponentResource):
         )
         self.autoscaler: ModelServerAutoscaler | None = None
         if autoscaling_metric is not None:
-            devices = model.tensor_parallel_size * model.pipeline_parallel_size
             self.autoscaler = ModelServerAutoscaler(
                 f"{model.name}-decode",
                 namespace=namespace,
                 deployment=f"{model.name}-decode",
                 metric=autoscaling_metric,
                 min_replicas=model.replicas,
-                max_replicas=max(model.replicas, pool.capacity // devices),
+                max_replicas=decode.max_replicas,
                 opts=child,
             )
         routing = route_model(
@@ -122,9 +122,8 @@ class SingleRolePath(pulumi.ComponentResource):
             gateway_listener=gateway_listener,
             server_labels=labels,
             picker=self._picker(model, served_name, hf_token_secret, pool),
-            request_timeout=request_timeout,
             opts=child,
-            picker_resources=picker_resources,
+            picker_resources=ctx.model.picker_resources,
         )
         self.picker, self.pool, self.route = routing.picker, routing.pool, routing.route
         self.server_selector = dict(labels)
@@ -162,3 +161,8 @@ class OptimizedBaseline(SingleRolePath):
     See :class:`SingleRolePath` for children and outputs; the picker scores with the guide's weights
     (queue 2, kv-cache utilisation 2, prefix cache 3, no-hit LRU 2) or ``router.scorerWeights``.
     """
+
+
+#: This path's config rules (:func:`pulumi_llmd.blueprints.paths.path_rules`): one fleet of decode servers
+#: (:func:`~pulumi_llmd.blueprints.paths.rules.single_role_placement`).
+RULES = {WellLitPath.OPTIMIZED_BASELINE: PathRules(placement=single_role_placement)}

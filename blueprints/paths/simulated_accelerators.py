@@ -6,12 +6,13 @@ llm-d's endpoint picker with the default scorers (llm-d guides v0.5 ``simulated-
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-
 import pulumi
 
 from pulumi_llmd.blueprints.config import ModelConfig, WellLitPath
-from pulumi_llmd.blueprints.routing import PickerSetup, route_model
+from pulumi_llmd.blueprints.issues import ConfigIssue
+from pulumi_llmd.blueprints.paths import PathContext
+from pulumi_llmd.blueprints.paths.routing import PickerSetup, route_model
+from pulumi_llmd.blueprints.paths.rules import PathRules
 from pulumi_llmd.components import versions
 from pulumi_llmd.components.serving import (
     InferenceSimulator,
@@ -20,6 +21,9 @@ from pulumi_llmd.components.serving import (
 )
 from pulumi_llmd.components.serving.model_server import PORT_NAME, VLLM_PORT
 
+#: The HTTPRoute rule's request timeout of the simulator's route (Gateway API ``timeouts.request``); the GPU paths
+#: leave it to the implementation (GKE: the GCPBackendPolicy's ``timeoutSec`` from ``llmd:gateway.timeoutSec``).
+REQUEST_TIMEOUT = "300s"
 #: The endpoint picker's default profile (the GAIE/llm-d router chart's ``default-plugins.yaml``) the guide uses.
 DEFAULT_SCORERS = {"queue-scorer": 2, "kv-cache-utilization-scorer": 2, "prefix-cache-scorer": 3}
 
@@ -35,19 +39,19 @@ class SimulatedAccelerators(pulumi.ComponentResource):
 
     def __init__(
         self,
-        model: ModelConfig,
-        *,
-        namespace: str,
-        gateway: str,
-        gateway_listener: str | None = None,
-        request_timeout: str | None = "300s",
-        picker_resources: Mapping[str, Mapping[str, str]] | None = None,
-        opts: pulumi.ResourceOptions | None = None,
+        ctx: PathContext,
     ) -> None:
+        model, namespace, gateway, gateway_listener, opts = (
+            ctx.model.config,
+            ctx.namespace,
+            ctx.gateway,
+            ctx.gateway_listener,
+            ctx.opts,
+        )
         super().__init__("llmd:paths:SimulatedAccelerators", model.name, None, opts)
-        child = pulumi.ResourceOptions(parent=self, depends_on=opts.depends_on if opts else None)
+        child = pulumi.ResourceOptions(parent=self, depends_on=opts.depends_on)
         labels = model_server_labels(guide=WellLitPath.SIMULATED_ACCELERATORS.value, role="decode", model=model.name)
-        served_name = model.served_name or model.hugging_face_id
+        served_name = ctx.model.served_name
         self.servers = InferenceSimulator(
             f"{model.name}-decode",
             namespace=namespace,
@@ -71,9 +75,9 @@ class SimulatedAccelerators(pulumi.ComponentResource):
             gateway_listener=gateway_listener,
             server_labels=labels,
             picker=PickerSetup(default_scorers=DEFAULT_SCORERS),
-            request_timeout=request_timeout,
+            request_timeout=REQUEST_TIMEOUT,
             opts=child,
-            picker_resources=picker_resources,
+            picker_resources=ctx.model.picker_resources,
         )
         self.picker, self.pool, self.route = routing.picker, routing.pool, routing.route
         self.pool_name = model.name
@@ -87,3 +91,28 @@ class SimulatedAccelerators(pulumi.ComponentResource):
         self.served_name = served_name
         self.route_path = model.route_path_prefix
         self.register_outputs({"poolName": model.name, "servedName": served_name, "routePath": model.route_path_prefix})
+
+
+# --- config rules ---------------------------------------------------------------------------------------------------
+
+
+def _keys(key: str, model: ModelConfig) -> list[ConfigIssue]:
+    """The simulator has no block size, no weights and no accelerator pool."""
+    issues: list[ConfigIssue] = []
+    if model.block_size is not None:
+        issues.append(ConfigIssue(key=f"{key}.blockSize", message="does not apply to the simulator"))
+    if model.weights_gib is not None:
+        issues.append(ConfigIssue(key=f"{key}.weightsGiB", message="does not apply to the simulator (no weights)"))
+    if model.pool is not None:
+        issues.append(
+            ConfigIssue(
+                key=f"{key}.pool",
+                value=model.pool,
+                message="simulated-accelerators models run on CPU nodes; remove pool",
+            )
+        )
+    return issues
+
+
+#: This path's config rules (:func:`pulumi_llmd.blueprints.paths.path_rules`): CPU nodes, no pool.
+RULES = {WellLitPath.SIMULATED_ACCELERATORS: PathRules(keys=_keys, placement=None)}

@@ -15,9 +15,11 @@ from typing import Any
 
 import pulumi
 
-from pulumi_llmd.blueprints.config import KvOffloadConfig, ModelConfig, WellLitPath, offload_gib
-from pulumi_llmd.blueprints.optimized_baseline import SingleRolePath
-from pulumi_llmd.blueprints.routing import PickerSetup
+from pulumi_llmd.blueprints.config import KvOffloadConfig, ModelConfig, WellLitPath
+from pulumi_llmd.blueprints.issues import ConfigIssue
+from pulumi_llmd.blueprints.paths.optimized_baseline import SingleRolePath
+from pulumi_llmd.blueprints.paths.routing import PickerSetup
+from pulumi_llmd.blueprints.paths.rules import PathRules, Placement, single_role_placement
 from pulumi_llmd.components.base import AcceleratorPool
 from pulumi_llmd.components.serving.model_server import VLLM_PORT
 from pulumi_llmd.components.serving.picker_configs import (
@@ -111,9 +113,14 @@ class TieredPrefixCache(SingleRolePath):
     TYPE = "llmd:paths:TieredPrefixCache"
     PATH = WellLitPath.TIERED_PREFIX_CACHE
 
+    def _offload_gib(self) -> int:
+        """The planned CPU KV-offload size per server, GiB (:attr:`ModelPlan.offload_gib`)."""
+        assert self.model_plan.offload_gib is not None
+        return self.model_plan.offload_gib
+
     def _vllm(self, model: ModelConfig, pool: AcceleratorPool) -> dict[str, Any]:
         offload = model.kv_offload or KvOffloadConfig()
-        cpu_bytes = offload_gib(model, pool.shape) * 2**30
+        cpu_bytes = self._offload_gib() * 2**30
         config: dict[str, Any]
         if offload.connector == "lmcache":
             config = {"kv_connector": "LMCacheConnectorV1", "kv_role": "kv_both"}
@@ -132,7 +139,7 @@ class TieredPrefixCache(SingleRolePath):
         offload = model.kv_offload or KvOffloadConfig()
         if offload.connector != "lmcache":
             return {}
-        gib = offload_gib(model, pool.shape)
+        gib = self._offload_gib()
         return {
             "extra_env": {
                 "LMCACHE_MAX_LOCAL_CPU_SIZE": f"{gib * 2**30 / 1e9:.1f}",
@@ -151,9 +158,21 @@ class TieredPrefixCache(SingleRolePath):
         self, model: ModelConfig, served_name: str, hf_token_secret: str | None, pool: AcceleratorPool
     ) -> PickerSetup:
         offload = model.kv_offload or KvOffloadConfig()
-        cpu_bytes = offload_gib(model, pool.shape) * 2**30
+        cpu_bytes = self._offload_gib() * 2**30
         return PickerSetup(
             config_text=tiered_prefix_picker_config(
                 cpu_blocks_per_server=cpu_lru_blocks(cpu_bytes, offload.kv_bytes_per_token)
             )
         )
+
+
+def _tiered_placement(p: Placement) -> tuple[list[ConfigIssue], int]:
+    """As optimized-baseline, and no TPU pool (vLLM TPU offloads through its own TPUOffloadConnector)."""
+    return single_role_placement(p, tpu=False)
+
+
+#: These paths' config rules (:func:`pulumi_llmd.blueprints.paths.path_rules`): one fleet of decode servers.
+RULES = {
+    WellLitPath.PRECISE_PREFIX_CACHE_ROUTING: PathRules(placement=single_role_placement),
+    WellLitPath.TIERED_PREFIX_CACHE: PathRules(placement=_tiered_placement),
+}

@@ -12,16 +12,27 @@ end-to-end latency, -67% inter-token latency.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from typing import Literal
 
 import pulumi
 
-from pulumi_llmd.blueprints.config import ModelConfig, PrefillConfig, WellLitPath, server_resources
-from pulumi_llmd.blueprints.routing import PickerSetup, route_model
+from pulumi_llmd.blueprints.config import PrefillConfig, WellLitPath
+from pulumi_llmd.blueprints.issues import ConfigIssue
+from pulumi_llmd.blueprints.paths import PathContext
+from pulumi_llmd.blueprints.paths.routing import PickerSetup, route_model
+from pulumi_llmd.blueprints.paths.rules import (
+    PathRules,
+    Placement,
+    decode_fit_issues,
+    decode_role,
+    no_tpu_issues,
+    pod_fit_issues,
+    required_prefill_issues,
+    weights_issues,
+)
+from pulumi_llmd.blueprints.plan import pool_rdma, server_resources
 from pulumi_llmd.components import versions
-from pulumi_llmd.components.base import AcceleratorPool
 from pulumi_llmd.components.catalog import RdmaKind
 from pulumi_llmd.components.serving import ModelServer, ModelServerAutoscaler, VllmSpec, model_server_labels
 from pulumi_llmd.components.serving.disaggregation import (
@@ -67,19 +78,17 @@ class PdDisaggregation(pulumi.ComponentResource):
 
     def __init__(
         self,
-        model: ModelConfig,
-        *,
-        namespace: str,
-        pool: AcceleratorPool,
-        gateway: str,
-        gateway_listener: str | None = None,
-        hf_token_secret: str | None,
-        request_timeout: str | None = None,
-        autoscaling_metric: str | None = None,
-        pool_ready: Sequence[pulumi.Resource] = (),
-        picker_resources: Mapping[str, Mapping[str, str]] | None = None,
-        opts: pulumi.ResourceOptions | None = None,
+        ctx: PathContext,
     ) -> None:
+        model, namespace, gateway, gateway_listener = ctx.model.config, ctx.namespace, ctx.gateway, ctx.gateway_listener
+        hf_token_secret, autoscaling_metric, pool_ready, opts = (
+            ctx.hf_token_secret,
+            ctx.autoscaling_metric,
+            ctx.pool_ready,
+            ctx.opts,
+        )
+        assert ctx.pool is not None
+        pool = ctx.pool
         prefill = model.prefill or PrefillConfig()
         rdma = model.kv_transport == "rdma"
         if rdma and pool.rdma is None:
@@ -91,8 +100,8 @@ class PdDisaggregation(pulumi.ComponentResource):
         efa = rdma and pool.rdma is not None and pool.rdma.fabric is RdmaKind.EFA
         image = model.image or (versions.VLLM_AWS_EFA_IMAGE if efa else versions.VLLM_IMAGE)
         super().__init__("llmd:paths:PdDisaggregation", model.name, None, opts)
-        child = pulumi.ResourceOptions(parent=self, depends_on=opts.depends_on if opts else None)
-        served_name = model.served_name or model.hugging_face_id
+        child = pulumi.ResourceOptions(parent=self, depends_on=opts.depends_on)
+        served_name = ctx.model.served_name
         selector = {LABEL_GUIDE: GUIDE, LABEL_MODEL: model.name}
         base = VllmSpec(
             model=model.hugging_face_id,
@@ -126,7 +135,6 @@ class PdDisaggregation(pulumi.ComponentResource):
                 ),
             ),
         }
-        used = {role: replicas * spec.devices for role, (replicas, spec) in roles.items()}
         self.servers_by_role: dict[str, ModelServer] = {}
         self.autoscalers: dict[str, ModelServerAutoscaler] = {}
         for role, (replicas, spec) in roles.items():
@@ -138,7 +146,7 @@ class PdDisaggregation(pulumi.ComponentResource):
                 spec=spec,
                 pool=pool,
                 labels=model_server_labels(guide=GUIDE, role=role, model=model.name),
-                resources=server_resources(model, pool.shape, role=role).to_pod_resources(),
+                resources=ctx.model.role(role).resources.to_pod_resources(),
                 hf_token_secret=hf_token_secret,
                 autoscaled=autoscaling_metric is not None,
                 rdma=rdma,
@@ -154,14 +162,13 @@ class PdDisaggregation(pulumi.ComponentResource):
             )
             self.servers_by_role[role] = server
             if autoscaling_metric is not None:
-                room = pool.capacity - used[other]
                 self.autoscalers[role] = ModelServerAutoscaler(
                     f"{model.name}-{role}",
                     namespace=namespace,
                     deployment=f"{model.name}-{role}",
                     metric=autoscaling_metric,
                     min_replicas=replicas,
-                    max_replicas=max(replicas, room // spec.devices),
+                    max_replicas=ctx.model.role(role).max_replicas,
                     opts=child,
                 )
         routing = route_model(
@@ -171,9 +178,8 @@ class PdDisaggregation(pulumi.ComponentResource):
             gateway_listener=gateway_listener,
             server_labels=selector,
             picker=PickerSetup(config_text=pd_picker_config()),
-            request_timeout=request_timeout,
             opts=child,
-            picker_resources=picker_resources,
+            picker_resources=ctx.model.picker_resources,
         )
         self.picker, self.pool, self.route = routing.picker, routing.pool, routing.route
         self.servers = self.servers_by_role["decode"]
@@ -199,3 +205,88 @@ class PdDisaggregation(pulumi.ComponentResource):
                 "nixlBackends": list(backends),
             }
         )
+
+
+# --- config rules ---------------------------------------------------------------------------------------------------
+
+
+def _prefill_issues(p: Placement) -> list[ConfigIssue]:
+    """The prefill servers' TP divides a node's accelerators and their pods fit a node."""
+    prefill = p.model.prefill
+    assert prefill is not None
+    per_node, tp = p.shape.accelerator_count, prefill.tensor_parallel_size
+    if tp > per_node or per_node % tp:
+        return [
+            ConfigIssue(
+                key=f"{p.key}.prefill.tensorParallelSize",
+                value=tp,
+                message=f"must divide the {per_node} accelerators of one {p.shape.machine_type} node; "
+                f"allowed: {[d for d in range(1, per_node + 1) if per_node % d == 0]}",
+            )
+        ]
+    return pod_fit_issues(f"{p.key}.prefill", tp, server_resources(p.model, p.shape, role="prefill"), p.shape)
+
+
+def _kv_transport_issues(p: Placement) -> list[ConfigIssue]:
+    """P/D moves KV caches over RDMA unless the model says TCP; RDMA NICs must reach every P/D pod (GKE's RoCE NICs
+    attach to one pod per node, so each P/D pod takes all of its node's GPUs)."""
+    model, shape = p.model, p.shape
+    if model.kv_transport == "tcp":
+        return []
+    fabric = pool_rdma(p.cloud, p.pool, shape)
+    if fabric is None:
+        return [
+            ConfigIssue(
+                key=f"{p.key}.kvTransport",
+                value="rdma",
+                message=f"pool '{p.pool.name}' ({shape.machine_type}) has no RDMA fabric; P/D disaggregation moves KV "
+                f"caches between pods over RDMA: use {p.rdma_hint}, or set kvTransport: tcp to accept the slower pod "
+                "network",
+            )
+        ]
+    issues: list[ConfigIssue] = []
+    if fabric is RdmaKind.ROCE:  # GKE device-mode RDMA interfaces: one pod per node owns the NICs
+        per_node = shape.accelerator_count
+        prefill_tp = model.prefill.tensor_parallel_size if model.prefill else per_node
+        sizes = (("tensorParallelSize", model.tensor_parallel_size), ("prefill.tensorParallelSize", prefill_tp))
+        for field, tp in sizes:
+            devices = tp * (model.pipeline_parallel_size if field == "tensorParallelSize" else 1)
+            if devices != per_node:
+                issues.append(
+                    ConfigIssue(
+                        key=f"{p.key}.{field}",
+                        value=tp,
+                        message=f"on GKE the {shape.rdma_nics} RDMA NICs of a {shape.machine_type} node attach to one "
+                        f"pod (multi-networking device interfaces), so each P/D pod must take all {per_node} GPUs of "
+                        f"its node; allowed: {per_node} (or kvTransport: tcp)",
+                    )
+                )
+    return issues
+
+
+def pd_placement(p: Placement) -> tuple[list[ConfigIssue], int]:
+    """The decode servers' sizing (as a single-role path), the weights for both roles, no TPU pool, the prefill
+    servers' sizing and the KV transport; the model takes replicas x TP x PP + prefill replicas x prefill TP
+    accelerators."""
+    model, per_node = p.model, p.shape.accelerator_count
+    issues, fits = decode_fit_issues(p)
+    if not fits:
+        return issues, 0
+    prefill = model.prefill
+    if not per_node % model.gpus_per_replica and not (prefill is not None and per_node % prefill.tensor_parallel_size):
+        roles = [decode_role(model)]
+        if prefill is not None:
+            tp = prefill.tensor_parallel_size
+            roles.append(("prefill", "prefill.tensorParallelSize", tp, tp, tp))
+        issues.extend(weights_issues(p, roles))
+    issues.extend(no_tpu_issues(p))
+    demand = model.replicas * model.gpus_per_replica
+    if prefill is not None:
+        issues.extend(_prefill_issues(p))
+        demand += prefill.replicas * prefill.tensor_parallel_size
+        issues.extend(_kv_transport_issues(p))
+    return issues, demand
+
+
+#: This path's config rules (:func:`pulumi_llmd.blueprints.paths.path_rules`).
+RULES = {WellLitPath.PD_DISAGGREGATION: PathRules(keys=required_prefill_issues, placement=pd_placement)}

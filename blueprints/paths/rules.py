@@ -1,0 +1,196 @@
+"""What the well-lit paths' config rules share: the :class:`Placement` a path's rules read (its model on its pool),
+the :class:`PathRules` each path module exposes (``RULES``), and the sizing checks several paths run (TP x PP fits and
+divides a node, pods fit a node, weights fit accelerator memory and a node's disk, TPU pools).
+
+Config validation (:mod:`pulumi_llmd.blueprints.validation`) calls a path's rules through
+:func:`pulumi_llmd.blueprints.paths.path_rules`; the rules return :class:`ConfigIssue` s naming the stack file's
+keys. Pure: nothing is registered. Imports: ``issues <- config <- plan <- paths``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from pydantic.alias_generators import to_camel
+
+from pulumi_llmd.blueprints.config import ModelConfig, ModelResources, PoolConfig, WellLitPath
+from pulumi_llmd.blueprints.issues import ConfigIssue
+from pulumi_llmd.blueprints.plan import node_ephemeral_gib, offload_gib, server_resources, weights_per_device_problem
+from pulumi_llmd.components import catalog
+from pulumi_llmd.components.models import pod_ephemeral_gib
+from pulumi_llmd.components.serving.model_server import devices_fit_problem, pod_fit_problems
+
+
+@dataclass(frozen=True)
+class Placement:
+    """A model on its accelerator pool, as a path's placement rules see it: ``key`` is the model's config key
+    (``llmd:models[0]``), ``shape`` the pool's machine shape, ``cloud`` the target's, and ``rdma_hint`` the target's
+    advice for an RDMA-capable pool (:attr:`pulumi_llmd.blueprints.targets.Target.rdma_hint`)."""
+
+    key: str
+    model: ModelConfig
+    pool: PoolConfig
+    shape: catalog.MachineShape
+    cloud: catalog.Cloud
+    rdma_hint: str = "a pool with an RDMA fabric"
+
+
+def _no_key_rules(key: str, model: ModelConfig) -> list[ConfigIssue]:
+    return []
+
+
+@dataclass(frozen=True)
+class PathRules:
+    """A well-lit path's config rules: ``keys`` (the model's keys alone, e.g. a required ``prefill``) and
+    ``placement`` (the model on its pool: sizing, fabric, weights; returns the issues and the accelerators the model
+    takes from the pool). ``placement`` None: the path runs on CPU nodes and takes no pool."""
+
+    keys: Callable[[str, ModelConfig], list[ConfigIssue]] = _no_key_rules
+    placement: Callable[[Placement], tuple[list[ConfigIssue], int]] | None = None
+
+
+def pod_fit_issues(
+    where: str, devices: int, resources: ModelResources, shape: catalog.MachineShape, suffix: str = ""
+) -> list[ConfigIssue]:
+    """The pods of ``devices`` accelerators with ``resources`` fit a ``shape`` node (the model server's rule,
+    :func:`~pulumi_llmd.components.serving.model_server.pod_fit_problems`), keyed ``<where>.resources.<field>``."""
+    return [
+        ConfigIssue(key=f"{where}.resources.{to_camel(field)}", value=value, message=message + suffix)
+        for field, value, message in pod_fit_problems(devices, resources.to_pod_resources(), shape)
+    ]
+
+
+def decode_fit_issues(p: Placement) -> tuple[list[ConfigIssue], bool]:
+    """A single-role server's TP x PP fits one node (:func:`~pulumi_llmd.components.serving.model_server.
+    devices_fit_problem`, the model server's rule), divides the node's accelerators, and its pods fit a node; and
+    whether TP x PP fits a node at all (the other sizing checks need it)."""
+    model, shape = p.model, p.shape
+    problem = devices_fit_problem(model.tensor_parallel_size, model.pipeline_parallel_size, shape)
+    if problem is not None:
+        return [
+            ConfigIssue(key=f"{p.key}.tensorParallelSize", value=model.tensor_parallel_size, message=problem)
+        ], False
+    issues: list[ConfigIssue] = []
+    per_node, need = shape.accelerator_count, model.gpus_per_replica
+    if per_node % need:
+        issues.append(
+            ConfigIssue(
+                key=f"{p.key}.tensorParallelSize",
+                value=model.tensor_parallel_size,
+                message=(
+                    f"TP x PP = {need} does not divide the {per_node} accelerators of a {shape.machine_type} "
+                    f"node, which would strand {per_node % need} per node; allowed: a divisor of {per_node}"
+                ),
+            )
+        )
+    resources = server_resources(model, shape)
+    suffix = ""
+    if resources is not model.resources:
+        suffix = f" (including the {offload_gib(model, shape)} GiB CPU KV offload of kvOffload.cpuGib)"
+    issues.extend(pod_fit_issues(p.key, model.gpus_per_replica, resources, shape, suffix))
+    return issues, True
+
+
+#: A role's weights placement: (role, field key, field value, shards, accelerators per pod).
+WeightsRole = tuple[str, str, int, int, int]
+
+
+def decode_role(model: ModelConfig) -> WeightsRole:
+    """The decode (or only) role of a single-role or P/D model: TP x PP shards and accelerators per pod."""
+    return ("decode", "tensorParallelSize", model.tensor_parallel_size, model.gpus_per_replica, model.gpus_per_replica)
+
+
+def weights_issues(p: Placement, roles: Sequence[WeightsRole]) -> list[ConfigIssue]:
+    """The model's weights fit accelerator memory for each role's parallelism, and its pods' weight caches fit a
+    node's ephemeral storage.
+
+    Accelerator memory: see :func:`~pulumi_llmd.blueprints.plan.weights_per_device_problem`; ``roles`` give each
+    role's shards (TP x PP for decode, prefill TP for P/D, TP x DP for a wide-ep mixture-of-experts model).
+    Disk: every pod downloads the whole checkpoint into its own emptyDir, so the most pods one node can hold
+    (accelerators per node // accelerators per pod, for each role) x :func:`~pulumi_llmd.components.models.
+    pod_ephemeral_gib` (weights + 10% + 5 GiB cache, 20 GiB scratch) must fit the node's allocatable ephemeral
+    storage (:func:`~pulumi_llmd.blueprints.plan.node_ephemeral_gib`).
+    """
+    model, pool, shape = p.model, p.pool, p.shape
+    spec = model.weights
+    if spec is None:
+        return []
+    issues: list[ConfigIssue] = []
+    for role, field, value, shards, _ in roles:
+        problem = weights_per_device_problem(
+            spec, shards=shards, accelerator=shape.accelerator, utilization=model.gpu_memory_utilization
+        )
+        if problem is None:
+            continue
+        message, needed = problem
+        if needed <= shape.accelerator_count:
+            allowed = f"at least {needed} accelerators per {role} replica (e.g. a larger {field})"
+        else:
+            allowed = (
+                f"at least {needed} x {shape.accelerator.name}, more than one {shape.machine_type} node holds: use an "
+                "accelerator with more memory or a smaller / quantized checkpoint"
+            )
+        issues.append(ConfigIssue(key=f"{p.key}.{field}", value=value, message=f"{message}; allowed: {allowed}"))
+    node_gib = node_ephemeral_gib(p.cloud, pool, shape)
+    if node_gib is not None:
+        per_pod = pod_ephemeral_gib(spec.weights_gib)
+        pods = max(shape.accelerator_count // max(1, devices) for _, _, _, _, devices in roles)
+        if pods * per_pod > node_gib:
+            where = "local SSDs" if shape.local_ssd_count else f"{pool.boot_disk_size_gb} GiB boot disk"
+            fit = node_gib // per_pod
+            issues.append(
+                ConfigIssue(
+                    key=f"{p.key}.huggingFaceId",
+                    value=model.hugging_face_id,
+                    message=f"{pods} pod(s) per {shape.machine_type} node each download the {spec.weights_gib:.1f} GiB "
+                    f"checkpoint into a {per_pod} GiB emptyDir ({pods * per_pod} GiB), but a node's allocatable "
+                    f"ephemeral storage ({where}) is {node_gib} GiB; allowed: at most {fit} pod(s) per node "
+                    "(more accelerators per pod), a machine type with local SSDs, or a larger bootDiskSizeGb",
+                )
+            )
+    return issues
+
+
+def no_tpu_issues(p: Placement) -> list[ConfigIssue]:
+    """A path that vLLM TPU cannot serve in this release, on a TPU pool."""
+    if p.shape.tpu is None:
+        return []
+    return [
+        ConfigIssue(
+            key=f"{p.key}.path",
+            value=p.model.path.value,
+            message="not available on TPU pools in this release (vLLM TPU uses its own TPUConnector / "
+            "TPUOffloadConnector); TPU paths: optimized-baseline, precise-prefix-cache-routing",
+        )
+    ]
+
+
+def single_role_placement(p: Placement, *, tpu: bool = True) -> tuple[list[ConfigIssue], int]:
+    """The rules of a one-fleet path (optimized-baseline, the prefix-cache paths): TP x PP fits and divides a node,
+    pods fit a node, weights fit, and (``tpu`` False) no TPU pool; the fleet takes replicas x TP x PP accelerators."""
+    issues, fits = decode_fit_issues(p)
+    if not fits:
+        return issues, 0
+    if not p.shape.accelerator_count % p.model.gpus_per_replica:
+        issues.extend(weights_issues(p, [decode_role(p.model)]))
+    if not tpu:
+        issues.extend(no_tpu_issues(p))
+    return issues, p.model.replicas * p.model.gpus_per_replica
+
+
+def required_prefill_issues(key: str, model: ModelConfig) -> list[ConfigIssue]:
+    """A disaggregated path (pd-disaggregation, wide-ep) needs ``prefill``."""
+    if model.prefill is not None:
+        return []
+    return [
+        ConfigIssue(
+            key=f"{key}.prefill",
+            message=f"is required on path '{model.path.value}': {{replicas, tensorParallelSize}} of the prefill "
+            "servers (the model's own replicas / tensorParallelSize size the decode servers)",
+        )
+    ]
+
+
+#: The path whose rules a path without its own module follows (an unimplemented path, reported as such).
+FALLBACK_PATH = WellLitPath.OPTIMIZED_BASELINE

@@ -1,0 +1,265 @@
+"""llm-d's wide-ep well-lit path: prefill and decode engines of large MoE models on LeaderWorkerSet groups.
+
+Each engine is one LeaderWorkerSet group of ``dataParallelSize / dataParallelSizeLocal`` pods; every GPU runs one
+data-parallel rank and the experts are spread over all ranks (``--enable-expert-parallel``), whose all-to-all
+(DeepEP: ``deepep_high_throughput`` for prefill, ``deepep_low_latency`` for decode) runs over the pool's RDMA fabric.
+Prefill hands KV caches to decode through NIXL as in pd-disaggregation; the picker chooses a prefill and a decode
+endpoint among the ranks (one InferencePool target port per local rank, 8000..8007). Source: llm-d
+guides/wide-ep-lws (DeepSeek-R1-0528, 2 x LWS of size 2 with DP 8 per pod; 32 x H200 upstream: 50,299 tok/s).
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import pulumi
+
+from pulumi_llmd.blueprints.config import ModelConfig, WellLitPath
+from pulumi_llmd.blueprints.issues import ConfigIssue
+from pulumi_llmd.blueprints.paths import PathContext
+from pulumi_llmd.blueprints.paths.routing import PickerSetup, route_model
+from pulumi_llmd.blueprints.paths.rules import (
+    PathRules,
+    Placement,
+    WeightsRole,
+    pod_fit_issues,
+    required_prefill_issues,
+    weights_issues,
+)
+from pulumi_llmd.blueprints.plan import pool_rdma, server_resources, wide_ep_sizes
+from pulumi_llmd.components import catalog, versions
+from pulumi_llmd.components.serving import ModelServerAutoscaler, model_server_labels
+from pulumi_llmd.components.serving.disaggregation import nixl_kv_transfer_config
+from pulumi_llmd.components.serving.leader_worker_set import MultiNodeModelServer, WideEpSpec, target_ports
+from pulumi_llmd.components.serving.model_server import LABEL_GUIDE, LABEL_MODEL
+from pulumi_llmd.components.serving.picker_configs import pd_picker_config
+
+GUIDE = WellLitPath.WIDE_EP.value
+#: Picker profiles of the wide-EP guide (router/wide-ep-lws.values.yaml): prefill prefix 3, queue 2, active 2;
+#: decode active-request only.
+WIDE_EP_PREFILL_SCORERS = {"prefix-cache-scorer": 3, "queue-scorer": 2, "active-request-scorer": 2}
+WIDE_EP_DECODE_SCORERS = {"active-request-scorer": 1}
+LWS_KIND = ("leaderworkerset.x-k8s.io/v1", "LeaderWorkerSet")
+
+
+class WideEp(pulumi.ComponentResource):
+    """One MoE model served with wide expert parallelism. Type token ``llmd:paths:WideEp``.
+
+    Children: :class:`MultiNodeModelServer` ``<model>-prefill`` and ``<model>-decode`` (LeaderWorkerSets sized by
+    :func:`~pulumi_llmd.blueprints.config.wide_ep_sizes`), their autoscalers (one replica = one group) when
+    ``autoscaling_metric`` is given, and the picker with P/D plugins, the InferencePool over both roles (a target
+    port per local rank) and the route. Attributes as
+    :class:`~pulumi_llmd.blueprints.paths.optimized_baseline.SingleRolePath`. Only the LeaderWorkerSets wait for
+    ``pool_ready``; ``picker_resources`` sizes the picker.
+
+    Raises:
+        ValueError: from :class:`MultiNodeModelServer` before anything registers (pods larger than a node, an engine
+            spanning pods on a pool without RDMA, ...).
+    """
+
+    def __init__(
+        self,
+        ctx: PathContext,
+    ) -> None:
+        model, namespace, gateway, gateway_listener = ctx.model.config, ctx.namespace, ctx.gateway, ctx.gateway_listener
+        hf_token_secret, autoscaling_metric, pool_ready, opts = (
+            ctx.hf_token_secret,
+            ctx.autoscaling_metric,
+            ctx.pool_ready,
+            ctx.opts,
+        )
+        assert ctx.pool is not None
+        pool = ctx.pool
+        backends = pool.rdma.nixl_backends if pool.rdma is not None else ("UCX",)
+        kv = {**nixl_kv_transfer_config(backends), "kv_load_failure_policy": "fail"}
+        served_name = ctx.model.served_name
+        specs: dict[str, tuple[int, WideEpSpec]] = {}
+        for role in ("prefill", "decode"):
+            sizes = ctx.model.role(role).wide_ep
+            assert sizes is not None
+            specs[role] = (
+                sizes.replicas,
+                WideEpSpec(
+                    model=model.hugging_face_id,
+                    served_name=served_name,
+                    role="prefill" if role == "prefill" else "decode",
+                    data_parallel_size=sizes.data_parallel_size,
+                    data_parallel_size_local=sizes.data_parallel_size_local,
+                    group_size=sizes.group_size,
+                    tensor_parallel_size=sizes.tensor_parallel_size,
+                    kv_transfer_config=kv,
+                    max_model_len=model.max_model_len,
+                    extra_args=model.extra_args,
+                    extra_env=model.extra_env,
+                    secret_env=model.secret_env_refs,
+                ),
+            )
+        super().__init__("llmd:paths:WideEp", model.name, None, opts)
+        child = pulumi.ResourceOptions(parent=self, depends_on=opts.depends_on)
+        self.servers_by_role: dict[str, MultiNodeModelServer] = {}
+        self.autoscalers: dict[str, ModelServerAutoscaler] = {}
+        for role, (replicas, spec) in specs.items():
+            server = MultiNodeModelServer(
+                f"{model.name}-{role}",
+                namespace=namespace,
+                replicas=replicas,
+                spec=spec,
+                pool=pool,
+                labels=model_server_labels(guide=GUIDE, role=role, model=model.name),
+                resources=ctx.model.role(role).resources.to_pod_resources(),
+                hf_token_secret=hf_token_secret,
+                weights_gib=model.weights.weights_gib if model.weights is not None else None,
+                pool_ready=pool_ready,
+                image=model.image or versions.LLMD_CUDA_IMAGE,
+                opts=child,
+            )
+            self.servers_by_role[role] = server
+            if autoscaling_metric is not None:
+                self.autoscalers[role] = ModelServerAutoscaler(
+                    f"{model.name}-{role}",
+                    namespace=namespace,
+                    deployment=f"{model.name}-{role}",
+                    metric=autoscaling_metric,
+                    min_replicas=replicas,
+                    max_replicas=ctx.model.role(role).max_replicas,
+                    target_kind=LWS_KIND,
+                    opts=child,
+                )
+        selector = {LABEL_GUIDE: GUIDE, LABEL_MODEL: model.name}
+        decode_spec = specs["decode"][1]
+        routing = route_model(
+            model,
+            namespace=namespace,
+            gateway=gateway,
+            gateway_listener=gateway_listener,
+            server_labels=selector,
+            picker=PickerSetup(
+                config_text=pd_picker_config(
+                    prefill_scorers=WIDE_EP_PREFILL_SCORERS, decode_scorers=WIDE_EP_DECODE_SCORERS
+                )
+            ),
+            opts=child,
+            target_ports=target_ports(decode_spec),
+            picker_resources=ctx.model.picker_resources,
+        )
+        self.picker, self.pool, self.route = routing.picker, routing.pool, routing.route
+        self.server_selector = selector
+        ports = target_ports(decode_spec)
+        self.metrics_ports = [f"rank{r}" for r in range(len(ports))]
+        self.server_ports = ports
+        #: Ranks of one engine talk on dynamic ports (DP coordination, NVSHMEM bootstrap, NIXL): all ports.
+        self.peer_ports: list[int] | Literal["all"] = "all"
+        self.picker_ports: list[int] = []
+        self.pool_name = model.name
+        self.served_name = served_name
+        self.route_path = model.route_path_prefix
+        self.register_outputs(
+            {
+                "poolName": model.name,
+                "servedName": served_name,
+                "routePath": model.route_path_prefix,
+                "gpusPerGroup": {role: spec.devices_per_group for role, (_, spec) in specs.items()},
+            }
+        )
+
+
+# --- config rules ---------------------------------------------------------------------------------------------------
+
+
+def _keys(key: str, model: ModelConfig) -> list[ConfigIssue]:
+    """wide-ep needs ``prefill`` and ``dataParallelSize``."""
+    issues = required_prefill_issues(key, model)
+    if model.data_parallel_size is None:
+        issues.append(
+            ConfigIssue(
+                key=f"{key}.dataParallelSize",
+                message="is required on path 'wide-ep': the data-parallel (= expert-parallel) ranks of one engine, "
+                "e.g. 16 for two 8-GPU nodes",
+            )
+        )
+    return issues
+
+
+def _sizing_issues(p: Placement) -> tuple[list[ConfigIssue], int]:
+    """DP x TP x group size must match the GPUs placed, pods must fit nodes, and multi-pod engines need RDMA."""
+    model, pool, shape, key = p.model, p.pool, p.shape, p.key
+    issues: list[ConfigIssue] = []
+    per_node = shape.accelerator_count
+    demand = 0
+    if model.pipeline_parallel_size != 1:
+        issues.append(
+            ConfigIssue(
+                key=f"{key}.pipelineParallelSize",
+                value=model.pipeline_parallel_size,
+                message="wide-ep engines use data and expert parallelism; allowed: 1",
+            )
+        )
+    fabric = pool_rdma(p.cloud, pool, shape)
+    for role, where in (("decode", key), ("prefill", f"{key}.prefill")):
+        sizes = wide_ep_sizes(model, shape, role)
+        dp_key = f"{key}.dataParallelSize" if role == "decode" else f"{key}.prefill.dataParallelSize"
+        if sizes.devices_per_pod > per_node or per_node % sizes.devices_per_pod:
+            issues.append(
+                ConfigIssue(
+                    key=f"{key}.dataParallelSizeLocal",
+                    value=sizes.data_parallel_size_local,
+                    message=f"{role}: dataParallelSizeLocal x tensorParallelSize = {sizes.data_parallel_size_local} x "
+                    f"{sizes.tensor_parallel_size} GPUs per pod must divide the {per_node} GPUs of a "
+                    f"{shape.machine_type} node",
+                )
+            )
+            continue
+        if sizes.data_parallel_size % sizes.data_parallel_size_local:
+            issues.append(
+                ConfigIssue(
+                    key=dp_key,
+                    value=sizes.data_parallel_size,
+                    message=f"{role}: must be a multiple of the {sizes.data_parallel_size_local} ranks of one pod "
+                    "(DP = DP-local x pods per group)",
+                )
+            )
+            continue
+        if sizes.group_size > 1 and fabric is None:
+            issues.append(
+                ConfigIssue(
+                    key=dp_key,
+                    value=sizes.data_parallel_size,
+                    message=f"{role}: one engine spans {sizes.group_size} pods, and wide-EP's all-to-all (DeepEP) "
+                    f"needs RDMA between all of their GPUs; pool '{pool.name}' ({shape.machine_type}) has no RDMA "
+                    "fabric: use a4-highgpu-8g / a3-ultragpu-8g on GKE, an EFA instance type on EKS, or an "
+                    "existing pool with rdmaResource",
+                )
+            )
+        if fabric is catalog.RdmaKind.ROCE and sizes.devices_per_pod != per_node:
+            issues.append(
+                ConfigIssue(
+                    key=f"{key}.dataParallelSizeLocal",
+                    value=sizes.data_parallel_size_local,
+                    message=f"{role}: GKE attaches a node's RDMA NICs to one pod, so each pod must take all {per_node} "
+                    f"GPUs (DP-local x TP = {per_node})",
+                )
+            )
+        resources = server_resources(model, shape, role=role)
+        issues.extend(pod_fit_issues(where, sizes.devices_per_pod, resources, shape))
+        demand += sizes.devices
+    return issues, demand
+
+
+def wide_ep_placement(p: Placement) -> tuple[list[ConfigIssue], int]:
+    """The engines' sizing and, when it holds, the weights: TP x DP shards per role for a mixture-of-experts model
+    (its experts are spread over every rank; the replicated attention and dense layers are small next to them), TP
+    for a dense one. The model takes every group's GPUs."""
+    issues, demand = _sizing_issues(p)
+    if not issues:
+        spec = p.model.weights
+        roles: list[WeightsRole] = []
+        for role, dp_key in (("decode", "dataParallelSize"), ("prefill", "prefill.dataParallelSize")):
+            sizes = wide_ep_sizes(p.model, p.shape, role)
+            shards = sizes.tensor_parallel_size * (sizes.data_parallel_size if spec is not None and spec.moe else 1)
+            roles.append((role, dp_key, sizes.data_parallel_size, shards, sizes.devices_per_pod))
+        issues.extend(weights_issues(p, roles))
+    return issues, demand
+
+
+#: This path's config rules (:func:`pulumi_llmd.blueprints.paths.path_rules`).
+RULES = {WellLitPath.WIDE_EP: PathRules(keys=_keys, placement=wide_ep_placement)}

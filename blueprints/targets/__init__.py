@@ -1,0 +1,307 @@
+"""Deploy targets: one module per place a stack runs (``gke``, ``eks``, ``existing``), each owning every cloud
+question: the cluster and its accelerator pools, the add-ons the cloud does not bring (gateway implementation, device
+plugins, the metrics path behind the autoscalers), monitoring objects, where the API server and the gateway's
+proxies are for NetworkPolicies, and the autoscaling metric's name; and the target's config rules (classmethods
+that config validation calls through :func:`target_class` before any plan exists: pool shapes, provisioning, zones,
+cluster hardening), the load balancer's annotations and the gateway features the target offers.
+
+:func:`target_for` imports only the module of the stack's target (``importlib``), so a GKE stack never imports
+``pulumi_aws`` and an EKS stack never imports ``pulumi_gcp``. Imports: ``plan <- targets <- deploy``.
+"""
+
+from __future__ import annotations
+
+import importlib
+from abc import ABC, abstractmethod
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, ClassVar
+
+import pulumi
+
+from pulumi_llmd.blueprints.config import (
+    PROVISIONING_BY_CLOUD,
+    SELF_MANAGED_GATEWAY_CLASSES,
+    IapAuthenticationConfig,
+    PoolConfig,
+    StackConfig,
+    resolve_shape,
+)
+from pulumi_llmd.blueprints.issues import CONFIG_NAMESPACE, ConfigIssue
+from pulumi_llmd.blueprints.plan import StackPlan
+from pulumi_llmd.components import catalog
+from pulumi_llmd.components.base import Cluster, Platform
+from pulumi_llmd.components.platform import (
+    GatewayApiCrds,
+    PodMonitor,
+    PrometheusAdapter,
+    PrometheusStack,
+    gateway_implementation,
+    gateway_labels_for,
+)
+from pulumi_llmd.components.platform.gateway import IapSettings
+from pulumi_llmd.components.platform.monitoring import MONITORING_NAMESPACE
+from pulumi_llmd.components.platform.network_policy import GATEWAY_NAME_LABEL
+from pulumi_llmd.components.serving import VLLM_WAITING_METRIC
+
+if TYPE_CHECKING:  # the GCP SDK is imported only by GKE stacks (targets/gke.py)
+    from pulumi_llmd.components.gcp.certificates import GkeManagedCertificate
+
+#: Target cloud (``llmd:target.cloud``) -> the module that deploys there.
+TARGET_MODULES = {
+    "gcp": "pulumi_llmd.blueprints.targets.gke",
+    "aws": "pulumi_llmd.blueprints.targets.eks",
+    "existing": "pulumi_llmd.blueprints.targets.existing",
+}
+#: The cluster's platform (:class:`~pulumi_llmd.components.base.Platform`) -> its target cloud.
+PLATFORM_CLOUDS: Mapping[Platform, str] = {Platform.GKE: "gcp", Platform.EKS: "aws", Platform.EXISTING: "existing"}
+#: AWS Service annotations for an internal / internet-facing load balancer (:meth:`Target.load_balancer_annotations`
+#: of EKS; here, not in :mod:`.eks`, so readers need not import the AWS SDK).
+AWS_INTERNAL_LB = {
+    "service.beta.kubernetes.io/aws-load-balancer-internal": "true",
+    "service.beta.kubernetes.io/aws-load-balancer-scheme": "internal",
+}
+AWS_PUBLIC_LB = {"service.beta.kubernetes.io/aws-load-balancer-scheme": "internet-facing"}
+#: Istio's Gateway annotation choosing the generated Service's type.
+ISTIO_SERVICE_TYPE = "networking.istio.io/service-type"
+
+
+@dataclass
+class TargetPlatform:
+    """What a target installed besides the cluster: ``crds`` the stack namespace's objects are instances of (the
+    Gateway API / InferencePool CRDs where the stack installs them), what the Gateway waits for (``gateway_ready``),
+    the Gateway's ``gateway_labels`` and what a monitor must wait for (``monitoring_crds``)."""
+
+    crds: list[pulumi.Resource] = field(default_factory=list)
+    gateway_ready: list[pulumi.Resource] = field(default_factory=list)
+    gateway_labels: dict[str, str] = field(default_factory=dict)
+    monitoring_crds: list[pulumi.Resource] = field(default_factory=list)
+
+
+def pool_key(index: int) -> str:
+    """The config key of ``pools[index]``."""
+    return f"{CONFIG_NAMESPACE}:pools[{index}]"
+
+
+def refuse_cluster_keys(config: StackConfig, fields: Sequence[str], message: str) -> list[ConfigIssue]:
+    """One issue per ``llmd:cluster`` hardening key among ``fields`` (``controlPlane``, ``privateNodes``,
+    ``secretsKmsKey``) the stack sets, saying ``message`` (the target does not apply it)."""
+    cluster = config.cluster
+    given = {
+        "controlPlane": "control_plane" in cluster.model_fields_set,
+        "privateNodes": "private_nodes" in cluster.model_fields_set,
+        "secretsKmsKey": cluster.secrets_kms_key is not None,
+    }
+    return [ConfigIssue(key=f"{CONFIG_NAMESPACE}:cluster.{f}", message=message) for f in fields if given[f]]
+
+
+def consumption_issues(cloud: str, key: str, pool: PoolConfig, shape: catalog.MachineShape) -> list[ConfigIssue]:
+    """A configured ``provisioning`` the cloud offers in general but not for this machine type (the catalog's
+    ``MachineShape.consumption``)."""
+    chosen = pool.provisioning
+    if chosen is None or chosen not in PROVISIONING_BY_CLOUD[cloud] or chosen in shape.consumption:
+        return []
+    offered = [p for p in PROVISIONING_BY_CLOUD[cloud] if p in shape.consumption]
+    hint = " (a reservation also needs reservation: <name>)" if "reservation" in offered else ""
+    return [
+        ConfigIssue(
+            key=f"{key}.provisioning",
+            value=chosen,
+            message=f"{shape.machine_type} is not offered {chosen} on {cloud}; allowed: {', '.join(offered)}{hint}",
+        )
+    ]
+
+
+class Target(ABC):
+    """A deploy target for one :class:`StackPlan`; subclasses answer every cloud question.
+
+    The classmethods are the target's config rules and facts, used before a plan exists (config validation, the
+    endpoint, the namespace's Pod Security level); get the class with :func:`target_class`.
+    """
+
+    #: The target cloud (``llmd:target.cloud``).
+    cloud: ClassVar[str] = "existing"
+    #: Whether the Gateway's proxy pods run in the stack namespace (self-managed Istio / agentgateway).
+    in_cluster_gateway: bool = True
+    #: Gateway classes (``llmd:gateway.className``) the target offers.
+    gateway_classes: ClassVar[tuple[str, ...]] = SELF_MANAGED_GATEWAY_CLASSES
+    #: Whether the load balancer serves pre-shared Compute Engine certificates (``tls.preSharedCertificates``).
+    pre_shared_certificates: ClassVar[bool] = False
+    #: Whether Identity-Aware Proxy can guard the gateway (``authentication.iap``).
+    offers_iap: ClassVar[bool] = False
+    #: Whether the stack creates the cluster (its control plane, nodes and their hardening keys).
+    creates_cluster: ClassVar[bool] = True
+    #: Whether ``cluster.privateNodes`` applies (GKE; EKS nodes are always private).
+    private_nodes_option: ClassVar[bool] = False
+    #: How to get an RDMA fabric on this target (config error hints).
+    rdma_hint: ClassVar[str] = "a pool with an RDMA fabric"
+
+    @classmethod
+    def check_config(cls, config: StackConfig) -> list[ConfigIssue]:
+        """The target's own rules over the whole stack (target keys, cluster keys); none by default."""
+        return []
+
+    @classmethod
+    def resolve_pool(cls, key: str, pool: PoolConfig) -> tuple[list[ConfigIssue], catalog.MachineShape | None]:
+        """The pool's machine shape from the cloud's catalog (``machineType`` or ``accelerator``, which must agree),
+        or the issues why there is none."""
+        if pool.machine_type is None and pool.accelerator is None:
+            return [ConfigIssue(key=key, message="give machineType or accelerator (one of them)")], None
+        issues: list[ConfigIssue] = []
+        try:
+            shape = resolve_shape(catalog.Cloud(cls.cloud), pool)
+        except catalog.CatalogError as exc:
+            field = "machineType" if pool.machine_type is not None else "accelerator"
+            value = pool.machine_type or pool.accelerator
+            return [ConfigIssue(key=f"{key}.{field}", value=value, message=str(exc))], None
+        if pool.accelerator is not None and _canonical_accelerator(pool.accelerator) != shape.accelerator.name:
+            issues.append(
+                ConfigIssue(
+                    key=f"{key}.accelerator",
+                    value=pool.accelerator,
+                    message=f"machine type {shape.machine_type} carries {shape.accelerator.name}, "
+                    f"not {pool.accelerator}",
+                )
+            )
+        return issues, shape
+
+    @classmethod
+    def check_pool(
+        cls, config: StackConfig, index: int, pool: PoolConfig, shape: catalog.MachineShape | None
+    ) -> list[ConfigIssue]:
+        """The target's rules for ``pools[index]`` (``shape`` None: it did not resolve); none by default."""
+        return []
+
+    @classmethod
+    def load_balancer_annotations(cls, config: StackConfig) -> tuple[dict[str, str], dict[str, str]]:
+        """``(Gateway annotations, spec.infrastructure.annotations)`` making the load balancer internal or public
+        (pure); none by default (GKE: the class decides)."""
+        return {}, {}
+
+    @classmethod
+    def managed_certificate(
+        cls, config: StackConfig, *, after: Sequence[pulumi.Resource]
+    ) -> tuple[GkeManagedCertificate, dict[str, str]]:
+        """Register a cloud-managed certificate for ``gateway.tls.hostname`` (after ``after``) and return it with the
+        HTTPS listener's options naming it. Raises ValueError on a target without managed certificates (config
+        chooses this source only where there are: ``StackConfig.gateway_tls_source``)."""
+        raise ValueError(f"target cloud '{cls.cloud}' has no managed certificates")
+
+    @classmethod
+    def identity_aware_proxy(
+        cls,
+        config: StackConfig,
+        iap: IapAuthenticationConfig,
+        *,
+        namespace_opts: pulumi.ResourceOptions,
+        after: Sequence[pulumi.Resource],
+        client_secret: pulumi.Output[str] | None = None,
+    ) -> IapSettings:
+        """Register what Identity-Aware Proxy needs (the OAuth client Secret, access grants) and return the backend
+        policy's IAP settings. Raises ValueError where :attr:`offers_iap` is False (config validation refuses it)."""
+        raise ValueError(f"target cloud '{cls.cloud}' has no Identity-Aware Proxy")
+
+    def __init__(self, plan: StackPlan) -> None:
+        self.plan = plan
+        self.config: StackConfig = plan.config
+
+    @abstractmethod
+    def build_cluster(self) -> Cluster:
+        """Register the cluster and its accelerator pools; returns the :class:`Cluster` (provider, pools, readiness)."""
+
+    @abstractmethod
+    def platform(self, cluster: Cluster, *, after: Sequence[pulumi.Resource]) -> TargetPlatform:
+        """Register the add-ons this target needs besides the common ones (``after``: the Kueue release, whose
+        cluster-wide Job webhook Helm hook Jobs go through)."""
+
+    @abstractmethod
+    def api_server(self) -> tuple[list[str], list[int]]:
+        """Where pods reach the Kubernetes API server, as (CIDRs, TCP ports), for NetworkPolicies."""
+
+    def autoscaling_metric(self) -> str:
+        """The HPA's name for vLLM's queue depth on this target (prometheus-adapter: the metric's own name)."""
+        return VLLM_WAITING_METRIC
+
+    @property
+    def monitoring_namespaces(self) -> list[str]:
+        """Namespaces the metric scrapers run in."""
+        return [MONITORING_NAMESPACE]
+
+    @property
+    def gateway_cidrs(self) -> list[str]:
+        """Source ranges of the gateway's proxies outside the cluster (none for an in-cluster gateway)."""
+        return []
+
+    @property
+    def gateway_pod_labels(self) -> dict[str, str] | None:
+        """Labels of the gateway's proxy pods in the stack namespace (None: the proxies are not pods)."""
+        return {GATEWAY_NAME_LABEL: self.config.gateway.name}
+
+    def monitor(
+        self,
+        name: str,
+        *,
+        selector: Mapping[str, str],
+        port: str | list[str],
+        opts: pulumi.ResourceOptions,
+        platform: TargetPlatform,
+    ) -> None:
+        """Scrape ``port`` of the pods ``selector`` picks (a prometheus-operator PodMonitor after its CRDs)."""
+        if platform.monitoring_crds:
+            opts = pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(depends_on=platform.monitoring_crds))
+        PodMonitor(name, namespace=self.config.namespace, selector=selector, port=port, opts=opts)
+
+    def serving_policies(self, name: str, pool_name: str, opts: pulumi.ResourceOptions, endpoint: object) -> None:
+        """Per model, what the target's load balancer needs (nothing for an in-cluster gateway)."""
+        return None
+
+    def prometheus(self, cluster: Cluster, *, after: Sequence[pulumi.Resource]) -> list[pulumi.Resource]:
+        """kube-prometheus-stack (after ``after``) and, with accelerator pools, prometheus-adapter serving vLLM's
+        queue depth to the HPAs; returns what a PodMonitor waits for (the stack's release: its CRDs)."""
+        prometheus = PrometheusStack(
+            opts=pulumi.ResourceOptions(provider=cluster.provider, depends_on=[*cluster.ready, *after])
+        )
+        if cluster.pools:
+            PrometheusAdapter(
+                metrics=(VLLM_WAITING_METRIC,),
+                opts=pulumi.ResourceOptions(provider=cluster.provider, depends_on=[prometheus]),
+            )
+        return [prometheus.release]
+
+    def self_managed_gateway(self, cluster: Cluster) -> TargetPlatform:
+        """What a cluster the cloud does not equip with a gateway needs: the Gateway API + InferencePool CRDs and the
+        gateway implementation (Istio by default, or agentgateway). The CRDs are what custom resources in the stack
+        namespace wait for; the Gateway waits for them and the implementation."""
+        k8s_opts = pulumi.ResourceOptions(provider=cluster.provider, depends_on=list(cluster.ready))
+        crds = GatewayApiCrds(opts=k8s_opts)
+        implementation = gateway_implementation(
+            self.plan.gateway_class, opts=pulumi.ResourceOptions(provider=cluster.provider, depends_on=[crds])
+        )
+        return TargetPlatform(
+            crds=[crds],
+            gateway_ready=[crds, *implementation.ready],
+            gateway_labels=gateway_labels_for(self.plan.gateway_class),
+        )
+
+
+def _canonical_accelerator(name: str) -> str | None:
+    try:
+        return catalog.accelerator(name).name
+    except catalog.CatalogError:
+        return None
+
+
+def target_class(cloud: str | Platform) -> type[Target]:
+    """The :class:`Target` class of a target cloud (``gcp``, ``aws``, ``existing``) or cluster platform, its module
+    imported on first use (a GKE stack never imports the AWS SDK)."""
+    if isinstance(cloud, Platform):
+        cloud = PLATFORM_CLOUDS[cloud]
+    target: type[Target] = importlib.import_module(TARGET_MODULES[cloud]).TARGET
+    return target
+
+
+def target_for(plan: StackPlan) -> Target:
+    """The :class:`Target` of ``plan``'s cloud, its module imported on first use."""
+    module = importlib.import_module(TARGET_MODULES[plan.config.target.cloud])
+    target: Target = module.TARGET(plan)
+    return target
