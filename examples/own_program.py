@@ -2,60 +2,44 @@
 
 import pulumi
 
+from pulumi_llmd.blueprints.inference import LlmdInference, LlmdPlatform
 from pulumi_llmd.components import catalog
-from pulumi_llmd.components.gcp import GkeCluster, GkeNetwork, GpuNodePool
-from pulumi_llmd.components.serving import (
-    EndpointPicker,
-    InferencePool,
-    ModelServer,
-    PodResources,
-    VllmSpec,
-    model_server_labels,
-)
+from pulumi_llmd.components.gcp import GkeCluster, GkeNetwork, GpuNodePool, ProjectServices
 
+project, region = "my-project", "us-central1"
+apis = ProjectServices("inference-apis", project=project)  # a fresh project has the APIs off
+after_apis = pulumi.ResourceOptions(depends_on=[apis])
 network = GkeNetwork(
     "inference",
-    project="my-project",
-    region="us-central1",
+    project=project,
+    region=region,
     subnet_cidr="10.0.0.0/20",
     pods_cidr="10.16.0.0/12",
     services_cidr="10.2.0.0/20",
     proxy_only_cidr="10.3.0.0/23",
+    opts=after_apis,
 )
 cluster = GkeCluster(
     "inference",
-    project="my-project",
-    region="us-central1",
+    project=project,
+    region=region,
     network=network,  # private nodes behind the network's Cloud NAT
     authorized_cidrs=["203.0.113.7/32"],  # where `pulumi up` runs; none = a private endpoint
+    opts=after_apis,
 )
 l4 = GpuNodePool(
     "l4",
-    cluster=cluster.name,
-    location=cluster.location,
-    project="my-project",
-    shape=catalog.machine("gcp", "g2-standard-24"),  # 2 x NVIDIA L4 per node
+    cluster=cluster,  # its location, project, least-privilege node identity, and waits for its IAM and Cloud NAT
+    shape=catalog.machine("gcp", "g2-standard-24"),  # 2 x NVIDIA L4, 24 vCPU, 96 GB per node
     zone="us-central1-a",
-    min_nodes=0,
     max_nodes=4,
     provisioning="spot",
-    service_account=cluster.node_service_account_email,  # least-privilege node identity
-    opts=pulumi.ResourceOptions(depends_on=cluster.node_ready),  # its IAM binding and the Cloud NAT
+    opts=after_apis,
 )
-
-k8s = pulumi.ResourceOptions(provider=cluster.provider)
-labels = model_server_labels(guide="optimized-baseline", role="decode", model="qwen3-8b")
-ModelServer(
-    "qwen3-8b-decode",
-    namespace="default",
-    replicas=4,
-    spec=VllmSpec(model="Qwen/Qwen3-8B", tensor_parallel_size=2, max_model_len=16384),
-    pool=l4.pool,
-    labels=labels,
-    # one TP-2 pod per 2-GPU node (24 vCPU / 96 GB)
-    resources=PodResources(cpu_request="8", cpu_limit="10", memory_request="32Gi", memory_limit="40Gi"),
-    opts=k8s,
-)
-picker = EndpointPicker("qwen3-8b-epp", namespace="default", pool_name="qwen3-8b", opts=k8s)
-InferencePool("qwen3-8b", namespace="default", selector=labels, endpoint_picker=picker.service_name, opts=k8s)
+# Once per cluster: Kueue and its queues, LeaderWorkerSet, managed-Prometheus metrics for the autoscalers, the
+# namespace with default-deny NetworkPolicies, and one internal HTTPS Gateway every model routes through.
+platform = LlmdPlatform("llm-d", cluster=cluster, pools=[l4], proxy_only_cidr="10.3.0.0/23")
+# TP 2 takes both L4s of a node: one pod per node, so up to 4 pods (the HPA's ceiling) on the pool's 4 nodes.
+qwen = LlmdInference("qwen3-8b", platform=platform, pool=l4, model="Qwen/Qwen3-8B", tensor_parallel_size=2)
 pulumi.export("kubeconfig", cluster.kubeconfig)
+pulumi.export("inferencePool", qwen.inference_pool)
