@@ -18,13 +18,18 @@ from pathlib import Path
 from typing import Any
 
 import pulumi
+import pulumi.output as pulumi_output
 import pulumi.runtime
 from pulumi.runtime import mocks as pulumi_mocks
 from pulumi.runtime import resource as pulumi_resource_runtime
+from pulumi.runtime import rpc as pulumi_rpc
 from pulumi.runtime import settings as pulumi_settings
 from pulumi.runtime.config import CONFIG
-from pulumi.runtime.proto import source_pb2
+from pulumi.runtime.proto import resource_pb2, source_pb2
+from pulumi.runtime.resource_cycle_breaker import declare_dependency as _sdk_declare_dependency
 from pulumi.runtime.sync_await import _sync_await
+
+from pulumi_llmd.render.lazy_sdk import lazy_sdk_imports
 
 #: The marker that stands in for secret values (config ``secure:`` values, Output.secret inputs) in every render.
 SECRET_MARKER = "[secret]"
@@ -91,6 +96,61 @@ def _no_stack_trace() -> Any:
     return source_pb2.StackTrace()
 
 
+_SCALARS = (str, int, float, bool, type(None))
+
+
+def _contains_unknowns(val: Any) -> bool:
+    """``pulumi.runtime.rpc.contains_unknowns`` without recursion: whether ``val`` is or holds (in dicts and lists,
+    at any depth) the ``Unknown`` marker. Same answer as the SDK's (which every Output's data passes through, a
+    tenth of a render's program time), in a third of the time."""
+    unknown = pulumi_output.Unknown
+    stack = [val]
+    seen: set[int] = set()
+    while stack:
+        item = stack.pop()
+        if type(item) in _SCALARS:
+            continue
+        if isinstance(item, unknown):
+            return True
+        if id(item) in seen:
+            continue
+        seen.add(id(item))
+        if isinstance(item, dict):
+            stack.extend([item[key] for key in item])  # not .values(): output types have a "values" property
+        elif isinstance(item, list):
+            stack.extend(item)
+    return False
+
+
+_DEPENDENCIES = "_direct_computed_dependencies"
+#: Set on a resource once another one depends on it: only then can a new dependency of it close a cycle.
+_DEPENDED_ON = "_llmd_depended_on"
+
+
+def _declare_dependency(from_resource: Any, to_resource: Any) -> bool:
+    """``pulumi.runtime.resource_cycle_breaker.declare_dependency``, faster: record that ``from_resource`` depends on
+    ``to_resource`` unless ``from_resource`` is reachable from ``to_resource`` (a cycle; then False). Same graph and
+    answers as the SDK's, which walks every transitive dependency through a generator per edge on every
+    ``depends_on`` and input Output (the walk grows with the stack). The walk is skipped when nothing depends on
+    ``from_resource`` yet (a resource being registered): then no path can lead back to it."""
+    if to_resource == from_resource:
+        return False
+    if getattr(from_resource, _DEPENDED_ON, False):
+        stack = [to_resource]
+        seen: set[int] = set()
+        while stack:
+            item = stack.pop()
+            if item == from_resource:
+                return False
+            if id(item) in seen:
+                continue
+            seen.add(id(item))
+            stack.extend(getattr(item, _DEPENDENCIES, ()))
+    setattr(from_resource, _DEPENDENCIES, getattr(from_resource, _DEPENDENCIES, set()) | {to_resource})
+    setattr(to_resource, _DEPENDED_ON, True)
+    return True
+
+
 class _Mocks(pulumi.runtime.Mocks):
     """Echo inputs back as outputs, plus stable fake values for outputs the cloud computes."""
 
@@ -133,21 +193,23 @@ class _RecordingMonitor(pulumi_mocks.MockMonitor):
         #: Resource transforms in force for each registered URN: its own, then its ancestors' (children inherit).
         self._transforms: dict[str, list[Any]] = {}
 
-    def _transform(self, request: Any) -> None:
+    def _transform(self, request: Any, own: list[Any]) -> dict[str, Any] | None:
         """Run the ``transforms`` resource option as the Pulumi engine does and the SDK's mock monitor does not:
         the resource's own transforms, then its parent's (inherited down the tree), then the stack transforms, each
         on the properties (wire names) the previous one returned; the request is rewritten with the result, so the
         render records what a real deployment would create. Transforms that return None leave the resource as is.
-        (pulumi/pulumi ``sdk/python/lib/pulumi/resource.py``: ``ResourceTransform``; docs "Transforms".)"""
-        own = pulumi_mocks._resolve_callbacks(request.transforms)
+        (pulumi/pulumi ``sdk/python/lib/pulumi/resource.py``: ``ResourceTransform``; docs "Transforms".)
+
+        Returns the inputs (deserialized) when no transform changed them, else None (the request holds the new
+        ones)."""
         inherited = self._transforms.get(request.parent, [])
         chain = [*own, *inherited]
         urn = self.make_urn(request.parent, request.type, request.name)
         self._transforms[urn] = chain
         transforms = [*chain, *self._stack_transforms]
+        props: dict[str, Any] = pulumi.runtime.rpc.deserialize_properties(request.object)
         if not transforms:
-            return
-        props = pulumi.runtime.rpc.deserialize_properties(request.object)
+            return props
         changed = False
         for transform in transforms:
             args = pulumi.ResourceTransformArgs(
@@ -163,27 +225,46 @@ class _RecordingMonitor(pulumi_mocks.MockMonitor):
             if result is not None:
                 props = dict(result.props)
                 changed = True
-        if changed:
-            request.object.CopyFrom(_sync_await(pulumi.runtime.rpc.serialize_properties(props, {})))
+        if not changed:
+            return props
+        request.object.CopyFrom(_sync_await(pulumi.runtime.rpc.serialize_properties(props, {})))
+        return None
 
     def RegisterResource(self, request: Any) -> Any:
-        if request.type != "pulumi:pulumi:Stack":
-            self._transform(request)
-        response = super().RegisterResource(request)  # type: ignore[no-untyped-call]
-        if request.type != "pulumi:pulumi:Stack":
+        """``MockMonitor.RegisterResource`` (pulumi/pulumi ``sdk/python/lib/pulumi/runtime/mocks.py``) with the
+        transforms run first and the registration recorded; the inputs are deserialized once for both."""
+        if request.type == "pulumi:pulumi:Stack":
+            return super().RegisterResource(request)  # type: ignore[no-untyped-call]
+        own = pulumi_mocks._resolve_callbacks(request.transforms)
+        inputs = self._transform(request, own)
+        if inputs is None:
             inputs = pulumi.runtime.rpc.deserialize_properties(request.object)
-            record = RegisteredResource(
-                urn=response.urn,
-                type=request.type,
-                name=request.name,
-                parent=request.parent,
-                custom=bool(request.custom),
-                inputs=inputs,
-                options=EngineOptions.from_request(request),
-            )
-            with self._lock:
-                self.records.append(record)
-        return response
+        urn = self.make_urn(request.parent, request.type, request.name)
+        pulumi_mocks._ensure_event_loop()  # type: ignore[attr-defined,no-untyped-call]  # for resource references
+        resource_args = pulumi.runtime.MockResourceArgs(
+            typ=request.type,
+            name=request.name,
+            inputs=inputs,  # _Mocks.new_resource copies before it adds outputs: the record below keeps the inputs
+            provider=request.provider,
+            resource_id=request.importId,
+            custom=request.custom or False,
+            transforms=own,
+        )
+        id_, state = self.mocks.new_resource(resource_args)
+        obj_proto = _sync_await(pulumi.runtime.rpc.serialize_properties(state, {}))
+        self.resources[urn] = pulumi_mocks.MockMonitor.ResourceRegistration(urn, id_, state)  # type: ignore[arg-type]
+        record = RegisteredResource(
+            urn=urn,
+            type=request.type,
+            name=request.name,
+            parent=request.parent,
+            custom=bool(request.custom),
+            inputs=inputs,
+            options=EngineOptions.from_request(request),
+        )
+        with self._lock:
+            self.records.append(record)
+        return resource_pb2.RegisterResourceResponse(urn=urn, id=id_, object=obj_proto)  # type: ignore[arg-type]
 
 
 @dataclass(frozen=True)
@@ -227,10 +308,13 @@ def run_program(
     program_globals: dict[str, Any] = {}
 
     def body() -> None:
-        if isinstance(program, Path):
-            program_globals.update(runpy.run_path(str(program), run_name="__main__"))
-        else:
-            program()
+        # The provider SDKs' module packages load member by member (a GKE render needs 5 of pulumi-gcp's ~290
+        # compute modules): render/lazy_sdk.py.
+        with lazy_sdk_imports():
+            if isinstance(program, Path):
+                program_globals.update(runpy.run_path(str(program), run_name="__main__"))
+            else:
+                program()
 
     error: BaseException | None = None
     # The SDKs' imports leave about a million long-lived objects; without this every full garbage collection walks
@@ -242,6 +326,11 @@ def run_program(
     # monitor never reads it, and it costs 5-10 % of a render. Skip it for this run only.
     capture = pulumi_resource_runtime._get_stack_trace
     pulumi_resource_runtime._get_stack_trace = _no_stack_trace
+    # Two SDK helpers every registration goes through, swapped for equivalent iterative versions (see each).
+    sdk_helpers = (pulumi_output.contains_unknowns, pulumi_rpc.contains_unknowns, _sdk_declare_dependency)
+    pulumi_output.contains_unknowns = _contains_unknowns
+    pulumi_rpc.contains_unknowns = _contains_unknowns
+    pulumi_rpc.declare_dependency = _declare_dependency  # type: ignore[attr-defined]
     try:
         pulumi_settings.SETTINGS.rpc_manager.clear()
         pulumi_settings.SETTINGS.outputs.clear()
@@ -251,6 +340,7 @@ def run_program(
     finally:
         os.environ.update(env_backup)
         pulumi_resource_runtime._get_stack_trace = capture
+        pulumi_output.contains_unknowns, pulumi_rpc.contains_unknowns, pulumi_rpc.declare_dependency = sdk_helpers  # type: ignore[attr-defined]
         gc.set_threshold(*thresholds)
         gc.unfreeze()
     return ProgramRun(

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -271,7 +272,7 @@ class RenderResult:
 
     def manifests_yaml(self) -> str:
         """``manifests.yaml`` text: one document per object, multi-line strings as literal blocks."""
-        return "".join("---\n" + yaml.dump(m, Dumper=_Dumper, sort_keys=True, width=1000) for m in self.manifests)
+        return "".join("---\n" + _dump_yaml(m) for m in self.manifests)
 
     def metadata(self, files: Mapping[str, str] | None = None) -> RenderMetadata:
         """The ``render.json`` content for this result; ``files`` (name -> text) default to both render files."""
@@ -421,6 +422,47 @@ def _str_presenter(dumper: yaml.SafeDumper, data: str) -> yaml.ScalarNode:
 
 
 _Dumper.add_representer(str, _str_presenter)
+
+if yaml.__with_libyaml__:
+
+    class _CDumper(yaml.CSafeDumper):
+        pass
+
+    _CDumper.add_representer(str, _str_presenter)  # type: ignore[arg-type]
+else:  # pragma: no cover - PyYAML without libyaml
+    _CDumper = _Dumper  # type: ignore[misc,assignment]
+
+#: Mapping keys both PyYAML emitters write alike (plain): Kubernetes field names, label and annotation keys.
+_PLAIN_KEY = re.compile(r"[A-Za-z0-9][A-Za-z0-9._/-]*")
+
+
+def _plain_keys(value: Any) -> bool:
+    """Whether every mapping key in ``value`` is a :data:`_PLAIN_KEY` string."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            for key, child in item.items():
+                if not isinstance(key, str) or not _PLAIN_KEY.fullmatch(key):
+                    return False
+                stack.append(child)
+        elif isinstance(item, list):
+            stack.extend(item)
+    return True
+
+
+def _dump_yaml(obj: Any) -> str:
+    """One YAML document of ``obj``: keys sorted, multi-line strings as literal blocks, width 1000.
+
+    libyaml's emitter (``CSafeDumper``, 4x faster) writes the same text as PyYAML's pure-Python one for these
+    documents, except where a document ends with keep-chomped block text (it then adds a ``...`` end marker) or a
+    mapping key needs quoting; those documents are written by the pure-Python emitter, as before."""
+    if yaml.__with_libyaml__ and _plain_keys(obj):
+        text = yaml.dump(obj, Dumper=_CDumper, sort_keys=True, width=1000)
+        if not text.endswith("...\n"):
+            return text
+    return yaml.dump(obj, Dumper=_Dumper, sort_keys=True, width=1000)
+
 
 _VALIDATOR: SchemaValidator | None = None
 
