@@ -46,6 +46,7 @@ from pulumi_llmd.blueprints.issues import (
     ConfigIssue,
 )
 from pulumi_llmd.components import catalog, versions
+from pulumi_llmd.components.args import dns_label_allowed, dns_label_problem
 from pulumi_llmd.components.models import ModelSpec, model_spec
 from pulumi_llmd.components.quantity import parse_quantity
 from pulumi_llmd.components.serving.model_server import PodResources
@@ -58,7 +59,6 @@ STACK_KEYS = ("target", "cluster", "namespace", "pools", "models", "gateway")
 SECRET_KEYS = ("hfToken",)
 
 _GKE_MIN_INFERENCEPOOL_MINOR = int(versions.GKE_MIN_VERSION_WITH_INFERENCEPOOL_CRD.split(".")[1])
-_DNS_LABEL = re.compile(r"^[a-z]([-a-z0-9]*[a-z0-9])?$")
 
 
 class WellLitPath(StrEnum):
@@ -85,10 +85,10 @@ IMPLEMENTED_PATHS: tuple[WellLitPath, ...] = (
 
 
 def _dns_label(value: str) -> str:
-    if len(value) > 40 or not _DNS_LABEL.match(value):
-        raise ValueError(
-            "must be a lowercase DNS label: a-z, 0-9 and '-', starting with a letter, at most 40 characters"
-        )
+    """The name rule of the components (:func:`~pulumi_llmd.components.args.dns_label_problem`: GkeNetwork,
+    GkeCluster), in its wording."""
+    if dns_label_problem("name", value) is not None:
+        raise ValueError(dns_label_allowed())
     return value
 
 

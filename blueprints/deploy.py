@@ -162,7 +162,7 @@ def platform_addons(target: Target, cluster: Cluster, *, parent: pulumi.Resource
     k8s_opts = pulumi.ResourceOptions(provider=cluster.provider, depends_on=list(cluster.ready), parent=parent)
     kueue = Kueue(namespaces=[target.config.namespace], opts=k8s_opts)
     lws = LeaderWorkerSetController(opts=k8s_opts)
-    return PlatformAddons(kueue=kueue, lws=lws, target=target.platform(cluster, after=[kueue.release]))
+    return PlatformAddons(kueue=kueue, lws=lws, target=target.platform(cluster, after=[kueue.release], parent=parent))
 
 
 def observe_model(
@@ -280,9 +280,8 @@ def build_platform(
     in this order: :func:`platform_addons`, the namespace (``pod_security``: its Pod Security level, see
     ``blueprints/pod_security.py``; ``hf_token``: a Pulumi secret for the Secret ``llm-d-hf-token``), Kueue's queues,
     the endpoint (``blueprints/endpoint.py``), the Gateway, its authentication and the namespace's default-deny
-    NetworkPolicies. ``parent``: the component the namespace, queues and Gateway belong to (None for a stack: the
-    stacks' URNs stay as they are); the target's add-ons and the endpoint's objects are registered by their own
-    modules without a parent."""
+    NetworkPolicies. ``parent``: the component everything here belongs to, the target's add-ons and the endpoint's
+    objects included (None for a stack: the stacks' URNs stay as they are)."""
     config, plan = target.config, target.plan
     addons = platform_addons(target, cluster, parent=parent)
     k8s_opts = pulumi.ResourceOptions(provider=cluster.provider, parent=parent)
@@ -305,6 +304,7 @@ def build_platform(
         namespace=namespace,
         after=[addons.kueue.release],
         iap_client_secret=iap_client_secret,
+        parent=parent,
     )
     gateway_ready = addons.target.gateway_ready
     gateway = InferenceGateway(

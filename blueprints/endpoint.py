@@ -84,6 +84,7 @@ def prepare_endpoint(
     namespace: pulumi.Resource,
     after: list[pulumi.Resource],
     iap_client_secret: pulumi.Output[str] | None = None,
+    parent: pulumi.Resource | None = None,
 ) -> GatewayEndpoint:
     """Build what the Gateway needs before it exists: the certificate (cert-manager + Issuers/Certificate,
     a Certificate Manager certificate, or nothing for a Secret / pre-shared certificate), the GCP APIs they need
@@ -91,7 +92,8 @@ def prepare_endpoint(
 
     ``after``: what cert-manager's release waits for besides the cluster (Kueue: its fail-closed Job webhook
     intercepts cert-manager's startupapicheck Job). ``iap_client_secret`` must be a Pulumi secret; it becomes the
-    Secret ``<gateway>-iap-oauth`` (key ``key``) when ``authentication.iap.clientSecret`` is used.
+    Secret ``<gateway>-iap-oauth`` (key ``key``) when ``authentication.iap.clientSecret`` is used. ``parent``: the
+    component the objects belong to (None for a stack, whose URNs stay as they are).
     """
     gw = config.gateway
     annotations, infra = load_balancer_annotations(config, cluster.platform)
@@ -102,7 +104,7 @@ def prepare_endpoint(
     # The stack's ProjectServices enable Certificate Manager and IAP (components/gcp/services.py,
     # GATEWAY_SECURITY_SERVICES); the GKE cluster waits for them, so whatever waits for the cluster does too.
     apis = list(cluster.ready)
-    k8s_ns = pulumi.ResourceOptions(provider=cluster.provider, depends_on=[namespace])
+    k8s_ns = pulumi.ResourceOptions(provider=cluster.provider, depends_on=[namespace], parent=parent)
     tls = gw.tls
     if source == "none":
         endpoint.tls = None
@@ -116,20 +118,22 @@ def prepare_endpoint(
         endpoint.tls = ListenerTls(certificate_refs=[str(tls.secret_name)], hostname=tls.hostname, port=tls.port)
     elif source == "certificate-manager":
         # Only a target with managed certificates (GKE's Certificate Manager) chooses this source (config.py).
-        cert, options = target_class(config.target.cloud).managed_certificate(config, after=apis)
+        cert, options = target_class(config.target.cloud).managed_certificate(config, after=apis, parent=parent)
         endpoint.managed_certificate = cert
         endpoint.depends_on.append(cert.certificate)
         endpoint.tls = ListenerTls(options=options, hostname=tls.hostname, port=tls.port)
     else:
         cert_manager = CertManager(
-            opts=pulumi.ResourceOptions(provider=cluster.provider, depends_on=[*cluster.ready, *after])
+            opts=pulumi.ResourceOptions(provider=cluster.provider, depends_on=[*cluster.ready, *after], parent=parent)
         )
         certificate = GatewayCertificate(
             gw.name,
             namespace=config.namespace,
             dns_names=certificate_dns_names(config),
             cluster_issuer=tls.issuer,
-            opts=pulumi.ResourceOptions(provider=cluster.provider, depends_on=[namespace, *cert_manager.ready]),
+            opts=pulumi.ResourceOptions(
+                provider=cluster.provider, depends_on=[namespace, *cert_manager.ready], parent=parent
+            ),
         )
         endpoint.cert_manager = cert_manager
         endpoint.depends_on.extend(certificate.certificates)
@@ -137,7 +141,7 @@ def prepare_endpoint(
     rules = target_class(config.target.cloud)
     if iap_config is not None and rules.offers_iap:
         endpoint.iap = rules.identity_aware_proxy(
-            config, iap_config, namespace_opts=k8s_ns, after=apis, client_secret=iap_client_secret
+            config, iap_config, namespace_opts=k8s_ns, after=apis, client_secret=iap_client_secret, parent=parent
         )
         endpoint.iap_ready = apis
     return endpoint

@@ -25,9 +25,10 @@ and gets what a reference stack gets, built by the same code (``blueprints/deplo
   platform's Gateway (its own path prefix), then monitoring, NetworkPolicy allows and the load balancer's
   per-model policies for the target.
 
-The platform's add-ons and endpoint objects are registered by ``blueprints/targets`` and ``blueprints/endpoint.py``
-without a parent (as for a stack); the namespace, queues, Gateway and every model's objects are children of the
-components.
+Everything the platform registers (Kueue, LWS, the target's add-ons from ``blueprints/targets``: CRDs, the gateway
+implementation, cert-manager, Prometheus, the metrics adapter, device plugins; the endpoint's certificates from
+``blueprints/endpoint.py``; the namespace, queues and Gateway) is a descendant of the :class:`LlmdPlatform`, and every
+model's objects of its :class:`LlmdInference` (a stack registers the same objects without a parent).
 """
 
 from __future__ import annotations
@@ -41,9 +42,6 @@ import pulumi
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from pulumi_llmd.blueprints.config import (
-    GKE_CLASS_PUBLIC,
-    GKE_GATEWAY_CLASSES,
-    SELF_MANAGED_GATEWAY_CLASSES,
     ClusterConfig,
     GatewayConfig,
     PoolConfig,
@@ -60,9 +58,16 @@ from pulumi_llmd.blueprints.plan import StackPlan, plan_stack, size_default_reso
 from pulumi_llmd.blueprints.pod_security import VLLM_ROOT_REASON, pod_security_needs
 from pulumi_llmd.blueprints.targets import Target as DeployTarget
 from pulumi_llmd.blueprints.targets import target_for
-from pulumi_llmd.blueprints.validation import parse_stack_config
+from pulumi_llmd.blueprints.validation import gateway_issues, parse_stack_config
 from pulumi_llmd.components import catalog
-from pulumi_llmd.components.args import ArgsError, component_args, count_problem, format_problem, one_of_problem
+from pulumi_llmd.components.args import (
+    ArgsError,
+    component_args,
+    count_problem,
+    dns_label_problem,
+    format_problem,
+    one_of_problem,
+)
 from pulumi_llmd.components.aws import EksCluster, GpuNodeGroup
 from pulumi_llmd.components.base import AcceleratorPool, Cluster, Platform
 from pulumi_llmd.components.cluster import ExistingCluster
@@ -86,6 +91,7 @@ __all__ = [
     "LlmdInferenceArgs",
     "LlmdPlatform",
     "LlmdPlatformArgs",
+    "SecretKeyRef",
 ]
 
 #: A cluster component :class:`LlmdPlatform` deploys into.
@@ -110,7 +116,6 @@ STACK_ONLY_PATHS = (WellLitPath.PD_DISAGGREGATION.value, WellLitPath.WIDE_EP.val
 GKE_INTERNAL_CLASS, GKE_PUBLIC_CLASS = "gke-l7-rilb", "gke-l7-regional-external-managed"
 #: The gateway name llm-d's guides use (the stack default, ``llmd:gateway.name``).
 DEFAULT_GATEWAY = GatewayConfig().name
-_DNS_LABEL = re.compile(r"^[a-z]([-a-z0-9]*[a-z0-9])?$")
 _HF_ID = re.compile(r"^([A-Za-z0-9][\w.-]*/[\w.-]+|random)$")
 
 #: Stack keys (``llmd:<key>``) of the platform's sections -> the :class:`LlmdPlatform` argument they come from.
@@ -119,6 +124,8 @@ _PLATFORM_KEYS = {
     "gateway.name": "gateway_name",
     "gateway.className": "gateway_class",
     "gateway.public": "public",
+    "gateway.tls": "tls_issuer",
+    "gateway.tls.mode": "https",
     "gateway.tls.hostname": "tls_hostname",
     "gateway.tls.issuer": "tls_issuer",
     "gateway.tls.secretName": "tls_secret_name",
@@ -141,6 +148,7 @@ _MODEL_KEYS = {
     "gpuMemoryUtilization": "gpu_memory_utilization",
     "extraArgs": "extra_args",
     "extraEnv": "extra_env",
+    "secretEnv": "secret_env",
     "image": "image",
     "resources": "resources",
     "router.replicas": "picker_replicas",
@@ -150,6 +158,28 @@ _MODEL_KEYS = {
     "tokenizerReplicas": "tokenizer_replicas",
     "kvOffload": "kv_offload_gib",
 }
+#: The stack's words in a model rule's message -> the words of LlmdInference's arguments (the rules themselves, e.g.
+#: ``ModelConfig``'s no-secrets-in-extraEnv validator, are the stack's: ``blueprints/config.py``).
+_ARG_WORDS = (
+    ("pulumi config set --secret llmd:hfToken <token>", "LlmdPlatform(hf_token=...)"),
+    ("the Secret the stack creates", "the Secret the platform creates"),
+    ("the stack puts it in a Secret", "the platform puts it in a Secret"),
+    ("models[i].secretEnv", "secret_env"),
+    ("secretEnv", "secret_env"),
+    ("(secretName, key)", "{'secret_name', 'key'}"),
+    ("secretName and key", "secret_name and key"),
+    ("extraEnv", "extra_env"),
+    ("extraArgs", "extra_args"),
+)
+
+
+def _arg_words(message: str) -> str:
+    """A stack rule's message in the words of :class:`LlmdInference`'s arguments (:data:`_ARG_WORDS`)."""
+    for stack_words, arg_words in _ARG_WORDS:
+        message = message.replace(stack_words, arg_words)
+    return message
+
+
 #: A pool's size keys: the capacity rule (the models on a pool fit its maximum size) speaks of them.
 _POOL_SIZE_KEY = re.compile(r"^llmd:pools\[\d+\]\.(autoscaling\.maxNodes|nodeCount)$")
 
@@ -179,6 +209,17 @@ class JwtAuthentication(TypedDict, total=False):
     """Where the issuer publishes its keys (``https://...``)."""
     audiences: Sequence[str]
     """Accepted audiences. Default: any audience."""
+
+
+class SecretKeyRef(TypedDict, total=False):
+    """One key of a Kubernetes Secret in the platform's namespace, read into an env var (``valueFrom.secretKeyRef``),
+    as a stack model's ``secretEnv.<NAME>`` (``blueprints/config.py`` ``SecretKeyRef``). Create the Secret outside
+    the program (the pods wait in ``CreateContainerConfigError`` until it exists)."""
+
+    secret_name: Required[str]
+    """The Secret's name (a DNS subdomain)."""
+    key: Required[str]
+    """One of its data keys (``[-._a-zA-Z0-9]+``)."""
 
 
 class LlmdPlatformArgs(TypedDict, total=False):
@@ -243,9 +284,9 @@ def _pool_of(ref: object) -> tuple[AcceleratorPool, list[pulumi.Resource]] | Non
 
 
 def _check_name(key: str, value: object) -> list[str]:
-    if isinstance(value, str) and _DNS_LABEL.match(value) and len(value) <= 63:
-        return []
-    return [format_problem(key, value, "must be a DNS label (lowercase letters, digits and '-', at most 63)")]
+    """The stack's name rule (:func:`~pulumi_llmd.components.args.dns_label_problem`) for an argument."""
+    problem = dns_label_problem(key, value)
+    return [problem] if problem else []
 
 
 def _validated(schema: Any, key: str, raw: Any) -> tuple[Any, list[ConfigIssue]]:
@@ -393,48 +434,10 @@ class LlmdPlatform(pulumi.ComponentResource):
             else Platform.EXISTING
         )
         gke = platform is Platform.GKE
-        public = bool(a.get("public", False))
-        default_class = (GKE_PUBLIC_CLASS if public else GKE_INTERNAL_CLASS) if gke else SELF_MANAGED_GATEWAY_CLASSES[0]
-        gateway_class = a.get("gateway_class", default_class)
-        allowed_classes = GKE_GATEWAY_CLASSES if gke else SELF_MANAGED_GATEWAY_CLASSES
-        problem = one_of_problem("gateway_class", gateway_class, allowed_classes)
-        if problem:
-            problems.append(problem + f" on {platform.value}")
-        elif gke and "public" in a and GKE_CLASS_PUBLIC[gateway_class] != public:
-            problems.append(format_problem("gateway_class", gateway_class, f"contradicts public = {public}"))
-        if gke and gateway_class == GKE_PUBLIC_CLASS:
-            public = True
+        # The gateway's class, public flag, TLS and authentication obey the stack's gateway rules (one home:
+        # blueprints/validation.py gateway_issues), checked below on the sections these arguments stand for.
         https = bool(a.get("https", True))
-        tls_keys = [k for k in ("tls_hostname", "tls_issuer", "tls_secret_name") if k in a]
-        if not https and tls_keys:
-            problems.append(format_problem(tls_keys[0], a.get(tls_keys[0]), "needs https = True"))
-        if "tls_issuer" in a and "tls_secret_name" in a:
-            problems.append(
-                format_problem("tls_issuer", a["tls_issuer"], "give tls_issuer or tls_secret_name, not both")
-            )
         auth = a.get("authentication")
-        if public and auth is None:
-            problems.append(
-                format_problem(
-                    "authentication",
-                    None,
-                    "a public gateway needs authentication ({'issuer', 'jwks_uri'} with Istio) or, to serve it "
-                    "open on purpose, 'none'",
-                )
-            )
-        if isinstance(auth, Mapping):
-            if gateway_class != "istio":
-                problems.append(
-                    format_problem(
-                        "authentication", dict(auth), f"JWT authentication needs the istio class, not {gateway_class!r}"
-                    )
-                )
-            elif not str(auth.get("jwks_uri", "")).startswith("https://") or not auth.get("issuer"):
-                problems.append(
-                    format_problem("authentication", dict(auth), "needs an issuer and an https:// jwks_uri")
-                )
-        elif auth is not None and auth != "none":
-            problems.append(format_problem("authentication", auth, "must be {'issuer', 'jwks_uri', ...} or 'none'"))
         project: str | None = None
         network: dict[str, str] = {}
         if gke:
@@ -467,20 +470,18 @@ class LlmdPlatform(pulumi.ComponentResource):
             raise ArgsError("LlmdPlatform", problems)
 
         # The stack sections these arguments stand for, validated by the stack schema.
-        if https:
-            tls = {
-                "hostname": a.get("tls_hostname"),
-                "issuer": a.get("tls_issuer"),
-                "secretName": a.get("tls_secret_name"),
-            }
-        else:
-            tls = {"mode": "none"}
+        tls = {
+            **({} if https else {"mode": "none"}),
+            "hostname": a.get("tls_hostname"),
+            "issuer": a.get("tls_issuer"),
+            "secretName": a.get("tls_secret_name"),
+        }
         authentication: Any = auth
         if isinstance(auth, Mapping):
             authentication = {
                 "jwt": {
-                    "issuer": auth["issuer"],
-                    "jwksUri": auth["jwks_uri"],
+                    "issuer": auth.get("issuer"),
+                    "jwksUri": auth.get("jwks_uri"),
                     "audiences": list(auth.get("audiences", ())),
                 }
             }
@@ -494,8 +495,8 @@ class LlmdPlatform(pulumi.ComponentResource):
             "pools": [_pool_data(cloud, pool) for pool, _ in pools.values()],
             "gateway": {
                 "name": gateway_name,
-                "className": gateway_class,
-                "public": public,
+                "className": a.get("gateway_class"),
+                "public": a.get("public"),
                 "tls": {k: v for k, v in tls.items() if v is not None},
                 **({"authentication": authentication} if authentication is not None else {}),
             },
@@ -518,6 +519,13 @@ class LlmdPlatform(pulumi.ComponentResource):
         if issues:
             raise ArgsError("LlmdPlatform", _arg_problems(issues, "llmd:", _PLATFORM_KEYS))
         config = StackConfig.model_construct(**sections, pools=tuple(pool_configs), models=())
+        issues = [
+            # ``tls.mode: none`` is ``https = False`` here.
+            i.model_copy(update={"value": False}) if i.key == "llmd:gateway.tls.mode" else i
+            for i in gateway_issues(config)
+        ]
+        if issues:
+            raise ArgsError("LlmdPlatform", _arg_problems(issues, "llmd:", _PLATFORM_KEYS))
         try:
             plan = plan_stack(config)
         except catalog.CatalogError as exc:
@@ -652,7 +660,12 @@ class LlmdInferenceArgs(TypedDict, total=False):
     extra_args: Sequence[str]
     """More ``vllm serve`` flags, appended last. Default: none."""
     extra_env: Mapping[str, str]
-    """More container environment (literal values, no secrets). Default: none."""
+    """More container environment (literal values, no secrets: a secret-named or credential-shaped value is refused,
+    use ``secret_env``). Default: none."""
+    secret_env: Mapping[str, SecretKeyRef]
+    """Container environment read from Kubernetes Secrets: env name -> ``{"secret_name", "key"}`` (a stack model's
+    ``secretEnv``), e.g. ``{"VLLM_API_KEY": {"secret_name": "vllm-api", "key": "key"}}``; a name may not also be in
+    ``extra_env``. The Hugging Face token is ``LlmdPlatform(hf_token=...)`` or ``hf_token_secret``. Default: none."""
     image: str
     """The model server's image. Default: the pinned vLLM (or vLLM TPU, or inference-simulator) image in
     ``components/versions.py``."""
@@ -796,16 +809,8 @@ class LlmdInference(pulumi.ComponentResource):
         route_path = a.get("route_path", "/")
         if (p := path_prefix_problem(route_path)) is not None:  # HttpRoute's rule (Gateway API path CEL)
             problems.append(format_problem("route_path", route_path, p))
-        if pool is not None and isinstance(tp, int) and tp >= 1 and pool.devices_per_node % tp:
-            per_node = pool.devices_per_node
-            problems.append(
-                format_problem(
-                    "tensor_parallel_size",
-                    tp,
-                    f"must divide the {per_node} accelerators of one {pool.shape.machine_type} node of pool "
-                    f"{pool.name!r}; allowed: {[d for d in range(1, per_node + 1) if per_node % d == 0]}",
-                )
-            )
+        # TP fitting and dividing a node of the pool: the stack's rule (blueprints/paths/rules.py, the model server's
+        # devices_fit_problem / devices_divide_problem), reported under tensor_parallel_size by _plan.
         if problems:
             raise ArgsError("LlmdInference", problems)
         plan = self._plan(name, a, platform, path=path, pool=pool, route_path=route_path)
@@ -875,6 +880,12 @@ class LlmdInference(pulumi.ComponentResource):
             "gpuMemoryUtilization": a.get("gpu_memory_utilization"),
             "extraArgs": list(a["extra_args"]) if "extra_args" in a else None,
             "extraEnv": dict(a["extra_env"]) if "extra_env" in a else None,
+            "secretEnv": {
+                env: {"secretName": ref.get("secret_name"), "key": ref.get("key")} if isinstance(ref, Mapping) else ref
+                for env, ref in a["secret_env"].items()
+            }
+            if "secret_env" in a
+            else None,
             "image": a.get("image"),
             "resources": {
                 "cpuRequest": a["resources"].cpu_request,
@@ -907,7 +918,7 @@ class LlmdInference(pulumi.ComponentResource):
             # This model's issues, and the capacity of its pool; the platform's sections were checked by LlmdPlatform
             # (what a stack would also check about the cluster, e.g. its control plane, is the cluster component's).
             mine = [i for i in exc.issues if i.key.startswith("llmd:models[0]")]
-            problems = _arg_problems(mine, "llmd:models[0].", _MODEL_KEYS)
+            problems = [_arg_words(p) for p in _arg_problems(mine, "llmd:models[0].", _MODEL_KEYS)]
             problems += [f"pool: {i.message}" for i in exc.issues if _POOL_SIZE_KEY.match(i.key)]
             if problems:
                 raise ArgsError("LlmdInference", problems) from None

@@ -69,7 +69,19 @@ from pulumi_llmd.blueprints.plan import size_default_resources
 from pulumi_llmd.blueprints.targets import Target as TargetRules
 from pulumi_llmd.blueprints.targets import target_class
 from pulumi_llmd.components import catalog
+from pulumi_llmd.components.pool_rules import STACK_POOL_KEYS, pool_size_problems, reservation_problems
 from pulumi_llmd.redact import looks_like_credential
+
+
+def _keyed_issue(prefix: str, problem: str, values: Mapping[str, object]) -> ConfigIssue:
+    """A component rule's problem (``"<key> = <value>: <message>"`` or ``"<key>: <message>"``, ``key`` one of
+    ``values``) as the :class:`ConfigIssue` of ``<prefix>.<key>``."""
+    for name in sorted(values, key=len, reverse=True):
+        for head in (f"{name} = {values[name]!r}: ", f"{name}: "):
+            if problem.startswith(head):
+                value = values[name] if head.startswith(f"{name} = ") else None
+                return ConfigIssue(key=f"{prefix}.{name}", value=value, message=problem.removeprefix(head))
+    return ConfigIssue(key=prefix, message=problem)
 
 
 def _check_pool(
@@ -84,51 +96,26 @@ def _check_pool(
     issues, shape = rules.resolve_pool(key, pool)
     if shape is None:
         return issues, None
-    if pool.node_count is None and pool.autoscaling is None:
-        issues.append(ConfigIssue(key=key, message="give nodeCount (fixed size) or autoscaling {minNodes, maxNodes}"))
-    if pool.autoscaling is not None and pool.autoscaling.min_nodes > pool.autoscaling.max_nodes:
-        issues.append(
-            ConfigIssue(
-                key=f"{key}.autoscaling.minNodes",
-                value=pool.autoscaling.min_nodes,
-                message=f"must be <= autoscaling.maxNodes ({pool.autoscaling.max_nodes})",
-            )
-        )
-    if pool.node_count is not None and pool.autoscaling is not None:
-        lo, hi = pool.autoscaling.min_nodes, pool.autoscaling.max_nodes
-        if not lo <= pool.node_count <= hi:
-            issues.append(
-                ConfigIssue(
-                    key=f"{key}.nodeCount",
-                    value=pool.node_count,
-                    message=f"initial node count must lie within autoscaling [{lo}, {hi}]",
-                )
-            )
+    scaling = pool.autoscaling
+    max_nodes = scaling.max_nodes if scaling is not None else None
+    keys = STACK_POOL_KEYS
+    problems = pool_size_problems(pool.node_count, scaling.min_nodes if scaling else None, max_nodes, keys)
     provisioning = pool_provisioning(pool, shape)
-    reserved = ("reservation", "capacity-block")
-    if provisioning in reserved and not pool.reservation:
-        issues.append(
-            ConfigIssue(key=f"{key}.reservation", message=f"is required when provisioning is '{provisioning}'")
-        )
-    if provisioning not in reserved and pool.reservation:
-        issues.append(
-            ConfigIssue(
-                key=f"{key}.reservation",
-                value=pool.reservation,
-                message=(
-                    f"only allowed with provisioning 'reservation' (GKE) or 'capacity-block' (EKS); "
-                    f"provisioning is '{provisioning}'"
-                ),
+    problems += reservation_problems(provisioning, pool.reservation, max_nodes, keys)
+    values: dict[str, object] = {
+        keys.node_count: pool.node_count,
+        keys.min_nodes: scaling.min_nodes if scaling else None,
+        keys.max_nodes: max_nodes,
+        keys.reservation: pool.reservation,
+        keys.autoscaling: None,
+    }
+    for problem in problems:
+        issue = _keyed_issue(key, problem, values)
+        if problem.startswith(f"{keys.autoscaling}: ") and pool.provisioning is None:
+            issue = issue.model_copy(
+                update={"message": f"{issue.message} ({shape.machine_type} defaults to flex-start)"}
             )
-        )
-    if provisioning == "flex-start" and pool.autoscaling is None:
-        default = "" if pool.provisioning is not None else f" ({shape.machine_type} defaults to flex-start)"
-        issues.append(
-            ConfigIssue(
-                key=f"{key}.autoscaling",
-                message="DWS flex-start pools scale from zero: give autoscaling {minNodes: 0, maxNodes: N}" + default,
-            )
-        )
+        issues.append(issue)
     return issues, shape
 
 
@@ -424,6 +411,26 @@ def _check_gateway(config: StackConfig, rules: type[TargetRules]) -> list[Config
     return issues
 
 
+def gateway_issues(config: StackConfig) -> list[ConfigIssue]:
+    """Every ``llmd:gateway`` rule, the one home of the gateway's rules for a stack file and for
+    :class:`~pulumi_llmd.blueprints.inference.LlmdPlatform` (which reports them under its arguments' names): the
+    class is one the target offers, then :func:`_check_gateway` (public vs a GKE class, TLS, authentication)."""
+    rules = target_class(config.target.cloud)
+    issues: list[ConfigIssue] = []
+    gateway_class = config.gateway.class_name
+    if gateway_class is not None and gateway_class not in rules.gateway_classes:
+        issues.append(
+            ConfigIssue(
+                key=f"{CONFIG_NAMESPACE}:gateway.className",
+                value=gateway_class,
+                message=f"not available for target cloud '{config.target.cloud}'; "
+                f"allowed: {', '.join(rules.gateway_classes)}",
+            )
+        )
+    issues.extend(_check_gateway(config, rules))
+    return issues
+
+
 def _check_stack(config: StackConfig, unchecked_pools: frozenset[str] = frozenset()) -> list[ConfigIssue]:
     """Every cross-field rule: the target's own (:func:`~pulumi_llmd.blueprints.targets.target_class`), names and
     route prefixes once, the gateway, the pools (shape, size, the target's pool rules) and the models (the paths'
@@ -454,16 +461,7 @@ def _check_stack(config: StackConfig, unchecked_pools: frozenset[str] = frozense
                     message=f"already routes to model '{other}'; give each model its own prefix",
                 )
             )
-    gateway_class = config.gateway.class_name
-    if gateway_class is not None and gateway_class not in rules.gateway_classes:
-        issues.append(
-            ConfigIssue(
-                key=f"{CONFIG_NAMESPACE}:gateway.className",
-                value=gateway_class,
-                message=f"not available for target cloud '{target.cloud}'; allowed: {', '.join(rules.gateway_classes)}",
-            )
-        )
-    issues.extend(_check_gateway(config, rules))
+    issues.extend(gateway_issues(config))
     if config.cluster.system_pool.min_nodes > config.cluster.system_pool.max_nodes:
         issues.append(
             ConfigIssue(

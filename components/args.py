@@ -19,6 +19,7 @@ name, so both report the same thing.
 
 from __future__ import annotations
 
+import re
 import types
 import typing
 from collections.abc import Mapping, Sequence
@@ -32,6 +33,8 @@ __all__ = [
     "check_one_of",
     "component_args",
     "count_problem",
+    "dns_label_allowed",
+    "dns_label_problem",
     "format_problem",
     "one_of_problem",
     "required_keys",
@@ -44,6 +47,30 @@ T = TypeVar("T")
 def format_problem(key: str, value: Any, allowed: str) -> str:
     """``"<key> = <value!r>: <allowed>"`` — the one wording for a bad value, shared with config validation."""
     return f"{key} = {value!r}: {allowed}"
+
+
+#: A lowercase RFC 1035 label: Kubernetes object names of most kinds and Compute Engine names (Compute Engine docs,
+#: "Naming resources": ``[a-z]([-a-z0-9]*[a-z0-9])?``).
+_DNS_LABEL = re.compile(r"^[a-z]([-a-z0-9]*[a-z0-9])?$")
+#: The longest name a stack accepts for its cluster, pools, models, namespace and gateway (the GKE components' name
+#: prefix, which physical names such as ``<name>-proxy-only`` extend within Compute Engine's 63 characters).
+DNS_LABEL_MAX = 40
+
+
+def dns_label_allowed(max_length: int = DNS_LABEL_MAX) -> str:
+    """What a name must be (the one wording of the name rule, for components and config validation alike)."""
+    return (
+        "must be a lowercase DNS label: a-z, 0-9 and '-', starting with a letter and not ending with '-', "
+        f"at most {max_length} characters"
+    )
+
+
+def dns_label_problem(key: str, value: object, max_length: int = DNS_LABEL_MAX) -> str | None:
+    """The message for a name that is not a lowercase DNS label of at most ``max_length`` characters (default 40),
+    else None: ``"<key> = <value>: must be a lowercase DNS label: ..."`` (:func:`dns_label_allowed`)."""
+    if isinstance(value, str) and _DNS_LABEL.match(value) and len(value) <= max_length:
+        return None
+    return format_problem(key, value, dns_label_allowed(max_length))
 
 
 class ArgsError(ValueError):

@@ -38,7 +38,7 @@ l4 = GpuNodePool(
 )
 # Once per cluster: Kueue and its queues, LeaderWorkerSet, managed-Prometheus metrics for the autoscalers, the
 # namespace with default-deny NetworkPolicies, and one internal HTTPS Gateway every model routes through.
-platform = LlmdPlatform("llm-d", cluster=cluster, pools=[l4], proxy_only_cidr="10.3.0.0/23")
+platform = LlmdPlatform("llm-d", cluster=cluster, pools=[l4])
 # TP 2 takes both L4s of a node: one pod per node, so up to 4 pods (the HPA's ceiling) on the pool's 4 nodes.
 qwen = LlmdInference("qwen3-8b", platform=platform, pool=l4, model="Qwen/Qwen3-8B", tensor_parallel_size=2)
 pulumi.export("kubeconfig", cluster.kubeconfig)

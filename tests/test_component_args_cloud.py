@@ -14,7 +14,7 @@ import pulumi
 import pytest
 from mock_program import one, run
 
-from pulumi_llmd.components import catalog
+from pulumi_llmd.components import catalog, pool_rules
 from pulumi_llmd.components.args import ArgsError, required_keys
 from pulumi_llmd.components.aws.cluster import EksCluster, EksClusterArgs
 from pulumi_llmd.components.aws.network import EksVpc, EksVpcArgs
@@ -369,7 +369,7 @@ BAD: list[tuple[str, Callable[[], Any], tuple[str, ...]]] = [
     (
         "min-above-max",
         lambda: GpuNodePool("gpu", **{**POOL, "node_count": None, "min_nodes": 3, "max_nodes": 1}),
-        ("GpuNodePool: min_nodes = 3 > max_nodes = 1; allowed: 0 <= min_nodes <= max_nodes",),
+        ("GpuNodePool: min_nodes = 3: more than max_nodes = 1; allowed: 0 <= min_nodes <= max_nodes",),
     ),
     (
         "zone-outside-region",
@@ -408,7 +408,7 @@ BAD: list[tuple[str, Callable[[], Any], tuple[str, ...]]] = [
     (
         "network-name",
         lambda: GkeNetwork("Net_1", **NET),
-        ("GkeNetwork: name = 'Net_1': allowed: a lowercase letter first",),
+        ("GkeNetwork: name = 'Net_1': must be a lowercase DNS label",),
     ),
     (
         "network-cidr",
@@ -524,7 +524,7 @@ def test_rule_functions_return_the_component_wording() -> None:
     ]
     assert node_pool.provisioning_problem("pools[0].provisioning", "on-demand", A3_ULTRA) is not None
     assert node_pool.provisioning_problem("provisioning", "spot", G2) is None
-    assert node_pool.pool_size_problems(-1, None, None) == ["node_count = -1: must be an integer >= 0"]
+    assert pool_rules.pool_size_problems(-1, None, None) == ["node_count = -1: must be an integer >= 0"]
     assert tpu.tpu_topology_problem("tpuTopology", "3x3", V6E) is not None
     assert tpu.tpu_topology_problem("tpuTopology", "2x2", V6E) is None
 

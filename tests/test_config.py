@@ -119,7 +119,7 @@ CASES = [
         "tpu-topology-chip-count",
         _set_pool(machineType="ct6e-standard-8t", tpuTopology="2x2"),
         "llmd:pools[0].tpuTopology",
-        ("'2x2'", "not a ct6e-standard-8t topology (8 chips per host)", "allowed: 2x4"),
+        ("'2x2'", "4 chips, not a topology of ct6e-standard-8t (8 chips per host)", "allowed on ct6e-standard-8t: 2x4"),
     ),
     Case(
         "zone-outside-region",
@@ -143,7 +143,7 @@ CASES = [
         "reservation-provisioning-without-reservation",
         _set_pool(provisioning="reservation"),
         "llmd:pools[0].reservation",
-        ("is required when provisioning is 'reservation'",),
+        ("required when provisioning is 'reservation'", "allowed: a reservation name"),
     ),
     Case(
         "reservation-name-with-spot",
@@ -155,7 +155,7 @@ CASES = [
         "flex-start-without-autoscaling",
         _set_pool(provisioning="flex-start"),
         "llmd:pools[0].autoscaling",
-        ("flex-start", "give autoscaling {minNodes: 0, maxNodes: N}"),
+        ("flex-start", "allowed: autoscaling.minNodes = 0 and autoscaling.maxNodes = N"),
     ),
     Case(
         "unknown-provisioning",

@@ -31,6 +31,7 @@ HELPERS = {
     "components.quantity",
     "components.models",
     "components.startup",
+    "components.pool_rules",
 }
 #: Area -> the areas of ours it may import (besides itself).
 ALLOWED: dict[str, set[str]] = {
@@ -38,6 +39,7 @@ ALLOWED: dict[str, set[str]] = {
     "components.versions": set(),
     "components.quantity": set(),
     "components.args": set(),
+    "components.pool_rules": {"components.args"},
     "components.base": {"components.catalog", "components.quantity"},
     "components.kube": {"components.base", "components.catalog", "components.versions"},
     "components.models": {"components.catalog", "components.quantity", "components.versions"},

@@ -338,21 +338,24 @@ def test_tp_must_divide_a_node_and_the_pool_must_be_the_platforms() -> None:
         LlmdInference("x", platform=platform, pool=l4, model="Qwen/Qwen3-8B", tensor_parallel_size=3)
 
     refused(
-        tp, "tensor_parallel_size = 3: must divide the 2 accelerators of one g2-standard-24 node", "allowed: [1, 2]"
+        tp, "tensor_parallel_size = 3: TP x PP = 3", "does not fit one g2-standard-24 node", "allowed: TP x PP <= 2"
     )
 
 
 @pytest.mark.parametrize(
     ("kwargs", "fragment"),
     [
-        ({"public": True}, "authentication = None: a public gateway needs authentication"),
+        ({"public": True}, "authentication: a public gateway needs authentication"),
         (
             {"gateway_class": "gke-l7-rilb"},
-            "gateway_class = 'gke-l7-rilb': must be one of 'istio', 'agentgateway' on existing",
+            "gateway_class = 'gke-l7-rilb': not available for target cloud 'existing'; allowed: istio, agentgateway",
         ),
-        ({"authentication": {"issuer": "x", "jwks_uri": "http://x"}}, "needs an issuer and an https:// jwks_uri"),
-        ({"https": False, "tls_issuer": "letsencrypt"}, "tls_issuer = 'letsencrypt': needs https = True"),
-        ({"namespace": "LLM"}, "namespace = 'LLM': must be a DNS label"),
+        (
+            {"authentication": {"issuer": "x", "jwks_uri": "http://x"}},
+            "authentication = 'http://x': String should match pattern '^https://",
+        ),
+        ({"https": False, "tls_issuer": "letsencrypt"}, "https = False: turns HTTPS off, so issuer cannot be set"),
+        ({"namespace": "LLM"}, "namespace = 'LLM': must be a lowercase DNS label"),
         ({"project": "p"}, "project = 'p': applies to a GkeCluster only"),
         ({"pools": ["h100"]}, "pools[0] = 'h100': must be a GpuNodePool, TpuNodePool, GpuNodeGroup or AcceleratorPool"),
     ],

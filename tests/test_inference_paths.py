@@ -92,7 +92,7 @@ def refused(program: Callable[[], Any]) -> str:
     [
         # The stack's rules, under the argument's name.
         ({"tensor_parallel_size": 1, "model": "meta-llama/Llama-3.1-405B"}, ("tensor_parallel_size", "GiB")),
-        ({"extra_env": {"HF_TOKEN": "hf_abcdefghijklmnopqrstuvwxyz123456"}}, ("extra_env", "secretEnv")),
+        ({"extra_env": {"HF_TOKEN": "hf_abcdefghijklmnopqrstuvwxyz123456"}}, ("extra_env", "secret_env.HF_TOKEN")),
         ({"image": "vllm/vllm-openai:latest"}, ("image", "moves")),
         ({"scorer_weights": {"fast-scorer": 1}}, ("scorer_weights", "unknown scorer")),
         ({"max_model_len": 12}, ("max_model_len",)),

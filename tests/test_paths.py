@@ -387,7 +387,7 @@ def test_tpu_stack_serves_vllm_tpu_on_a_ct6e_slice(rendered: Rendered) -> None:
             "us-east5",
             {},
             "llmd:pools[0].tpuTopology",
-            ("allowed: 2x4",),
+            ("allowed on ct6e-standard-8t: 2x4",),
         ),
         (
             {"machineType": "a3-highgpu-8g", "tpuTopology": "2x4"},

@@ -218,17 +218,25 @@ _MULTI_HOST = "a 4x4 slice of ct6e-standard-4t is 4 hosts (16 chips / 4 chips pe
         ),
         (
             {"topology": "3x3"},
-            ("topology = '3x3' (9 chips)", "ct6e-standard-4t (4 chips per host)", V6E_4T_TOPOLOGIES),
+            ("topology = '3x3': 9 chips, not a topology", "ct6e-standard-4t (4 chips per host)", V6E_4T_TOPOLOGIES),
         ),
         (
             {"shape": V6E_8T, "topology": "2x2"},
-            ("topology = '2x2' (4 chips)", "ct6e-standard-8t (8 chips per host)", "allowed on ct6e-standard-8t: 2x4"),
+            (
+                "topology = '2x2': 4 chips, not a topology",
+                "ct6e-standard-8t (8 chips per host)",
+                "allowed on ct6e-standard-8t: 2x4",
+            ),
         ),
-        ({"topology": "2x2x1"}, ("topology = '2x2x1' (4 chips)", V6E_4T_TOPOLOGIES)),
+        ({"topology": "2x2x1"}, ("topology = '2x2x1': 4 chips", V6E_4T_TOPOLOGIES)),
         ({"topology": "big"}, ("topology = 'big'", "malformed", V6E_4T_TOPOLOGIES)),
         (
             {"shape": _BROKEN, "topology": "1x2"},
-            ("topology = '1x2' has 2 chips", "hosts of 4 chips each", "allowed on ct6e-broken-4t: 1x2"),
+            (
+                "topology = '1x2': 2 chips, not a whole number",
+                "hosts of 4 chips each",
+                "allowed on ct6e-broken-4t: 1x2",
+            ),
         ),
         (
             {"location": "us-west2", "zone": "us-west2-a"},
@@ -261,12 +269,15 @@ _MULTI_HOST = "a 4x4 slice of ct6e-standard-4t is 4 hosts (16 chips / 4 chips pe
         ({"node_count": None}, ("node_count = None", "min_nodes/max_nodes")),
         (
             {"node_count": None, "min_nodes": 3, "max_nodes": 1},
-            ("min_nodes = 3 > max_nodes = 1", "0 <= min_nodes <= max_nodes"),
+            ("min_nodes = 3: more than max_nodes = 1", "0 <= min_nodes <= max_nodes"),
         ),
         ({"provisioning": "preemptible"}, ("provisioning = 'preemptible'", "on-demand, spot, reservation, flex-start")),
         ({"provisioning": "reservation"}, ("reservation: required", "'reservation'")),
         ({"reservation": "v6e-res"}, ("reservation = 'v6e-res'", "only allowed with provisioning 'reservation'")),
-        ({"provisioning": "flex-start"}, ("provisioning 'flex-start'", "autoscaling", "min_nodes/max_nodes")),
+        (
+            {"provisioning": "flex-start"},
+            ("provisioning 'flex-start'", "autoscaling", "min_nodes = 0 and max_nodes = N"),
+        ),
         ({"boot_disk_size_gb": 5}, ("boot_disk_size_gb = 5", ">= 10")),
     ],
     ids=[

@@ -19,7 +19,11 @@ from pulumi_llmd.blueprints.issues import ConfigIssue
 from pulumi_llmd.blueprints.plan import node_ephemeral_gib, offload_gib, server_resources, weights_per_device_problem
 from pulumi_llmd.components import catalog
 from pulumi_llmd.components.models import pod_ephemeral_gib
-from pulumi_llmd.components.serving.model_server import devices_fit_problem, pod_fit_problems
+from pulumi_llmd.components.serving.model_server import (
+    devices_divide_problem,
+    devices_fit_problem,
+    pod_fit_problems,
+)
 
 
 @dataclass(frozen=True)
@@ -63,7 +67,8 @@ def pod_fit_issues(
 
 def decode_fit_issues(p: Placement) -> tuple[list[ConfigIssue], bool]:
     """A single-role server's TP x PP fits one node (:func:`~pulumi_llmd.components.serving.model_server.
-    devices_fit_problem`, the model server's rule), divides the node's accelerators, and its pods fit a node; and
+    devices_fit_problem`, the model server's rule), divides the node's accelerators (:func:`~pulumi_llmd.components.
+    serving.model_server.devices_divide_problem`), and its pods fit a node; and
     whether TP x PP fits a node at all (the other sizing checks need it)."""
     model, shape = p.model, p.shape
     problem = devices_fit_problem(model.tensor_parallel_size, model.pipeline_parallel_size, shape)
@@ -72,18 +77,9 @@ def decode_fit_issues(p: Placement) -> tuple[list[ConfigIssue], bool]:
             ConfigIssue(key=f"{p.key}.tensorParallelSize", value=model.tensor_parallel_size, message=problem)
         ], False
     issues: list[ConfigIssue] = []
-    per_node, need = shape.accelerator_count, model.gpus_per_replica
-    if per_node % need:
-        issues.append(
-            ConfigIssue(
-                key=f"{p.key}.tensorParallelSize",
-                value=model.tensor_parallel_size,
-                message=(
-                    f"TP x PP = {need} does not divide the {per_node} accelerators of a {shape.machine_type} "
-                    f"node, which would strand {per_node % need} per node; allowed: a divisor of {per_node}"
-                ),
-            )
-        )
+    problem = devices_divide_problem(model.tensor_parallel_size, model.pipeline_parallel_size, shape)
+    if problem is not None:
+        issues.append(ConfigIssue(key=f"{p.key}.tensorParallelSize", value=model.tensor_parallel_size, message=problem))
     resources = server_resources(model, shape)
     suffix = ""
     if resources is not model.resources:

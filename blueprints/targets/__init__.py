@@ -180,11 +180,11 @@ class Target(ABC):
 
     @classmethod
     def managed_certificate(
-        cls, config: StackConfig, *, after: Sequence[pulumi.Resource]
+        cls, config: StackConfig, *, after: Sequence[pulumi.Resource], parent: pulumi.Resource | None = None
     ) -> tuple[GkeManagedCertificate, dict[str, str]]:
-        """Register a cloud-managed certificate for ``gateway.tls.hostname`` (after ``after``) and return it with the
-        HTTPS listener's options naming it. Raises ValueError on a target without managed certificates (config
-        chooses this source only where there are: ``StackConfig.gateway_tls_source``)."""
+        """Register a cloud-managed certificate for ``gateway.tls.hostname`` (after ``after``, under ``parent``) and
+        return it with the HTTPS listener's options naming it. Raises ValueError on a target without managed
+        certificates (config chooses this source only where there are: ``StackConfig.gateway_tls_source``)."""
         raise ValueError(f"target cloud '{cls.cloud}' has no managed certificates")
 
     @classmethod
@@ -196,9 +196,11 @@ class Target(ABC):
         namespace_opts: pulumi.ResourceOptions,
         after: Sequence[pulumi.Resource],
         client_secret: pulumi.Output[str] | None = None,
+        parent: pulumi.Resource | None = None,
     ) -> IapSettings:
-        """Register what Identity-Aware Proxy needs (the OAuth client Secret, access grants) and return the backend
-        policy's IAP settings. Raises ValueError where :attr:`offers_iap` is False (config validation refuses it)."""
+        """Register what Identity-Aware Proxy needs (the OAuth client Secret, access grants; under ``parent``) and
+        return the backend policy's IAP settings. Raises ValueError where :attr:`offers_iap` is False (config
+        validation refuses it)."""
         raise ValueError(f"target cloud '{cls.cloud}' has no Identity-Aware Proxy")
 
     def __init__(self, plan: StackPlan) -> None:
@@ -210,9 +212,12 @@ class Target(ABC):
         """Register the cluster and its accelerator pools; returns the :class:`Cluster` (provider, pools, readiness)."""
 
     @abstractmethod
-    def platform(self, cluster: Cluster, *, after: Sequence[pulumi.Resource]) -> TargetPlatform:
+    def platform(
+        self, cluster: Cluster, *, after: Sequence[pulumi.Resource], parent: pulumi.Resource | None = None
+    ) -> TargetPlatform:
         """Register the add-ons this target needs besides the common ones (``after``: the Kueue release, whose
-        cluster-wide Job webhook Helm hook Jobs go through)."""
+        cluster-wide Job webhook Helm hook Jobs go through; ``parent``: the component they belong to, None for a
+        stack, whose URNs stay as they are)."""
 
     @abstractmethod
     def api_server(self) -> tuple[list[str], list[int]]:
@@ -255,27 +260,30 @@ class Target(ABC):
         """Per model, what the target's load balancer needs (nothing for an in-cluster gateway)."""
         return None
 
-    def prometheus(self, cluster: Cluster, *, after: Sequence[pulumi.Resource]) -> list[pulumi.Resource]:
+    def prometheus(
+        self, cluster: Cluster, *, after: Sequence[pulumi.Resource], parent: pulumi.Resource | None = None
+    ) -> list[pulumi.Resource]:
         """kube-prometheus-stack (after ``after``) and, with accelerator pools, prometheus-adapter serving vLLM's
         queue depth to the HPAs; returns what a PodMonitor waits for (the stack's release: its CRDs)."""
         prometheus = PrometheusStack(
-            opts=pulumi.ResourceOptions(provider=cluster.provider, depends_on=[*cluster.ready, *after])
+            opts=pulumi.ResourceOptions(provider=cluster.provider, depends_on=[*cluster.ready, *after], parent=parent)
         )
         if cluster.pools:
             PrometheusAdapter(
                 metrics=(VLLM_WAITING_METRIC,),
-                opts=pulumi.ResourceOptions(provider=cluster.provider, depends_on=[prometheus]),
+                opts=pulumi.ResourceOptions(provider=cluster.provider, depends_on=[prometheus], parent=parent),
             )
         return [prometheus.release]
 
-    def self_managed_gateway(self, cluster: Cluster) -> TargetPlatform:
+    def self_managed_gateway(self, cluster: Cluster, parent: pulumi.Resource | None = None) -> TargetPlatform:
         """What a cluster the cloud does not equip with a gateway needs: the Gateway API + InferencePool CRDs and the
         gateway implementation (Istio by default, or agentgateway). The CRDs are what custom resources in the stack
         namespace wait for; the Gateway waits for them and the implementation."""
-        k8s_opts = pulumi.ResourceOptions(provider=cluster.provider, depends_on=list(cluster.ready))
+        k8s_opts = pulumi.ResourceOptions(provider=cluster.provider, depends_on=list(cluster.ready), parent=parent)
         crds = GatewayApiCrds(opts=k8s_opts)
         implementation = gateway_implementation(
-            self.plan.gateway_class, opts=pulumi.ResourceOptions(provider=cluster.provider, depends_on=[crds])
+            self.plan.gateway_class,
+            opts=pulumi.ResourceOptions(provider=cluster.provider, depends_on=[crds], parent=parent),
         )
         return TargetPlatform(
             crds=[crds],

@@ -250,13 +250,15 @@ class EksTarget(Target):
         assert isinstance(target, AwsTarget)
         return _eks(self.plan, target)
 
-    def platform(self, cluster: Cluster, *, after: Sequence[pulumi.Resource]) -> TargetPlatform:
+    def platform(
+        self, cluster: Cluster, *, after: Sequence[pulumi.Resource], parent: pulumi.Resource | None = None
+    ) -> TargetPlatform:
         """The self-managed gateway, kube-prometheus-stack, and for GPU pools the NVIDIA device plugin, DCGM and (on
         EFA pools) the EFA device plugin. The plugins join ``cluster.pool_ready`` of the pools they serve: a model
         server waiting for its pool also waits for the plugin that advertises ``nvidia.com/gpu`` /
         ``vpc.amazonaws.com/efa`` there (without it the pod is unschedulable)."""
-        platform = self.self_managed_gateway(cluster)
-        k8s_opts = pulumi.ResourceOptions(provider=cluster.provider, depends_on=list(cluster.ready))
+        platform = self.self_managed_gateway(cluster, parent)
+        k8s_opts = pulumi.ResourceOptions(provider=cluster.provider, depends_on=list(cluster.ready), parent=parent)
         if cluster.pools:
             gpu_nodes = {"nvidia.com/gpu.present": "true"}
             plugins: list[pulumi.Resource] = [
@@ -267,7 +269,7 @@ class EksTarget(Target):
             for name, pool in cluster.pools.items():
                 needed = [*plugins, *([efa.release] if efa is not None and pool.rdma is not None else [])]
                 cluster.pool_ready.setdefault(name, []).extend(needed)
-        platform.monitoring_crds = self.prometheus(cluster, after=after)
+        platform.monitoring_crds = self.prometheus(cluster, after=after, parent=parent)
         return platform
 
     def api_server(self) -> tuple[list[str], list[int]]:

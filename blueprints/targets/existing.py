@@ -115,12 +115,14 @@ class ExistingClusterTarget(Target):
         assert isinstance(target, ExistingTarget)
         return _existing(self.config, target)
 
-    def platform(self, cluster: Cluster, *, after: Sequence[pulumi.Resource]) -> TargetPlatform:
+    def platform(
+        self, cluster: Cluster, *, after: Sequence[pulumi.Resource], parent: pulumi.Resource | None = None
+    ) -> TargetPlatform:
         """The self-managed gateway, kube-prometheus-stack and, with NVIDIA pools, the DCGM exporter: an existing
         cluster brings its own device plugin (or the GPU Operator); GPU metrics the stack adds, on the nodes the
         NVIDIA feature discovery labels, tolerating every pool's taints."""
-        platform = self.self_managed_gateway(cluster)
-        k8s_opts = pulumi.ResourceOptions(provider=cluster.provider, depends_on=list(cluster.ready))
+        platform = self.self_managed_gateway(cluster, parent)
+        k8s_opts = pulumi.ResourceOptions(provider=cluster.provider, depends_on=list(cluster.ready), parent=parent)
         nvidia_pools = [p for p in cluster.pools.values() if p.resource_name == "nvidia.com/gpu"]
         if nvidia_pools:
             tolerations = {t for p in nvidia_pools for t in p.tolerations}
@@ -129,7 +131,7 @@ class ExistingClusterTarget(Target):
             )
             for pool in nvidia_pools:
                 cluster.pool_ready.setdefault(pool.name, []).append(dcgm.release)
-        platform.monitoring_crds = self.prometheus(cluster, after=after)
+        platform.monitoring_crds = self.prometheus(cluster, after=after, parent=parent)
         return platform
 
     def api_server(self) -> tuple[list[str], list[int]]:

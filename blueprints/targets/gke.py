@@ -47,6 +47,7 @@ from pulumi_llmd.components.gcp.kms import KMS_KEY_NAME
 from pulumi_llmd.components.gcp.monitoring import ADAPTER_NAME, ADAPTER_NAMESPACE
 from pulumi_llmd.components.gcp.network import network_range_problems, zone_in_region_problem
 from pulumi_llmd.components.gcp.node_pool import provisioning_problem
+from pulumi_llmd.components.gcp.tpu import tpu_topology_problem
 from pulumi_llmd.components.platform import ApiExtensionNetworkPolicies, GkeInferencePoolPolicies
 from pulumi_llmd.components.platform.gateway import GKE_CERT_MANAGER_CERTS_OPTION, IAP_SECRET_KEY, IapSettings
 from pulumi_llmd.components.platform.network_policy import GMP_NAMESPACE
@@ -214,8 +215,9 @@ def _secrets_key_issues(config: StackConfig, target: GcpTarget) -> list[ConfigIs
 
 
 def _tpu_issues(key: str, pool: PoolConfig, shape: catalog.MachineShape) -> list[ConfigIssue]:
-    """A TPU pool's topology is one the catalog lists for its machine type, on one host (a vLLM server per node); a
-    GPU pool has no topology."""
+    """A TPU pool's topology is one the catalog lists for its machine type
+    (:func:`~pulumi_llmd.components.gcp.tpu.tpu_topology_problem`, the TpuNodePool rule), on one host (a vLLM server
+    per node); a GPU pool has no topology."""
     where = f"{key}.tpuTopology"
     if shape.tpu is None:
         if pool.tpu_topology is None:
@@ -228,15 +230,9 @@ def _tpu_issues(key: str, pool: PoolConfig, shape: catalog.MachineShape) -> list
             )
         ]
     topology = tpu_topology(pool, shape)
-    if topology not in shape.tpu.topologies:
-        return [
-            ConfigIssue(
-                key=where,
-                value=topology,
-                message=f"not a {shape.machine_type} topology ({shape.tpu.chips_per_host} chips per host); "
-                f"allowed: {', '.join(shape.tpu.topologies)}",
-            )
-        ]
+    problem = tpu_topology_problem(where, topology, shape)  # TpuNodePool's rule
+    if problem is not None:
+        return [_problem_issue(where, topology, problem)]
     hosts = catalog.tpu_hosts(shape, topology)
     if hosts > 1:
         single = [t for t in shape.tpu.topologies if catalog.tpu_hosts(shape, t) == 1]
@@ -337,7 +333,7 @@ class GkeTarget(Target):
 
     @classmethod
     def managed_certificate(
-        cls, config: StackConfig, *, after: Sequence[pulumi.Resource]
+        cls, config: StackConfig, *, after: Sequence[pulumi.Resource], parent: pulumi.Resource | None = None
     ) -> tuple[GkeManagedCertificate, dict[str, str]]:
         """A regional Google-managed Certificate Manager certificate for ``tls.hostname`` (DNS authorization), named
         by the listener option ``networking.gke.io/cert-manager-certs``."""
@@ -348,7 +344,7 @@ class GkeTarget(Target):
             project=target.project,
             region=target.region,
             hostname=config.gateway.tls.hostname,
-            opts=pulumi.ResourceOptions(depends_on=list(after)),
+            opts=pulumi.ResourceOptions(depends_on=list(after), parent=parent),
         )
         return cert, {GKE_CERT_MANAGER_CERTS_OPTION: cert.certificate_name}
 
@@ -361,6 +357,7 @@ class GkeTarget(Target):
         namespace_opts: pulumi.ResourceOptions,
         after: Sequence[pulumi.Resource],
         client_secret: pulumi.Output[str] | None = None,
+        parent: pulumi.Resource | None = None,
     ) -> IapSettings:
         """The OAuth client Secret ``<gateway>-iap-oauth`` (key ``key``) from ``client_secret`` unless
         ``clientSecretName`` names one, and ``roles/iap.httpsResourceAccessor`` for ``members`` (after ``after``:
@@ -387,7 +384,7 @@ class GkeTarget(Target):
                 f"{gw.name}-iap-access",
                 project=target.project,
                 members=iap.members,
-                opts=pulumi.ResourceOptions(depends_on=list(after)),
+                opts=pulumi.ResourceOptions(depends_on=list(after), parent=parent),
             )
         return IapSettings(client_id=iap.client_id, client_secret_name=secret_name)
 
@@ -396,7 +393,9 @@ class GkeTarget(Target):
         assert isinstance(target, GcpTarget)
         return _gke(self.plan, target)
 
-    def platform(self, cluster: Cluster, *, after: Sequence[pulumi.Resource]) -> TargetPlatform:
+    def platform(
+        self, cluster: Cluster, *, after: Sequence[pulumi.Resource], parent: pulumi.Resource | None = None
+    ) -> TargetPlatform:
         """The custom-metrics Stackdriver adapter over managed Prometheus (GKE brings the Gateway API, the
         InferencePool CRD and the PodMonitoring CRD with the cluster), its namespace default-deny: only the API server
         in (the aggregated metrics APIs) and the API server, Google APIs and the metadata server out."""
@@ -409,7 +408,7 @@ class GkeTarget(Target):
             "custom-metrics",
             project=target.project,
             k8s_opts=k8s_opts,
-            opts=pulumi.ResourceOptions(depends_on=list(cluster.ready)),
+            opts=pulumi.ResourceOptions(depends_on=list(cluster.ready), parent=parent),
         )
         api_server_cidrs, api_server_ports = self.api_server()
         cl = self.config.cluster

@@ -172,7 +172,8 @@ class EksCluster(pulumi.ComponentResource):
     ``cluster_security_group_id`` (the security group EKS creates for control plane and nodes; GPU node groups with a
     launch template must list it), ``node_role``, ``cluster_role``, ``kms_key``, ``system_node_group``, ``addons``
     (``{name: aws.eks.Addon}``), ``access_entries``, ``node_prerequisites`` (what GPU node groups must depend on: the
-    node role's policy attachments and the add-ons created before nodes), ``provider`` and :meth:`as_cluster`.
+    node role's policy attachments and the add-ons created before nodes), ``vpc`` (the :class:`EksVpc`),
+    ``provider`` and :meth:`as_cluster`.
 
     Arguments: :class:`EksClusterArgs` (as an object or keywords); the component's ``name`` is the cluster name
     (letters, digits, ``-``, ``_``; starts alphanumeric; <= 100 characters).
@@ -247,6 +248,9 @@ class EksCluster(pulumi.ComponentResource):
         policy = f"arn:{part}:iam::aws:policy"
         tags = {**(tags or {}), "llm-d.ai/cluster": name}
         self.region = region
+        #: The cluster's :class:`EksVpc` (``vpc.cidr``: where the control plane's ENIs sit, which ``LlmdPlatform``
+        #: allows for the API server; None for an existing VPC).
+        self.vpc: EksVpc = vpc
 
         # --- control plane ------------------------------------------------------------------------------------
         self.cluster_role = aws.iam.Role(

@@ -129,7 +129,8 @@ class GkeCluster(pulumi.ComponentResource):
 
     Outputs: ``cluster`` (``gcp.container.Cluster``), ``name``, ``endpoint``, ``kubeconfig`` (secret),
     ``provider`` (a ``pulumi_kubernetes.Provider`` for the cluster), ``node_service_account_email``,
-    ``node_ready`` (what node pools must wait for) and :meth:`as_cluster`.
+    ``node_ready`` (what node pools must wait for), ``project``, ``location``, ``network`` (the :class:`GkeNetwork`),
+    ``private_nodes``, ``master_cidr`` and :meth:`as_cluster`.
 
     Arguments: :class:`GkeClusterArgs` (as an object or keywords); the component's ``name`` is the cluster name
     (lowercase, at most 40 characters).
@@ -202,6 +203,12 @@ class GkeCluster(pulumi.ComponentResource):
         self.location: str = region if regional else (zone or region)
         #: The project id (node pools given this cluster object take it from here).
         self.project: str = project
+        #: The cluster's :class:`GkeNetwork` (its ranges, e.g. ``network.proxy_only_cidr``).
+        self.network: GkeNetwork = network
+        #: Nodes without external IPs, and the control plane's private ``/28`` (the address pods reach the API server
+        #: on when ``private_nodes``: ``LlmdPlatform`` allows only it in the pickers' egress).
+        self.private_nodes: bool = private_nodes
+        self.master_cidr: str = master_cidr
         if secrets_key is None:
             # Cloud KMS keys live in regions; the cluster's region also for a zonal control plane.
             secrets_key = GkeSecretsKey(f"{name}-secrets", project=project, location=region, opts=child)

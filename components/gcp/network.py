@@ -12,7 +12,7 @@ from typing import Any, Required, TypedDict, Unpack, overload
 import pulumi
 import pulumi_gcp as gcp
 
-from pulumi_llmd.components.args import ArgsError, component_args, format_problem
+from pulumi_llmd.components.args import ArgsError, component_args, dns_label_problem, format_problem
 from pulumi_llmd.components.kube import child_options
 
 #: Google's load-balancer proxy and health-check source ranges (Cloud Load Balancing firewall docs).
@@ -23,7 +23,6 @@ SERVICE_RANGE_NAME = "services"
 
 #: Default of :attr:`GkeNetworkArgs.cloud_nat`: on (private nodes need it to pull images from outside Google).
 DEFAULT_CLOUD_NAT = True
-_NAME = re.compile(r"^[a-z]([-a-z0-9]*[a-z0-9])?$")
 _ZONE = re.compile(r"[a-z]+(?:-[a-z]+)*[0-9]+-[a-z]")
 #: Longest network name: the physical names append up to 11 characters (``-proxy-only``) to it and Compute Engine
 #: names are at most 63; 40 leaves room (and matches GKE's cluster-name limit).
@@ -85,14 +84,9 @@ def network_range_problems(ranges: Mapping[str, str]) -> list[str]:
 def gcp_name_problem(key: str, value: object, max_length: int = NAME_MAX) -> str | None:
     """The message for a name that is not a lowercase Compute Engine name prefix (``[a-z]([-a-z0-9]*[a-z0-9])?``, at
     most ``max_length`` characters), else None. Compute Engine naming: RFC 1035 labels (Compute Engine docs,
-    "Naming resources")."""
-    if isinstance(value, str) and _NAME.match(value) and len(value) <= max_length:
-        return None
-    return format_problem(
-        key,
-        value,
-        f"allowed: a lowercase letter first, then [-a-z0-9], not ending with '-', at most {max_length} characters",
-    )
+    "Naming resources"). The rule and wording of a stack's names (:func:`~pulumi_llmd.components.args.
+    dns_label_problem`, which config validation's ``cluster.name`` check uses too)."""
+    return dns_label_problem(key, value, max_length)
 
 
 class GkeNetwork(pulumi.ComponentResource):
@@ -102,7 +96,8 @@ class GkeNetwork(pulumi.ComponentResource):
     ``name`` is the logical name and the prefix of the physical names (lowercase, at most 40 characters). Outputs:
     ``network`` (the ``gcp.compute.Network``), ``subnetwork``, ``proxy_subnetwork``, ``network_name``,
     ``subnetwork_name``, ``cloud_nat`` and ``nat_ready`` (the Cloud NAT, for node pools of a private cluster to wait
-    for; empty without NAT).
+    for; empty without NAT), and the ranges as given: ``subnet_cidr``, ``pods_cidr``, ``services_cidr``,
+    ``proxy_only_cidr``.
 
     Raises:
         ArgsError: (a ``ValueError``, before any resource is registered) an unknown or missing argument, a name that
@@ -152,6 +147,12 @@ class GkeNetwork(pulumi.ComponentResource):
         super().__init__("llmd:gcp:Network", name, None, opts)
         # Children wait on what the component waits on (e.g. the project's APIs: ProjectServices).
         child = child_options(self, opts)
+        #: The node subnet's, Pods', Services' and proxy-only subnet's IPv4 ranges, as given.
+        self.subnet_cidr: str = subnet_cidr
+        self.pods_cidr: str = pods_cidr
+        self.services_cidr: str = services_cidr
+        #: The regional gateway's proxies connect from here (``LlmdPlatform`` allows it in to the model servers).
+        self.proxy_only_cidr: str = proxy_only_cidr
         self.network = gcp.compute.Network(
             f"{name}-vpc",
             name=f"{name}-vpc",

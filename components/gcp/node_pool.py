@@ -17,6 +17,7 @@ from pulumi_llmd.components.catalog import AcceleratorKind, CatalogError, Machin
 from pulumi_llmd.components.gcp.cluster import GkeCluster
 from pulumi_llmd.components.gcp.rdma import GkeRdmaFabric
 from pulumi_llmd.components.kube import merge_transform
+from pulumi_llmd.components.pool_rules import pool_size_problems, reservation_problems
 
 PROVISIONING = ("on-demand", "spot", "reservation", "flex-start")
 DRIVER_VERSIONS = ("DEFAULT", "LATEST")
@@ -456,52 +457,6 @@ def provisioning_problem(key: str, provisioning: object, shape: MachineShape) ->
             f"{shape.machine_type} is not offered {provisioning}; allowed: {', '.join(offered)}{hint}",
         )
     return None
-
-
-def pool_size_problems(node_count: object, min_nodes: object, max_nodes: object) -> list[str]:
-    """What is wrong with a node pool's size: ``node_count`` (fixed) or ``min_nodes``/``max_nodes`` (autoscaling,
-    ``node_count`` then the initial size); counts are integers, ``0 <= min_nodes <= max_nodes``, ``max_nodes >= 1``,
-    ``node_count >= 0`` and within the bounds. Per-zone counts (GKE ``autoscaling.min/max_node_count``).
-
-    Config validation's ``nodeCount`` / ``autoscaling`` checks can call it (keys are the argument names).
-    """
-    problems: list[str] = []
-    counts = {"node_count": node_count, "min_nodes": min_nodes, "max_nodes": max_nodes}
-    bad = {k for k, v in counts.items() if v is not None and count_problem(k, v, minimum=0) is not None}
-    for key in sorted(bad, key=list(counts).index):
-        problems.append(format_problem(key, counts[key], "must be an integer >= 0"))
-    if bad:
-        return problems
-    assert node_count is None or isinstance(node_count, int)
-    assert min_nodes is None or isinstance(min_nodes, int)
-    assert max_nodes is None or isinstance(max_nodes, int)
-    if node_count is None and max_nodes is None:
-        problems.append("node_count = None: give node_count (fixed size) or min_nodes/max_nodes (autoscaling)")
-    if min_nodes is not None and max_nodes is None:
-        problems.append(f"min_nodes = {min_nodes} without max_nodes: give max_nodes for autoscaling")
-    if max_nodes is not None and (min_nodes or 0) > max_nodes:
-        problems.append(f"min_nodes = {min_nodes} > max_nodes = {max_nodes}; allowed: 0 <= min_nodes <= max_nodes")
-    if max_nodes is not None and max_nodes < 1:
-        problems.append(f"max_nodes = {max_nodes}: allowed: >= 1")
-    if max_nodes is not None and node_count is not None and not (min_nodes or 0) <= node_count <= max_nodes:
-        problems.append(f"node_count = {node_count}: must lie within [{min_nodes or 0}, {max_nodes}]")
-    return problems
-
-
-def reservation_problems(provisioning: str, reservation: str | None, max_nodes: int | None) -> list[str]:
-    """What is wrong with ``reservation`` for ``provisioning``, and flex-start without autoscaling (GKE flex-start
-    node pools autoscale from zero: GKE "About flex-start provisioning mode")."""
-    problems: list[str] = []
-    if provisioning == "reservation" and not reservation:
-        problems.append("reservation: required when provisioning is 'reservation'; allowed: a reservation name")
-    if provisioning != "reservation" and reservation:
-        problems.append(
-            f"reservation = {reservation!r}: only allowed with provisioning 'reservation' "
-            f"(provisioning = {provisioning!r})"
-        )
-    if provisioning == "flex-start" and max_nodes is None:
-        problems.append("provisioning 'flex-start' needs autoscaling: give min_nodes/max_nodes, not node_count alone")
-    return problems
 
 
 def zone_location_problem(key: str, zone: object, location: str) -> str | None:

@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import ipaddress
 import json
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Final, Required, TypedDict, Unpack, overload
@@ -35,7 +34,7 @@ import pulumi
 import pulumi_gcp as gcp
 
 from pulumi_llmd.components import versions
-from pulumi_llmd.components.args import ArgsError, component_args, format_problem
+from pulumi_llmd.components.args import ArgsError, component_args, dns_label_problem, format_problem
 from pulumi_llmd.components.base import RdmaAttachment
 from pulumi_llmd.components.catalog import Cloud, MachineShape, RdmaKind, machines
 from pulumi_llmd.components.kube import child_options, k8s_object
@@ -90,7 +89,6 @@ GIB_NCCL_ACCELERATORS: Final[tuple[str, ...]] = tuple(dict.fromkeys(s.accelerato
 _ROCE_MACHINE_TYPES: Final = " or ".join(s.machine_type for s in _ROCE_MACHINES)
 #: Smallest subnet Compute Engine accepts (a /29).
 _MAX_SUBNET_PREFIX: Final = 29
-_NAME: Final = re.compile(r"^[a-z]([-a-z0-9]*[a-z0-9])?$")
 _NAME_MAX: Final = 40
 
 
@@ -571,11 +569,9 @@ def _validate_fabric(
         )
     elif shape.mtu is None:  # pragma: no cover - the catalog gives every RoCE shape its MTU
         problems.append(f"shape = {shape.machine_type!r}: the catalog gives no MTU for its RDMA networks")
-    if not _NAME.match(name) or len(name) > _NAME_MAX:
-        problems.append(
-            f"name = {name!r}: must start with a lowercase letter, hold only [-a-z0-9], not end with '-', and be at "
-            f"most {_NAME_MAX} characters (it prefixes the VPC and subnet names)"
-        )
+    name_problem = dns_label_problem("name", name, _NAME_MAX)
+    if name_problem:
+        problems.append(f"{name_problem} (it prefixes the VPC and subnet names)")
     if "-" not in zone or zone.rsplit("-", 1)[0] != region:
         problems.append(f"zone = {zone!r}: not a zone of region = {region!r} (e.g. {region}-b)")
     gvnic = _cidr("gvnic_cidr", gvnic_cidr, 0, problems)

@@ -40,10 +40,9 @@ from pulumi_llmd.components.gcp.node_pool import (
     ClusterRef,
     _opts_depends_on,
     gke_node_pool,
-    pool_size_problems,
-    reservation_problems,
     zone_location_problem,
 )
+from pulumi_llmd.components.pool_rules import pool_size_problems, reservation_problems
 
 __all__ = [
     "TPU_ACCELERATOR_LABEL",
@@ -328,8 +327,9 @@ def tpu_topology_problem(key: str, topology: object, shape: MachineShape) -> str
     malformed, or whose chips are not a whole number of hosts (the message gives the chips and the chips per host);
     else None. ``shape`` must be a TPU shape.
 
-    Config validation's ``tpuTopology`` check can call it with the stack file's key (it additionally refuses
-    multi-host slices, which this release does not serve).
+    The one wording of this rule: ``TpuNodePool(topology=...)`` and config validation's ``tpuTopology`` check
+    (``blueprints/targets/gke.py``, with the stack file's key; it additionally refuses multi-host slices, which the
+    stacks do not serve) both call it.
     """
     assert shape.tpu is not None
     per_host = shape.tpu.chips_per_host
@@ -341,14 +341,16 @@ def tpu_topology_problem(key: str, topology: object, shape: MachineShape) -> str
     except CatalogError as err:
         return f"{key} = {topology!r}: {err}; {allowed}"
     if topology not in shape.tpu.topologies:
-        return (
-            f"{key} = {topology!r} ({chips} chips) is not a topology of {shape.machine_type} "
-            f"({per_host} chips per host); {allowed}"
+        return format_problem(
+            key,
+            topology,
+            f"{chips} chips, not a topology of {shape.machine_type} ({per_host} chips per host); {allowed}",
         )
     if chips < per_host or chips % per_host:
-        return (
-            f"{key} = {topology!r} has {chips} chips, not a whole number of {shape.machine_type} hosts of "
-            f"{per_host} chips each; {allowed}"
+        return format_problem(
+            key,
+            topology,
+            f"{chips} chips, not a whole number of {shape.machine_type} hosts of {per_host} chips each; {allowed}",
         )
     return None
 

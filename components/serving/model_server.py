@@ -241,6 +241,20 @@ def devices_fit_problem(
     return None
 
 
+def devices_divide_problem(tensor_parallel_size: int, pipeline_parallel_size: int, shape: MachineShape) -> str | None:
+    """What is wrong when a server's TP x PP accelerators do not divide one ``shape`` node's (the text after
+    ``key = value:``), or None: the remainder would be stranded on every node. One rule for the stack file's
+    ``tensorParallelSize`` (``blueprints/paths/rules.py``) and ``LlmdInference(tensor_parallel_size=...)``.
+    Call it once :func:`devices_fit_problem` found nothing."""
+    need, per_node = tensor_parallel_size * pipeline_parallel_size, shape.accelerator_count
+    if need < 1 or per_node % need == 0:
+        return None
+    return (
+        f"TP x PP = {need} does not divide the {per_node} accelerators of a {shape.machine_type} node, which would "
+        f"strand {per_node % need} per node; allowed: a divisor of {per_node}"
+    )
+
+
 @runtime_checkable
 class HasAcceleratorPool(Protocol):
     """A node-pool component that carries its :class:`~pulumi_llmd.components.base.AcceleratorPool` as ``.pool``

@@ -568,6 +568,15 @@ class PodResources(TypedDict, total=False):
     """``/dev/shm`` size. Default: the library's ``PodResources`` default."""
 
 
+class SecretKeyRef(TypedDict, total=False):
+    """One key of a Kubernetes Secret in the platform's namespace, read into an env var."""
+
+    secret_name: Required[str]
+    """The Secret's name."""
+    key: Required[str]
+    """One of its data keys."""
+
+
 class LlmdInferenceArgs(TypedDict, total=False):
     """Arguments of :class:`LlmdInference` (defaults are a stack model's, ``llmd:models[i]``)."""
 
@@ -597,6 +606,8 @@ class LlmdInferenceArgs(TypedDict, total=False):
     """More ``vllm serve`` flags. Default: none."""
     extra_env: dict[str, str]
     """More container environment (no secrets). Default: none."""
+    secret_env: dict[str, SecretKeyRef]
+    """Container environment read from Kubernetes Secrets: env name -> ``{secretName, key}``. Default: none."""
     image: str
     """The model server's image. Default: the library's pinned image."""
     resources: PodResources
@@ -669,6 +680,8 @@ class LlmdInference(pulumi.ComponentResource):
             kwargs["extra_args"] = list(args["extra_args"])
         if "extra_env" in args:
             kwargs["extra_env"] = dict(args["extra_env"])
+        if "secret_env" in args:
+            kwargs["secret_env"] = {env: _plain(ref) for env, ref in args["secret_env"].items()}
         if "scorer_weights" in args:
             kwargs["scorer_weights"] = dict(args["scorer_weights"])
         if "resources" in args:
