@@ -397,6 +397,15 @@ def placement(graph: Graph, pools: Sequence[NodePool]) -> dict[tuple[str, str], 
     return out
 
 
+#: Resources every node has; anything else a pod requests is an extended resource (accelerators, RDMA NICs).
+_NODE_RESOURCES = frozenset({"cpu", "memory", "ephemeral-storage", "pods"})
+
+
+def _extended(requests: Mapping[str, float]) -> bool:
+    """Whether a pod requests an extended resource (an accelerator or an RDMA NIC), i.e. needs a special node."""
+    return any(k not in _NODE_RESOURCES and v > 0 for k, v in requests.items())
+
+
 def check_scheduling(graph: Graph, pools: Sequence[NodePool]) -> Iterator[Finding]:
     """Every pod template fits a node of a pool it may land on, and each pool holds all its pods at max size."""
     if not pools:
@@ -434,6 +443,11 @@ def check_scheduling(graph: Graph, pools: Sequence[NodePool]) -> Iterator[Findin
                     "lower the pod's requests or choose a larger machine",
                 )
                 continue
+            if not _extended(requests):
+                # A pod without accelerators packs anywhere: the scheduler does not need an accelerator pool for it,
+                # so count it against a general pool where the cluster has one (an existing cluster's undeclared
+                # nodes, GKE's system pool) before an untainted accelerator pool.
+                fitting.sort(key=lambda pn: pn[0].accelerator)
             pool, per_node = fitting[0]
             if t.daemon:
                 continue
@@ -452,7 +466,8 @@ def check_scheduling(graph: Graph, pools: Sequence[NodePool]) -> Iterator[Findin
             default=0,
         )
         per_template = max((math.ceil(t.pods / n) for t, n in entries), default=0)
-        nodes = max(bound, per_template, sum(math.ceil(t.pods / n) for t, n in entries) if pool.accelerator else 0)
+        whole_nodes = sum(math.ceil(t.pods / n) for t, n in entries if _extended(t.requests()))
+        nodes = max(bound, per_template, whole_nodes if pool.accelerator else 0)
         if nodes > pool.max_nodes:
             parts = ", ".join(f"{t.label()}: {t.pods} pod(s), {n}/node" for t, n in entries)
             yield Finding(
