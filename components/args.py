@@ -19,6 +19,7 @@ name, so both report the same thing.
 
 from __future__ import annotations
 
+import functools
 import re
 import types
 import typing
@@ -97,13 +98,14 @@ def component_args(cls: type[T], component: str, args: T | None, kwargs: Mapping
         both = f"give either an args object or keyword arguments, not both (got {sorted(kwargs)})"
         raise ArgsError(component, [both])
     merged: dict[str, Any] = dict(typing.cast(Mapping[str, Any], args) if args is not None else kwargs)
-    hints = type_hints(cls)
+    args_type: type = cls  # a class object: hashable, so its hints are evaluated once
+    hints = _type_hints(args_type, False)
     problems: list[str] = []
     for key in sorted(set(merged) - set(hints)):
         close = [k for k in hints if _close(key, k)]
         hint = f"; did you mean {close[0]!r}?" if close else ""
         problems.append(format_problem(key, merged[key], f"not an argument of {component}{hint}"))
-    required = required_keys(cls)
+    required = required_keys(args_type)
     for key in sorted(required - set(merged)):
         problems.append(f"{key} is required")
     for key, value in merged.items():
@@ -120,10 +122,19 @@ def component_args(cls: type[T], component: str, args: T | None, kwargs: Mapping
 
 def type_hints(cls: type, include_extras: bool = False) -> dict[str, Any]:
     """``typing.get_type_hints(cls)``, with the names ``pulumi.Input`` refers to lazily (``"Output[T]"``, a forward
-    reference the SDK's module resolves, not the module that declares ``cls``) made resolvable."""
-    return typing.get_type_hints(cls, localns={"Output": pulumi.Output, "T": Any}, include_extras=include_extras)
+    reference the SDK's module resolves, not the module that declares ``cls``) made resolvable. Evaluated once per
+    class (a fresh dict each call: callers may not change the cached one)."""
+    return dict(_type_hints(cls, include_extras))
 
 
+@functools.cache
+def _type_hints(cls: type, include_extras: bool) -> Mapping[str, Any]:
+    return types.MappingProxyType(
+        typing.get_type_hints(cls, localns={"Output": pulumi.Output, "T": Any}, include_extras=include_extras)
+    )
+
+
+@functools.cache
 def required_keys(cls: type) -> frozenset[str]:
     """The keys of TypedDict ``cls`` a caller must give.
 

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import pulumi
+import pulumi._utils as pulumi_utils
 import pulumi.output as pulumi_output
 import pulumi.runtime
 from pulumi.runtime import mocks as pulumi_mocks
@@ -120,6 +121,27 @@ def _contains_unknowns(val: Any) -> bool:
         elif isinstance(item, list):
             stack.extend(item)
     return False
+
+
+_sdk_is_empty_function = pulumi_utils.is_empty_function
+#: Bytecode of the four empty bodies ``pulumi._utils.is_empty_function`` recognizes (``...``, a docstring, ``return
+#: None`` with or without a docstring).
+_EMPTY_BODIES = frozenset(
+    fn.__code__.co_code
+    for fn in (
+        getattr(pulumi_utils, name, None) for name in ("_empty", "_empty_doc", "_empty_lambda", "_empty_lambda_doc")
+    )
+    if fn is not None
+)
+
+
+def _is_empty_function(fn: Callable[..., Any]) -> bool:
+    """``pulumi._utils.is_empty_function``, with the same answers: False at once for a body that is none of the empty
+    ones (the SDK first collects every function's constants; it runs for each property of every input and output
+    type a generated module defines, thousands per imported module)."""
+    if len(_EMPTY_BODIES) == 4 and fn.__code__.co_code not in _EMPTY_BODIES:
+        return False
+    return _sdk_is_empty_function(fn)
 
 
 _DEPENDENCIES = "_direct_computed_dependencies"
@@ -326,11 +348,12 @@ def run_program(
     # monitor never reads it, and it costs 5-10 % of a render. Skip it for this run only.
     capture = pulumi_resource_runtime._get_stack_trace
     pulumi_resource_runtime._get_stack_trace = _no_stack_trace
-    # Two SDK helpers every registration goes through, swapped for equivalent iterative versions (see each).
+    # SDK helpers every registration (and every generated type) goes through, swapped for equivalent faster ones.
     sdk_helpers = (pulumi_output.contains_unknowns, pulumi_rpc.contains_unknowns, _sdk_declare_dependency)
     pulumi_output.contains_unknowns = _contains_unknowns
     pulumi_rpc.contains_unknowns = _contains_unknowns
     pulumi_rpc.declare_dependency = _declare_dependency  # type: ignore[attr-defined]
+    pulumi_utils.is_empty_function = _is_empty_function
     try:
         pulumi_settings.SETTINGS.rpc_manager.clear()
         pulumi_settings.SETTINGS.outputs.clear()
@@ -341,6 +364,7 @@ def run_program(
         os.environ.update(env_backup)
         pulumi_resource_runtime._get_stack_trace = capture
         pulumi_output.contains_unknowns, pulumi_rpc.contains_unknowns, pulumi_rpc.declare_dependency = sdk_helpers  # type: ignore[attr-defined]
+        pulumi_utils.is_empty_function = _sdk_is_empty_function
         gc.set_threshold(*thresholds)
         gc.unfreeze()
     return ProgramRun(

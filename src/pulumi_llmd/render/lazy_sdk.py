@@ -30,7 +30,9 @@ from collections.abc import Iterator, Sequence
 from types import ModuleType
 from typing import Any
 
-__all__ = ["SDK_PACKAGES", "lazy_sdk_imports"]
+from pulumi_llmd.render.code_cache import CachedSourceLoader, CodeCache, activate, active_cache
+
+__all__ = ["SDK_PACKAGES", "install_render_imports", "lazy_sdk_imports"]
 
 #: Top-level provider SDK packages whose module packages are loaded member by member.
 SDK_PACKAGES = ("pulumi_gcp", "pulumi_aws", "pulumi_kubernetes")
@@ -184,14 +186,52 @@ class _LazySdkFinder(importlib.abc.MetaPathFinder):
         if fullname.partition(".")[0] not in SDK_PACKAGES or "." not in fullname:
             return None
         spec = importlib.machinery.PathFinder.find_spec(fullname, path)
-        if spec is None or spec.submodule_search_locations is None or not spec.origin or spec.loader is None:
-            return spec  # a plain module (or none): what the path finder after this one would return
+        if spec is None or not spec.origin or spec.loader is None:
+            return spec
+        if spec.submodule_search_locations is None:  # a plain module: what the path finder after this one returns,
+            cache = active_cache()
+            if cache is not None and type(spec.loader) is importlib.machinery.SourceFileLoader:
+                # or, in the offline render's process, compiled with postponed annotations and cached
+                spec.loader = CachedSourceLoader(fullname, spec.origin, cache, postpone=True)
+            return spec
         spec.loader = _LazyPackageLoader(spec.loader)
+        return spec
+
+
+class _ProjectFinder(importlib.abc.MetaPathFinder):
+    """Finds the project's own modules (``pulumi_llmd.*``) and loads their code from a :class:`CodeCache`."""
+
+    def __init__(self, cache: CodeCache) -> None:
+        self._cache = cache
+
+    def find_spec(
+        self, fullname: str, path: Sequence[str] | None, target: ModuleType | None = None
+    ) -> importlib.machinery.ModuleSpec | None:
+        if not fullname.startswith("pulumi_llmd."):
+            return None
+        spec = importlib.machinery.PathFinder.find_spec(fullname, path)
+        if spec is not None and spec.origin and type(spec.loader) is importlib.machinery.SourceFileLoader:
+            spec.loader = CachedSourceLoader(fullname, spec.origin, self._cache, postpone=False)
         return spec
 
 
 _FINDER = _LazySdkFinder()
 _INSTALLED = threading.Lock()
+
+
+def install_render_imports(cache: CodeCache | None) -> bool:
+    """For the rest of this process (the offline render's CLI process, never a ``pulumi up`` program): load provider
+    SDK module packages member by member (as within :func:`lazy_sdk_imports`), and, when ``cache`` is given, the SDKs'
+    generated modules with postponed annotations and the project's own modules from compiled code in ``cache``
+    (:mod:`pulumi_llmd.render.code_cache`). Modules already imported are not affected. Returns whether the cache is
+    in use."""
+    with _INSTALLED:
+        if cache is not None and active_cache() is None:
+            activate(cache)
+            sys.meta_path.insert(0, _ProjectFinder(cache))
+        if _FINDER not in sys.meta_path:
+            sys.meta_path.insert(0, _FINDER)
+    return active_cache() is not None
 
 
 @contextlib.contextmanager

@@ -488,11 +488,12 @@ def build_result(
 
     The checks see the values as registered; the result's ``resources`` and ``manifests`` (what is written and
     shown) have credentials and the known ``secrets`` replaced (:func:`scrub`)."""
-    resources = [resource_record(r) for r in sorted(records, key=lambda r: r.urn)]
-    manifests = sorted(
-        (normalize(r.inputs) for r in records if _is_manifest(r)),
-        key=_manifest_key,
-    )
+    ordered = sorted(records, key=lambda r: r.urn)
+    resources = [resource_record(r) for r in ordered]
+    # Each object normalized once: a manifest is its resource's normalized inputs (nothing below changes either;
+    # scrub() returns new values).
+    normalized = {id(r): record["inputs"] for r, record in zip(ordered, resources, strict=True)}
+    manifests = sorted((normalized[id(r)] for r in records if _is_manifest(r)), key=_manifest_key)
     issues = _validator().validate_all(manifests)
     policy = run_checks(resources_from_render(resources), kar_version) if kar_version is not None else None
     twin_result = run_twin(resources) if twin else None

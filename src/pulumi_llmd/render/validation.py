@@ -29,6 +29,7 @@ definitions file is parsed once, and one compiled validator per
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import importlib.resources
 import json
@@ -36,12 +37,15 @@ import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from importlib.resources.abc import Traversable
+from pathlib import Path
 from typing import Any
 
 import jsonschema
 import jsonschema.exceptions
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
+
+from pulumi_llmd.render.code_cache import active_cache
 
 __all__ = [
     "DEFAULT_KUBERNETES_VERSION",
@@ -129,7 +133,17 @@ def _schema_folder(kubernetes_version: str) -> str:
     return candidates[-1][1]
 
 
+def _parse_json(data: bytes, path: str) -> Any:
+    return json.loads(data.decode("utf-8"))
+
+
 def _read_json(resource: Traversable) -> Any:
+    """A schema file's JSON; in the offline render's process from the code cache (parsed once, stored with
+    ``marshal``, which loads the 1.8 MB ``_definitions.json`` in a third of ``json.loads``' time)."""
+    cache = active_cache()
+    if cache is not None and isinstance(resource, Path):
+        with contextlib.suppress(OSError, ValueError):
+            return cache.load("json", str(resource), _parse_json, object)
     return json.loads(resource.read_text(encoding="utf-8"))
 
 
