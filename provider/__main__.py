@@ -10,7 +10,9 @@ resolve to the components this process constructed (:func:`pulumi_llmd.package.r
 import json
 import sys
 
+from pulumi import Inputs
 from pulumi.provider import main
+from pulumi.provider.experimental.analyzer import ComponentDefinition
 from pulumi.provider.experimental.component import ComponentProvider
 
 from pulumi_llmd import package
@@ -22,6 +24,12 @@ class LlmdProvider(ComponentProvider):
     def __init__(self) -> None:
         super().__init__(package.COMPONENTS, package.PACKAGE, package.NAMESPACE, package.VERSION)
         self.schema = json.dumps(package.schema())
+
+    def map_inputs(self, inputs: Inputs, component_def: ComponentDefinition) -> Inputs:
+        """The SDK's mapping (schema names to Python names, required inputs checked), then whole-number floats back
+        to the ``int`` the component declares (:func:`pulumi_llmd.package.from_wire`: numbers travel as doubles)."""
+        mapped = super().map_inputs(inputs, component_def)
+        return package.from_wire(self._components[component_def.name], mapped)
 
 
 if __name__ == "__main__":

@@ -37,6 +37,7 @@ No ``from __future__ import annotations`` here: the analyzer reads the annotatio
 """
 
 import json
+import typing
 from collections.abc import Mapping
 from typing import Any, Required, TypedDict
 
@@ -100,10 +101,50 @@ class _ResourceModule(pulumi.runtime.ResourceModule):
         return found if found is not None else _Reference(name, typ, urn)
 
 
+_REGISTERED: list[_ResourceModule] = []
+
+
 def register_references() -> None:
-    """Let resource references to ``llmd:index:*`` deserialize to the live components of this process (the
-    provider calls this once; ``pulumi.runtime.register_resource_module``)."""
-    pulumi.runtime.register_resource_module(PACKAGE, "index", _ResourceModule())
+    """Let resource references to ``llmd:index:*`` deserialize to the live components of this process
+    (``pulumi.runtime.register_resource_module``). Idempotent: the SDK raises ValueError when a module is registered
+    twice for the same version, so a second call does nothing."""
+    if not _REGISTERED:
+        _REGISTERED.append(_ResourceModule())
+        pulumi.runtime.register_resource_module(PACKAGE, "index", _REGISTERED[0])
+
+
+def from_wire(component: type[pulumi.ComponentResource], args: Mapping[str, Any]) -> dict[str, Any]:
+    """``args`` as the provider received them (Python names, after ``ComponentProvider.map_inputs``) with every
+    whole-number float where the component's args type declares an ``int`` turned back into an ``int``, at any depth
+    (nested TypedDicts, lists, string-keyed dicts such as ``scorerWeights``). Other values are returned unchanged;
+    a float with a fraction stays a float, so the library's own check names it.
+
+    Why: the wire carries numbers as protobuf doubles (``google.protobuf.Value.number_value``), and pulumi 3.272's
+    ``ComponentProvider.map_input_properties`` (``pulumi/provider/experimental/component.py``) converts a top-level
+    or nested ``integer`` with ``int(...)`` and then overwrites it with the raw float (no ``continue``), and never
+    converts the values of an ``additionalProperties: integer`` map; so ``maxNodes: 4`` from TypeScript or YAML would
+    reach ``GpuNodePool`` as ``4.0`` and be refused (``max_nodes = 4.0: must be an integer >= 0``).
+    Upstream: pulumi/pulumi#21944 ("Convert integer component inputs to `int`").
+    """
+    return dict(_int_where_declared(args, component.__init__.__annotations__["args"]))
+
+
+def _int_where_declared(value: Any, hint: Any) -> Any:
+    # The raw annotations (this module does not postpone them; typing.get_type_hints would trip over the forward
+    # reference inside pulumi.Input), with Required[...] unwrapped.
+    origin, params = typing.get_origin(hint), typing.get_args(hint)
+    if origin is Required:
+        return _int_where_declared(value, params[0])
+    if hint is int:
+        return int(value) if isinstance(value, float) and value.is_integer() else value
+    if typing.is_typeddict(hint) and isinstance(value, Mapping):
+        fields: dict[str, Any] = hint.__annotations__
+        return {k: _int_where_declared(v, fields.get(k, Any)) for k, v in value.items()}
+    if origin is list and isinstance(value, list) and params:
+        return [_int_where_declared(v, params[0]) for v in value]
+    if origin is dict and isinstance(value, Mapping) and len(params) == 2:
+        return {k: _int_where_declared(v, params[1]) for k, v in value.items()}
+    return value
 
 
 def _shape(cloud: str, machine_type: str, key: str, component: str) -> catalog.MachineShape:
@@ -136,11 +177,16 @@ class GkeClusterArgs(TypedDict, total=False):
     """Who may reach the Kubernetes API (where ``pulumi up`` runs). Default: none (a private endpoint)."""
     kubernetes_version: str
     """The GKE version prefix. Default: the library's pin (``components/versions.py``)."""
+    enable_apis: bool
+    """Enable the Google Cloud APIs the cluster and llm-d call (``ProjectServices``, ``gke_stack_services``; a new
+    project has them off, and they stay on when the stack is destroyed); False where the project's APIs are managed
+    elsewhere. Default: True."""
 
 
 class GkeCluster(pulumi.ComponentResource):
-    """A GKE cluster for llm-d: a VPC with Cloud NAT and the proxy-only subnet (``GkeNetwork``), a private regional
-    cluster with Workload Identity, Gateway API and managed Prometheus (``GkeCluster``)."""
+    """A GKE cluster for llm-d: the project's APIs (``ProjectServices``), a VPC with Cloud NAT and the proxy-only
+    subnet (``GkeNetwork``), a private regional cluster with Workload Identity, Gateway API and managed Prometheus
+    (``GkeCluster``)."""
 
     pulumi_type = "llmd:index:GkeCluster"
     """The type token (the analyzer reads it for references to this component)."""
@@ -158,7 +204,13 @@ class GkeCluster(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: GkeClusterArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__(_token("GkeCluster"), name, None, opts)
-        child = pulumi.ResourceOptions(parent=self)
+        #: What calls a Google Cloud API waits for (the first-deploy twin's ``cloud/api-enabled`` check).
+        self.apis: list[pulumi.Resource] = []
+        if args.get("enable_apis", True):
+            self.apis = [
+                gcp.ProjectServices(f"{name}-apis", project=args["project"], opts=pulumi.ResourceOptions(parent=self))
+            ]
+        child = pulumi.ResourceOptions(parent=self, depends_on=self.apis)
         proxy_only = args.get("proxy_only_cidr", "10.3.0.0/23")
         self.network = gcp.GkeNetwork(
             name,
@@ -243,7 +295,7 @@ class GpuNodePool(pulumi.ComponentResource):
             min_nodes=args.get("min_nodes", 0),
             max_nodes=args.get("max_nodes", 1),
             service_account=gke.cluster.node_service_account_email,
-            opts=pulumi.ResourceOptions(parent=self, depends_on=gke.cluster.node_ready),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[*gke.apis, *gke.cluster.node_ready]),
             **extra,
         )
         self.pool_name = pulumi.Output.from_input(name)
