@@ -970,7 +970,11 @@ class ConfigSecrets:
     """The stack's secret config values (plain text) by config path (``llmd:hfToken``, ``llmd:models[0].hfToken``,
     ``llmd:gateway.authentication.iap.clientSecret``). Wrap each in ``pulumi.Output.secret`` before use (see
     ``blueprints.deploy.read_secrets``); ``repr`` never shows them. Under the offline render every value is the
-    ``[secret]`` marker."""
+    ``[secret]`` marker.
+
+    Attributes:
+        values: Config path -> secret value. Default: none.
+    """
 
     values: Mapping[str, str] = dataclass_field(default_factory=dict, repr=False)
 
@@ -986,7 +990,12 @@ class ConfigSecrets:
 
 @dataclass(frozen=True)
 class ParsedStack:
-    """A validated stack: the plain :class:`StackConfig` and the :class:`ConfigSecrets` read beside it."""
+    """A validated stack: the plain :class:`StackConfig` and the :class:`ConfigSecrets` read beside it.
+
+    Attributes:
+        config: The validated stack file.
+        secrets: Its secret values. Default: an empty :class:`ConfigSecrets` (no secrets).
+    """
 
     config: StackConfig
     secrets: ConfigSecrets = dataclass_field(default_factory=ConfigSecrets)

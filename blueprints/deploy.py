@@ -53,7 +53,7 @@ class Deployment:
     gateway: InferenceGateway
     #: The plan every derived fact was read from.
     plan: StackPlan
-    #: What each model's well-lit path built, by model name.
+    #: What each model's well-lit path built, by model name. Default: none (filled by :func:`deploy`).
     models: dict[str, ServedModel] = field(default_factory=dict)
 
 
@@ -157,7 +157,7 @@ def platform_addons(target: Target, cluster: Cluster, *, parent: pulumi.Resource
     implementation where the cloud brings none, device plugins, and the metrics path for the model servers' HPAs
     (``pod_autoscaling``, ``ai_service_metrics``). Kueue manages only the stack namespace; the target's Helm releases
     wait for it (their hook Jobs go through Kueue's cluster-wide fail-closed Job webhook). ``parent``: the component
-    Kueue and LWS belong to (None for a stack).
+    Kueue and LWS belong to. Default: None (a stack: no parent).
     """
     k8s_opts = pulumi.ResourceOptions(provider=cluster.provider, depends_on=list(cluster.ready), parent=parent)
     kueue = Kueue(namespaces=[target.config.namespace], opts=k8s_opts)
@@ -176,7 +176,9 @@ def observe_model(
 ) -> None:
     """Per model: metrics scraping (vLLM, EPP and the tokenizer render pods) and NetworkPolicies, and what the
     target's load balancer needs (:meth:`Target.serving_policies`: on GKE the GCPBackendPolicy with the endpoint's
-    IAP settings). ``opts``: parent (the path's component) and what the objects wait for (the namespace)."""
+    IAP settings). ``opts``: parent (the path's component) and what the objects wait for (the namespace).
+    ``endpoint``: the stack's :class:`GatewayEndpoint` (IAP settings for the load balancer's policies). Default: None
+    (no endpoint settings)."""
     config = target.config
     name = model.name
     target.serving_policies(name, served.pool_name, opts, endpoint)
@@ -232,7 +234,8 @@ def kueue_queues(
     parent: pulumi.Resource | None = None,
 ) -> None:
     """Kueue's flavors, ClusterQueue and LocalQueue for the accelerator pools (none without pools), after the Kueue
-    release (its CRDs and webhooks) and the namespace (the LocalQueue lives there)."""
+    release (its CRDs and webhooks) and the namespace (the LocalQueue lives there). ``parent``: the component the
+    queues belong to. Default: None (a stack: no parent)."""
     if cluster.pools:
         KueueQueues(
             config.namespace,
@@ -277,11 +280,17 @@ def build_platform(
     parent: pulumi.Resource | None = None,
 ) -> BuiltPlatform:
     """Everything a stack (or an :class:`~pulumi_llmd.blueprints.inference.LlmdPlatform`) installs once per cluster,
-    in this order: :func:`platform_addons`, the namespace (``pod_security``: its Pod Security level, see
-    ``blueprints/pod_security.py``; ``hf_token``: a Pulumi secret for the Secret ``llm-d-hf-token``), Kueue's queues,
-    the endpoint (``blueprints/endpoint.py``), the Gateway, its authentication and the namespace's default-deny
-    NetworkPolicies. ``parent``: the component everything here belongs to, the target's add-ons and the endpoint's
-    objects included (None for a stack: the stacks' URNs stay as they are)."""
+    in this order: :func:`platform_addons`, the namespace, Kueue's queues, the endpoint (``blueprints/endpoint.py``),
+    the Gateway, its authentication and the namespace's default-deny NetworkPolicies.
+
+    Args:
+        pod_security: The namespace's Pod Security level (see ``blueprints/pod_security.py``).
+        hf_token: A Pulumi secret for the Secret ``llm-d-hf-token``. Default: None (no Secret: public models).
+        iap_client_secret: A Pulumi secret for the IAP OAuth client Secret (see :func:`prepare_endpoint`).
+            Default: None (no such Secret).
+        parent: The component everything here belongs to, the target's add-ons and the endpoint's objects
+            included. Default: None (a stack: the stacks' URNs stay as they are).
+    """
     config, plan = target.config, target.plan
     addons = platform_addons(target, cluster, parent=parent)
     k8s_opts = pulumi.ResourceOptions(provider=cluster.provider, parent=parent)
@@ -354,7 +363,8 @@ def serve_model(
     """Serve one planned ``model`` of ``plan`` on ``platform``: its well-lit path (:func:`build_path`, the path's
     component under ``parent``) with the target's autoscaling metric, then :func:`observe_model` (monitoring,
     NetworkPolicies, the load balancer's per-model policies) under the path's component. ``hf_token_secret``: the
-    Secret the servers read the Hugging Face token from (None: public models only)."""
+    Secret the servers read the Hugging Face token from (None: public models only). ``parent``: the component the
+    path's component belongs to. Default: None (a stack: no parent)."""
     pool = cluster.pools[model.pool.name] if model.pool is not None else None
     namespace = platform.namespace
     served = build_path(
@@ -394,9 +404,13 @@ def deploy(
 ) -> Deployment:
     """Deploy ``config``: cluster and accelerator pools, namespace, gateway, then each model on its well-lit path.
 
-    ``hf_token`` must be a Pulumi secret (or None for public models); it becomes the Secret ``llm-d-hf-token``.
-    ``model_hf_tokens`` (model name -> Pulumi secret, from ``llmd:models[i].hfToken``) gives a model its own Secret
-    ``llm-d-hf-token-<model>`` in place of the stack's. Returns the :class:`Deployment`.
+    Returns the :class:`Deployment`.
+
+    Args:
+        config: The validated stack.
+        hf_token: A Pulumi secret; it becomes the Secret ``llm-d-hf-token``. Default: None (public models).
+        model_hf_tokens: Model name -> Pulumi secret (from ``llmd:models[i].hfToken``): a model's own Secret
+            ``llm-d-hf-token-<model>`` in place of the stack's. Default: None (none).
     """
     plan = plan_stack(config)
     target = target_for(plan)

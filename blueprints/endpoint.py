@@ -45,9 +45,15 @@ __all__ = ["AWS_INTERNAL_LB", "AWS_PUBLIC_LB", "ISTIO_SERVICE_TYPE"]
 class GatewayEndpoint:
     """What the Gateway needs from the endpoint settings, and what was built for them.
 
-    ``tls`` (None: ``tls.mode: none``), Gateway ``annotations`` and ``infrastructure_annotations``, ``depends_on``
-    (certificates the Gateway waits for), ``iap`` (the GCPBackendPolicy settings on GKE) with ``iap_ready`` (the IAP
-    API), the :class:`CertManager` when installed, the Certificate Manager certificate when created.
+    Attributes:
+        tls: The HTTPS listener (None: ``tls.mode: none``).
+        annotations: Gateway annotations. Default: none.
+        infrastructure_annotations: The Gateway's ``spec.infrastructure.annotations``. Default: none.
+        depends_on: Certificates the Gateway waits for. Default: none.
+        iap: The GCPBackendPolicy's IAP settings on GKE. Default: None (no IAP).
+        iap_ready: What IAP settings wait for (the IAP API). Default: none.
+        cert_manager: The :class:`CertManager`, when installed. Default: None.
+        managed_certificate: The Certificate Manager certificate, when created. Default: None.
     """
 
     tls: ListenerTls | None
@@ -91,9 +97,12 @@ def prepare_endpoint(
     (``certificatemanager``, ``iap``), the IAP OAuth client Secret and IAM grants.
 
     ``after``: what cert-manager's release waits for besides the cluster (Kueue: its fail-closed Job webhook
-    intercepts cert-manager's startupapicheck Job). ``iap_client_secret`` must be a Pulumi secret; it becomes the
-    Secret ``<gateway>-iap-oauth`` (key ``key``) when ``authentication.iap.clientSecret`` is used. ``parent``: the
-    component the objects belong to (None for a stack, whose URNs stay as they are).
+    intercepts cert-manager's startupapicheck Job).
+
+    Args:
+        iap_client_secret: A Pulumi secret; it becomes the Secret ``<gateway>-iap-oauth`` (key ``key``) when
+            ``authentication.iap.clientSecret`` is used. Default: None (no Secret).
+        parent: The component the objects belong to. Default: None (a stack, whose URNs stay as they are).
     """
     gw = config.gateway
     annotations, infra = load_balancer_annotations(config, cluster.platform)

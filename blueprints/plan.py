@@ -77,7 +77,8 @@ def _plus_gib(quantity: str, gib: int) -> str:
 
 def server_resources(model: ModelConfig, shape: catalog.MachineShape | None, role: str = "decode") -> ModelResources:
     """CPU and memory of one server pod of ``role``: the model's (or its prefill's) ``resources``, and on the
-    tiered-prefix-cache path the memory request and limit raised by the CPU offload buffer (pinned host memory)."""
+    tiered-prefix-cache path the memory request and limit raised by the CPU offload buffer (pinned host memory).
+    ``role``: ``decode`` or ``prefill``. Default: "decode"."""
     if role == "prefill" and model.prefill is not None and model.prefill.resources is not None:
         return model.prefill.resources
     resources = model.resources
@@ -276,8 +277,8 @@ class RolePlan:
     """One server role of a model (``decode``, or ``prefill`` on pd-disaggregation / wide-ep): ``replicas`` (pods,
     or LeaderWorkerSet groups on wide-ep), TP x PP, accelerators per pod (``devices_per_pod``) and per replica
     (``devices_per_replica``: a whole group on wide-ep), the pod's CPU / memory (``resources``), the wide-EP engine
-    sizes, and the autoscaler ceiling ``max_replicas`` (what the pool holds at its largest size next to the model's
-    other role)."""
+    sizes (``wide_ep``), and the autoscaler ceiling ``max_replicas`` (what the pool holds at its largest size next to
+    the model's other role). ``wide_ep`` Default: None (not a wide-ep role)."""
 
     role: str
     replicas: int
@@ -350,7 +351,13 @@ class StackPlan:
 
 
 def plan_pool(cloud: catalog.Cloud, pool: PoolConfig, shape: catalog.MachineShape | None = None) -> PoolPlan:
-    """Resolve one pool (raises :class:`catalog.CatalogError` when its shape is unknown)."""
+    """Resolve one pool (raises :class:`catalog.CatalogError` when its shape is unknown).
+
+    Args:
+        cloud: The target's cloud.
+        pool: The pool's stack settings.
+        shape: Its machine shape when already resolved. Default: None (resolved from ``pool``).
+    """
     shape = shape if shape is not None else resolve_shape(cloud, pool)
     return PoolPlan(
         config=pool,

@@ -589,9 +589,11 @@ def parse_config_values(
             (structured values JSON-encoded), or already decoded values.
         secret_keys: the keys Pulumi lists as secrets (``pulumi.runtime.config`` ``_SECRET_KEYS``): a key whose value
             is or contains a ``secure:`` value (pulumi/pulumi ``sdk/go/common/resource/config/value.go``).
+            Default: none.
         secret_paths: when known (the offline render reads the stack file: :class:`pulumi_llmd.stackfile.StackFile`),
             the exact config paths of the ``secure:`` values; Pulumi itself only says which top-level key holds
-            one and hands the program decrypted values (pulumi/pulumi PR #3342).
+            one and hands the program decrypted values (pulumi/pulumi PR #3342). Default: None (the paths of the
+            ``[secret]`` markers in a secret key's value, when it has any).
 
     Returns a :class:`ParsedStack`. Raises :class:`ConfigError` listing every problem, never showing a secret:
     a key without a namespace or under a misspelled ``llmd`` namespace (``llmdd:``, ``llm-d:``, ``LLMD:``); a

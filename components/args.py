@@ -59,7 +59,11 @@ DNS_LABEL_MAX = 40
 
 
 def dns_label_allowed(max_length: int = DNS_LABEL_MAX) -> str:
-    """What a name must be (the one wording of the name rule, for components and config validation alike)."""
+    """What a name must be (the one wording of the name rule, for components and config validation alike).
+
+    Args:
+        max_length: The longest name allowed, in characters. Default: ``DNS_LABEL_MAX`` (40).
+    """
     return (
         "must be a lowercase DNS label: a-z, 0-9 and '-', starting with a letter and not ending with '-', "
         f"at most {max_length} characters"
@@ -123,7 +127,13 @@ def component_args(cls: type[T], component: str, args: T | None, kwargs: Mapping
 def type_hints(cls: type, include_extras: bool = False) -> dict[str, Any]:
     """``typing.get_type_hints(cls)``, with the names ``pulumi.Input`` refers to lazily (``"Output[T]"``, a forward
     reference the SDK's module resolves, not the module that declares ``cls``) made resolvable. Evaluated once per
-    class (a fresh dict each call: callers may not change the cached one)."""
+    class (a fresh dict each call: callers may not change the cached one).
+
+    Args:
+        cls: The class (a TypedDict) whose annotations to resolve.
+        include_extras: Keep ``Annotated``/``Required``/``NotRequired`` wrappers, as ``typing.get_type_hints`` does.
+            Default: False.
+    """
     return dict(_type_hints(cls, include_extras))
 
 
@@ -201,6 +211,12 @@ def count_problem(key: str, value: object, minimum: int = 1, maximum: int | None
 
     Shared by components and config validation, e.g. ``count_problem("tensor_parallel_size", -2)`` ->
     ``"tensor_parallel_size = -2: must be an integer >= 1"``.
+
+    Args:
+        key: The argument or stack key the message names.
+        value: The value given.
+        minimum: The smallest allowed count. Default: 1.
+        maximum: The largest allowed count. Default: None (no upper bound).
     """
     allowed = f"must be an integer >= {minimum}" + (f" and <= {maximum}" if maximum is not None else "")
     if isinstance(value, bool) or not isinstance(value, int):
@@ -211,7 +227,15 @@ def count_problem(key: str, value: object, minimum: int = 1, maximum: int | None
 
 
 def check_count(component: str, key: str, value: object, minimum: int = 1, maximum: int | None = None) -> None:
-    """Raise :class:`ArgsError` when :func:`count_problem` finds a problem."""
+    """Raise :class:`ArgsError` when :func:`count_problem` finds a problem.
+
+    Args:
+        component: The component named in the error.
+        key: The argument the message names.
+        value: The value given.
+        minimum: The smallest allowed count. Default: 1.
+        maximum: The largest allowed count. Default: None (no upper bound).
+    """
     problem = count_problem(key, value, minimum, maximum)
     if problem:
         raise ArgsError(component, [problem])

@@ -38,6 +38,7 @@ class Toleration:
     key: str
     value: str | None
     effect: str
+    #: ``Equal`` (the value must match) or ``Exists``; a None ``value`` always renders ``Exists``. Default: "Equal".
     operator: str = "Equal"
 
     def to_k8s(self) -> dict[str, str]:
@@ -66,11 +67,17 @@ class DraRdmaClaim:
     template: str
     gpu_device_class: str
     nic_device_class: str
+    #: The device attribute the GPU and its NIC must share (the claim's ``constraints[].matchAttribute``).
+    #: Default: "resource.kubernetes.io/pcieRoot" (same PCIe root).
     match_attribute: str = "resource.kubernetes.io/pcieRoot"
 
     def template_manifest(self, namespace: str, name: str | None = None) -> dict[str, Any]:
-        """The ``resource.k8s.io/v1`` ResourceClaimTemplate ``name`` (default ``template``) pods of this pool claim
-        from: one GPU + its NIC."""
+        """The ``resource.k8s.io/v1`` ResourceClaimTemplate pods of this pool claim from: one GPU + its NIC.
+
+        Args:
+            namespace: Namespace of the template (the pods' namespace).
+            name: Name of the template. Default: None (``template``).
+        """
         return {
             "apiVersion": "resource.k8s.io/v1",
             "kind": "ResourceClaimTemplate",
@@ -105,9 +112,14 @@ class RdmaAttachment:
     Attributes:
         fabric: the fabric kind (``roce``, ``efa``, ``infiniband``).
         nics_per_node: RDMA NICs (EFA devices) on one node, from the catalog (8 on a3-ultragpu-8g, 16 on p5en.48xlarge).
+        annotations: pod annotations attaching the NICs (first mechanism above). Default: none.
+        resource_name: extended resource per NIC (second mechanism above). Default: None.
+        dra: DRA claim per accelerator (third mechanism above). Default: None.
         env: environment the transports need (e.g. ``UCX_IB_ROCE_REACHABILITY_MODE=all`` on RoCE, ``FI_PROVIDER=efa``).
+            Default: none.
         capabilities: Linux capabilities to add (default ``IPC_LOCK``).
-        nixl_backends: NIXL backends for vLLM's NixlConnector (``UCX``; ``LIBFABRIC`` on EFA, per llm-d's AWS overlay).
+        nixl_backends: NIXL backends for vLLM's NixlConnector (``LIBFABRIC`` on EFA, per llm-d's AWS overlay).
+            Default: ``UCX``.
     """
 
     fabric: RdmaKind
@@ -161,8 +173,9 @@ class AcceleratorPool:
     tolerations: tuple[Toleration, ...]
     max_nodes: int
     #: Environment every model server on this pool needs (e.g. GKE: NCCL plugin settings for the node image).
+    #: Default: none.
     model_server_env: Mapping[str, str] = field(default_factory=dict)
-    #: How pods reach the pool's RDMA fabric; ``None`` when the pool has none attached (TCP only).
+    #: How pods reach the pool's RDMA fabric; ``None`` when the pool has none attached (TCP only). Default: None.
     rdma: RdmaAttachment | None = None
 
     @property
@@ -195,11 +208,12 @@ class Cluster:
     name: pulumi.Output[str]
     platform: Platform
     provider: k8s.Provider
+    #: The accelerator pools by name. Default: none.
     pools: dict[str, AcceleratorPool] = field(default_factory=dict)
-    #: Resources that must exist before any workload is scheduled (e.g. the system node pool).
+    #: Resources that must exist before any workload is scheduled (e.g. the system node pool). Default: none.
     ready: list[pulumi.Resource] = field(default_factory=list)
     #: Per accelerator pool, the resources its nodes come from; a model's workloads wait for their own pool only
-    #: (depending on every pool would make registration cost grow with models x pools).
+    #: (depending on every pool would make registration cost grow with models x pools). Default: none.
     pool_ready: dict[str, list[pulumi.Resource]] = field(default_factory=dict)
 
     def ready_for(self, pool: str) -> list[pulumi.Resource]:

@@ -689,7 +689,7 @@ def machine_for_accelerator(cloud: Cloud | str, accelerator_name: str, count: in
     Args:
         cloud: A :class:`Cloud` or its value.
         accelerator_name: Canonical accelerator name or an alias (``"nvidia-h100"``).
-        count: Devices per node (TPU: chips per VM); ``None`` for the smallest shape.
+        count: Devices per node (TPU: chips per VM). Default: None (the shape with the fewest devices).
 
     Raises:
         CatalogError: Unknown cloud; the accelerator is not offered on that cloud (the message lists
@@ -816,7 +816,18 @@ def host_allocatable(
     The formulas of :func:`node_allocatable`, for machines the catalog does not list (system pools such as
     ``e2-standard-8`` or ``m6i.2xlarge``). Local SSD counts only with ``ephemeral_on_local_ssd`` and
     ``local_ssd_count`` > 0. Existing clusters (:data:`Cloud.EXISTING`): what was described, boot disk as the
-    ephemeral storage. ``source`` overrides the formulas' source for existing clusters (default: empty).
+    ephemeral storage.
+
+    Args:
+        cloud: A :class:`Cloud` or its value.
+        vcpus: vCPUs of one node.
+        memory_gib: Host memory of one node, GiB.
+        boot_disk_gib: Boot disk size, GiB (>= 1).
+        local_ssd_count: Local SSDs of one node. Default: 0.
+        local_ssd_gib: Total local SSD capacity of one node, GiB. Default: 0.
+        ephemeral_on_local_ssd: Whether ephemeral storage lives on the local SSDs (GKE ephemeral storage on local SSD,
+            EKS instance store); counts only with ``local_ssd_count`` > 0. Default: False (the boot disk).
+        source: The formulas' source recorded for existing clusters (GKE and EKS record their own). Default: "" (empty).
 
     Raises:
         CatalogError: ``boot_disk_gib`` is not positive, or an unknown cloud.
@@ -1002,11 +1013,13 @@ def custom_accelerator(
     Args:
         name: an id for the device, e.g. ``"amd-mi300x"``.
         resource_name: the extended resource pods request for one device (``amd.com/gpu``).
-        memory_gib: HBM of one device, GiB; 0 when unknown.
-        vendor: defaults to the second-level label of the resource's domain (``amd.com/gpu`` -> ``amd``).
-        kind: defaults to TPU for ``google.com/tpu``, GPU otherwise.
-        display: human-readable name (defaults to ``name``).
-        source: where the facts come from.
+        memory_gib: HBM of one device, GiB. Default: 0 (unknown).
+        vendor: the device's vendor. Default: None (the second-level label of the resource's domain: ``amd.com/gpu``
+            -> ``amd``).
+        kind: the accelerator kind. Default: None (TPU for ``google.com/tpu``, GPU otherwise).
+        display: human-readable name. Default: None (``name``).
+        source: where the facts come from. Default: "described by the user for a cluster the library does not create
+            (not from the catalog's tables)".
 
     Raises:
         CatalogError: an empty name, a negative memory size or a malformed ``resource_name``.
@@ -1049,9 +1062,10 @@ def custom_shape(
         accelerator: from :func:`accelerator` or :func:`custom_accelerator`.
         accelerator_count: devices per node, >= 1.
         vcpus / memory_gib: allocatable CPUs and host memory (GiB) of one node, >= 1.
-        rdma: the node-to-node fabric.
-        rdma_nics: NICs on that fabric.
-        source: where the facts come from.
+        rdma: the node-to-node fabric. Default: ``RdmaKind.NONE`` (no fabric).
+        rdma_nics: NICs on that fabric. Default: None (0 without a fabric, one per device with one).
+        source: where the facts come from. Default: "described by the user for a cluster the library does not create
+            (not from the catalog's tables)".
 
     Raises:
         CatalogError: an empty machine type, or counts that are not positive (the message names the field).

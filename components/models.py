@@ -55,13 +55,15 @@ class ModelSpec:
         bytes_per_parameter: average bytes per parameter on disk (``weights_gib * 2**30 / parameters``).
         weights_gib: size of the weight files, GiB.
         moe: a mixture-of-experts model (wide expert parallelism shards its experts over the EP ranks).
-        layers: ``num_hidden_layers`` (None when not recorded).
-        kv_heads: ``num_key_value_heads`` (None when not recorded; 1 for MLA models, see ``head_dim``).
+            Default: False.
+        layers: ``num_hidden_layers``. Default: None (not recorded).
+        kv_heads: ``num_key_value_heads`` (1 for MLA models, see ``head_dim``). Default: None (not recorded).
         head_dim: per-head dimension of the cached K and V (for MLA models: the compressed latent + RoPE width,
-            cached once per token instead of K and V).
+            cached once per token instead of K and V). Default: None (not recorded).
         mla: multi-head latent attention (DeepSeek-V3 family, Kimi-K2): one latent vector per token and layer.
-        source: where the figures come from.
-        estimated: True when derived from the id (no catalog entry, no override).
+            Default: False.
+        source: where the figures come from. Default: "" (empty).
+        estimated: True when derived from the id (no catalog entry, no override). Default: False.
     """
 
     hf_id: str
@@ -82,6 +84,9 @@ class ModelSpec:
 
         ``2 x layers x kv_heads x head_dim x bytes`` (K and V), or ``layers x head_dim x bytes`` for MLA.
         E.g. Qwen3-32B: 2 x 64 x 8 x 128 x 2 = 262,144 bytes.
+
+        Args:
+            kv_cache_bytes: Bytes per cached element (2 for a BF16/FP16 cache, 1 for FP8). Default: 2.
         """
         if self.layers is None or self.kv_heads is None or self.head_dim is None:
             return None
@@ -218,6 +223,10 @@ def model_spec(hf_id: str, *, weights_gib_override: float | None = None) -> Mode
 
     The catalog lookup ignores case. The simulator's ``random`` model has no spec. Raises ValueError for an override
     that is not a positive finite number.
+
+    Args:
+        hf_id: Hugging Face repository id.
+        weights_gib_override: Size of the weight files, GiB. Default: None (the catalog's, else the estimate).
     """
     if weights_gib_override is not None and (not math.isfinite(weights_gib_override) or weights_gib_override <= 0):
         raise ValueError(f"weightsGiB = {weights_gib_override!r}: must be a positive number of GiB")

@@ -24,14 +24,24 @@ __all__ = ["ARG_KEYS", "STACK_POOL_KEYS", "PoolKeys", "pool_size_problems", "res
 
 @dataclass(frozen=True)
 class PoolKeys:
-    """How the pool's settings are named in the messages (and which key a problem is filed under)."""
+    """How the pool's settings are named in the messages (and which key a problem is filed under).
+
+    The defaults are the components' argument names (:data:`ARG_KEYS`).
+
+    Attributes:
+        node_count: The fixed size's key. Default: "node_count".
+        min_nodes: The autoscaling lower bound's key. Default: "min_nodes".
+        max_nodes: The autoscaling upper bound's key. Default: "max_nodes".
+        provisioning: The provisioning model's key. Default: "provisioning".
+        reservation: The reservation's key. Default: "reservation".
+    """
 
     node_count: str = "node_count"
     min_nodes: str = "min_nodes"
     max_nodes: str = "max_nodes"
     provisioning: str = "provisioning"
     reservation: str = "reservation"
-    #: The key of "this pool must autoscale" (flex-start without autoscaling bounds).
+    #: The key of "this pool must autoscale" (flex-start without autoscaling bounds). Default: "max_nodes".
     autoscaling: str = "max_nodes"
 
 
@@ -103,7 +113,11 @@ def reservation_problems(
 ) -> list[str]:
     """What is wrong with ``reservation`` for ``provisioning`` (required with ``reservation`` on GKE and
     ``capacity-block`` on EKS, refused otherwise), and flex-start without autoscaling (``max_nodes`` None): GKE
-    flex-start node pools autoscale from zero. Empty when none. ``keys`` as for :func:`pool_size_problems`."""
+    flex-start node pools autoscale from zero. Empty when none.
+
+    ``keys`` names the settings, as for :func:`pool_size_problems` (:data:`ARG_KEYS`, the default, or
+    :data:`STACK_POOL_KEYS`).
+    """
     k = keys
     problems: list[str] = []
     wanted = RESERVED_PROVISIONING.get(provisioning)

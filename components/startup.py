@@ -124,7 +124,9 @@ def first_start_estimate(
     Args:
         weights_gib: checkpoint size, GiB (:func:`pulumi_llmd.components.models.model_spec`); 0 for no weights.
         image: the model-server image (its size from :data:`IMAGE_SIZES_GIB`, else :data:`DEFAULT_IMAGE_GIB`).
+            Default: ``versions.VLLM_IMAGE``.
         engine: ``gpu`` (vLLM on NVIDIA), ``wide-ep`` (vLLM DP/EP with DeepEP, DeepGEMM warm-up) or ``tpu``.
+            Default: "gpu".
 
     Raises:
         ValueError: a negative ``weights_gib`` or an unknown ``engine``.

@@ -82,7 +82,7 @@ class ChartPin:
             ``.tgz``). None when not sourced offline (listed in :data:`DIGEST_PENDING`).
         source: where version and digest were read.
         archive_sha256: for ``oci://`` charts, the sha256 of the chart ``.tgz`` (the OCI chart layer) when only that
-            was found; informational (the refresh script resolves ``digest``).
+            was found; informational (the refresh script resolves ``digest``). Default: None.
 
     The digest is a verification record: pulumi-kubernetes ``helm.v3.Release`` takes ``chart`` + ``version`` and its
     ``verify`` option checks Helm provenance (``.prov`` + ``keyring``) that none of these charts publish; Helm accepts

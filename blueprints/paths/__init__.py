@@ -33,7 +33,13 @@ class PathContext:
     the ``gateway`` (name, and the listener routes attach to: None = every listener), the accelerator ``pool`` (None
     for the simulator) and what the model servers wait for (``pool_ready``: the pool's nodes and device plugins), the
     Secret with the Hugging Face token, the HPA's metric name (None: no autoscaler) and the ``opts`` of the path's
-    component (provider, the namespace and the system nodes)."""
+    component (provider, the namespace and the system nodes).
+
+    Attributes:
+        hf_token_secret: The Secret with the Hugging Face token. Default: None (public models).
+        autoscaling_metric: The HPA's metric name. Default: None (no autoscaler).
+        pool_ready: What the model servers wait for (the pool's nodes and device plugins). Default: none.
+    """
 
     plan: StackPlan
     model: ModelPlan
@@ -53,7 +59,8 @@ class ServedModel:
     InferencePool's name, the model name clients send, the route's path prefix, the server pods' ``server_selector``,
     their ports (``server_ports``: reached by gateway, picker and monitoring; ``peer_ports``: between the model's own
     pods, ``"all"`` for dynamic ports; ``picker_ports``: by the picker only; ``metrics_ports``: container port names
-    scraped), the endpoint ``picker`` and the tokenizer ``render`` pool (precise prefix-cache routing)."""
+    scraped), the endpoint ``picker`` and the tokenizer ``render`` pool (precise prefix-cache routing).
+    ``render`` Default: None (no render pool: every path but precise prefix-cache routing)."""
 
     component: pulumi.ComponentResource
     pool_name: str

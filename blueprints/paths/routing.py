@@ -23,9 +23,16 @@ class ModelRouting:
 
 @dataclass(frozen=True)
 class PickerSetup:
-    """How a path configures its endpoint picker: the optimized-baseline scorers (``default_scorers``, overridable by
-    ``router.scorerWeights``) or a whole EndpointPickerConfig (``config_text``); ``replicas`` when the path needs more
-    than ``router.replicas`` by default; ``active_active`` pickers; the HF token for tokenizer plugins."""
+    """How a path configures its endpoint picker.
+
+    Attributes:
+        default_scorers: Scorer -> weight, overridable by ``router.scorerWeights``. Default: None (the picker's
+            optimized-baseline scorers).
+        config_text: A whole EndpointPickerConfig instead of scorers. Default: None.
+        replicas: Pickers when the model does not set ``router.replicas``. Default: None (``router.replicas``).
+        active_active: Every picker replica schedules, without leader election. Default: False.
+        hf_token_secret: The Secret with the Hugging Face token for tokenizer plugins. Default: None (no token).
+    """
 
     default_scorers: Mapping[str, int] | None = None
     config_text: str | None = None
@@ -55,6 +62,13 @@ def route_model(
     ``router.resources``, else ``picker_resources`` (see :func:`~pulumi_llmd.blueprints.config.picker_resources`),
     else the chart's. ``opts`` should carry the namespace (and CRDs) only, never the accelerator pool: the picker,
     the pool and the route schedule on the system nodes and need no GPU node to exist.
+
+    Args:
+        request_timeout: The route's request timeout (a Gateway API duration). Default: None (the implementation's).
+        target_ports: The model servers' ports the InferencePool targets. Default: ``VLLM_PORT`` (8000).
+        picker_resources: The picker's ``requests``/``limits`` unless ``router.resources`` is set. Default: None (the
+            chart's).
+        gateway_listener: The Gateway listener the route attaches to. Default: None (every listener).
     """
     weights = picker.default_scorers if model.router.scorer_weights is None else model.router.scorer_weights
     replicas = model.router.replicas

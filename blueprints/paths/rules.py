@@ -30,7 +30,8 @@ from pulumi_llmd.components.serving.model_server import (
 class Placement:
     """A model on its accelerator pool, as a path's placement rules see it: ``key`` is the model's config key
     (``llmd:models[0]``), ``shape`` the pool's machine shape, ``cloud`` the target's, and ``rdma_hint`` the target's
-    advice for an RDMA-capable pool (:attr:`pulumi_llmd.blueprints.targets.Target.rdma_hint`)."""
+    advice for an RDMA-capable pool (:attr:`pulumi_llmd.blueprints.targets.Target.rdma_hint`).
+    ``rdma_hint`` Default: "a pool with an RDMA fabric"."""
 
     key: str
     model: ModelConfig
@@ -46,9 +47,13 @@ def _no_key_rules(key: str, model: ModelConfig) -> list[ConfigIssue]:
 
 @dataclass(frozen=True)
 class PathRules:
-    """A well-lit path's config rules: ``keys`` (the model's keys alone, e.g. a required ``prefill``) and
-    ``placement`` (the model on its pool: sizing, fabric, weights; returns the issues and the accelerators the model
-    takes from the pool). ``placement`` None: the path runs on CPU nodes and takes no pool."""
+    """A well-lit path's config rules.
+
+    Attributes:
+        keys: Rules on the model's keys alone (e.g. a required ``prefill``). Default: no rules (no issues).
+        placement: Rules on the model on its pool (sizing, fabric, weights); returns the issues and the accelerators
+            the model takes from the pool. Default: None (the path runs on CPU nodes and takes no pool).
+    """
 
     keys: Callable[[str, ModelConfig], list[ConfigIssue]] = _no_key_rules
     placement: Callable[[Placement], tuple[list[ConfigIssue], int]] | None = None
@@ -58,7 +63,8 @@ def pod_fit_issues(
     where: str, devices: int, resources: ModelResources, shape: catalog.MachineShape, suffix: str = ""
 ) -> list[ConfigIssue]:
     """The pods of ``devices`` accelerators with ``resources`` fit a ``shape`` node (the model server's rule,
-    :func:`~pulumi_llmd.components.serving.model_server.pod_fit_problems`), keyed ``<where>.resources.<field>``."""
+    :func:`~pulumi_llmd.components.serving.model_server.pod_fit_problems`), keyed ``<where>.resources.<field>``.
+    ``suffix`` is appended to each message. Default: "" (nothing)."""
     return [
         ConfigIssue(key=f"{where}.resources.{to_camel(field)}", value=value, message=message + suffix)
         for field, value, message in pod_fit_problems(devices, resources.to_pod_resources(), shape)
@@ -164,7 +170,8 @@ def no_tpu_issues(p: Placement) -> list[ConfigIssue]:
 
 def single_role_placement(p: Placement, *, tpu: bool = True) -> tuple[list[ConfigIssue], int]:
     """The rules of a one-fleet path (optimized-baseline, the prefix-cache paths): TP x PP fits and divides a node,
-    pods fit a node, weights fit, and (``tpu`` False) no TPU pool; the fleet takes replicas x TP x PP accelerators."""
+    pods fit a node, weights fit, and (``tpu`` False) no TPU pool; the fleet takes replicas x TP x PP accelerators.
+    ``tpu``: whether the path runs on TPU pools. Default: True."""
     issues, fits = decode_fit_issues(p)
     if not fits:
         return issues, 0

@@ -68,9 +68,15 @@ ISTIO_SERVICE_TYPE = "networking.istio.io/service-type"
 
 @dataclass
 class TargetPlatform:
-    """What a target installed besides the cluster: ``crds`` the stack namespace's objects are instances of (the
-    Gateway API / InferencePool CRDs where the stack installs them), what the Gateway waits for (``gateway_ready``),
-    the Gateway's ``gateway_labels`` and what a monitor must wait for (``monitoring_crds``)."""
+    """What a target installed besides the cluster.
+
+    Attributes:
+        crds: What the stack namespace's objects are instances of (the Gateway API / InferencePool CRDs where the
+            stack installs them). Default: none.
+        gateway_ready: What the Gateway waits for. Default: none.
+        gateway_labels: The Gateway's labels. Default: none.
+        monitoring_crds: What a monitor must wait for. Default: none.
+    """
 
     crds: list[pulumi.Resource] = field(default_factory=list)
     gateway_ready: list[pulumi.Resource] = field(default_factory=list)
@@ -184,7 +190,8 @@ class Target(ABC):
     ) -> tuple[GkeManagedCertificate, dict[str, str]]:
         """Register a cloud-managed certificate for ``gateway.tls.hostname`` (after ``after``, under ``parent``) and
         return it with the HTTPS listener's options naming it. Raises ValueError on a target without managed
-        certificates (config chooses this source only where there are: ``StackConfig.gateway_tls_source``)."""
+        certificates (config chooses this source only where there are: ``StackConfig.gateway_tls_source``).
+        ``parent``: the component it belongs to. Default: None (a stack: no parent)."""
         raise ValueError(f"target cloud '{cls.cloud}' has no managed certificates")
 
     @classmethod
@@ -200,7 +207,13 @@ class Target(ABC):
     ) -> IapSettings:
         """Register what Identity-Aware Proxy needs (the OAuth client Secret, access grants; under ``parent``) and
         return the backend policy's IAP settings. Raises ValueError where :attr:`offers_iap` is False (config
-        validation refuses it)."""
+        validation refuses it).
+
+        Args:
+            client_secret: A Pulumi secret: the OAuth client secret. Default: None (an empty value; config validation
+                requires it unless ``clientSecretName`` names a Secret).
+            parent: The component the objects belong to. Default: None (a stack: no parent).
+        """
         raise ValueError(f"target cloud '{cls.cloud}' has no Identity-Aware Proxy")
 
     def __init__(self, plan: StackPlan) -> None:
@@ -216,8 +229,8 @@ class Target(ABC):
         self, cluster: Cluster, *, after: Sequence[pulumi.Resource], parent: pulumi.Resource | None = None
     ) -> TargetPlatform:
         """Register the add-ons this target needs besides the common ones (``after``: the Kueue release, whose
-        cluster-wide Job webhook Helm hook Jobs go through; ``parent``: the component they belong to, None for a
-        stack, whose URNs stay as they are)."""
+        cluster-wide Job webhook Helm hook Jobs go through). ``parent``: the component they belong to. Default: None
+        (a stack, whose URNs stay as they are)."""
 
     @abstractmethod
     def api_server(self) -> tuple[list[str], list[int]]:
@@ -264,7 +277,8 @@ class Target(ABC):
         self, cluster: Cluster, *, after: Sequence[pulumi.Resource], parent: pulumi.Resource | None = None
     ) -> list[pulumi.Resource]:
         """kube-prometheus-stack (after ``after``) and, with accelerator pools, prometheus-adapter serving vLLM's
-        queue depth to the HPAs; returns what a PodMonitor waits for (the stack's release: its CRDs)."""
+        queue depth to the HPAs; returns what a PodMonitor waits for (the stack's release: its CRDs). ``parent``: the
+        component they belong to. Default: None (a stack: no parent)."""
         prometheus = PrometheusStack(
             opts=pulumi.ResourceOptions(provider=cluster.provider, depends_on=[*cluster.ready, *after], parent=parent)
         )
@@ -278,7 +292,8 @@ class Target(ABC):
     def self_managed_gateway(self, cluster: Cluster, parent: pulumi.Resource | None = None) -> TargetPlatform:
         """What a cluster the cloud does not equip with a gateway needs: the Gateway API + InferencePool CRDs and the
         gateway implementation (Istio by default, or agentgateway). The CRDs are what custom resources in the stack
-        namespace wait for; the Gateway waits for them and the implementation."""
+        namespace wait for; the Gateway waits for them and the implementation. ``parent``: the component they belong
+        to. Default: None (a stack: no parent)."""
         k8s_opts = pulumi.ResourceOptions(provider=cluster.provider, depends_on=list(cluster.ready), parent=parent)
         crds = GatewayApiCrds(opts=k8s_opts)
         implementation = gateway_implementation(

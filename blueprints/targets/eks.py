@@ -256,7 +256,8 @@ class EksTarget(Target):
         """The self-managed gateway, kube-prometheus-stack, and for GPU pools the NVIDIA device plugin, DCGM and (on
         EFA pools) the EFA device plugin. The plugins join ``cluster.pool_ready`` of the pools they serve: a model
         server waiting for its pool also waits for the plugin that advertises ``nvidia.com/gpu`` /
-        ``vpc.amazonaws.com/efa`` there (without it the pod is unschedulable)."""
+        ``vpc.amazonaws.com/efa`` there (without it the pod is unschedulable). ``parent``: the component they belong
+        to. Default: None (a stack: no parent)."""
         platform = self.self_managed_gateway(cluster, parent)
         k8s_opts = pulumi.ResourceOptions(provider=cluster.provider, depends_on=list(cluster.ready), parent=parent)
         if cluster.pools:

@@ -120,7 +120,8 @@ class ExistingClusterTarget(Target):
     ) -> TargetPlatform:
         """The self-managed gateway, kube-prometheus-stack and, with NVIDIA pools, the DCGM exporter: an existing
         cluster brings its own device plugin (or the GPU Operator); GPU metrics the stack adds, on the nodes the
-        NVIDIA feature discovery labels, tolerating every pool's taints."""
+        NVIDIA feature discovery labels, tolerating every pool's taints. ``parent``: the component they belong to.
+        Default: None (a stack: no parent)."""
         platform = self.self_managed_gateway(cluster, parent)
         k8s_opts = pulumi.ResourceOptions(provider=cluster.provider, depends_on=list(cluster.ready), parent=parent)
         nvidia_pools = [p for p in cluster.pools.values() if p.resource_name == "nvidia.com/gpu"]

@@ -336,7 +336,8 @@ class GkeTarget(Target):
         cls, config: StackConfig, *, after: Sequence[pulumi.Resource], parent: pulumi.Resource | None = None
     ) -> tuple[GkeManagedCertificate, dict[str, str]]:
         """A regional Google-managed Certificate Manager certificate for ``tls.hostname`` (DNS authorization), named
-        by the listener option ``networking.gke.io/cert-manager-certs``."""
+        by the listener option ``networking.gke.io/cert-manager-certs``. ``parent``: the component it belongs to.
+        Default: None (a stack: no parent)."""
         target = config.target
         assert isinstance(target, GcpTarget) and config.gateway.tls.hostname
         cert = GkeManagedCertificate(
@@ -361,7 +362,13 @@ class GkeTarget(Target):
     ) -> IapSettings:
         """The OAuth client Secret ``<gateway>-iap-oauth`` (key ``key``) from ``client_secret`` unless
         ``clientSecretName`` names one, and ``roles/iap.httpsResourceAccessor`` for ``members`` (after ``after``:
-        the IAP API)."""
+        the IAP API).
+
+        Args:
+            client_secret: A Pulumi secret: the OAuth client secret. Default: None (an empty value; config validation
+                requires it unless ``clientSecretName`` names a Secret).
+            parent: The component the objects belong to. Default: None (a stack: no parent).
+        """
         target = config.target
         assert isinstance(target, GcpTarget)
         gw = config.gateway
@@ -398,7 +405,8 @@ class GkeTarget(Target):
     ) -> TargetPlatform:
         """The custom-metrics Stackdriver adapter over managed Prometheus (GKE brings the Gateway API, the
         InferencePool CRD and the PodMonitoring CRD with the cluster), its namespace default-deny: only the API server
-        in (the aggregated metrics APIs) and the API server, Google APIs and the metadata server out."""
+        in (the aggregated metrics APIs) and the API server, Google APIs and the metadata server out. ``parent``: the
+        component they belong to. Default: None (a stack: no parent)."""
         target = self.config.target
         assert isinstance(target, GcpTarget)
         k8s_opts = pulumi.ResourceOptions(provider=cluster.provider, depends_on=list(cluster.ready))

@@ -474,7 +474,9 @@ class EksCluster(pulumi.ComponentResource):
     def as_cluster(self, extra_ready: Sequence[pulumi.Resource] = ()) -> Cluster:
         """This cluster as the cloud-neutral :class:`~pulumi_llmd.components.base.Cluster` serving consumes.
 
-        ``extra_ready``: resources serving must wait for, typically the GPU node groups.
+        Args:
+            extra_ready: Resources serving must wait for besides the system node group and CoreDNS, typically the
+                GPU node groups. Default: none.
         """
         return Cluster(
             name=self.name,

@@ -340,6 +340,14 @@ def plan_subnets(
     """Validate (or derive) one private and one public subnet range per AZ inside ``cidr`` (ValueError if none fit).
 
     Public so that config validation runs the same rule before anything is registered.
+
+    Args:
+        cidr: The VPC's IPv4 range.
+        count: Availability zones: one private and one public subnet each.
+        private: The private subnets' ranges, one per AZ. Default: None (derived: equal subnets of the first half of
+            ``cidr``).
+        public: The public subnets' ranges, one per AZ. Default: None (derived from the second half of ``cidr``, a
+            quarter the size of a private subnet).
     """
     vpc = _network("cidr", cidr)
     bits = max(0, math.ceil(math.log2(count))) if count > 1 else 0

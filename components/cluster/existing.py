@@ -34,17 +34,20 @@ class ExistingPool:
         name: pool name (DNS label), the key of ``ExistingCluster.pools``.
         node_selector: labels that select the pool's nodes (required, e.g. ``{"nvidia.com/gpu.present": "true"}``
             from the NVIDIA GPU operator, or a label your nodes carry).
-        tolerations: taints of those nodes that model servers must tolerate.
-        resource_name: extended resource of one device (``nvidia.com/gpu``, ``amd.com/gpu``, ``google.com/tpu``).
+        tolerations: taints of those nodes that model servers must tolerate. Default: none.
+        resource_name: extended resource of one device (``amd.com/gpu``, ``google.com/tpu``).
+            Default: "nvidia.com/gpu".
         devices_per_node: devices one node advertises, >= 1.
-        max_nodes: nodes in the pool, >= 1.
+        max_nodes: nodes in the pool, >= 1. Default: 1.
         vcpus / memory_gib: allocatable CPUs and host memory (GiB) of one node, >= 1 (pod-fit checks use them).
         accelerator: catalog name of the device when the catalog knows it (``"nvidia-h100-80gb"``); ``None`` describes
-            an unknown device by ``resource_name``.
-        machine_type: a name for the node type (defaults to the pool name).
-        rdma: the node-to-node fabric; rdma_resource: its extended resource (``"rdma/ib"``), if the nodes advertise one;
-            rdma_devices_per_node: how many of it one node has (default 1, e.g. a shared RDMA device plugin).
-        model_server_env: environment every model server on this pool needs (e.g. ``NCCL_IB_HCA``).
+            an unknown device by ``resource_name``. Default: None.
+        machine_type: a name for the node type. Default: None (the pool name).
+        rdma: the node-to-node fabric. Default: ``RdmaKind.NONE`` (none).
+        rdma_resource: the fabric's extended resource (``"rdma/ib"``), if the nodes advertise one. Default: None.
+        rdma_devices_per_node: how many of ``rdma_resource`` one node has (e.g. 1 with a shared RDMA device plugin).
+            Default: 1.
+        model_server_env: environment every model server on this pool needs (e.g. ``NCCL_IB_HCA``). Default: none.
     """
 
     name: str
@@ -272,7 +275,11 @@ class ExistingCluster(pulumi.ComponentResource):
         self.register_outputs({"name": name, "pools": sorted(accelerator_pools)})
 
     def as_cluster(self, extra_ready: Sequence[pulumi.Resource] = ()) -> Cluster:
-        """This cluster as the cloud-neutral :class:`~pulumi_llmd.components.base.Cluster` serving consumes."""
+        """This cluster as the cloud-neutral :class:`~pulumi_llmd.components.base.Cluster` serving consumes.
+
+        Args:
+            extra_ready: Resources serving must wait for (its ``ready``), e.g. device plugins. Default: none.
+        """
         return Cluster(
             name=self.name,
             platform=Platform.EXISTING,

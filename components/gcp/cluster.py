@@ -343,7 +343,12 @@ class GkeCluster(pulumi.ComponentResource):
         )
 
     def as_cluster(self, extra_ready: Sequence[pulumi.Resource] = ()) -> Cluster:
-        """This cluster as the cloud-neutral :class:`~pulumi_llmd.components.base.Cluster` serving consumes."""
+        """This cluster as the cloud-neutral :class:`~pulumi_llmd.components.base.Cluster` serving consumes.
+
+        Args:
+            extra_ready: Resources serving must wait for besides the system node pool, typically the GPU node pools.
+                Default: none.
+        """
         return Cluster(
             name=self.name, platform=Platform.GKE, provider=self.provider, ready=[self.system_pool, *extra_ready]
         )

@@ -32,6 +32,10 @@ def gmp_metric(prometheus_name: str, kind: str = "gauge") -> str:
 
     ``gmp_metric("vllm:num_requests_waiting")`` -> ``prometheus.googleapis.com|vllm:num_requests_waiting|gauge``.
     Raises ValueError for an empty name or an unknown kind.
+
+    Args:
+        prometheus_name: The Prometheus metric name.
+        kind: The series kind: gauge, counter, histogram, summary or unknown. Default: "gauge".
     """
     if not prometheus_name:
         raise ValueError("gmp_metric: the Prometheus metric name is required")
@@ -53,6 +57,10 @@ def pod_monitoring_manifest(
     ports scrapes each (wide-EP servers expose one metrics port per data-parallel rank).
 
     Raises ValueError for an empty selector (it would scrape every pod of the namespace).
+
+    Args:
+        path: The HTTP path scraped. Default: "/metrics".
+        interval: How often each endpoint is scraped (a Prometheus duration). Default: "15s".
     """
     if not selector:
         raise ValueError(f"PodMonitoring {name}: selector must not be empty")
@@ -154,7 +162,11 @@ class PodMonitoring(pulumi.ComponentResource):
 
 
 def adapter_manifests(image: str = versions.CUSTOM_METRICS_ADAPTER_IMAGE) -> list[dict[str, Any]]:
-    """The adapter's Kubernetes objects, as its upstream production manifest lists them (pure function)."""
+    """The adapter's Kubernetes objects, as its upstream production manifest lists them (pure function).
+
+    Args:
+        image: The adapter's container image. Default: ``versions.CUSTOM_METRICS_ADAPTER_IMAGE`` (pinned).
+    """
     sa = {"kind": "ServiceAccount", "name": ADAPTER_NAME, "namespace": ADAPTER_NAMESPACE}
     labels = {"run": ADAPTER_NAME, "k8s-app": ADAPTER_NAME}
     rbac = "rbac.authorization.k8s.io/v1"

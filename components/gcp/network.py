@@ -85,7 +85,13 @@ def gcp_name_problem(key: str, value: object, max_length: int = NAME_MAX) -> str
     """The message for a name that is not a lowercase Compute Engine name prefix (``[a-z]([-a-z0-9]*[a-z0-9])?``, at
     most ``max_length`` characters), else None. Compute Engine naming: RFC 1035 labels (Compute Engine docs,
     "Naming resources"). The rule and wording of a stack's names (:func:`~pulumi_llmd.components.args.
-    dns_label_problem`, which config validation's ``cluster.name`` check uses too)."""
+    dns_label_problem`, which config validation's ``cluster.name`` check uses too).
+
+    Args:
+        key: The argument or stack key the message names.
+        value: The value given.
+        max_length: The longest name allowed, in characters. Default: ``NAME_MAX`` (40).
+    """
     return dns_label_problem(key, value, max_length)
 
 

@@ -304,6 +304,17 @@ def gke_node_pool(
     --enable-autoscaling --location-policy=ANY --reservation-affinity=none --no-enable-autorepair``;
     GoogleCloudPlatform/cluster-toolkit ``modules/compute/gke-node-pool/main.tf`` preconditions: auto-repair off,
     no static node count, ``NO_RESERVATION``, not spot): ``flex_start`` on, ``spot`` off.
+
+    Args:
+        ephemeral_local_ssd_count: Local SSDs holding the nodes' ephemeral storage. Default: None (the boot disk).
+        depends_on: Resources the pool waits for besides the cluster. Default: none.
+        guest_accelerators: The GPUs attached to each node (``node_config.guest_accelerators``). Default: None (none
+            listed).
+        placement_policy: The node pool's placement policy (compact placement, TPU topology). Default: None.
+        network_config: The node pool's network config (additional node networks for RDMA). Default: None.
+        service_account: Email of the service account the nodes run as. Default: None (Compute Engine's default
+            account; the pool components pass the cluster's node account).
+        node_config: Wire-named fields merged over ``nodeConfig``. Default: None (no override).
     """
     autoscaled = max_nodes is not None
     flex = provisioning == "flex-start"

@@ -437,6 +437,12 @@ def gib_installer_manifest(
     not privileged and without hostNetwork / hostPID (it only writes into its hostPath mounts). Both keep the
     llm-d practices pack (no privileged containers, pinned images) satisfied.
 
+    Args:
+        accelerators: ``cloud.google.com/gke-accelerator`` values of the nodes it runs on.
+            Default: ``GIB_NCCL_ACCELERATORS`` (nvidia-h200-141gb, nvidia-b200).
+        image: The installer image. Default: ``versions.GIB_NCCL_PLUGIN_IMAGE`` (pinned).
+        namespace: Namespace of the DaemonSet. Default: "kube-system".
+
     Raises:
         ValueError: no accelerators given.
     """

@@ -42,7 +42,11 @@ GKE_STACK_SERVICES: Final[Mapping[str, str]] = {
 
 
 def gke_stack_services(extra: Iterable[str] = ()) -> tuple[str, ...]:
-    """The APIs a GKE stack enables: :data:`GKE_STACK_SERVICES` plus ``extra``, sorted, without duplicates."""
+    """The APIs a GKE stack enables: :data:`GKE_STACK_SERVICES` plus ``extra``, sorted, without duplicates.
+
+    Args:
+        extra: More API names (e.g. ``iap.googleapis.com``). Default: none.
+    """
     return tuple(sorted({*GKE_STACK_SERVICES, *extra}))
 
 

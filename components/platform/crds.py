@@ -87,6 +87,10 @@ def crd_manifests(include: Iterable[str] = DEFAULT_CRD_BUNDLES) -> list[dict[str
     ``metadata.creationTimestamp``: ``apiVersion: apiextensions.k8s.io/v1``, ``kind: CustomResourceDefinition``,
     ``metadata`` (name, upstream annotations such as ``gateway.networking.k8s.io/bundle-version``) and ``spec``.
 
+    Args:
+        include: Names of bundles in :data:`CRD_BUNDLES`. Default: ``DEFAULT_CRD_BUNDLES`` (gateway-api,
+            inference-pool).
+
     Raises:
         ValueError: ``include`` empty or naming a bundle not in :data:`CRD_BUNDLES`.
     """

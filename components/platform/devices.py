@@ -82,6 +82,10 @@ def nvidia_device_plugin_values(
     labels (Helm replaces lists), so it no longer needs NFD labels. Raises ValueError for malformed placement.
     The plugin image is pinned by digest through ``image.repository`` / ``image.tag`` (``v0.19.3@sha256:...``, from
     ``versions.NVIDIA_DEVICE_PLUGIN_IMAGE_PIN``): the chart renders ``repository:tag``.
+
+    Args:
+        node_selector: Labels of the nodes the plugin runs on. Default: None (the chart's GPU-node affinity).
+        tolerations: The plugin's tolerations. Default: ``GPU_TOLERATION`` (the ``nvidia.com/gpu`` NoSchedule taint).
     """
     selector, tols = _placement("NvidiaDevicePlugin", node_selector, tolerations)
     pin = versions.NVIDIA_DEVICE_PLUGIN_IMAGE_PIN
@@ -97,10 +101,15 @@ def efa_device_plugin_values(
     node_selector: Mapping[str, str] | None = EFA_NODE_SELECTOR,
     tolerations: Sequence[Toleration] = (GPU_TOLERATION,),
 ) -> dict[str, Any]:
-    """Values of the ``aws-efa-k8s-device-plugin`` chart (pure function): ``nodeSelector`` (default
-    ``vpc.amazonaws.com/efa.present: "true"``; None leaves the chart's instance-type affinity alone) and
-    ``tolerations`` (default the GPU taint, as EFA nodes are GPU nodes here). Raises ValueError for malformed
-    placement."""
+    """Values of the ``aws-efa-k8s-device-plugin`` chart (pure function): ``nodeSelector`` and ``tolerations``.
+    Raises ValueError for malformed placement.
+
+    Args:
+        node_selector: Labels of the nodes the plugin runs on; None leaves the chart's instance-type affinity alone.
+            Default: ``EFA_NODE_SELECTOR`` (``vpc.amazonaws.com/efa.present: "true"``).
+        tolerations: The plugin's tolerations. Default: ``GPU_TOLERATION`` (the GPU taint, as EFA nodes are GPU nodes
+            here).
+    """
     selector, tols = _placement("EfaDevicePlugin", node_selector, tolerations)
     values: dict[str, Any] = {"tolerations": tols}
     if selector is not None:
@@ -114,10 +123,16 @@ def dcgm_exporter_values(
     tolerations: Sequence[Toleration] = (GPU_TOLERATION,),
     service_monitor: bool = False,
 ) -> dict[str, Any]:
-    """Values of the ``dcgm-exporter`` chart (pure function): ``nodeSelector`` (default
-    ``nvidia.com/gpu.present: "true"``; None runs it on every node the tolerations allow), ``tolerations`` (default
-    the GPU taint) and ``serviceMonitor.enabled`` (off by default: the chart turns it on, which needs the Prometheus
-    Operator CRDs). Raises ValueError for malformed placement."""
+    """Values of the ``dcgm-exporter`` chart (pure function): ``nodeSelector``, ``tolerations`` and
+    ``serviceMonitor.enabled``. Raises ValueError for malformed placement.
+
+    Args:
+        node_selector: Labels of the nodes the exporter runs on; None runs it on every node the tolerations allow.
+            Default: ``GPU_NODE_SELECTOR`` (``nvidia.com/gpu.present: "true"``).
+        tolerations: The exporter's tolerations. Default: ``GPU_TOLERATION`` (the GPU taint).
+        service_monitor: ``serviceMonitor.enabled`` (the chart turns it on, which needs the Prometheus Operator CRDs).
+            Default: False.
+    """
     selector, tols = _placement("DcgmExporter", node_selector, tolerations)
     values: dict[str, Any] = {"tolerations": tols, "serviceMonitor": {"enabled": bool(service_monitor)}}
     if selector is not None:

@@ -33,11 +33,17 @@ GKE_PRE_SHARED_CERTS_OPTION: Final = "networking.gke.io/pre-shared-certs"
 
 @dataclass(frozen=True)
 class ListenerTls:
-    """How the HTTPS listener gets its certificate: Secrets in the Gateway's namespace (``certificate_refs``, e.g.
-    the one cert-manager writes) and/or implementation options (``options``, e.g. GKE's
-    ``networking.gke.io/cert-manager-certs``). At least one of the two must be set. ``hostname``: the listener
-    hostname (None: any). ``port``: 443 by default. ``redirect_http``: keep an HTTP listener whose only route redirects
-    to HTTPS (default True)."""
+    """How the HTTPS listener gets its certificate: Secrets in the Gateway's namespace (``certificate_refs``) and/or
+    implementation options (``options``). At least one of the two must be set.
+
+    Attributes:
+        certificate_refs: Names of TLS Secrets in the Gateway's namespace (e.g. the one cert-manager writes).
+            Default: none.
+        options: The listener's ``tls.options`` (e.g. GKE's ``networking.gke.io/cert-manager-certs``). Default: none.
+        hostname: The listener hostname. Default: None (any).
+        port: The HTTPS listener's port. Default: 443.
+        redirect_http: Keep an HTTP listener whose only route redirects to HTTPS. Default: True.
+    """
 
     certificate_refs: Sequence[str] = ()
     options: Mapping[str, str] = field(default_factory=dict)

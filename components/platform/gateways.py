@@ -282,8 +282,13 @@ def gateway_implementation(
 ) -> IstioGateway | AgentGateway:
     """Install the gateway implementation named ``implementation`` (``istio`` by default, or ``agentgateway``).
 
-    ``name`` defaults to the implementation's own default component name. Returns the component; its
-    ``gateway_class`` is what the Gateway uses and its ``ready`` what Gateways and routes depend on.
+    Returns the component; its ``gateway_class`` is what the Gateway uses and its ``ready`` what Gateways and routes
+    depend on.
+
+    Args:
+        implementation: ``istio`` or ``agentgateway``. Default: ``DEFAULT_GATEWAY_IMPLEMENTATION`` ("istio").
+        name: The component's name. Default: None (the implementation's name: ``istio`` or ``agentgateway``).
+        opts: Resource options of the component. Default: None.
 
     Raises:
         ValueError: an implementation not in :data:`GATEWAY_IMPLEMENTATIONS` (the message names the allowed ones);

@@ -166,7 +166,13 @@ def pod_monitor_manifest(
     *, name: str, namespace: str, selector: Mapping[str, str], port: str | Sequence[str], path: str = "/metrics"
 ) -> dict[str, Any]:
     """A ``monitoring.coreos.com/v1`` PodMonitor scraping ``port``/``path`` of the pods ``selector`` matches (a list
-    of ports scrapes each: wide-EP servers expose one metrics port per data-parallel rank)."""
+    of ports scrapes each: wide-EP servers expose one metrics port per data-parallel rank).
+
+    Raises ValueError for an empty selector (it would scrape every pod).
+
+    Args:
+        path: The HTTP path scraped. Default: "/metrics".
+    """
     if not selector:
         raise ValueError(f"PodMonitor {name}: selector must not be empty (it would scrape every pod)")
     return {

@@ -159,11 +159,18 @@ def namespace_network_policies(
     """The namespace-wide NetworkPolicies (pure function): ``default-deny``, ``allow-dns`` and, for an in-cluster
     gateway (``gateway_implementation`` ``istio`` or ``agentgateway``), ``<gateway>-proxy``.
 
-    ``dns_cidrs`` adds DNS servers outside the cluster's pods (e.g. ``169.254.20.10/32`` for NodeLocal DNSCache).
-    ``listener_ports`` are the Gateway's listener ports (the proxy pods listen on them).
-
     Raises ValueError for a CIDR that does not parse, an unknown gateway implementation, or an in-cluster gateway
     without a name or listener ports.
+
+    Args:
+        namespace: The namespace the policies apply to.
+        gateway: The in-cluster Gateway's name (names the ``<gateway>-proxy`` policy). Default: None (no in-cluster
+            gateway).
+        gateway_implementation: ``istio`` or ``agentgateway`` for an in-cluster gateway. Default: None (none, e.g.
+            GKE's managed gateway).
+        listener_ports: The Gateway's listener ports (the proxy pods listen on them). Default: none.
+        dns_cidrs: DNS servers outside the cluster's pods (e.g. ``169.254.20.10/32`` for NodeLocal DNSCache).
+            Default: none.
     """
     _check_cidrs(f"NetworkPolicy {ALLOW_DNS}", dns_cidrs)
     dns_ports = [*_ports([DNS_PORT], "UDP"), *_ports([DNS_PORT], "TCP")]
@@ -251,6 +258,11 @@ def api_extension_network_policies(
     (:data:`GKE_METADATA_EGRESS`).
 
     Raises ValueError for a CIDR that does not parse or empty pod labels.
+
+    Args:
+        api_server_ports: The API server's ports. Default: ``(443,)``.
+        control_plane_cidrs: A private control plane's range, allowed in on ``port``. Default: none.
+        workload_identity: Allow egress to the GKE metadata server (Workload Identity). Default: True.
     """
     _check_cidrs(f"NetworkPolicy {name}", [*api_server_cidrs, *control_plane_cidrs])
     if not pod_labels:
@@ -399,6 +411,20 @@ def serving_network_policies(
 
     Raises ValueError for neither gateway CIDRs nor gateway pod labels, a CIDR that does not parse, empty label
     selectors, or render labels without a render port.
+
+    Args:
+        gateway_cidrs: Where gateway traffic comes from. Default: none (then ``gateway_pod_labels`` is required).
+        monitoring_namespaces: Namespaces that scrape metrics. Default: ``GMP_NAMESPACE`` ("gmp-system", GKE Managed
+            Prometheus).
+        gateway_pod_labels: Labels of in-cluster gateway proxy pods. Default: None.
+        extra_model_server_ports: More model-server ports reachable from the gateway and picker. Default: none.
+        peer_ports: Ports model servers reach each other on, or ``"all"``. Default: none.
+        picker_to_server_ports: More ports the picker reaches on the servers. Default: none.
+        api_server_cidrs: Where the Kubernetes API server is, for the picker. Default: ``("0.0.0.0/0",)``.
+        api_server_ports: The API server's ports. Default: ``(443,)``.
+        hugging_face: Allow the model servers HTTPS to public addresses (weights download). Default: True.
+        render_labels: Labels of the tokenizer render pods. Default: None (no render pods).
+        render_port: The render pods' port (required with ``render_labels``). Default: None.
     """
     if not gateway_cidrs and not gateway_pod_labels:
         raise ValueError(

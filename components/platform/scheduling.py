@@ -79,11 +79,15 @@ def helm_release(
 ) -> k8s.helm.v3.Release:
     """A Helm release of ``chart`` at ``version`` into ``namespace``, waiting until it is ready.
 
-    ``chart`` is an ``oci://`` reference, or a chart name in the classic Helm repository ``repository`` (its URL,
-    passed as ``repository_opts``). The namespace is created unless ``create_namespace`` is False (``kube-system``).
-    ``overrides`` (default none): the caller's values, merged over the library's ``values`` with
-    :func:`merge_values` (the escape hatch of every Helm wrapper's ``values`` argument).
     Raises ValueError for an empty chart or version (every chart the library installs is pinned).
+
+    Args:
+        chart: An ``oci://`` reference, or a chart name in the classic Helm repository ``repository``.
+        repository: The classic Helm repository's URL (passed as ``repository_opts``). Default: None (``chart`` is
+            an ``oci://`` reference).
+        create_namespace: Create ``namespace`` (False for ``kube-system``). Default: True.
+        overrides: The caller's values, merged over the library's ``values`` with :func:`merge_values` (the escape
+            hatch of every Helm wrapper's ``values`` argument). Default: None (none).
     """
     if not chart or not version:
         raise ValueError(f"helm release {name}: chart and version are required (pinned in components/versions.py)")
@@ -133,6 +137,10 @@ def kueue_manager_config(*, namespaces: Sequence[str], frameworks: Sequence[str]
     managed) and ``managedJobsNamespaceSelector`` matching exactly ``namespaces`` (label
     ``kubernetes.io/metadata.name`` In ``namespaces``).
 
+    Args:
+        namespaces: Namespaces Kueue manages (at least one DNS label).
+        frameworks: Integrations to enable. Default: ``KUEUE_FRAMEWORKS`` (batch/job, JobSet, LeaderWorkerSet).
+
     Raises:
         ValueError: no namespace, a namespace that is not a DNS-1123 label, or an empty framework list.
     """
@@ -176,7 +184,12 @@ def kueue_values(*, namespaces: Sequence[str], frameworks: Sequence[str] = KUEUE
     :func:`kueue_manager_config` as YAML (the chart reads the whole configuration from that one string), and the
     controller image pinned by digest through ``controllerManager.manager.image.{repository,tag}`` (tag
     ``v0.19.2@sha256:...`` from ``versions.KUEUE_IMAGE_PIN``; the chart renders ``repository:tag``). Raises
-    ValueError as :func:`kueue_manager_config`."""
+    ValueError as :func:`kueue_manager_config`.
+
+    Args:
+        namespaces: Namespaces Kueue manages (at least one DNS label).
+        frameworks: Integrations to enable. Default: ``KUEUE_FRAMEWORKS`` (batch/job, JobSet, LeaderWorkerSet).
+    """
     config = kueue_manager_config(namespaces=namespaces, frameworks=frameworks)
     pin = versions.KUEUE_IMAGE_PIN
     return {

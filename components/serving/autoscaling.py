@@ -38,6 +38,10 @@ def hpa_manifest(
     Scale-up adds at most 4 pods a minute without stabilisation; scale-down removes one pod per 5 minutes after a
     ``scale_down_window_seconds`` window. Raises ValueError when ``1 <= min_replicas <= max_replicas`` does not hold
     or the metric name is empty.
+
+    Args:
+        scale_down_window_seconds: Scale-down ``stabilizationWindowSeconds``, seconds. Default: 600 (10 minutes).
+        target_kind: The scale target's ``(apiVersion, kind)``. Default: ``("apps/v1", "Deployment")``.
     """
     if not 1 <= min_replicas <= max_replicas:
         raise ValueError(

@@ -59,6 +59,9 @@ def pd_sidecar_container(*, image: str = versions.PD_SIDECAR_IMAGE) -> dict[str,
     Listens on 8000 (``sidecar`` port), forwards to vLLM on 8200 and drives the NIXL v2 protocol
     (``--kv-connector=nixlv2``); args as recipes/modelserver/base/single-host/pd/vllm/patch-sidecar.yaml. Runs as
     non-root without privilege escalation; requests 500m CPU / 512Mi, memory limit 1Gi (the guide leaves them empty).
+
+    Args:
+        image: The sidecar image. Default: ``versions.PD_SIDECAR_IMAGE`` (pinned).
     """
     return {
         "name": "routing-proxy",

@@ -160,20 +160,22 @@ class WideEpSpec:
         data_parallel_size: DP ranks of the whole group (``--data-parallel-size``; guide: 16).
         data_parallel_size_local: DP ranks per pod (``--data-parallel-size-local``; guide: 8, one per GPU with TP 1).
         group_size: pods per LWS group, leader included (LWS ``size``; guide: 2).
-        served_name: ``--served-model-name`` when it differs from ``model`` (default: none).
+        served_name: ``--served-model-name`` when it differs from ``model``. Default: None (``model``).
         tensor_parallel_size: TP size of every DP rank (default 1, as the guide); a pod takes TP x DP-local GPUs.
         all2all_backend: vLLM ``--all2all-backend``; None (default) picks the role's from :data:`ALL2ALL_DEFAULTS`.
         moe_backend: vLLM ``--moe-backend`` (default ``deep_gemm``, as the guide); None leaves vLLM's choice.
         kv_transfer_config: vLLM KVTransferConfig for P/D (e.g. :data:`WIDE_EP_KV_TRANSFER_CONFIG`, plus
             ``kv_connector_extra_config.backends = ["LIBFABRIC"]`` on EFA), JSON-encoded into
             ``--kv-transfer-config``; None (default) for no KV transfer.
-        max_model_len: ``--max-model-len`` (default: the model's).
+        max_model_len: ``--max-model-len``, tokens. Default: None (the model's).
         tuning_args: role tuning flags; None (default) takes the guide's :data:`GUIDE_TUNING_ARGS` of the role,
             ``()`` none.
         routing_sidecar: run llm-d's P/D routing sidecar in front of the ranks; None (default) = on for decode, off
             for prefill, as the guide.
-        extra_args: more ``vllm serve`` flags, appended last.
-        extra_env: more container environment, winning over every default.
+        extra_args: more ``vllm serve`` flags, appended last. Default: none.
+        extra_env: more container environment, winning over every default. Default: none.
+        secret_env: env vars read from Kubernetes Secrets: name -> ``(Secret name, key)``
+            (``model_server.with_secret_env``). Default: none.
 
     Raises:
         ValueError: naming the field, its value and what is allowed: an unknown role, an empty model, sizes below 1,
@@ -196,7 +198,6 @@ class WideEpSpec:
     routing_sidecar: bool | None = None
     extra_args: Sequence[str] = ()
     extra_env: Mapping[str, str] = field(default_factory=dict)
-    #: Env vars read from Kubernetes Secrets: name -> ``(Secret name, key)`` (``model_server.with_secret_env``).
     secret_env: Mapping[str, tuple[str, str]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -495,6 +496,12 @@ def leader_worker_set_manifest(
       an ``ephemeral-storage`` request (:func:`~pulumi_llmd.components.models.pod_ephemeral_gib`; the guide's
       DisaggregatedSet requests a flat 1Ti), so pods land only where the weights fit;
     * ``startup_seconds`` widens the startup probe beyond the guide's 45 minutes (see :func:`_probes`).
+
+    Args:
+        sidecar_image: The routing sidecar's image. Default: ``versions.PD_SIDECAR_IMAGE`` (pinned).
+        weights_gib: The checkpoint size, GiB. Default: None (unsized cache, no ``ephemeral-storage`` request).
+        startup_seconds: The expected first start, seconds (:func:`~pulumi_llmd.components.startup.
+            startup_probe_seconds`). Default: None (the guide's 45 minutes).
 
     Raises:
         ValueError: ``replicas < 1``, a quantity of ``resources`` that does not parse, or any of

@@ -59,6 +59,17 @@ class VllmSpec:
     """What one vLLM server runs. Shapes: sizes are device counts, ``max_model_len`` is tokens.
 
     ``tensor_parallel_size`` x ``pipeline_parallel_size`` devices per pod (the ``nvidia.com/gpu`` limit).
+
+    Attributes:
+        model: Hugging Face model id (the ``vllm serve`` positional).
+        served_name: ``--served-model-name`` when it differs from ``model``. Default: None (``model``).
+        tensor_parallel_size: ``--tensor-parallel-size``, devices. Default: 1.
+        pipeline_parallel_size: ``--pipeline-parallel-size`` (set only above 1), devices. Default: 1.
+        max_model_len: ``--max-model-len``, tokens. Default: None (the model's).
+        gpu_memory_utilization: ``--gpu-memory-utilization``, a fraction of device memory. Default: None (vLLM's
+            0.9).
+        extra_args: More ``vllm serve`` flags, appended last. Default: none.
+        extra_env: More container environment, winning over the pool's and the fabric's. Default: none.
     """
 
     model: str
@@ -70,18 +81,22 @@ class VllmSpec:
     extra_args: Sequence[str] = ()
     extra_env: Mapping[str, str] = field(default_factory=dict)
     #: Env vars read from Kubernetes Secrets: name -> ``(Secret name, key)`` (see :func:`with_secret_env`).
+    #: Default: none.
     secret_env: Mapping[str, tuple[str, str]] = field(default_factory=dict)
     #: Port vLLM listens on: 8000, or 8200 on decode pods behind the P/D sidecar (llm-d pd-disaggregation guide).
+    #: Default: ``VLLM_PORT`` (8000).
     port: int = VLLM_PORT
     #: KV-cache block size in tokens (``--block-size``): 128 for P/D, 64 for precise prefix-cache routing (it must
-    #: equal the endpoint picker's ``tokenProcessorConfig.blockSize``); None keeps vLLM's default.
+    #: equal the endpoint picker's ``tokenProcessorConfig.blockSize``). Default: None (vLLM's default).
     block_size: int | None = None
     #: ``--kv-transfer-config`` (vLLM KVTransferConfig as a mapping, e.g. ``{"kv_connector": "NixlConnector",
-    #: "kv_role": "kv_both"}``), JSON-encoded compactly in key order.
+    #: "kv_role": "kv_both"}``), JSON-encoded compactly in key order. Default: None (no KV transfer).
     kv_transfer_config: Mapping[str, Any] | None = None
     #: ``--kv-events-config`` (vLLM KVEventsConfig, e.g. ZMQ publisher settings for precise prefix-cache routing).
+    #: Default: None (no KV events).
     kv_events_config: Mapping[str, Any] | None = None
     #: Flags that follow the KV settings and precede ``extra_args`` (e.g. ``--no-disable-hybrid-kv-cache-manager``).
+    #: Default: none.
     path_args: Sequence[str] = ()
 
     @property
@@ -123,7 +138,17 @@ def compact_json(value: Mapping[str, Any]) -> str:
 
 @dataclass(frozen=True)
 class PodResources:
-    """CPU / memory requests and limits of a model-server pod, and its in-memory ``/dev/shm`` size (quantities)."""
+    """CPU / memory requests and limits of a model-server pod, and its in-memory ``/dev/shm`` size (quantities).
+
+    The defaults are the llm-d guide's model-server values.
+
+    Attributes:
+        cpu_request: CPU request, a Kubernetes quantity (CPUs). Default: "8".
+        cpu_limit: CPU limit, CPUs. Default: "16".
+        memory_request: Memory request, a Kubernetes quantity. Default: "96Gi".
+        memory_limit: Memory limit. Default: "128Gi".
+        shm_size: ``sizeLimit`` of the in-memory ``/dev/shm`` emptyDir. Default: "20Gi".
+    """
 
     cpu_request: str = "8"
     cpu_limit: str = "16"
@@ -270,6 +295,11 @@ def accelerator_pool(
     """The :class:`AcceleratorPool` ``pool`` stands for and what a workload on it must wait for: nothing for a plain
     pool, the node-pool component itself for one with ``.pool`` (so Pulumi sees the workload -> nodes edge).
 
+    Args:
+        pool: An :class:`AcceleratorPool` or a node-pool component with one as ``.pool``.
+        component: The component named in the error.
+        key: The argument named in the error. Default: "pool".
+
     Raises:
         ArgsError: ``pool`` is neither.
     """
@@ -304,8 +334,12 @@ def hf_token_env(secret: str | None) -> list[dict[str, Any]]:
 
 
 def model_server_port(port: int = VLLM_PORT) -> dict[str, Any]:
-    """The serving port of a model-server container: ``modelserver`` = 8000/TCP by default (the InferencePool's
-    target; 8200 on decode pods behind the P/D sidecar, which then owns 8000)."""
+    """The serving port of a model-server container, named ``modelserver`` (the InferencePool's target).
+
+    Args:
+        port: The container port, TCP: 8200 on decode pods behind the P/D sidecar, which then owns 8000.
+            Default: ``VLLM_PORT`` (8000).
+    """
     return {"name": PORT_NAME, "containerPort": port, "protocol": "TCP"}
 
 
@@ -338,7 +372,14 @@ def model_server_estimate(
 ) -> StartupEstimate:
     """The first-start estimate of a model server on ``pool`` (:func:`~pulumi_llmd.components.startup.
     first_start_estimate`): TPU engine on TPU pools, wide-EP engine for LeaderWorkerSet DP/EP servers; a model
-    without a known size counts as :data:`~pulumi_llmd.components.models.UNKNOWN_WEIGHTS_GIB`."""
+    without a known size counts as :data:`~pulumi_llmd.components.models.UNKNOWN_WEIGHTS_GIB`.
+
+    Args:
+        weights_gib: The checkpoint size, GiB (None: unknown).
+        image: The model server's image.
+        pool: The pool it runs on.
+        wide_ep: A LeaderWorkerSet DP/EP server (the wide-EP engine on GPU pools). Default: False.
+    """
     engine: Engine = "tpu" if pool.shape.accelerator.kind is AcceleratorKind.TPU else ("wide-ep" if wide_ep else "gpu")
     weights = UNKNOWN_WEIGHTS_GIB if weights_gib is None else weights_gib
     return first_start_estimate(weights_gib=weights, image=image, engine=engine)
@@ -364,8 +405,12 @@ def workload_options(
 class RdmaParts:
     """What attaching a pod to its pool's RDMA fabric adds to it (all empty without an attachment).
 
-    ``annotations`` (GKE multi-networking), ``nic_resources`` (the pod's share of ``vpc.amazonaws.com/efa`` /
-    ``rdma/ib``), ``claims`` (pod ``resourceClaims``: one DRA claim per accelerator), ``env`` and ``capabilities``.
+    Attributes:
+        annotations: Pod annotations (GKE multi-networking). Default: none.
+        nic_resources: The pod's share of ``vpc.amazonaws.com/efa`` / ``rdma/ib``. Default: none.
+        claims: Pod ``resourceClaims``: one DRA claim per accelerator. Default: none.
+        env: Container environment the transports need. Default: none.
+        capabilities: Linux capabilities added to the container. Default: none.
     """
 
     annotations: dict[str, str] = field(default_factory=dict)
@@ -530,6 +575,18 @@ def vllm_deployment(
     ``/dev/shm``, as llm-d's TPU overlays do; ``spec.tensor_parallel_size`` is then the chips of a host (v6e: one core
     per chip). The startup probe allows 15 s + 120 x 30 s
     (about an hour) before liveness takes over (values from llm-d's optimized-baseline guide).
+
+    Args:
+        image: The vLLM image. Default: ``versions.VLLM_IMAGE`` (pinned; ``versions.VLLM_TPU_IMAGE`` on a TPU pool).
+        rdma: Attach the pod to ``pool.rdma``. Default: False (TCP only).
+        sidecar: A restartable init container. Default: None.
+        extra_ports: More container ports. Default: none.
+        field_env: Env vars read from the pod (name -> field path). Default: None.
+        affinity: The pod affinity. Default: None.
+        extra_volumes: ``(volume, volumeMount)`` pairs. Default: none.
+        pod_annotations: Annotations of the pods. Default: None.
+        weights_gib: The checkpoint size, GiB. Default: None (unsized cache, no ``ephemeral-storage`` request).
+        startup_seconds: The expected first start, seconds. Default: None (the guide's hour).
     """
     devices = spec.devices
     tpu = pool.shape.accelerator.kind is AcceleratorKind.TPU

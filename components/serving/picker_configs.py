@@ -55,6 +55,12 @@ def pd_picker_config(
     ``prefill-filter`` / ``decode-filter`` (on the ``llm-d.ai/role`` pod label) and the scorers; profiles ``prefill``
     (filter + prefix 3, queue 2, kv-utilisation 2) and ``decode`` (filter + active-request 2, prefix 3).
     Raises ValueError for an empty scorer mapping or a negative weight.
+
+    Args:
+        prefill_scorers: Scorer plugin -> weight of the ``prefill`` profile. Default: ``PD_PREFILL_SCORERS`` (the
+            guide's prefix 3, queue 2, kv-utilisation 2).
+        decode_scorers: Scorer plugin -> weight of the ``decode`` profile. Default: ``PD_DECODE_SCORERS`` (the
+            guide's active-request 2, prefix 3).
     """
     for profile, scorers in (("prefill", prefill_scorers), ("decode", decode_scorers)):
         if not scorers:
@@ -131,6 +137,11 @@ def cpu_lru_blocks(cpu_bytes: int, kv_bytes_per_token: int = TIERED_GUIDE_KV_BYT
 
     The tiered guide sizes ``lruCapacityPerServer`` this way (82,000 blocks for ~200 GB at 160 KB/token x 16-token
     blocks). Raises ValueError for non-positive inputs.
+
+    Args:
+        cpu_bytes: The CPU tier's capacity per server, bytes.
+        kv_bytes_per_token: KV-cache bytes one token takes. Default: ``TIERED_GUIDE_KV_BYTES_PER_TOKEN`` (163,840:
+            the guide's 160 KB/token).
     """
     if cpu_bytes < 1 or kv_bytes_per_token < 1:
         raise ValueError(f"cpu_bytes = {cpu_bytes}, kv_bytes_per_token = {kv_bytes_per_token}: both must be >= 1")

@@ -253,6 +253,15 @@ def epp_deployment(
     Without ``metrics_auth`` the metrics port serves Prometheus without a bearer token
     (``--metrics-endpoint-auth=false``, as llm-d's ``recipes/router/features/monitoring.values.yaml`` sets
     ``prometheus.auth.enabled: false``); NetworkPolicies then decide who may scrape it.
+
+    Args:
+        verbosity: The picker's log verbosity (``--v``). Default: 2.
+        image: The picker image. Default: ``versions.EPP_IMAGE`` (pinned).
+        metrics_auth: Require a bearer token on the metrics port. Default: False.
+        active_active: With ``replicas > 1``, every replica schedules without leader election. Default: False
+            (active-passive).
+        hf_token_secret: Secret whose ``HF_TOKEN`` key the picker reads. Default: None (no token).
+        resources: The container's ``requests``/``limits``. Default: None (:data:`EPP_RESOURCES`).
     """
     leader_election = replicas > 1 and not active_active
     args = [
@@ -538,6 +547,12 @@ def inference_pool_manifest(
     """An ``inference.networking.k8s.io/v1`` InferencePool selecting the model servers and naming their EPP on 9002.
 
     Raises ValueError for a failure mode other than FailOpen / FailClose or an empty target port list.
+
+    Args:
+        target_ports: The model servers' ports (``spec.targetPorts``). Default: ``VLLM_PORT`` (8000).
+        failure_mode: What the gateway does when the picker does not answer: FailOpen or FailClose.
+            Default: "FailOpen".
+        app_protocol: ``spec.appProtocol`` of the model servers. Default: "http".
     """
     if failure_mode not in FAILURE_MODES:
         raise ValueError(f"failure_mode = {failure_mode!r}: allowed: {', '.join(FAILURE_MODES)}")
@@ -661,6 +676,12 @@ def route_rule(*, pool: str, path_prefix: str = "/", request_timeout: str | None
     gateway-api apis/v1/httproute_types.go); GKE's managed Gateway classes support URL path-prefix rewrites
     (cloud.google.com/kubernetes-engine/docs/how-to/gatewayclass-capabilities, HTTPRoute filters), as do Istio and
     agentgateway (Gateway API conformance feature ``HTTPRoutePathRewrite``).
+
+    Args:
+        pool: The InferencePool's name.
+        path_prefix: The ``PathPrefix`` matched. Default: "/".
+        request_timeout: Gateway API request timeout (a duration such as ``300s``). Default: None (the
+            implementation's).
     """
     rule: dict[str, Any] = {"matches": [{"path": {"type": "PathPrefix", "value": path_prefix}}]}
     if path_prefix.rstrip("/"):

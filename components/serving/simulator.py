@@ -60,18 +60,23 @@ class SimulatorSpec:
     runs): no added latency, 5 concurrent sequences, random answers, no KV-cache simulation.
 
     Attributes:
-        model: the "loaded" model (``--model``); the guide uses ``random``. A real Hugging Face id works too, but an
-            image of the v0.7 line then fetches that model's tokenizer from Hugging Face (network access, and
-            ``HF_TOKEN`` for gated models).
-        served_name: name the API exposes (``--served-model-name``; default: ``model``).
-        mode: ``random`` or ``echo``.
-        max_num_seqs: requests processed at once; more wait in the queue (``vllm:num_requests_waiting``).
-        max_model_len: context window in tokens (simulator default 1024).
-        time_to_first_token_ms / inter_token_latency_ms: simulated latencies, milliseconds (0: none).
+        model: the "loaded" model (``--model``). A real Hugging Face id works too, but an image of the v0.7 line then
+            fetches that model's tokenizer from Hugging Face (network access, and ``HF_TOKEN`` for gated models).
+            Default: ``GUIDE_MODEL`` ("random", as the guide).
+        served_name: name the API exposes (``--served-model-name``). Default: None (``model``).
+        mode: ``random`` or ``echo``. Default: "random".
+        max_num_seqs: requests processed at once; more wait in the queue (``vllm:num_requests_waiting``). Default: 5.
+        max_model_len: context window in tokens. Default: None (the simulator's 1024).
+        time_to_first_token_ms: simulated time to the first token, milliseconds. Default: 0 (none).
+        inter_token_latency_ms: simulated time between tokens, milliseconds. Default: 0 (none).
         enable_kvcache: simulate the KV cache (block hashes, ``vllm:kv_cache_usage_perc``, KV events over ZMQ).
-        kv_cache_size: KV-cache size in blocks; block_size: tokens per block (8, 16, 32, 64 or 128).
-        extra_args: appended verbatim.
-        extra_env: extra environment of the container.
+            Default: False.
+        kv_cache_size: KV-cache size in blocks. Default: 1024.
+        block_size: tokens per KV-cache block (8, 16, 32, 64 or 128). Default: 16.
+        extra_args: appended verbatim. Default: none.
+        extra_env: extra environment of the container. Default: none.
+        secret_env: env vars read from Kubernetes Secrets: name -> ``(Secret name, key)``
+            (``model_server.with_secret_env``). Default: none.
     """
 
     model: str = GUIDE_MODEL
@@ -86,7 +91,6 @@ class SimulatorSpec:
     block_size: int = 16
     extra_args: Sequence[str] = ()
     extra_env: Mapping[str, str] = field(default_factory=dict)
-    #: Env vars read from Kubernetes Secrets: name -> ``(Secret name, key)`` (``model_server.with_secret_env``).
     secret_env: Mapping[str, tuple[str, str]] = field(default_factory=dict)
 
     def args(self) -> list[str]:
@@ -161,6 +165,12 @@ def simulator_deployment(
     every capability dropped, RuntimeDefault seccomp and a read-only root filesystem; ``/cache`` (HOME, HF_HOME and
     working directory) and ``/tmp`` are small emptyDirs. ``POD_NAME`` / ``POD_NAMESPACE`` make the simulator tag
     responses with ``x-inference-pod`` / ``x-inference-namespace`` headers, which shows where the picker routed.
+
+    Args:
+        hf_token_secret: Secret whose ``HF_TOKEN`` key the container reads. Default: None (no token).
+        node_selector: The pods' ``nodeSelector``. Default: None (any node).
+        tolerations: The pods' tolerations. Default: none.
+        image: The simulator image. Default: ``versions.INFERENCE_SIM_IMAGE`` (pinned).
     """
     env = hf_token_env(hf_token_secret)
     env.extend(
