@@ -12,6 +12,7 @@ import posixpath
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any, Final, TypeVar, cast
 
 from pulumi_llmd.policies.model import Resource
@@ -91,9 +92,9 @@ class PodTemplate:
     metadata: Mapping[str, Any]
     spec: Mapping[str, Any]
 
-    @property
+    @cached_property
     def labels(self) -> Mapping[str, str]:
-        """The pod labels."""
+        """The pod labels (computed once; a template never changes)."""
         return {str(k): str(v) for k, v in mapping(self.metadata.get("labels")).items()}
 
     @property
@@ -128,7 +129,19 @@ _TEMPLATE_PATHS: dict[str, tuple[tuple[str, tuple[str, ...]], ...]] = {
 
 def pod_templates(resource: Resource) -> list[PodTemplate]:
     """Every pod template of a workload (a bare Pod counts as its own template; a JobSet has one per replicated
-    job); empty for other resources."""
+    job); empty for other resources. Computed once per resource (resources and templates are frozen; the rules ask
+    for them once per rule); a new list each call."""
+    cached = resource.__dict__.get(_TEMPLATES_KEY)
+    if cached is None:
+        cached = tuple(_pod_templates(resource))
+        object.__setattr__(resource, _TEMPLATES_KEY, cached)  # a frozen dataclass: its own cache slot
+    return list(cached)
+
+
+_TEMPLATES_KEY = "_llmd_pod_templates"
+
+
+def _pod_templates(resource: Resource) -> list[PodTemplate]:
     if not resource.is_kubernetes:
         return []
     if resource.kind == "Pod":
@@ -342,12 +355,16 @@ class Graph:
 
     def templates(self) -> Iterator[PodTemplate]:
         """Every pod template of every workload."""
-        for r in self.resources:
-            yield from pod_templates(r)
+        yield from self.memo("templates", lambda: tuple(t for r in self.resources for t in pod_templates(r)))
 
     def model_servers(self) -> list[PodTemplate]:
         """Pod templates of model servers that use accelerators or carry llm-d's role label."""
-        return [t for t in self.templates() if is_model_server(t) and not is_endpoint_picker(t)]
+        return list(
+            self.memo(
+                "model_servers",
+                lambda: tuple(t for t in self.templates() if is_model_server(t) and not is_endpoint_picker(t)),
+            )
+        )
 
     def serving(self) -> list[PodTemplate]:
         """Long-running model servers and endpoint pickers (:data:`LONG_RUNNING_KINDS`): the workloads that serve
@@ -357,7 +374,7 @@ class Graph:
 
     def endpoint_pickers(self) -> list[PodTemplate]:
         """Pod templates of endpoint pickers."""
-        return [t for t in self.templates() if is_endpoint_picker(t)]
+        return list(self.memo("endpoint_pickers", lambda: tuple(t for t in self.templates() if is_endpoint_picker(t))))
 
     def helm_releases(self) -> list[Resource]:
         """Helm releases (``kubernetes:helm.sh/v3:Release`` / ``v4``)."""

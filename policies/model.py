@@ -11,12 +11,16 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
+from functools import cached_property
 from typing import Any
 
 
 @dataclass(frozen=True)
 class Resource:
-    """One resource of a stack: provider type token, logical name, URN and input properties (camelCase)."""
+    """One resource of a stack: provider type token, logical name, URN and input properties (camelCase).
+
+    The derived facts (kind, metadata, namespace ...) are computed once: a resource and its props are never changed
+    (the rules read them thousands of times per stack)."""
 
     type: str
     name: str
@@ -33,36 +37,36 @@ class Resource:
             props=entry.get("inputs") or {},
         )
 
-    @property
+    @cached_property
     def is_kubernetes(self) -> bool:
         """Whether this is a Kubernetes object (``kubernetes:<group/version>:<Kind>`` with a manifest)."""
         return self.type.startswith("kubernetes:") and "kind" in self.props
 
-    @property
+    @cached_property
     def kind(self) -> str:
         """The Kubernetes kind (``Deployment``), or the last part of the type token for other resources."""
         kind = self.props.get("kind")
         return str(kind) if isinstance(kind, str) else self.type.rsplit(":", 1)[-1]
 
-    @property
+    @cached_property
     def api_version(self) -> str:
         """``apiVersion`` of a Kubernetes object (empty for other resources)."""
         value = self.props.get("apiVersion")
         return str(value) if isinstance(value, str) else ""
 
-    @property
+    @cached_property
     def metadata(self) -> Mapping[str, Any]:
         """``metadata`` of a Kubernetes object (empty mapping otherwise)."""
         meta = self.props.get("metadata")
         return meta if isinstance(meta, Mapping) else {}
 
-    @property
+    @cached_property
     def object_name(self) -> str:
         """``metadata.name`` of a Kubernetes object, the ``name`` input of a cloud resource, else the logical name."""
         name = self.metadata.get("name") if self.is_kubernetes else self.props.get("name")
         return str(name) if isinstance(name, str) and name else self.name
 
-    @property
+    @cached_property
     def namespace(self) -> str:
         """``metadata.namespace`` (empty when cluster-scoped or not a Kubernetes object)."""
         ns = self.metadata.get("namespace")

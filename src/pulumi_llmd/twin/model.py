@@ -25,7 +25,8 @@ WORKLOAD_KINDS = (*TEMPLATE_KINDS, "Pod", "LeaderWorkerSet", "DisaggregatedSet")
 
 @dataclass(frozen=True)
 class Resource:
-    """One registered resource (a ``resources.json`` entry) with the engine's view."""
+    """One registered resource (a ``resources.json`` entry) with the engine's view. Never changed once read: the
+    derived facts (kind, metadata, namespace ...) are computed once."""
 
     urn: str
     type: str
@@ -58,40 +59,40 @@ class Resource:
             await_annotations=dict(entry.get("awaitAnnotations") or {}),
         )
 
-    @property
+    @cached_property
     def is_kube(self) -> bool:
         """A Kubernetes object (not a Helm release, not a provider)."""
         return self.custom and self.type.startswith("kubernetes:") and "kind" in self.inputs
 
-    @property
+    @cached_property
     def kind(self) -> str:
         """The Kubernetes kind (empty for other resources)."""
         return str(self.inputs.get("kind", "")) if self.is_kube else ""
 
-    @property
+    @cached_property
     def api_group(self) -> str:
         """The API group of a Kubernetes object (``""`` for the core group)."""
         api_version = str(self.inputs.get("apiVersion", ""))
         return api_version.split("/", 1)[0] if "/" in api_version else ""
 
-    @property
+    @cached_property
     def metadata(self) -> Json:
         """The object's metadata (empty mapping when absent)."""
         meta = self.inputs.get("metadata")
         return meta if isinstance(meta, Mapping) else {}
 
-    @property
+    @cached_property
     def namespace(self) -> str:
         """The object's namespace (empty for cluster-scoped objects)."""
         return str(self.metadata.get("namespace") or "")
 
-    @property
+    @cached_property
     def spec(self) -> Json:
         """``spec`` of a Kubernetes object (empty mapping when absent)."""
         spec = self.inputs.get("spec")
         return spec if isinstance(spec, Mapping) else {}
 
-    @property
+    @cached_property
     def chart(self) -> str:
         """The chart name of a Helm release (last path part of an ``oci://`` reference), else empty."""
         if self.type != "kubernetes:helm.sh/v3:Release":
@@ -242,7 +243,7 @@ class PodTemplate:
             total[k] = max(total.get(k, 0.0), v)
         return total
 
-    @property
+    @cached_property
     def node_selector(self) -> Mapping[str, str]:
         """``nodeSelector`` plus single-value ``In`` terms of required node affinity."""
         selector = dict(self.spec.get("nodeSelector") or {})
@@ -457,8 +458,24 @@ class Graph:
         return memo
 
     def custom(self) -> list[Resource]:
-        """Custom resources, sorted by URN."""
-        return [r for _, r in sorted(self.resources.items()) if r.custom]
+        """Custom resources, sorted by URN (a new list each call; the graph's resources are never changed once
+        built, so the sorted order is computed once)."""
+        return list(self._custom)
+
+    @cached_property
+    def _custom(self) -> tuple[Resource, ...]:
+        return tuple(r for _, r in sorted(self.resources.items()) if r.custom)
+
+    @cached_property
+    def workloads(self) -> tuple[tuple[Resource, tuple[PodTemplate, ...]], ...]:
+        """Kubernetes workload objects (sorted by URN) with their pod templates, computed once."""
+        out = []
+        for r in self._custom:
+            if r.is_kube:
+                templates = tuple(pod_templates(r))
+                if templates:
+                    out.append((r, templates))
+        return tuple(out)
 
     def waits_for(self, urn: str, other: str) -> bool:
         """True when ``urn`` (transitively) waits for ``other``."""

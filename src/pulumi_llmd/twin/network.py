@@ -130,6 +130,13 @@ class Policies:
                 self.by_namespace.setdefault(r.namespace, []).append(r)
         self.namespace_labels = _namespace_labels(graph)
         self._isolating: dict[tuple[str, tuple[tuple[str, str], ...], str], list[Resource]] = {}
+        #: (namespace, direction) -> the namespace's policies of that direction with their pod selectors, in order
+        self._by_direction: dict[tuple[str, str], list[tuple[Resource, Mapping[str, Any]]]] = {}
+        for namespace, found in self.by_namespace.items():
+            for p in found:
+                selector = p.spec.get("podSelector") or {}
+                for direction in self._types(p):
+                    self._by_direction.setdefault((namespace, direction), []).append((p, selector))
 
     def _labels_of(self, namespace: str) -> Mapping[str, str]:
         return self.namespace_labels.get(namespace) or {"kubernetes.io/metadata.name": namespace}
@@ -150,8 +157,8 @@ class Policies:
         if cached is None:  # many flows share an end (every model's picker, gateway and servers)
             cached = [
                 p
-                for p in self.by_namespace.get(pod.namespace, [])
-                if direction in self._types(p) and _selector_matches(p.spec.get("podSelector") or {}, pod.labels)
+                for p, selector in self._by_direction.get((pod.namespace, direction), ())
+                if _selector_matches(selector, pod.labels)
             ]
             self._isolating[key] = cached
         return cached

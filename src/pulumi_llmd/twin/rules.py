@@ -39,13 +39,7 @@ class Finding:
 
 def workloads(graph: Graph) -> list[tuple[Resource, list[PodTemplate]]]:
     """Kubernetes workload objects with their pod templates."""
-    out = []
-    for r in graph.custom():
-        if r.is_kube:
-            templates = list(pod_templates(r))
-            if templates:
-                out.append((r, templates))
-    return out
+    return [(r, list(templates)) for r, templates in graph.workloads]
 
 
 def is_gke(graph: Graph) -> bool:
