@@ -1,6 +1,6 @@
 """Run both policy packs over a resource list, offline: the same rule code the CrossGuard packs run.
 
->>> result = run_checks(load_render(Path("out/gke-h100-optimized-baseline")), version="1.35")
+>>> result = run_checks(load_render(Path("out/gke-h100-optimized-baseline")), version="1.37")
 >>> result.ok, len(result.mandatory)
 
 Conformance requirements (one per checklist item of ``version``) become findings when their assessment is
@@ -156,9 +156,9 @@ def practice_findings(resources: Iterable[Resource]) -> list[Finding]:
 
 
 def run_checks(resources: Iterable[Resource], version: str = DEFAULT_VERSION) -> CheckResult:
-    """Run both packs over ``resources`` for AI-conformance checklist ``version`` (default 1.35).
+    """Run both packs over ``resources`` for AI-conformance checklist ``version`` (default: the newest, 1.37).
 
-    Raises ValueError for a version that is not carried (1.33-1.36).
+    Raises ValueError for a version that is not carried (1.33-1.37).
     """
     version = normalize_version(version)
     listed = list(resources)

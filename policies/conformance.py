@@ -747,6 +747,145 @@ def assess_secure_accelerator_access(graph: Graph) -> Assessment:
     )
 
 
+#: Words that mark a sandboxing runtime in a RuntimeClass's name or handler: the list upstream's automated test
+#: discovers sandboxes by (kubernetes-sigs/ai-conformance ``test/workload_sandboxing_test.go``,
+#: ``isKnownSandboxedRuntime``, commit 0a155c94): gVisor (``runsc``), Kata Containers, Quark, libkrun.
+SANDBOX_RUNTIME_KEYWORDS: Final = ("gvisor", "runsc", "kata", "sandboxed", "quark", "krun")
+#: API group of kubernetes-sigs/agent-sandbox (``Sandbox`` objects); upstream's test accepts it as a sandboxing
+#: solution, but its pods are only kernel-isolated when they run under a sandboxed RuntimeClass.
+AGENT_SANDBOX_GROUP: Final = "agents.x-k8s.io"
+#: The RuntimeClass GKE Sandbox provides on clusters with a gVisor node pool, and on Autopilot clusters
+#: (https://cloud.google.com/kubernetes-engine/docs/how-to/sandbox-pods: pods select ``runtimeClassName: gvisor``).
+GKE_SANDBOX_RUNTIME_CLASS: Final = "gvisor"
+
+
+def is_sandbox_runtime(name: object, handler: object = "") -> bool:
+    """Whether a RuntimeClass named ``name`` with ``handler`` is a sandboxing runtime (gVisor, Kata, ...): either
+    contains one of :data:`SANDBOX_RUNTIME_KEYWORDS`, case-insensitively, as upstream's test decides it."""
+    text = f"{name or ''} {handler or ''}".lower()
+    return any(keyword in text for keyword in SANDBOX_RUNTIME_KEYWORDS)
+
+
+def _gvisor_node_configs(resource: Resource) -> list[str]:
+    """Where ``resource`` (a GKE node pool or cluster) turns GKE Sandbox on: ``nodeConfig.sandboxConfig`` with
+    ``type: GVISOR`` or the deprecated ``sandboxType: gvisor`` (pulumi-gcp ``NodePoolNodeConfigSandboxConfig``)."""
+    configs = [("nodeConfig", dig(resource.props, "nodeConfig", "sandboxConfig"))]
+    configs += [
+        (f"nodePools[{mapping(p).get('name', i)}].nodeConfig", dig(p, "nodeConfig", "sandboxConfig"))
+        for i, p in enumerate(items(resource.props.get("nodePools")))
+    ]
+    found = []
+    for where, config in configs:
+        kind = mapping(config).get("type") or mapping(config).get("sandboxType")
+        if str(kind or "").lower() == "gvisor":
+            found.append(f"{where}.sandboxConfig {kind} (GKE Sandbox)")
+    return found
+
+
+def assess_workload_sandboxing(graph: Graph) -> Assessment:
+    """workload_sandboxing (KAR-0020, SHOULD from v1.37): workloads can run in a sandbox isolated from the host kernel.
+
+    KAR-0020 (kubernetes-sigs/ai-conformance ``kars/0020-workload-sandboxing/README.md``) verifies "the underlying
+    platform capability to provide abstract kernel isolation mechanisms (e.g., via ``RuntimeClass``)", not a specific
+    controller or runtime. What a graph shows: a ``node.k8s.io`` RuntimeClass whose name or handler is a sandbox
+    (:func:`is_sandbox_runtime`: gVisor ``runsc``, Kata ...); a GKE node pool with ``nodeConfig.sandboxConfig`` gVisor
+    or an Autopilot cluster (both give the ``gvisor`` RuntimeClass); pods that select one with
+    ``spec.runtimeClassName``. agent-sandbox alone is Partially Implemented (its pods need a sandboxed runtime).
+    N/A when the graph has no cluster resource and no sign of a sandbox (an existing cluster's RuntimeClasses are
+    not visible)."""
+    evidence: list[str] = []
+    provided: dict[str, str] = {}
+    for rc in graph.kubernetes("RuntimeClass", group="node.k8s.io"):
+        handler = rc.props.get("handler")
+        if is_sandbox_runtime(rc.object_name, handler):
+            provided[rc.object_name] = rc.describe()
+            evidence.append(_ev(rc, f"sandboxed runtime handler {handler}"))
+    gke_sources = [
+        (r, where) for r in graph.of_type("gcp:container/nodePool:NodePool") for where in _gvisor_node_configs(r)
+    ]
+    gke_sources += [(c, where) for c in graph.gke_clusters() for where in _gvisor_node_configs(c)]
+    gke_sources += [
+        (c, "enableAutopilot (GKE Sandbox built in)")
+        for c in graph.gke_clusters()
+        if c.props.get("enableAutopilot") is True
+    ]
+    for resource, where in gke_sources:
+        provided.setdefault(GKE_SANDBOX_RUNTIME_CLASS, resource.describe())
+        evidence.append(_ev(resource, f"{where}: RuntimeClass {GKE_SANDBOX_RUNTIME_CLASS}"))
+    clusters = graph.gke_clusters() + graph.of_type("aws:eks/cluster:Cluster")
+    selecting = [t for t in graph.templates() if t.spec.get("runtimeClassName")]
+    violations: list[Violation] = []
+    cluster_provided: set[str] = set()
+    for template in selecting:
+        name = str(template.spec.get("runtimeClassName"))
+        what = f"{template.workload.kind} {template.workload.object_name}"
+        if name in provided:
+            evidence.append(_ev(template.workload, f"pods run in the sandbox (runtimeClassName {name})"))
+        elif is_sandbox_runtime(name) and not clusters:
+            # An existing cluster: the RuntimeClass admission plugin rejects pods whose class does not exist, so
+            # the cluster provides it (kubernetes.io/docs/concepts/containers/runtime-class).
+            cluster_provided.add(name)
+            evidence.append(_ev(template.workload, f"pods select the cluster's sandboxed RuntimeClass {name}"))
+        elif is_sandbox_runtime(name):
+            violations.append(
+                Violation(
+                    f"{what} selects RuntimeClass {name}, which the stack does not provide: add a GKE Sandbox node "
+                    "pool (nodeConfig.sandboxConfig.type GVISOR) or a RuntimeClass with that handler",
+                    template.workload,
+                )
+            )
+    if provided or cluster_provided:
+        names = ", ".join(sorted({*provided, *cluster_provided}))
+        notes = f"Workloads can run sandboxed from the host kernel by selecting RuntimeClass {names}"
+        notes += "." if selecting else "; no workload of the stack selects it (the model servers need no sandbox)."
+        status = Status.PARTIAL if violations else Status.IMPLEMENTED
+        return Assessment(status, notes, tuple(evidence), tuple(violations))
+    agents = graph.has_crd(AGENT_SANDBOX_GROUP)
+    if agents:
+        return Assessment(
+            Status.PARTIAL,
+            "agent-sandbox is installed, but no sandboxed RuntimeClass: its Sandbox pods share the host kernel.",
+            tuple(_ev(a, "agent-sandbox API") for a in agents),
+            tuple(violations)
+            or (
+                Violation(
+                    "agent-sandbox without a sandboxed RuntimeClass (gVisor runsc, Kata): its pods run under the "
+                    "default runtime, which shares the host kernel"
+                ),
+            ),
+        )
+    if violations:
+        return Assessment(
+            Status.NOT_IMPLEMENTED, "Pods select a sandbox the stack does not provide.", (), tuple(violations)
+        )
+    if not clusters:
+        return Assessment(
+            Status.NOT_APPLICABLE,
+            "The graph has no cluster resource (existing cluster) and no RuntimeClass: the cluster's sandboxed "
+            "runtimes are not visible (run upstream's TestWorkloadSandboxing against the cluster).",
+        )
+    advice = []
+    for cluster in clusters:
+        if cluster.type == "aws:eks/cluster:Cluster":
+            message = (
+                "no sandboxed runtime for untrusted workloads: run Kata Containers or gVisor (runsc) on a node group "
+                "and add a node.k8s.io RuntimeClass with that handler"
+            )
+        else:
+            message = (
+                "no sandboxed runtime for untrusted workloads: add a GKE Sandbox node pool "
+                "(nodeConfig.sandboxConfig.type GVISOR); pods then select runtimeClassName gvisor"
+            )
+        advice.append(Violation(message, cluster))
+    return Assessment(
+        Status.NOT_IMPLEMENTED,
+        "No sandboxed RuntimeClass (gVisor, Kata) in the graph: every pod shares the node's kernel. The model "
+        "servers need none; agent workloads that run untrusted code do.",
+        (),
+        tuple(advice),
+    )
+
+
 # --- operator -----------------------------------------------------------------------------------------------------
 
 
@@ -811,5 +950,6 @@ ASSESSORS: Final[Mapping[str, Assessor]] = {
     "accelerator_metrics": assess_accelerator_metrics,
     "ai_service_metrics": assess_ai_service_metrics,
     "secure_accelerator_access": assess_secure_accelerator_access,
+    "workload_sandboxing": assess_workload_sandboxing,
     "robust_controller": assess_robust_controller,
 }

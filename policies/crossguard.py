@@ -7,7 +7,7 @@ call the same rule functions ``pulumi-llmd check`` runs offline.
 
 Conformance policies are stack policies named by the checklist id (``accelerator_metrics``), each with
 ``PolicyComplianceFramework(name="cncf-k8s-ai-conformance", version=<checklist version>, reference=<KAR id>)``.
-The checklist version comes from the policy config ``karVersion`` (1.33-1.36; default: the pack's version, 1.35
+The checklist version comes from the policy config ``karVersion`` (1.33-1.37; default: the pack's version, 1.37
 unless ``LLMD_KAR_VERSION`` says otherwise when the pack starts). Enforcement follows the level in that version
 (MUST mandatory, SHOULD advisory); :func:`pack_config` writes the matching ``--policy-pack-config`` file for another
 version, since CrossGuard fixes a policy's enforcement level before its validate function runs.

@@ -2,8 +2,10 @@
 
 :func:`checklist_report` takes the carried checklist of the check's version (``pulumi_llmd.conformance``) and fills
 every requirement's ``status`` (Implemented / Partially Implemented / Not Implemented / N/A), ``evidence`` (the
-resources of the render that show it, each with the field that shows it) and ``notes`` (why; for N/A the
-justification the checklist asks for; for unmet requirements the violations). Metadata placeholders that only the
+resources of the render that show it, each with the field that shows it; first, with a JUnit file, its testcase as
+the v1.37 checklist's automated-evidence form ``file://results/junit.xml#TestSecureAcceleratorAccess``, see
+:mod:`pulumi_llmd.policies.junit`) and ``notes`` (why; for N/A the justification the checklist asks for; for unmet
+requirements the violations). Metadata placeholders that only the
 vendor can fill (vendor name, URLs, contact) are left as they are.
 """
 
@@ -15,6 +17,7 @@ import yaml
 
 from pulumi_llmd import conformance
 from pulumi_llmd.policies.check import CheckResult
+from pulumi_llmd.policies.junit import evidence_link
 from pulumi_llmd.policies.model import Assessment, Status
 from pulumi_llmd.policies.requirements import BY_ID
 
@@ -37,11 +40,15 @@ def _notes(assessment: Assessment) -> str:
     return notes
 
 
-def checklist_report(result: CheckResult, *, platform_name: str | None = None) -> dict[str, Any]:
+def checklist_report(
+    result: CheckResult, *, platform_name: str | None = None, junit_ref: str | None = None
+) -> dict[str, Any]:
     """The checklist of ``result.version`` with status, evidence and notes of every requirement filled in.
 
     ``platform_name`` (e.g. ``pulumi-llm-d gke-h100-optimized-baseline``) replaces the ``[Platform Name]``
-    placeholder. Requirements the result has no assessment for (none, normally) keep an empty status.
+    placeholder. ``junit_ref`` (the JUnit file as the checklist names it, e.g. ``results/junit.xml``; None: no JUnit
+    file) puts ``file://<junit_ref>#Test<Requirement>`` first in every assessed requirement's evidence.
+    Requirements the result has no assessment for (none, normally) keep an empty status.
     """
     document = conformance.checklist(result.version)
     if platform_name:
@@ -53,15 +60,23 @@ def checklist_report(result: CheckResult, *, platform_name: str | None = None) -
                 continue
             requirement = BY_ID.get(item["id"])
             item["status"] = assessment.status.value
-            item["evidence"] = [f"resources.json: {e}" for e in assessment.evidence]
+            item["evidence"] = [evidence_link(junit_ref, item["id"])] if junit_ref else []
+            item["evidence"] += [f"resources.json: {e}" for e in assessment.evidence]
             prefix = f"[{requirement.reference}] " if requirement is not None and requirement.kar else ""
             item["notes"] = prefix + _notes(assessment)
     return document
 
 
-def checklist_report_yaml(result: CheckResult, *, source: str, platform_name: str | None = None) -> str:
-    """:func:`checklist_report` as YAML text with a header naming ``source`` (the render it was derived from)."""
+def checklist_report_yaml(
+    result: CheckResult, *, source: str, platform_name: str | None = None, junit_ref: str | None = None
+) -> str:
+    """:func:`checklist_report` as YAML text with a header naming ``source`` (the render it was derived from) and
+    the commit the checklist was taken from."""
     body = yaml.safe_dump(
-        checklist_report(result, platform_name=platform_name), sort_keys=False, width=120, allow_unicode=True
+        checklist_report(result, platform_name=platform_name, junit_ref=junit_ref),
+        sort_keys=False,
+        width=120,
+        allow_unicode=True,
     )
-    return _HEADER.format(source=source, version=result.version, commit=conformance.SOURCE_COMMIT) + body
+    commit = conformance.source_commit(result.version)
+    return _HEADER.format(source=source, version=result.version, commit=commit) + body

@@ -1,8 +1,9 @@
 """The Kubernetes AI Conformance requirements as one table: id, KAR number, category, level per checklist version.
 
-Derived from the CNCF checklists v1.33-v1.36 carried in :mod:`pulumi_llmd.conformance` (cncf/k8s-ai-conformance
-``b2c89690``; ``tests/test_policies_requirements.py`` checks the table against them). Levels: ``MUST`` becomes a
-mandatory policy, ``SHOULD`` an advisory one; a requirement absent from a version is not checked for it.
+Derived from the CNCF checklists v1.33-v1.37 carried in :mod:`pulumi_llmd.conformance` (cncf/k8s-ai-conformance
+``b2c89690``, v1.37 ``287b44f0``; ``tests/test_policies_requirements.py`` checks the table against them).
+Levels: ``MUST`` becomes a mandatory policy, ``SHOULD`` an advisory one; a requirement absent from a version is not
+checked for it.
 ``condition`` is set for the conditional MUSTs ("If the platform provides a cluster autoscaler ...") and for the
 conditional SHOULD ``high_performance_networking`` ("If high performance pod-to-pod communication is needed").
 """
@@ -15,8 +16,9 @@ from enum import StrEnum
 from types import MappingProxyType
 from typing import Final
 
-VERSIONS: Final[tuple[str, ...]] = ("1.33", "1.34", "1.35", "1.36")
-DEFAULT_VERSION: Final = "1.35"
+VERSIONS: Final[tuple[str, ...]] = ("1.33", "1.34", "1.35", "1.36", "1.37")
+#: The checklist version checks use unless told otherwise: the newest carried.
+DEFAULT_VERSION: Final = "1.37"
 #: ``PolicyComplianceFramework.name`` of every conformance policy.
 FRAMEWORK: Final = "cncf-k8s-ai-conformance"
 
@@ -63,7 +65,7 @@ def _levels(**by_version: str) -> Mapping[str, Level]:
     return MappingProxyType({k.removeprefix("v").replace("_", "."): Level(v) for k, v in by_version.items()})
 
 
-_ALL_MUST = _levels(v1_33="MUST", v1_34="MUST", v1_35="MUST", v1_36="MUST")
+_ALL_MUST = _levels(v1_33="MUST", v1_34="MUST", v1_35="MUST", v1_36="MUST", v1_37="MUST")
 
 REQUIREMENTS: Final[tuple[Requirement, ...]] = (
     Requirement(
@@ -80,7 +82,7 @@ REQUIREMENTS: Final[tuple[Requirement, ...]] = (
         "0001",
         "accelerators",
         "Verifiable accelerator driver and runtime management",
-        _levels(v1_35="SHOULD", v1_36="SHOULD"),
+        _levels(v1_35="SHOULD", v1_36="SHOULD", v1_37="SHOULD"),
         None,
         "GKE guestAccelerators[].gpuDriverInstallationConfig.gpuDriverVersion; GPU Operator driver settings",
     ),
@@ -89,7 +91,7 @@ REQUIREMENTS: Final[tuple[Requirement, ...]] = (
         "0003",
         "accelerators",
         "GPU sharing (time-slicing, MPS, MIG)",
-        _levels(v1_35="SHOULD", v1_36="SHOULD"),
+        _levels(v1_35="SHOULD", v1_36="SHOULD", v1_37="SHOULD"),
         None,
         "GKE gpuSharingConfig / gpuPartitionSize; GPU Operator mig.strategy",
     ),
@@ -98,7 +100,7 @@ REQUIREMENTS: Final[tuple[Requirement, ...]] = (
         "0004",
         "accelerators",
         "Virtualized accelerators (vGPU)",
-        _levels(v1_35="SHOULD", v1_36="SHOULD"),
+        _levels(v1_35="SHOULD", v1_36="SHOULD", v1_37="SHOULD"),
         None,
         "GPU Operator vgpuManager; otherwise hardware-dependent",
     ),
@@ -116,7 +118,7 @@ REQUIREMENTS: Final[tuple[Requirement, ...]] = (
         "0011",
         "networking",
         "Gateway API Inference Extension",
-        _levels(v1_36="SHOULD"),
+        _levels(v1_36="SHOULD", v1_37="SHOULD"),
         None,
         "InferencePool objects behind an HTTPRoute, with an endpoint picker",
     ),
@@ -125,7 +127,7 @@ REQUIREMENTS: Final[tuple[Requirement, ...]] = (
         "0010",
         "networking",
         "High-performance pod-to-pod networking",
-        _levels(v1_36="SHOULD"),
+        _levels(v1_36="SHOULD", v1_37="SHOULD"),
         "high performance pod-to-pod communication is needed (P/D KV transfer, multi-node or expert-parallel "
         "workloads)",
         "GKE enableMultiNetworking + additionalNodeNetworkConfigs; EFA / RDMA resources on pods",
@@ -135,7 +137,7 @@ REQUIREMENTS: Final[tuple[Requirement, ...]] = (
         "0041",
         "networking",
         "Disaggregated (prefill/decode) inference",
-        _levels(v1_36="SHOULD"),
+        _levels(v1_36="SHOULD", v1_37="SHOULD"),
         None,
         "separate prefill and decode workloads (llm-d P/D)",
     ),
@@ -192,6 +194,16 @@ REQUIREMENTS: Final[tuple[Requirement, ...]] = (
         _ALL_MUST,
         None,
         "no privileged or /dev hostPath containers near accelerators; devices only through limits or claims",
+    ),
+    Requirement(
+        "workload_sandboxing",
+        "0020",
+        "security",
+        "Workloads can run in a kernel-isolating sandbox (gVisor, Kata)",
+        _levels(v1_37="SHOULD"),
+        None,
+        "a RuntimeClass with a sandbox handler (gVisor runsc, Kata) or a GKE Sandbox node pool "
+        "(nodeConfig.sandboxConfig gvisor) that pods select with spec.runtimeClassName",
     ),
     Requirement(
         "robust_controller",

@@ -18,7 +18,7 @@ from typer.testing import CliRunner
 
 from pulumi_llmd.cli import EXIT_CHECK_VIOLATION, EXIT_CONFIG, EXIT_POLICY, app
 from pulumi_llmd.policies.check import CheckInputError, load_render, run_checks
-from pulumi_llmd.policies.requirements import for_version
+from pulumi_llmd.policies.requirements import DEFAULT_VERSION, for_version
 from pulumi_llmd.render.render import RenderResult
 
 runner = CliRunner()
@@ -164,7 +164,9 @@ def test_the_flagship_render_passes_and_reports_every_must(tmp_path: Path, flags
     assert "0 mandatory" in result.stdout
     assert report.is_file()
     assert flagship.policy is not None and flagship.policy.ok
-    musts = [r.id for r in for_version("1.35") if r.level("1.35") and r.level("1.35").value == "MUST"]
+    musts = [
+        r.id for r in for_version(DEFAULT_VERSION) if (level := r.level(DEFAULT_VERSION)) and level.value == "MUST"
+    ]
     assert all(flagship.policy.assessments[m].status.value for m in musts)
 
 
@@ -174,7 +176,9 @@ def test_a_broken_render_is_caught_with_the_requirement_id(
 ) -> None:
     resources = copy.deepcopy(flagship.resources)
     breaks(resources)
-    result = runner.invoke(app, ["check", str(_write(tmp_path, resources)), "--no-verify"])
+    # dra_support is a MUST up to v1.35 only (v1.36 folded it into base conformance; the default is newer)
+    version = ["--kar-version", "1.35"] if cited.startswith("dra_support") else []
+    result = runner.invoke(app, ["check", str(_write(tmp_path, resources)), "--no-verify", *version])
     assert result.exit_code == EXIT_CHECK_VIOLATION, result.output
     assert f"MANDATORY {cited}" in result.stdout, result.stdout
 
@@ -203,10 +207,10 @@ def test_check_reports_an_unreadable_render(tmp_path: Path) -> None:
 
 def test_the_render_summary_carries_the_policy_section(flagship: RenderResult) -> None:
     summary = flagship.summary()
-    assert "policy check: kubernetes-ai-conformance v1.35" in summary
+    assert f"policy check: kubernetes-ai-conformance v{DEFAULT_VERSION}" in summary
     assert "policy results: 0 mandatory" in summary
     assert flagship.policy_ok
-    again = run_checks(load_render_from(flagship), "1.35")
+    again = run_checks(load_render_from(flagship), DEFAULT_VERSION)
     assert [str(f) for f in again.findings] == [str(f) for f in flagship.policy.findings]  # type: ignore[union-attr]
 
 

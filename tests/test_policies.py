@@ -413,6 +413,28 @@ CONFORMANCE: list[tuple[str, Callable[[], Stack], Status]] = [
         ],
         Status.PARTIAL,
     ),
+    # workload_sandboxing (KAR-0020, v1.37 SHOULD): more cases in tests/test_conformance_137.py
+    ("workload_sandboxing", good_stack, Status.NOT_IMPLEMENTED),
+    (
+        "workload_sandboxing",
+        lambda: [
+            *good_stack(),
+            k8s(
+                {
+                    "apiVersion": "node.k8s.io/v1",
+                    "kind": "RuntimeClass",
+                    "metadata": {"name": "gvisor"},
+                    "handler": "runsc",
+                }
+            ),
+        ],
+        Status.IMPLEMENTED,
+    ),
+    (
+        "workload_sandboxing",
+        lambda: without(good_stack(), lambda r: r.type.startswith("gcp:container/")),
+        Status.NOT_APPLICABLE,
+    ),
 ]
 
 

@@ -13,7 +13,7 @@ Exit codes (one table for every command):
 1   ``render``: an object failed its schema (files still written); ``check``: a mandatory policy is violated
 2   the stack configuration is invalid or the stack file cannot be read (nothing written); ``check``/``diff``: the
     render cannot be read or is incomplete (no ``render.json``, a file missing, truncated or edited); an
-    AI-conformance version that is not carried (1.33-1.36)
+    AI-conformance version that is not carried (1.33-1.37)
 3   an unexpected error: the program failed for another reason, or a bug (one line; ``--debug`` shows the traceback)
 4   ``render``: a mandatory policy is violated (schema-valid, files written)
 5   the first-deploy twin found what the first ``pulumi up`` would fail on (files written; ``--no-twin`` skips it)
@@ -24,9 +24,13 @@ Exit codes (one table for every command):
 130 interrupted (Ctrl-C); nothing is half-written
 ==  ==========================================================================================================
 
-``pulumi-llmd check RENDER_DIR [--kar-version 1.35] [--report FILE] [--stack STACK]`` verifies the render (complete,
-and made from the stack file as it is now), then runs the policy packs over its ``resources.json`` and can write the
-pre-filled CNCF AI-conformance checklist.
+``pulumi-llmd check RENDER_DIR [--kar-version 1.37] [--report FILE] [--junit FILE] [--stack STACK]`` verifies the
+render (complete, and made from the stack file as it is now), then runs the policy packs over its ``resources.json``
+and can write the pre-filled CNCF AI-conformance checklist and the JUnit XML evidence the v1.37 checklist recommends.
+
+The AI-conformance checklist version defaults to the newest carried, :data:`KAR_VERSION_DEFAULT` (kept equal to
+``pulumi_llmd.policies.requirements.DEFAULT_VERSION`` by a test; a literal here so the CLI starts without importing
+the policy rules).
 
 ``pulumi-llmd diff OLD_RENDER NEW_RENDER [--format text|markdown]`` lists the resources added, removed and changed
 between two renders, with the changed fields, and the new render's explicit insecure choices.
@@ -86,6 +90,10 @@ EXIT_STALE = 7
 EXIT_CHECK_VIOLATION = 1
 #: Interrupted (SIGINT), as shells report it (128 + 2).
 EXIT_INTERRUPTED = 130
+
+#: The AI-conformance checklist version ``render`` and ``check`` apply unless ``--kar-version`` says otherwise: the
+#: newest carried (``pulumi_llmd.policies.requirements.DEFAULT_VERSION``; a test keeps the two equal).
+KAR_VERSION_DEFAULT = "1.37"
 
 #: Set ``PULUMI_LLMD_DEBUG=1`` for ``--debug`` without the option.
 DEBUG_ENV = "PULUMI_LLMD_DEBUG"
@@ -248,7 +256,7 @@ def render(
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print only problems.")] = False,
     kar_version: Annotated[
         str, typer.Option("--kar-version", help="AI-conformance checklist version the policy check applies.")
-    ] = "1.35",
+    ] = KAR_VERSION_DEFAULT,
     no_twin: Annotated[bool, typer.Option("--no-twin", help="Skip the first-deploy twin.")] = False,
 ) -> None:
     """Render STACK offline, validate every Kubernetes object, run the policy packs and the first-deploy twin, write
@@ -325,10 +333,19 @@ def _kar_version(value: str) -> str:
 def check_command(
     render_dir: Annotated[Path, typer.Argument(help="A render folder (holds resources.json) or a resources.json.")],
     kar_version: Annotated[
-        str, typer.Option("--kar-version", help="AI-conformance checklist version: 1.33, 1.34, 1.35 or 1.36.")
-    ] = "1.35",
+        str,
+        typer.Option("--kar-version", help="AI-conformance checklist version: 1.33, 1.34, 1.35, 1.36 or 1.37."),
+    ] = KAR_VERSION_DEFAULT,
     report: Annotated[
         Path | None, typer.Option("--report", help="Write the pre-filled CNCF AI-conformance checklist (YAML) here.")
+    ] = None,
+    junit: Annotated[
+        Path | None,
+        typer.Option(
+            "--junit",
+            help="Write the evidence as JUnit XML here (one testcase per requirement, e.g. "
+            "TestSecureAcceleratorAccess); the --report checklist then links each as file://FILE#TestName.",
+        ),
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON instead of text.")] = False,
     no_twin: Annotated[bool, typer.Option("--no-twin", help="Skip the first-deploy twin.")] = False,
@@ -359,10 +376,18 @@ def check_command(
 
     Prints each violated policy with its checklist id (e.g. ``accelerator_metrics (KAR-0059)``) and the resource.
 
+    ``--junit FILE`` writes the evidence in the checklist's recommended automated form: JUnit XML, one testcase per
+    requirement named ``Test<Requirement>`` (``TestSecureAcceleratorAccess``), a failure for each violated MUST,
+    skipped for advisory (SHOULD) findings and for requirements the render cannot show (N/A); with ``--report`` every
+    requirement's evidence starts with ``file://FILE#Test<Requirement>`` (FILE relative to the report's folder when
+    it is inside it, e.g. ``file://results/junit.xml#TestSecureAcceleratorAccess``). Both files are written whatever
+    the result.
+
     Exit 0 when no mandatory policy is violated, 1 when one is, 2 when the render cannot be read, 6 when the report
-    cannot be written.
+    or the JUnit file cannot be written.
     """
     from pulumi_llmd.policies.check import CheckInputError, load_render, run_checks
+    from pulumi_llmd.policies.junit import evidence_ref, junit_xml
     from pulumi_llmd.policies.report import checklist_report_yaml
     from pulumi_llmd.render.output import write_file_atomically
 
@@ -396,8 +421,15 @@ def check_command(
         _out("\n".join(result.lines()))
         if twin is not None:
             _out("\n".join(twin.lines()))
+    junit_ref = evidence_ref(junit, report) if junit is not None else None
+    if junit is not None:  # before the checklist that links it
+        write_file_atomically(junit, junit_xml(result, source=str(folder), clean=_safe))
+        if not as_json:
+            _out(f"wrote the JUnit evidence to {junit} (link: file://{junit_ref}#Test<Requirement>)")
     if report is not None:
-        text = checklist_report_yaml(result, source=str(folder), platform_name=f"pulumi-llm-d ({folder.name})")
+        text = checklist_report_yaml(
+            result, source=str(folder), platform_name=f"pulumi-llm-d ({folder.name})", junit_ref=junit_ref
+        )
         write_file_atomically(report, _safe(text))
         if not as_json:
             _out(f"wrote the AI-conformance v{version} checklist to {report}")

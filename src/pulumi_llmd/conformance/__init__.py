@@ -1,4 +1,4 @@
-"""The CNCF Kubernetes AI Conformance checklists v1.33-v1.36, carried unchanged (see ``SOURCES.md`` beside this file).
+"""The CNCF Kubernetes AI Conformance checklists v1.33-v1.37, carried unchanged (see ``SOURCES.md`` beside this file).
 
 >>> from pulumi_llmd.conformance import checklist, VERSIONS
 >>> [item["id"] for item in checklist("1.35")["spec"]["observability"]]
@@ -17,12 +17,21 @@ from typing import Any, Final
 import yaml
 
 #: Checklist versions carried, oldest first.
-VERSIONS: Final[tuple[str, ...]] = ("1.33", "1.34", "1.35", "1.36")
-#: The version a check or report uses unless told otherwise.
-DEFAULT_VERSION: Final = "1.35"
+VERSIONS: Final[tuple[str, ...]] = ("1.33", "1.34", "1.35", "1.36", "1.37")
+#: The version a check or report uses unless told otherwise: the newest carried.
+DEFAULT_VERSION: Final = "1.37"
 #: Where the checklists come from (cncf/k8s-ai-conformance, docs/AIConformance-<version>.yaml).
 SOURCE_REPOSITORY: Final = "cncf/k8s-ai-conformance"
+#: The commit v1.33-v1.36 were taken from.
 SOURCE_COMMIT: Final = "b2c89690e77f705dd4aec8da7d33a3b5d9831d8e"
+#: The commit each version was taken from (v1.37 is newer than :data:`SOURCE_COMMIT`; see ``SOURCES.md``).
+SOURCE_COMMITS: Final[dict[str, str]] = {
+    "1.33": SOURCE_COMMIT,
+    "1.34": SOURCE_COMMIT,
+    "1.35": SOURCE_COMMIT,
+    "1.36": SOURCE_COMMIT,
+    "1.37": "287b44f07bb56bc916f6e2191359d44408a65a84",
+}
 
 
 class UnknownVersion(ValueError):
@@ -58,3 +67,10 @@ def checklist(version: str = DEFAULT_VERSION) -> dict[str, Any]:
 def requirements(version: str = DEFAULT_VERSION) -> list[tuple[str, dict[str, Any]]]:
     """``(category, requirement)`` pairs of ``version`` in checklist order (requirement: id, description, level...)."""
     return [(category, item) for category, items in checklist(version)["spec"].items() for item in items]
+
+
+def source_commit(version: str = DEFAULT_VERSION) -> str:
+    """The cncf/k8s-ai-conformance commit the checklist of ``version`` was taken from.
+
+    Raises :class:`UnknownVersion` for a version that is not carried."""
+    return SOURCE_COMMITS[normalize_version(version)]

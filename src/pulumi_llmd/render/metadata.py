@@ -9,7 +9,7 @@ Every render writes ``OUT/render.json`` last, after ``resources.json`` and ``man
       "library": {"name": "pulumi-llm-d", "version": "0.1.0", "llmdRouterVersion": "v0.9.0"},
       "outputs": {"manifests.yaml": {"bytes": 1234, "sha256": "..."}, "resources.json": {...}},
       "project": "llmd",
-      "results": {"karVersion": "1.35", "kubernetesObjects": 40, "mandatoryViolations": 0, "resources": 71,
+      "results": {"karVersion": "1.37", "kubernetesObjects": 40, "mandatoryViolations": 0, "resources": 71,
                   "schemaIssues": 0, "twinFailures": 0},
       "stack": "gke-h100-optimized-baseline",
       "stackFile": {"path": "stacks/Pulumi.gke-h100-optimized-baseline.yaml", "sha256": "..."}
