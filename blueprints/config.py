@@ -71,6 +71,7 @@ class WellLitPath(StrEnum):
     TIERED_PREFIX_CACHE = "tiered-prefix-cache"
     WORKLOAD_AUTOSCALING = "workload-autoscaling"
     SIMULATED_ACCELERATORS = "simulated-accelerators"
+    FLOW_CONTROL = "flow-control"
 
 
 #: The paths this release can deploy; the others are named so configs fail with a clear "not yet" message.
@@ -81,6 +82,7 @@ IMPLEMENTED_PATHS: tuple[WellLitPath, ...] = (
     WellLitPath.PRECISE_PREFIX_CACHE_ROUTING,
     WellLitPath.TIERED_PREFIX_CACHE,
     WellLitPath.SIMULATED_ACCELERATORS,
+    WellLitPath.FLOW_CONTROL,
 )
 
 
@@ -511,6 +513,7 @@ _PATH_ONLY_MODEL_KEYS: Mapping[str, tuple[WellLitPath, ...]] = {
     "tokenizer_replicas": (WellLitPath.PRECISE_PREFIX_CACHE_ROUTING,),
     "data_parallel_size": (WellLitPath.WIDE_EP,),
     "data_parallel_size_local": (WellLitPath.WIDE_EP,),
+    "objectives": (WellLitPath.FLOW_CONTROL,),
 }
 
 
@@ -522,6 +525,18 @@ _IMAGE_REF = (
 )
 #: Tags that move (a new image under the same name): refused for ``image`` (the images-pinned practice's list).
 _MOVING_TAGS = frozenset({"latest", "main", "master", "nightly", "stable", "edge", "dev", "head", "canary", "rc"})
+
+
+class ObjectiveConfig(_Model):
+    """One ``InferenceObjective`` of a flow-control model (``llmd:models[i].objectives[j]``): requests that send
+    ``x-llm-d-inference-objective: <name>`` queue in the priority band ``priority`` (higher first). The path module
+    checks the values (:mod:`pulumi_llmd.blueprints.paths.flow_control`: DNS-label names, unique, int32 priorities).
+    Source: llm-d/llm-d ``guides/flow-control/objectives.yaml`` (``llm-d.ai/v1alpha2``, ``spec.priority``)."""
+
+    #: The InferenceObjective's name, the value clients send in ``x-llm-d-inference-objective``.
+    name: str
+    #: Priority band of the objective's requests (an integer; higher is served first).
+    priority: int
 
 
 class ModelConfig(_Model):
@@ -579,6 +594,9 @@ class ModelConfig(_Model):
     #: Size of the model's weight files, GiB, overriding the model catalog (``components/models.py``) or its estimate
     #: from the id; sizes the weights cache and the GPU-memory / disk checks.
     weights_gib: Annotated[float, Field(gt=0, le=1_000_000)] | None = Field(default=None, alias="weightsGiB")
+    #: flow-control: the InferenceObjectives of the model's InferencePool, ``[{name, priority}]``. Default: None (the
+    #: guide's three: premium-traffic 100, standard-traffic 0, best-effort-traffic -10).
+    objectives: tuple[ObjectiveConfig, ...] | None = None
 
     @field_validator("extra_env")
     @classmethod

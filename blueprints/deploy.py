@@ -18,6 +18,7 @@ from pulumi_llmd.blueprints.config import (
     ConfigSecrets,
     ParsedStack,
     StackConfig,
+    WellLitPath,
     stack_data,
 )
 from pulumi_llmd.blueprints.endpoint import GatewayEndpoint, authenticate_gateway, prepare_endpoint
@@ -30,6 +31,7 @@ from pulumi_llmd.blueprints.validation import parse_config_values
 from pulumi_llmd.components.base import HF_TOKEN_KEY, HF_TOKEN_SECRET, Cluster
 from pulumi_llmd.components.kube import k8s_object
 from pulumi_llmd.components.platform import (
+    GatewayApiCrds,
     InferenceGateway,
     Kueue,
     KueueQueues,
@@ -162,7 +164,13 @@ def platform_addons(target: Target, cluster: Cluster, *, parent: pulumi.Resource
     k8s_opts = pulumi.ResourceOptions(provider=cluster.provider, depends_on=list(cluster.ready), parent=parent)
     kueue = Kueue(namespaces=[target.config.namespace], opts=k8s_opts)
     lws = LeaderWorkerSetController(opts=k8s_opts)
-    return PlatformAddons(kueue=kueue, lws=lws, target=target.platform(cluster, after=[kueue.release], parent=parent))
+    installed = target.platform(cluster, after=[kueue.release], parent=parent)
+    if any(m.path is WellLitPath.FLOW_CONTROL for m in target.config.models):
+        # flow-control's InferenceObjectives are llm-d.ai/v1alpha2 objects; the guide installs the llm-d.ai CRDs from
+        # the router release (llm-d/llm-d guides/flow-control/README.md). No cloud serves them (GKE serves GAIE's
+        # InferencePool only), so the stack installs the carried CRD once, and its namespace waits for it.
+        installed.crds.append(GatewayApiCrds("llm-d-ai-crds", include=("inference-objective",), opts=k8s_opts))
+    return PlatformAddons(kueue=kueue, lws=lws, target=installed)
 
 
 def observe_model(

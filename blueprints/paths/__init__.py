@@ -5,7 +5,8 @@ routing, monitoring and NetworkPolicies need to know about it). Imports: ``plan 
 * ``optimized-baseline``, ``precise-prefix-cache-routing``, ``tiered-prefix-cache``: :mod:`.optimized_baseline`,
   :mod:`.prefix_cache` (one fleet of decode servers);
 * ``pd-disaggregation``: :mod:`.pd_disaggregation`; ``wide-ep``: :mod:`.wide_ep`;
-* ``simulated-accelerators``: :mod:`.simulated_accelerators`.
+* ``simulated-accelerators``: :mod:`.simulated_accelerators`;
+* ``flow-control``: :mod:`.flow_control` (optimized-baseline's fleet, a queuing picker, InferenceObjectives).
 """
 
 from __future__ import annotations
@@ -78,6 +79,7 @@ class ServedModel:
 def build_path(ctx: PathContext) -> ServedModel:
     """Build ``ctx.model`` on its well-lit path (its module's component) and describe what was served."""
     from pulumi_llmd.blueprints.config import WellLitPath
+    from pulumi_llmd.blueprints.paths.flow_control import FlowControl
     from pulumi_llmd.blueprints.paths.optimized_baseline import OptimizedBaseline, SingleRolePath
     from pulumi_llmd.blueprints.paths.pd_disaggregation import PdDisaggregation
     from pulumi_llmd.blueprints.paths.prefix_cache import PrecisePrefixCacheRouting, TieredPrefixCache
@@ -91,6 +93,7 @@ def build_path(ctx: PathContext) -> ServedModel:
         WellLitPath.TIERED_PREFIX_CACHE: TieredPrefixCache,
         WellLitPath.WIDE_EP: WideEp,
         WellLitPath.SIMULATED_ACCELERATORS: SimulatedAccelerators,
+        WellLitPath.FLOW_CONTROL: FlowControl,
     }
     path = kinds[ctx.model.config.path](ctx)
     return ServedModel(
@@ -116,6 +119,7 @@ PATH_MODULES: Mapping[str, str] = {
     "tiered-prefix-cache": "pulumi_llmd.blueprints.paths.prefix_cache",
     "wide-ep": "pulumi_llmd.blueprints.paths.wide_ep",
     "simulated-accelerators": "pulumi_llmd.blueprints.paths.simulated_accelerators",
+    "flow-control": "pulumi_llmd.blueprints.paths.flow_control",
 }
 
 

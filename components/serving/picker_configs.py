@@ -188,3 +188,71 @@ def tiered_prefix_picker_config(*, cpu_blocks_per_server: int) -> str:
     ]
     profiles = [{"name": "default", "plugins": [{"pluginRef": ref} for ref in refs]}]
     return _document(plugins, profiles)
+
+
+#: The flow-control guide's dispatch gate: requests in flight per model server before the EPP queues (the
+#: ``concurrency-detector``'s ``maxConcurrency``), tuned upstream for Qwen3-32B on 16 x H100 only
+#: (llm-d guides/flow-control/router/flow-control.values.yaml; ``tuning.md`` derives it for other workloads).
+FLOW_CONTROL_MAX_CONCURRENCY = 132
+#: The guide's scheduling profile under flow control: the optimized-baseline scorers without no-hit LRU.
+FLOW_CONTROL_SCORERS: Mapping[str, int] = {
+    "queue-scorer": 2,
+    "kv-cache-utilization-scorer": 2,
+    "prefix-cache-scorer": 3,
+}
+#: The guide's ``maxRequests`` per priority band (premium 100: "500", standard 0: "200", best-effort -10: "50").
+FLOW_CONTROL_BAND_MAX_REQUESTS: Mapping[int, str] = {100: "500", 0: "200", -10: "50"}
+#: The guide's global flow-control limits (``flowControl.maxBytes`` / ``maxRequests`` / ``defaultRequestTTL``).
+FLOW_CONTROL_LIMITS: Mapping[str, str] = {"maxBytes": "10Gi", "maxRequests": "1k", "defaultRequestTTL": "60s"}
+
+
+def flow_control_picker_config(priorities: list[int], *, max_concurrency: int = FLOW_CONTROL_MAX_CONCURRENCY) -> str:
+    """Flow control: the endpoint picker queues requests per flow (fairness id x priority) and dispatches them while
+    the pool is not saturated.
+
+    As llm-d's guide sets it (llm-d/llm-d ``guides/flow-control/router/flow-control.values.yaml``, router v0.9.0 /
+    v0.10.0): ``featureGates: [flowControl]``; plugins ``queue-scorer``, ``kv-cache-utilization-scorer``,
+    ``prefix-cache-scorer`` (profile ``default`` weights 2 / 2 / 3), ``round-robin-fairness-policy``,
+    ``fcfs-ordering-policy`` and ``concurrency-detector`` (``maxConcurrency`` ``max_concurrency`` requests,
+    ``concurrencyMode: requests``, ``headroom: 0.0``); ``flowControl`` with ``maxBytes: 10Gi``, ``maxRequests: 1k``,
+    ``defaultRequestTTL: 60s``, the detector as ``saturationDetector`` and one ``priorityBands`` entry per distinct
+    priority in ``priorities`` (highest first), round-robin fairness and FCFS ordering, ``maxRequests`` the guide's
+    for its priorities 100 / 0 / -10 ("500" / "200" / "50") and left to the EPP's default for others.
+
+    Args:
+        priorities: The InferenceObjectives' priorities (repeats allowed).
+        max_concurrency: Requests in flight per model server before requests queue. Default:
+            ``FLOW_CONTROL_MAX_CONCURRENCY`` (132, the guide's for Qwen3-32B on 16 x H100).
+
+    Raises:
+        ValueError: no priority, or ``max_concurrency`` < 1.
+    """
+    if not priorities:
+        raise ValueError("priorities: at least one priority band is needed")
+    if max_concurrency < 1:
+        raise ValueError(f"max_concurrency = {max_concurrency}: must be >= 1")
+    fairness, ordering, detector = "round-robin-fairness-policy", "fcfs-ordering-policy", "concurrency-detector"
+    plugins: list[dict[str, Any]] = [
+        *({"type": plugin} for plugin in FLOW_CONTROL_SCORERS),
+        {"type": fairness},
+        {"type": ordering},
+        {
+            "type": detector,
+            "parameters": {"maxConcurrency": max_concurrency, "concurrencyMode": "requests", "headroom": 0.0},
+        },
+    ]
+    bands: list[dict[str, Any]] = []
+    for priority in sorted(set(priorities), reverse=True):
+        band: dict[str, Any] = {"priority": priority}
+        if priority in FLOW_CONTROL_BAND_MAX_REQUESTS:
+            band["maxRequests"] = FLOW_CONTROL_BAND_MAX_REQUESTS[priority]
+        bands.append({**band, "fairnessPolicyRef": fairness, "orderingPolicyRef": ordering})
+    document: dict[str, Any] = {
+        "apiVersion": versions.ENDPOINT_PICKER_CONFIG_API_VERSION,
+        "kind": "EndpointPickerConfig",
+        "featureGates": ["flowControl"],
+        "plugins": plugins,
+        "schedulingProfiles": [{"name": "default", "plugins": _weighted(FLOW_CONTROL_SCORERS)}],
+        "flowControl": {**FLOW_CONTROL_LIMITS, "saturationDetector": {"pluginRef": detector}, "priorityBands": bands},
+    }
+    return yaml.safe_dump(document, sort_keys=False)
