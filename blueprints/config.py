@@ -72,6 +72,7 @@ class WellLitPath(StrEnum):
     WORKLOAD_AUTOSCALING = "workload-autoscaling"
     SIMULATED_ACCELERATORS = "simulated-accelerators"
     FLOW_CONTROL = "flow-control"
+    PREDICTED_LATENCY_ROUTING = "predicted-latency-routing"
 
 
 #: The paths this release can deploy; the others are named so configs fail with a clear "not yet" message.
@@ -83,6 +84,8 @@ IMPLEMENTED_PATHS: tuple[WellLitPath, ...] = (
     WellLitPath.TIERED_PREFIX_CACHE,
     WellLitPath.SIMULATED_ACCELERATORS,
     WellLitPath.FLOW_CONTROL,
+    WellLitPath.PREDICTED_LATENCY_ROUTING,
+    WellLitPath.WORKLOAD_AUTOSCALING,
 )
 
 
@@ -514,6 +517,7 @@ _PATH_ONLY_MODEL_KEYS: Mapping[str, tuple[WellLitPath, ...]] = {
     "data_parallel_size": (WellLitPath.WIDE_EP,),
     "data_parallel_size_local": (WellLitPath.WIDE_EP,),
     "objectives": (WellLitPath.FLOW_CONTROL,),
+    "latency_predictor": (WellLitPath.PREDICTED_LATENCY_ROUTING,),
 }
 
 
@@ -537,6 +541,24 @@ class ObjectiveConfig(_Model):
     name: str
     #: Priority band of the objective's requests (an integer; higher is served first).
     priority: int
+
+
+class LatencyPredictorConfig(_Model):
+    """The latency predictor of a predicted-latency-routing model (``llmd:models[i].latencyPredictor``). The path
+    module checks the values (:mod:`pulumi_llmd.blueprints.paths.predicted_latency_routing`). Source: llm-d/llm-d
+    ``guides/predicted-latency-routing/router/predicted-latency{,-slo}.values.yaml`` and the llm-d-router chart's
+    ``router.latencyPredictor.predictionServers.count``."""
+
+    #: Admit and place requests against their ``x-llm-d-slo-ttft-ms`` / ``x-llm-d-slo-tpot-ms`` headers (the guide's
+    #: ``predicted-latency-slo.values.yaml``); false routes on predicted latency only
+    #: (``predicted-latency.values.yaml``, the guide's default). Default: false.
+    slo_aware: bool = False
+    #: Train the predictor on streamed TTFT/TPOT samples (``streamingMode: true``: clients must send
+    #: ``"stream": true``); false trains on end-to-end latency. Default: None (true when ``sloAware``, as the guide's
+    #: SLO file sets it; false otherwise, as its routing-only file leaves it).
+    streaming_mode: bool | None = None
+    #: Prediction server sidecars of each endpoint picker, 1..10. Default: 1 (the chart's).
+    prediction_servers: int = 1
 
 
 class ModelConfig(_Model):
@@ -597,6 +619,9 @@ class ModelConfig(_Model):
     #: flow-control: the InferenceObjectives of the model's InferencePool, ``[{name, priority}]``. Default: None (the
     #: guide's three: premium-traffic 100, standard-traffic 0, best-effort-traffic -10).
     objectives: tuple[ObjectiveConfig, ...] | None = None
+    #: predicted-latency-routing: the latency predictor and SLO-aware scheduling. Default: None (routing on predicted
+    #: latency only, one prediction server per picker).
+    latency_predictor: LatencyPredictorConfig | None = None
 
     @field_validator("extra_env")
     @classmethod

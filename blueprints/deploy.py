@@ -170,6 +170,19 @@ def platform_addons(target: Target, cluster: Cluster, *, parent: pulumi.Resource
         # the router release (llm-d/llm-d guides/flow-control/README.md). No cloud serves them (GKE serves GAIE's
         # InferencePool only), so the stack installs the carried CRD once, and its namespace waits for it.
         installed.crds.append(GatewayApiCrds("llm-d-ai-crds", include=("inference-objective",), opts=k8s_opts))
+    if any(m.path is WellLitPath.WORKLOAD_AUTOSCALING for m in target.config.models):
+        # workload-autoscaling's ScaledObjects need KEDA (llm-d/llm-d guides/workload-autoscaling/README.md
+        # "Installing KEDA (Recommended)"): its chart brings the keda.sh CRDs and the ScaledObject webhook, so the
+        # stack namespace waits for the release; the release waits for Kueue (its fail-closed Deployment webhook).
+        from pulumi_llmd.components.platform.keda import Keda
+
+        keda_prometheus = target.keda_prometheus()
+        keda = Keda(
+            "keda",
+            gcp_project=keda_prometheus.workload_identity_project if keda_prometheus is not None else None,
+            opts=pulumi.ResourceOptions.merge(k8s_opts, pulumi.ResourceOptions(depends_on=[kueue.release])),
+        )
+        installed.crds.append(keda.release)
     return PlatformAddons(kueue=kueue, lws=lws, target=installed)
 
 
@@ -385,6 +398,7 @@ def serve_model(
             pool=pool,
             hf_token_secret=hf_token_secret,
             autoscaling_metric=target.autoscaling_metric(),
+            keda=target.keda_prometheus(),
             # Only the model servers wait for the accelerator pool (7-9 min on GKE); the picker, InferencePool,
             # HTTPRoute, HPA and PDBs wait for the namespace and the system nodes.
             pool_ready=cluster.pool_ready.get(pool.name, []) if pool is not None else (),

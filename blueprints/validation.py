@@ -194,6 +194,16 @@ def _check_models(
                 )
             )
         path = path_rules(model.path)
+        missing = sorted(path.needs - rules.offers)
+        if missing:
+            issues.append(
+                ConfigIssue(
+                    key=f"{key}.path",
+                    value=model.path.value,
+                    message=f"needs {', '.join(missing)}, which target cloud '{config.target.cloud}' does not offer "
+                    "yet; allowed here: another path",
+                )
+            )
         issues.extend(_check_path_keys(key, model))
         issues.extend(path.keys(key, model))
         if path.placement is None:

@@ -197,6 +197,29 @@ INFERENCE_SIM_PIN: Final = ImagePin(
     "prefix sha256:7f3a1f72 on 2026-08-06 (version not named, id 58366106584). refresh_digests.py verifies it",
 )
 INFERENCE_SIM_IMAGE: Final = INFERENCE_SIM_PIN.ref
+#: The latency predictor of the predicted-latency-routing path: an XGBoost training server and its prediction
+#: servers, sidecars of the endpoint picker (llm-d/llm-d-latency-predictor; llm-d-router chart
+#: ``config/charts/routerlib/templates/_latency-predictor.tpl``). llm-d v0.9.0 ships latency-predictor 0.9.0 (FACTS
+#: "other llm-d components (v0.9.0 release)"); the router release script (llm-d-router ``hack/`` chart push) sets the
+#: chart's ``router.latencyPredictor.*.image`` to ``ghcr.io/llm-d/llm-d-latency-predictor-{training,prediction}-server``
+#: at the release tag, and kserve's llmisvc presets pin the same repositories at ``:0.9.0`` (no ``v``).
+LATENCY_PREDICTOR_VERSION: Final = "0.9.0"
+LATENCY_TRAINING_SERVER_PIN: Final = ImagePin(
+    repository="ghcr.io/llm-d/llm-d-latency-predictor-training-server",
+    tag=LATENCY_PREDICTOR_VERSION,
+    digest=None,  # digest not found offline: refresh with scripts/refresh_digests.py
+    source="FACTS (llm-d v0.9.0 release: latency-predictor 0.9.0); kserve llmisvc presets pin "
+    "ghcr.io/llm-d/llm-d-latency-predictor-training-server:0.9.0; no public record of its digest was found",
+)
+LATENCY_TRAINING_SERVER_IMAGE: Final = LATENCY_TRAINING_SERVER_PIN.ref
+LATENCY_PREDICTION_SERVER_PIN: Final = ImagePin(
+    repository="ghcr.io/llm-d/llm-d-latency-predictor-prediction-server",
+    tag=LATENCY_PREDICTOR_VERSION,
+    digest=None,  # digest not found offline: refresh with scripts/refresh_digests.py
+    source="FACTS (llm-d v0.9.0 release: latency-predictor 0.9.0); kserve llmisvc presets pin "
+    "ghcr.io/llm-d/llm-d-latency-predictor-prediction-server:0.9.0; no public record of its digest was found",
+)
+LATENCY_PREDICTION_SERVER_IMAGE: Final = LATENCY_PREDICTION_SERVER_PIN.ref
 
 #: GKE gIB (GPUDirect-RDMA over RoCE) NCCL plugin installer for x86 A3 Ultra / A4 nodes: v1.1.1, what
 #: GoogleCloudPlatform/container-engine-accelerators gpudirect-rdma/nccl-rdma-installer.yaml pins on main
@@ -437,6 +460,24 @@ PROMETHEUS_ADAPTER_CHART_PIN: Final = ChartPin(
 )
 PROMETHEUS_ADAPTER_CHART_VERSION: Final = PROMETHEUS_ADAPTER_CHART_PIN.version
 
+# --- event-driven autoscaling (workload-autoscaling path) ---------------------------------------------------------
+#: KEDA release: v2.20.2 (2026-07-31, kedacore/keda 68a5b502), the newest tag; llm-d's workload-autoscaling guides
+#: link keda.sh/docs/2.20 and the SLO-aware guide installs 2.20.1 (guides/workload-autoscaling/slo-aware/README.md).
+#: The ScaledObject / TriggerAuthentication CRDs the project carries are v2.20.2's (config/crd/bases).
+KEDA_VERSION: Final = "v2.20.2"
+#: KEDA's Helm chart (kedacore/charts, ``helm repo add kedacore https://kedacore.github.io/charts``; chart version =
+#: app version without the ``v``). It installs the keda.sh CRDs, the operator, the metrics API server
+#: (``v1beta1.external.metrics.k8s.io``) and the admission webhooks. No public digest of the .tgz was found offline.
+KEDA_CHART_PIN: Final = ChartPin(
+    repository="https://kedacore.github.io/charts",
+    name="keda",
+    version=KEDA_VERSION.removeprefix("v"),
+    digest=None,
+    source="kedacore/charts keda chart 2.20.2 (app v2.20.2, FACTS versions table); digest pending "
+    "(scripts/refresh_digests.py reads the repo's index.yaml)",
+)
+KEDA_CHART_VERSION: Final = KEDA_CHART_PIN.version
+
 # --- TLS ----------------------------------------------------------------------------------------------------------
 #: cert-manager release that issues the self-managed gateways' certificates (FACTS: cert-manager v1.21.1,
 #: 2026-07-29, the newest tag; CRDs cert-manager/cert-manager v1.21.1 deploy/crds, carried in src/.../schemas/crds).
@@ -561,4 +602,5 @@ CHART_DEFAULT_IMAGES_NOT_DIGEST_PINNED: Final[tuple[str, ...]] = (
     "agentgateway",
     "aws-efa-k8s-device-plugin",
     "dcgm-exporter",
+    "keda",
 )

@@ -534,6 +534,10 @@ def assess_pod_autoscaling(graph: Graph) -> Assessment:
             "run-to-completion workloads are sized per run, not scaled by an HPA).",
         )
     hpas = graph.kubernetes("HorizontalPodAutoscaler")
+    # A KEDA ScaledObject is pod autoscaling too: KEDA creates and owns the HPA that scales its target on External
+    # metrics its metrics server serves (llm-d/llm-d guides/workload-autoscaling/keda-epp-queue/README.md "Overview";
+    # keda.sh ScaledObject spec.scaleTargetRef, kind default Deployment).
+    scaled_objects = [s for s in graph.kubernetes("ScaledObject") if items(dig(s.props, "spec", "triggers"))]
     adapters = _metrics_adapters(graph)
     evidence = [_ev(a, "serves custom/external metrics to the HPA") for a in adapters]
     violations: list[Violation] = []
@@ -560,6 +564,21 @@ def assess_pod_autoscaling(graph: Graph) -> Assessment:
                 if mapping(m).get("type") in ("Pods", "Object", "External")
             ]
             evidence.append(_ev(custom[0], f"scales {workload.kind} {workload.object_name} on {', '.join(names)}"))
+        elif keda := [
+            s
+            for s in scaled_objects
+            if s.namespace == workload.namespace
+            and (dig(s.props, "spec", "scaleTargetRef", "kind") or "Deployment") == workload.kind
+            and dig(s.props, "spec", "scaleTargetRef", "name") == workload.object_name
+        ]:
+            covered += 1
+            triggers = [
+                str(mapping(t).get("name") or mapping(t).get("type"))
+                for t in items(dig(keda[0].props, "spec", "triggers"))
+            ]
+            evidence.append(
+                _ev(keda[0], f"KEDA scales {workload.kind} {workload.object_name} on {', '.join(triggers)}")
+            )
         elif matching:
             violations.append(
                 Violation("the HPA uses only Resource metrics; scale on an AI-serving metric", matching[0])

@@ -41,6 +41,11 @@ ALLOWED_PENDING = frozenset(
         "AGENTGATEWAY_CHART_PIN",
         "EFA_DEVICE_PLUGIN_CHART_PIN",
         "DCGM_EXPORTER_CHART_PIN",
+        # latency-predictor 0.9.0 (predicted-latency-routing): no public record of either digest was found.
+        "LATENCY_TRAINING_SERVER_PIN",
+        "LATENCY_PREDICTION_SERVER_PIN",
+        # KEDA chart 2.20.2 (workload-autoscaling): no public record of the .tgz digest was found offline.
+        "KEDA_CHART_PIN",
     }
 )
 

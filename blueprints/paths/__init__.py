@@ -6,7 +6,11 @@ routing, monitoring and NetworkPolicies need to know about it). Imports: ``plan 
   :mod:`.prefix_cache` (one fleet of decode servers);
 * ``pd-disaggregation``: :mod:`.pd_disaggregation`; ``wide-ep``: :mod:`.wide_ep`;
 * ``simulated-accelerators``: :mod:`.simulated_accelerators`;
-* ``flow-control``: :mod:`.flow_control` (optimized-baseline's fleet, a queuing picker, InferenceObjectives).
+* ``flow-control``: :mod:`.flow_control` (optimized-baseline's fleet, a queuing picker, InferenceObjectives);
+* ``predicted-latency-routing``: :mod:`.predicted_latency_routing` (optimized-baseline's fleet, a picker with latency
+  predictor sidecars);
+* ``workload-autoscaling``: :mod:`.workload_autoscaling` (optimized-baseline's fleet scaled by KEDA on the picker's
+  metrics).
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ if TYPE_CHECKING:
     from pulumi_llmd.blueprints.config import WellLitPath
     from pulumi_llmd.blueprints.paths.rules import PathRules
     from pulumi_llmd.components.serving import EndpointPicker
+    from pulumi_llmd.components.serving.autoscaling import KedaPrometheus
     from pulumi_llmd.components.serving.tokenizer import TokenizerRender
 
 
@@ -52,6 +57,8 @@ class PathContext:
     hf_token_secret: str | None = None
     autoscaling_metric: str | None = None
     pool_ready: Sequence[pulumi.Resource] = field(default_factory=tuple)
+    #: Where KEDA's triggers query Prometheus (workload-autoscaling). Default: None (not wired on the target).
+    keda: KedaPrometheus | None = None
 
 
 @dataclass(frozen=True)
@@ -82,9 +89,11 @@ def build_path(ctx: PathContext) -> ServedModel:
     from pulumi_llmd.blueprints.paths.flow_control import FlowControl
     from pulumi_llmd.blueprints.paths.optimized_baseline import OptimizedBaseline, SingleRolePath
     from pulumi_llmd.blueprints.paths.pd_disaggregation import PdDisaggregation
+    from pulumi_llmd.blueprints.paths.predicted_latency_routing import PredictedLatencyRouting
     from pulumi_llmd.blueprints.paths.prefix_cache import PrecisePrefixCacheRouting, TieredPrefixCache
     from pulumi_llmd.blueprints.paths.simulated_accelerators import SimulatedAccelerators
     from pulumi_llmd.blueprints.paths.wide_ep import WideEp
+    from pulumi_llmd.blueprints.paths.workload_autoscaling import WorkloadAutoscaling
 
     kinds: dict[WellLitPath, type[SingleRolePath | PdDisaggregation | WideEp | SimulatedAccelerators]] = {
         WellLitPath.OPTIMIZED_BASELINE: OptimizedBaseline,
@@ -94,6 +103,8 @@ def build_path(ctx: PathContext) -> ServedModel:
         WellLitPath.WIDE_EP: WideEp,
         WellLitPath.SIMULATED_ACCELERATORS: SimulatedAccelerators,
         WellLitPath.FLOW_CONTROL: FlowControl,
+        WellLitPath.PREDICTED_LATENCY_ROUTING: PredictedLatencyRouting,
+        WellLitPath.WORKLOAD_AUTOSCALING: WorkloadAutoscaling,
     }
     path = kinds[ctx.model.config.path](ctx)
     return ServedModel(
@@ -120,6 +131,8 @@ PATH_MODULES: Mapping[str, str] = {
     "wide-ep": "pulumi_llmd.blueprints.paths.wide_ep",
     "simulated-accelerators": "pulumi_llmd.blueprints.paths.simulated_accelerators",
     "flow-control": "pulumi_llmd.blueprints.paths.flow_control",
+    "predicted-latency-routing": "pulumi_llmd.blueprints.paths.predicted_latency_routing",
+    "workload-autoscaling": "pulumi_llmd.blueprints.paths.workload_autoscaling",
 }
 
 

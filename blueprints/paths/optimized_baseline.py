@@ -49,6 +49,9 @@ class SingleRolePath(pulumi.ComponentResource):
 
     TYPE = "llmd:paths:OptimizedBaseline"
     PATH = WellLitPath.OPTIMIZED_BASELINE
+    #: True when something other than the HPA here scales the servers (a KEDA ScaledObject the subclass registers):
+    #: the servers leave ``spec.replicas`` to it and no HPA is made.
+    EXTERNALLY_SCALED = False
 
     def __init__(
         self,
@@ -97,7 +100,7 @@ class SingleRolePath(pulumi.ComponentResource):
             labels=labels,
             resources=decode.resources.to_pod_resources(),
             hf_token_secret=hf_token_secret,
-            autoscaled=autoscaling_metric is not None,
+            autoscaled=autoscaling_metric is not None or self.EXTERNALLY_SCALED,
             weights_gib=model.weights.weights_gib if model.weights is not None else None,
             pool_ready=pool_ready,
             image=model.image or versions.VLLM_IMAGE,
@@ -105,7 +108,7 @@ class SingleRolePath(pulumi.ComponentResource):
             opts=child,
         )
         self.autoscaler: ModelServerAutoscaler | None = None
-        if autoscaling_metric is not None:
+        if autoscaling_metric is not None and not self.EXTERNALLY_SCALED:
             self.autoscaler = ModelServerAutoscaler(
                 f"{model.name}-decode",
                 namespace=namespace,

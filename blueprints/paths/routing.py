@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import pulumi
 
@@ -32,6 +33,9 @@ class PickerSetup:
         replicas: Pickers when the model does not set ``router.replicas``. Default: None (``router.replicas``).
         active_active: Every picker replica schedules, without leader election. Default: False.
         hf_token_secret: The Secret with the Hugging Face token for tokenizer plugins. Default: None (no token).
+        sidecars: Containers added to the picker's pod (predicted-latency-routing's latency predictor). Default: none.
+        extra_env: Environment added to the picker container. Default: none.
+        extra_volumes: Volumes added to the picker's pod. Default: none.
     """
 
     default_scorers: Mapping[str, int] | None = None
@@ -39,6 +43,9 @@ class PickerSetup:
     replicas: int | None = None
     active_active: bool = False
     hf_token_secret: str | None = None
+    sidecars: Sequence[Mapping[str, Any]] = ()
+    extra_env: Sequence[Mapping[str, Any]] = ()
+    extra_volumes: Sequence[Mapping[str, Any]] = ()
 
 
 def route_model(
@@ -87,6 +94,9 @@ def route_model(
         active_active=picker.active_active,
         hf_token_secret=picker.hf_token_secret,
         resources=picker_resources,
+        sidecars=picker.sidecars,
+        extra_env=picker.extra_env,
+        extra_volumes=picker.extra_volumes,
         opts=opts,
     )
     pool = InferencePool(

@@ -53,10 +53,14 @@ class PathRules:
         keys: Rules on the model's keys alone (e.g. a required ``prefill``). Default: no rules (no issues).
         placement: Rules on the model on its pool (sizing, fabric, weights); returns the issues and the accelerators
             the model takes from the pool. Default: None (the path runs on CPU nodes and takes no pool).
+        needs: What the path needs from its target, by the names targets list in ``Target.offers`` (e.g.
+            ``"keda-prometheus"``: a Prometheus endpoint KEDA can query); config validation refuses the path on a
+            target that does not offer one. Default: none (every target).
     """
 
     keys: Callable[[str, ModelConfig], list[ConfigIssue]] = _no_key_rules
     placement: Callable[[Placement], tuple[list[ConfigIssue], int]] | None = None
+    needs: frozenset[str] = frozenset()
 
 
 def pod_fit_issues(

@@ -43,6 +43,7 @@ from pulumi_llmd.components.platform.gateway import IapSettings
 from pulumi_llmd.components.platform.monitoring import MONITORING_NAMESPACE
 from pulumi_llmd.components.platform.network_policy import GATEWAY_NAME_LABEL
 from pulumi_llmd.components.serving import VLLM_WAITING_METRIC
+from pulumi_llmd.components.serving.autoscaling import KedaPrometheus
 
 if TYPE_CHECKING:  # the GCP SDK is imported only by GKE stacks (targets/gke.py)
     from pulumi_llmd.components.gcp.certificates import GkeManagedCertificate
@@ -141,6 +142,9 @@ class Target(ABC):
     private_nodes_option: ClassVar[bool] = False
     #: How to get an RDMA fabric on this target (config error hints).
     rdma_hint: ClassVar[str] = "a pool with an RDMA fabric"
+    #: What the target can give a well-lit path beyond a cluster (``PathRules.needs``), e.g. ``"keda-prometheus"``
+    #: where :meth:`keda_prometheus` returns an endpoint. Default: nothing.
+    offers: ClassVar[frozenset[str]] = frozenset()
 
     @classmethod
     def check_config(cls, config: StackConfig) -> list[ConfigIssue]:
@@ -239,6 +243,11 @@ class Target(ABC):
     def autoscaling_metric(self) -> str:
         """The HPA's name for vLLM's queue depth on this target (prometheus-adapter: the metric's own name)."""
         return VLLM_WAITING_METRIC
+
+    def keda_prometheus(self) -> KedaPrometheus | None:
+        """Where KEDA's triggers (workload-autoscaling) query the picker's metrics on this target. Default: None (not
+        wired on this target yet)."""
+        return None
 
     @property
     def monitoring_namespaces(self) -> list[str]:

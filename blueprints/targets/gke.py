@@ -21,6 +21,7 @@ from pulumi_llmd.blueprints.config import (
     IapAuthenticationConfig,
     PoolConfig,
     StackConfig,
+    WellLitPath,
 )
 from pulumi_llmd.blueprints.issues import CONFIG_NAMESPACE, ConfigIssue
 from pulumi_llmd.blueprints.plan import StackPlan, tpu_topology
@@ -52,6 +53,7 @@ from pulumi_llmd.components.platform import ApiExtensionNetworkPolicies, GkeInfe
 from pulumi_llmd.components.platform.gateway import GKE_CERT_MANAGER_CERTS_OPTION, IAP_SECRET_KEY, IapSettings
 from pulumi_llmd.components.platform.network_policy import GMP_NAMESPACE
 from pulumi_llmd.components.serving import VLLM_WAITING_METRIC
+from pulumi_llmd.components.serving.autoscaling import KedaPrometheus
 
 
 def _gke(plan: StackPlan, target: GcpTarget) -> Cluster:
@@ -272,6 +274,8 @@ class GkeTarget(Target):
     offers_iap = True
     private_nodes_option = True
     rdma_hint = "a GKE pool of a3-ultragpu-8g or a4-highgpu-8g (GPUDirect-RDMA over RoCE)"
+    #: KEDA queries Google Cloud Managed Service for Prometheus with workload identity (:meth:`keda_prometheus`).
+    offers = frozenset({"keda-prometheus"})
 
     @classmethod
     def check_config(cls, config: StackConfig) -> list[ConfigIssue]:
@@ -412,10 +416,13 @@ class GkeTarget(Target):
         k8s_opts = pulumi.ResourceOptions(provider=cluster.provider, depends_on=list(cluster.ready))
         # Its Workload Identity IAMMember names <project>.svc.id.goog, which exists once a cluster with Workload
         # Identity does: wait for the cluster (the system pool comes after it).
+        # KEDA (workload-autoscaling) serves external.metrics.k8s.io itself: the adapter serves custom metrics only.
+        keda = any(m.path is WellLitPath.WORKLOAD_AUTOSCALING for m in self.config.models)
         adapter = CustomMetricsAdapter(
             "custom-metrics",
             project=target.project,
             k8s_opts=k8s_opts,
+            external_metrics=not keda,
             opts=pulumi.ResourceOptions(depends_on=list(cluster.ready), parent=parent),
         )
         api_server_cidrs, api_server_ports = self.api_server()
@@ -447,6 +454,20 @@ class GkeTarget(Target):
     def autoscaling_metric(self) -> str:
         """vLLM's queue depth as managed Prometheus exports it to Cloud Monitoring."""
         return gmp_metric(VLLM_WAITING_METRIC)
+
+    def keda_prometheus(self) -> KedaPrometheus:
+        """Managed Prometheus' PromQL API (KEDA docs, Prometheus scaler, "Google Managed Prometheus"): the project's
+        ``https://monitoring.googleapis.com/v1/projects/<project>/location/global/prometheus``, GCP pod identity
+        (``podIdentity.provider: gcp``, the operator granted ``roles/monitoring.viewer``), and the picker's series
+        named by its PodMonitoring ``<model>-epp`` (GMP's ``job`` label is the PodMonitoring's name)."""
+        target = self.config.target
+        assert isinstance(target, GcpTarget)
+        return KedaPrometheus(
+            server_address=f"https://monitoring.googleapis.com/v1/projects/{target.project}/location/global/prometheus",
+            picker_label=("job", "{model}-epp"),
+            trigger_authentication={"podIdentity": {"provider": "gcp"}},
+            workload_identity_project=target.project,
+        )
 
     @property
     def monitoring_namespaces(self) -> list[str]:

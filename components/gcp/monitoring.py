@@ -106,6 +106,10 @@ class CustomMetricsAdapterArgs(TypedDict, total=False):
     ``<project>.svc.id.goog``)."""
     k8s_opts: Required[pulumi.ResourceOptions]
     """Options for the Kubernetes objects (the cluster's provider, dependencies)."""
+    external_metrics: bool
+    """Serve ``external.metrics.k8s.io`` too. False where KEDA serves it (its chart registers
+    ``v1beta1.external.metrics.k8s.io`` for its metrics server; one APIService per group version, so two adapters
+    cannot both serve it: Google Cloud "HPA for Managed Service for Prometheus", troubleshooting). Default: True."""
 
 
 class PodMonitoring(pulumi.ComponentResource):
@@ -161,11 +165,14 @@ class PodMonitoring(pulumi.ComponentResource):
         self.register_outputs({"name": name})
 
 
-def adapter_manifests(image: str = versions.CUSTOM_METRICS_ADAPTER_IMAGE) -> list[dict[str, Any]]:
+def adapter_manifests(
+    image: str = versions.CUSTOM_METRICS_ADAPTER_IMAGE, *, external_metrics: bool = True
+) -> list[dict[str, Any]]:
     """The adapter's Kubernetes objects, as its upstream production manifest lists them (pure function).
 
     Args:
         image: The adapter's container image. Default: ``versions.CUSTOM_METRICS_ADAPTER_IMAGE`` (pinned).
+        external_metrics: Keep the ``external.metrics.k8s.io`` APIService and its reader RBAC. Default: True.
     """
     sa = {"kind": "ServiceAccount", "name": ADAPTER_NAME, "namespace": ADAPTER_NAMESPACE}
     labels = {"run": ADAPTER_NAME, "k8s-app": ADAPTER_NAME}
@@ -186,7 +193,7 @@ def adapter_manifests(image: str = versions.CUSTOM_METRICS_ADAPTER_IMAGE) -> lis
             },
         }
 
-    return [
+    manifests: list[dict[str, Any]] = [
         {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": ADAPTER_NAMESPACE}},
         {
             "apiVersion": "v1",
@@ -306,6 +313,16 @@ def adapter_manifests(image: str = versions.CUSTOM_METRICS_ADAPTER_IMAGE) -> lis
             "subjects": [{"kind": "ServiceAccount", "name": "horizontal-pod-autoscaler", "namespace": "kube-system"}],
         },
     ]
+    if external_metrics:
+        return manifests
+    return [
+        m
+        for m in manifests
+        if "external.metrics.k8s.io" not in m["metadata"]["name"]
+        and not (
+            m["kind"] in ("ClusterRole", "ClusterRoleBinding") and m["metadata"]["name"] == "external-metrics-reader"
+        )
+    ]
 
 
 class CustomMetricsAdapter(pulumi.ComponentResource):
@@ -358,7 +375,7 @@ class CustomMetricsAdapter(pulumi.ComponentResource):
         # The Namespace first: every object in it waits for it (on a fresh cluster the API server rejects objects
         # in a namespace that does not exist yet). kube-system exists on every cluster.
         namespace: pulumi.Resource | None = None
-        for manifest in adapter_manifests():
+        for manifest in adapter_manifests(external_metrics=a.get("external_metrics", True)):
             meta = manifest["metadata"]
             opts_for = child
             if meta.get("namespace") == ADAPTER_NAMESPACE:

@@ -256,3 +256,73 @@ def flow_control_picker_config(priorities: list[int], *, max_concurrency: int = 
         "flowControl": {**FLOW_CONTROL_LIMITS, "saturationDetector": {"pluginRef": detector}, "priorityBands": bands},
     }
     return yaml.safe_dump(document, sort_keys=False)
+
+
+#: The predicted-latency-routing guide's prefix window (``approx-prefix-cache-producer`` ``maxPrefixTokensToMatch``),
+#: sized for 256K-context prompts; the guide: "lower it to match your max prompt length".
+PREDICTED_LATENCY_MAX_PREFIX_TOKENS = 262144
+#: The guide's affinity filters (``prefix-cache-affinity-filter``): name -> ``affinityThreshold``, each with
+#: ``ttftSource: latencyPredictor`` and ``maxTTFTPenaltyMs: 5000``. The SLO-aware file has both; routing-only, loose.
+PREDICTED_LATENCY_AFFINITY: Mapping[str, float] = {"strict-affinity-filter": 0.99, "loose-affinity-filter": 0.8}
+#: The guide's ``maxTTFTPenaltyMs``: release cache affinity once a hit would cost more than 5 s of predicted TTFT.
+PREDICTED_LATENCY_MAX_TTFT_PENALTY_MS = 5000
+
+
+def predicted_latency_picker_config(
+    *,
+    slo_aware: bool = False,
+    streaming_mode: bool | None = None,
+    max_prefix_tokens: int = PREDICTED_LATENCY_MAX_PREFIX_TOKENS,
+) -> str:
+    """Predicted-latency routing: the picker predicts each endpoint's TTFT/TPOT (the latency predictor sidecars) and
+    picks on predicted latency, optionally against the request's SLO headers.
+
+    As llm-d's guide sets it (llm-d/llm-d ``guides/predicted-latency-routing/router/predicted-latency.values.yaml``
+    and ``predicted-latency-slo.values.yaml``, llm-d v0.9.0): plugins ``approx-prefix-cache-producer``
+    (``maxPrefixTokensToMatch``), ``predicted-latency-producer`` (``streamingMode: true`` when streaming),
+    ``prefix-cache-affinity-filter`` ``loose-affinity-filter`` (0.8; with ``slo_aware`` also
+    ``strict-affinity-filter`` 0.99), ``ttftSource: latencyPredictor``, ``maxTTFTPenaltyMs: 5000``,
+    ``latency-scorer``, ``weighted-random-picker`` and with ``slo_aware`` ``slo-headroom-tier-filter`` and
+    ``latency-slo-admitter``; profile ``default``: producer, [strict filter, SLO tier filter,] loose filter, scorer,
+    picker (no weights: the latency scorer alone orders endpoints).
+
+    Args:
+        slo_aware: Admit and place requests against ``x-llm-d-slo-ttft-ms`` / ``x-llm-d-slo-tpot-ms``. Default: False
+            (the guide's routing-only file).
+        streaming_mode: ``predicted-latency-producer`` ``streamingMode``. Default: None (``slo_aware``: the SLO file
+            sets true, the routing-only file leaves the producer's default, false).
+        max_prefix_tokens: ``maxPrefixTokensToMatch``, tokens. Default: :data:`PREDICTED_LATENCY_MAX_PREFIX_TOKENS`.
+
+    Raises:
+        ValueError: ``max_prefix_tokens`` < 1.
+    """
+    if max_prefix_tokens < 1:
+        raise ValueError(f"max_prefix_tokens = {max_prefix_tokens}: must be >= 1")
+    streaming = slo_aware if streaming_mode is None else streaming_mode
+    producer: dict[str, Any] = {"type": "predicted-latency-producer"}
+    if streaming:
+        producer["parameters"] = {"streamingMode": True}
+    filters = [name for name in PREDICTED_LATENCY_AFFINITY if slo_aware or name == "loose-affinity-filter"]
+    plugins: list[dict[str, Any]] = [
+        {"type": "approx-prefix-cache-producer", "parameters": {"maxPrefixTokensToMatch": max_prefix_tokens}},
+        producer,
+        *(
+            {
+                "type": "prefix-cache-affinity-filter",
+                "name": name,
+                "parameters": {
+                    "affinityThreshold": PREDICTED_LATENCY_AFFINITY[name],
+                    "ttftSource": "latencyPredictor",
+                    "maxTTFTPenaltyMs": PREDICTED_LATENCY_MAX_TTFT_PENALTY_MS,
+                },
+            }
+            for name in filters
+        ),
+        {"type": "latency-scorer"},
+        {"type": "weighted-random-picker"},
+    ]
+    refs = ["predicted-latency-producer", "loose-affinity-filter", "latency-scorer", "weighted-random-picker"]
+    if slo_aware:
+        plugins += [{"type": "slo-headroom-tier-filter"}, {"type": "latency-slo-admitter"}]
+        refs[1:2] = ["strict-affinity-filter", "slo-headroom-tier-filter", "loose-affinity-filter"]
+    return _document(plugins, [{"name": "default", "plugins": [{"pluginRef": ref} for ref in refs]}])

@@ -239,6 +239,9 @@ def epp_deployment(
     active_active: bool = False,
     hf_token_secret: str | None = None,
     resources: Mapping[str, Mapping[str, str]] | None = None,
+    sidecars: Sequence[Mapping[str, Any]] = (),
+    extra_env: Sequence[Mapping[str, Any]] = (),
+    extra_volumes: Sequence[Mapping[str, Any]] = (),
 ) -> dict[str, Any]:
     """The endpoint picker's Deployment manifest (pure function; see :class:`EndpointPicker`).
 
@@ -262,6 +265,10 @@ def epp_deployment(
             (active-passive).
         hf_token_secret: Secret whose ``HF_TOKEN`` key the picker reads. Default: None (no token).
         resources: The container's ``requests``/``limits``. Default: None (:data:`EPP_RESOURCES`).
+        sidecars: Containers after the picker's in its pod (e.g. the latency predictor,
+            :mod:`~pulumi_llmd.components.serving.latency_predictor`). Default: none.
+        extra_env: Environment of the picker container after its own. Default: none.
+        extra_volumes: Pod volumes after the picker's config volume. Default: none.
     """
     leader_election = replicas > 1 and not active_active
     args = [
@@ -293,6 +300,7 @@ def epp_deployment(
             {"name": "NAMESPACE", "valueFrom": {"fieldRef": {"fieldPath": "metadata.namespace"}}},
             {"name": "POD_NAME", "valueFrom": {"fieldRef": {"fieldPath": "metadata.name"}}},
             *hf_token_env(hf_token_secret),
+            *(dict(e) for e in extra_env),
         ],
         "ports": [
             {"name": "grpc", "containerPort": EPP_GRPC_PORT, "protocol": "TCP"},
@@ -330,8 +338,11 @@ def epp_deployment(
                     # The image runs as USER 65532:65532 (llm-d/llm-d-router Dockerfile.epp): with runAsNonRoot the
                     # picker meets the Pod Security "restricted" profile.
                     "securityContext": {"runAsNonRoot": True, "seccompProfile": {"type": "RuntimeDefault"}},
-                    "containers": [container],
-                    "volumes": [{"name": "plugins-config", "configMap": {"name": name}}],
+                    "containers": [container, *(dict(c) for c in sidecars)],
+                    "volumes": [
+                        {"name": "plugins-config", "configMap": {"name": name}},
+                        *(dict(v) for v in extra_volumes),
+                    ],
                 },
             },
         },
@@ -373,6 +384,13 @@ class EndpointPickerArgs(TypedDict, total=False):
     resources: Mapping[str, Mapping[str, str]] | None
     """The picker container's ``resources`` (``{"requests": {...}, "limits": {...}}``). Default: None —
     :data:`EPP_RESOURCES`, the chart's (4 CPU / 8Gi requested, 16Gi limit)."""
+    sidecars: Sequence[Mapping[str, Any]]
+    """Containers added to the picker's pod, e.g. the latency predictor's
+    (:func:`~pulumi_llmd.components.serving.latency_predictor.latency_predictor_pod`). Default: none."""
+    extra_env: Sequence[Mapping[str, Any]]
+    """Environment variables (``{"name", "value"|"valueFrom"}``) added to the picker container. Default: none."""
+    extra_volumes: Sequence[Mapping[str, Any]]
+    """Volumes added to the picker's pod (what ``sidecars`` mount). Default: none."""
 
 
 def endpoint_picker_problems(a: EndpointPickerArgs) -> list[str]:
@@ -494,6 +512,9 @@ class EndpointPicker(pulumi.ComponentResource):
                 active_active=active_active,
                 hf_token_secret=hf_token_secret,
                 resources=resources,
+                sidecars=a.get("sidecars", ()),
+                extra_env=a.get("extra_env", ()),
+                extra_volumes=a.get("extra_volumes", ()),
             ),
             child,
         )

@@ -235,8 +235,12 @@ KUEUE_DEFAULT_FRAMEWORKS: tuple[str, ...] = (
 #: webhook (``failurePolicy: Fail`` on cert-manager.io and acme.cert-manager.io resources, cert-manager chart
 #: templates/webhook-validating-webhook.yaml / webhook-mutating-webhook.yaml) rejects Issuers and Certificates
 #: until its pod serves and cainjector has injected its CA bundle.
+#: KEDA's chart registers the ``keda-admission`` ValidatingWebhookConfiguration on ``keda.sh`` ScaledObjects (kedacore/
+#: charts keda/templates/webhooks/validatingconfiguration.yaml, ``failurePolicy`` from ``webhooks.failurePolicy``):
+#: counted as blocking, so ScaledObjects come after the release that serves it (and brings their CRD).
 CHART_WEBHOOK_GROUPS: dict[str, tuple[str, ...]] = {
     "cert-manager": ("cert-manager.io", "acme.cert-manager.io"),
+    "keda": ("keda.sh",),
 }
 #: Workload kinds each chart creates in its release namespace (what another release's webhooks may intercept).
 CHART_WORKLOADS: dict[str, tuple[str, ...]] = {
