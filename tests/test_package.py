@@ -17,6 +17,7 @@ import pytest
 from mock_program import assert_schema_valid, run
 
 from pulumi_llmd import package
+from pulumi_llmd.render.render import build_result
 
 REPO = Path(__file__).resolve().parent.parent
 GOLDEN = REPO / "provider" / "schema.json"
@@ -224,3 +225,26 @@ def test_wire_components_refuse_bad_arguments_naming_the_key() -> None:
     ]:
         result = run(program)
         assert isinstance(result.error, ValueError) and fragment in str(result.error), result.error
+
+
+def test_credentials_are_secret_in_the_schema_and_on_the_wire(schema: dict[str, Any]) -> None:
+    """Every generated SDK wraps the kubeconfigs and the Hugging Face token as secrets (schema ``secret: true``), and
+    a token another language hands over as a plain value still reaches the stack only as a secret Kubernetes Secret
+    whose value the render replaces with the secret marker."""
+    resources = schema["resources"]
+    assert resources["llmd:index:GkeCluster"]["properties"]["kubeconfig"]["secret"] is True
+    assert resources["llmd:index:EksCluster"]["properties"]["kubeconfig"]["secret"] is True
+    assert resources["llmd:index:ExistingCluster"]["inputProperties"]["kubeconfig"]["secret"] is True
+    assert resources["llmd:index:LlmdPlatform"]["inputProperties"]["hfToken"]["secret"] is True
+    token = "hf_" + "Zq9" * 12
+
+    def program() -> None:
+        cluster = package.ExistingCluster("lab", {"context": "kind-llm-d", "pools": [EXISTING_POOL]})
+        package.LlmdPlatform("llm-d", {"existing_cluster": cluster, "hf_token": token})
+
+    result = run(program)
+    assert result.error is None, result.error  # a plain token is refused by the library; the wire wraps it
+    render = build_result("package", result.resources)
+    assert token not in json.dumps(render.resources) + json.dumps(render.manifests)
+    (secret,) = [m for m in render.manifests if m["kind"] == "Secret" and m["metadata"]["name"] == "llm-d-hf-token"]
+    assert token not in json.dumps(secret)

@@ -582,9 +582,12 @@ class LlmdPlatform(pulumi.ComponentResource):
             target = _resolve(args.get(key), ExistingCluster, "existingCluster", "LlmdPlatform").cluster
         if pools:
             kwargs["pools"] = pools
-        for field in ("namespace", "hf_token", "gateway_name", "gateway_class", "public", "https"):
+        for field in ("namespace", "gateway_name", "gateway_class", "public", "https"):
             if field in args:
                 kwargs[field] = args[field]
+        if "hf_token" in args:
+            # A program in another language may hand the token over as a plain value; it is a secret either way.
+            kwargs["hf_token"] = pulumi.Output.secret(args["hf_token"])
         for field in ("tls_hostname", "tls_issuer", "tls_secret_name"):
             if field in args:
                 kwargs[field] = args[field]  # type: ignore[literal-required]
@@ -769,12 +772,23 @@ COMPONENTS: list[type[pulumi.ComponentResource]] = [
 ]
 
 
+#: Properties the schema marks ``"secret": true`` (the analyzer has no annotation for it), so every generated SDK
+#: wraps them as secrets and Pulumi stores them encrypted: (component, ``inputProperties`` | ``properties``, name).
+SECRET_PROPERTIES: tuple[tuple[str, str, str], ...] = (
+    ("GkeCluster", "properties", "kubeconfig"),
+    ("EksCluster", "properties", "kubeconfig"),
+    ("ExistingCluster", "inputProperties", "kubeconfig"),
+    ("LlmdPlatform", "inputProperties", "hfToken"),
+)
+
+
 def schema() -> dict[str, Any]:
     """The package schema (Pulumi package schema JSON) the provider serves, generated offline from the annotations.
 
     The analyzer writes a reference to another component of this package as an external reference
     (``/llmd/v<version>/schema.json#/resources/llmd:index:X``, with ``llmd`` as a dependency of itself); it becomes a
-    local ``#/resources/llmd:index:X`` and the self-dependency is dropped.
+    local ``#/resources/llmd:index:X`` and the self-dependency is dropped. The :data:`SECRET_PROPERTIES` are marked
+    secret.
     """
     from pulumi.provider.experimental.analyzer import Analyzer
     from pulumi.provider.experimental.schema import generate_schema
@@ -790,6 +804,8 @@ def schema() -> dict[str, Any]:
     ).to_json()
     text = json.dumps(spec).replace(f"/{PACKAGE}/v{VERSION}/schema.json#/resources/", "#/resources/")
     fixed: dict[str, Any] = json.loads(text)
+    for token, section, prop in SECRET_PROPERTIES:
+        fixed["resources"][f"{PACKAGE}:index:{token}"][section][prop]["secret"] = True
     deps = [d for d in fixed.get("dependencies", []) if d.get("name") != PACKAGE]
     if deps:
         fixed["dependencies"] = deps
