@@ -6,7 +6,9 @@ twin (no failure); bad arguments raise ArgsError before anything is registered.
 
 from __future__ import annotations
 
+import runpy
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pulumi
@@ -16,7 +18,6 @@ from mock_program import run
 from pulumi_llmd.blueprints.inference import LlmdInference, LlmdInferenceArgs, LlmdPlatform
 from pulumi_llmd.components import catalog
 from pulumi_llmd.components.args import ArgsError
-from pulumi_llmd.components.aws import EksCluster, EksVpc, GpuNodeGroup
 from pulumi_llmd.components.base import Toleration
 from pulumi_llmd.components.cluster import ExistingCluster, ExistingPool
 from pulumi_llmd.components.gcp import GkeCluster, GkeNetwork, GpuNodePool, ProjectServices, TpuNodePool
@@ -24,6 +25,10 @@ from pulumi_llmd.render.engine import ProgramRun
 from pulumi_llmd.render.render import RenderResult, build_result
 
 PROXY_ONLY = "10.3.0.0/23"
+
+
+#: Platform-team programs shared by several tests (tests/programs/).
+PROGRAMS = Path(__file__).resolve().parent / "programs"
 
 
 def gke(name: str = "inference") -> tuple[GkeCluster, pulumi.ResourceOptions]:
@@ -231,23 +236,7 @@ def test_an_existing_cluster_with_a_gpu_pool_serves_optimized_baseline_conforman
 
 def test_eks_with_a_gpu_node_group_is_conformant() -> None:
     def program() -> None:
-        vpc = EksVpc("inf", availability_zones=["us-east-1a", "us-east-1b"])
-        cluster = EksCluster("llm-d", vpc=vpc, region="us-east-1", public_access_cidrs=["203.0.113.7/32"])
-        group = GpuNodeGroup(
-            "l40s",
-            cluster_name=cluster.name,
-            node_role_arn=cluster.node_role.arn,
-            cluster_security_group_id=cluster.cluster_security_group_id,
-            vpc_id=vpc.vpc_id,
-            subnets=vpc.private_subnet_ids_by_az,
-            availability_zone="us-east-1a",
-            shape=catalog.machine("aws", "g6e.12xlarge"),
-            min_size=0,
-            max_size=2,
-            opts=pulumi.ResourceOptions(depends_on=cluster.node_prerequisites),
-        )
-        platform = LlmdPlatform("llm-d", cluster=cluster, pools=[group])
-        LlmdInference("qwen3-8b", platform=platform, pool=group, model="Qwen/Qwen3-8B", tensor_parallel_size=2)
+        runpy.run_path(str(PROGRAMS / "eks_g6e.py"))
 
     _, result = render(program)
     assert_conformant(result)

@@ -5,16 +5,15 @@ endpoint's certificates are descendants of the LlmdPlatform (``parent`` through 
 
 from __future__ import annotations
 
+import runpy
 from collections.abc import Callable
+from pathlib import Path
 
-import pulumi
 import pytest
 from conftest import REPO
 from mock_program import run
 
 from pulumi_llmd.blueprints.inference import LlmdInference, LlmdPlatform
-from pulumi_llmd.components import catalog
-from pulumi_llmd.components.aws import EksCluster, EksVpc, GpuNodeGroup
 from pulumi_llmd.components.cluster import ExistingCluster
 from pulumi_llmd.render.engine import ProgramRun, RegisteredResource, run_program
 
@@ -65,23 +64,7 @@ def test_the_gke_example_registers_everything_under_its_components() -> None:
 
 
 def _eks() -> None:
-    vpc = EksVpc("inf", availability_zones=["us-east-1a", "us-east-1b"])
-    cluster = EksCluster("llm-d", vpc=vpc, region="us-east-1", public_access_cidrs=["203.0.113.7/32"])
-    group = GpuNodeGroup(
-        "l40s",
-        cluster_name=cluster.name,
-        node_role_arn=cluster.node_role.arn,
-        cluster_security_group_id=cluster.cluster_security_group_id,
-        vpc_id=vpc.vpc_id,
-        subnets=vpc.private_subnet_ids_by_az,
-        availability_zone="us-east-1a",
-        shape=catalog.machine("aws", "g6e.12xlarge"),
-        min_size=0,
-        max_size=2,
-        opts=pulumi.ResourceOptions(depends_on=cluster.node_prerequisites),
-    )
-    platform = LlmdPlatform("llm-d", cluster=cluster, pools=[group])
-    LlmdInference("qwen3-8b", platform=platform, pool=group, model="Qwen/Qwen3-8B", tensor_parallel_size=2)
+    runpy.run_path(str(Path(__file__).resolve().parent / "programs" / "eks_g6e.py"))
 
 
 def _existing() -> None:
