@@ -33,6 +33,7 @@ from typing import Annotated, Any, Literal
 from pydantic import (
     AfterValidator,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     SecretStr,
@@ -54,7 +55,7 @@ from pulumi_llmd.components.serving.router import path_prefix_problem, scorer_we
 from pulumi_llmd.redact import is_sensitive_name, looks_like_credential
 
 #: Top-level keys of the ``llmd:`` namespace that make up a StackConfig.
-STACK_KEYS = ("target", "cluster", "namespace", "pools", "models", "gateway")
+STACK_KEYS = ("target", "cluster", "namespace", "release", "pools", "models", "gateway")
 #: Keys read separately as Pulumi secrets, never stored in StackConfig.
 SECRET_KEYS = ("hfToken",)
 
@@ -148,6 +149,22 @@ def _stack_namespace(value: str) -> str:
 
 #: The stack namespace: a DNS label that is not reserved (:data:`RESERVED_NAMESPACES`).
 StackNamespaceName = Annotated[str, AfterValidator(_dns_label), AfterValidator(_stack_namespace)]
+
+
+def _llmd_release(value: object) -> str:
+    """``llmd:release``: the name of a release record the library carries (``components/versions.py`` RELEASES;
+    ``0.9.0`` is read as ``v0.9.0``), normalized to the record's name."""
+    allowed = f"allowed: {', '.join(versions.RELEASES)} (default {versions.DEFAULT_RELEASE.name}, the newest)"
+    if not isinstance(value, str):
+        raise ValueError(f"must be a string naming an llm-d release the library carries; {allowed}")
+    try:
+        return versions.release_named(value).name
+    except ValueError:
+        raise ValueError(f"not an llm-d release the library carries; {allowed}") from None
+
+
+#: An llm-d release the library carries (:data:`~pulumi_llmd.components.versions.RELEASES`).
+LlmdReleaseName = Annotated[str, BeforeValidator(_llmd_release)]
 
 
 class _Model(BaseModel):
@@ -372,6 +389,28 @@ class PoolConfig(_Model):
     boot_disk_type: str | None = None
     boot_disk_size_gb: Annotated[int, Field(ge=50, le=65536)] = 200
 
+    @model_validator(mode="before")
+    @classmethod
+    def _resource_from_catalog(cls, data: Any) -> Any:
+        """Existing clusters: without ``resourceName`` a pool naming a catalog ``accelerator`` requests the catalog's
+        resource (``amd-instinct-mi300x`` -> ``amd.com/gpu``, ``intel-xpu`` -> ``gpu.intel.com/i915``, ``cpu`` -> none)
+        instead of the ``nvidia.com/gpu`` default; an unknown accelerator is reported by the target's pool check."""
+        if not isinstance(data, Mapping) or "resourceName" in data or "resource_name" in data:
+            return data
+        name = data.get("accelerator")
+        if not isinstance(name, str):
+            return data
+        try:
+            known = catalog.accelerator(name)
+        except catalog.CatalogError:
+            return data
+        return {**data, "resourceName": known.resource_name}
+
+    @property
+    def is_cpu(self) -> bool:
+        """CPU-only serving (``accelerator: cpu``): no device is requested."""
+        return self.accelerator is not None and self.accelerator.strip().lower() == catalog.CPU.name
+
     @property
     def max_nodes(self) -> int:
         """The most nodes this pool can have: ``autoscaling.maxNodes`` or ``nodeCount``."""
@@ -518,7 +557,69 @@ _PATH_ONLY_MODEL_KEYS: Mapping[str, tuple[WellLitPath, ...]] = {
     "data_parallel_size_local": (WellLitPath.WIDE_EP,),
     "objectives": (WellLitPath.FLOW_CONTROL,),
     "latency_predictor": (WellLitPath.PREDICTED_LATENCY_ROUTING,),
+    "autoscaling": (WellLitPath.WORKLOAD_AUTOSCALING, WellLitPath.PD_DISAGGREGATION),
+    "workload_form": (WellLitPath.PD_DISAGGREGATION, WellLitPath.WIDE_EP),
+    # One fleet of vLLM servers whose flags the path takes from the model (blueprints/paths/optimized_baseline.py).
+    "lora_adapters": (
+        WellLitPath.OPTIMIZED_BASELINE,
+        WellLitPath.PRECISE_PREFIX_CACHE_ROUTING,
+        WellLitPath.TIERED_PREFIX_CACHE,
+        WellLitPath.FLOW_CONTROL,
+        WellLitPath.PREDICTED_LATENCY_ROUTING,
+        WellLitPath.WORKLOAD_AUTOSCALING,
+    ),
 }
+
+#: The model-server forms a path can build (``llmd:models[i].workloadForm``), the DisaggregatedSet first:
+#: ``disaggregatedSet`` is upstream's ``disaggregatedset.x-k8s.io/v1`` DisaggregatedSet (llm-d v0.10.0 guides:
+#: pd-disaggregation/.../base/disaggregatedset.yaml, wide-ep/.../base/disaggregatedset.yaml), the other the form before.
+WORKLOAD_FORMS: Mapping[WellLitPath, tuple[str, str]] = {
+    WellLitPath.PD_DISAGGREGATION: ("disaggregatedSet", "deployment"),
+    WellLitPath.WIDE_EP: ("disaggregatedSet", "leaderWorkerSet"),
+}
+#: Whether P/D and wide-EP default to the DisaggregatedSet form when the release matrix does not say
+#: (``LlmdRelease.disaggregated_set_default`` of ``components.versions.active_release()``, when it exists, wins).
+DISAGGREGATED_SET_DEFAULT: bool = True
+
+
+def disaggregated_set_default() -> bool:
+    """Whether ``workloadForm`` defaults to ``disaggregatedSet``: the active release's ``disaggregated_set_default``
+    (``components/versions.py`` ``active_release()``) when the release matrix has one, else
+    :data:`DISAGGREGATED_SET_DEFAULT` (True: llm-d's v0.10.0 guides build P/D and wide-EP as DisaggregatedSets)."""
+    active = getattr(versions, "active_release", None)
+    if callable(active):
+        value = getattr(active(), "disaggregated_set_default", None)
+        if isinstance(value, bool):
+            return value
+    return DISAGGREGATED_SET_DEFAULT
+
+
+def workload_form_issues(key: str, model: ModelConfig) -> list[ConfigIssue]:
+    """``workloadForm`` of a pd-disaggregation / wide-ep model (``key``: ``llmd:models[i]``): a form of the model's
+    path (:data:`WORKLOAD_FORMS`); with the DisaggregatedSet form, names the LWS webhook accepts for the children
+    the controller derives from the model name (:func:`~pulumi_llmd.components.serving.disaggregated_set.
+    child_name_problem`). The key on other paths is reported by the path-keys rule."""
+    from pulumi_llmd.components.serving.disaggregated_set import child_name_problem
+
+    forms = WORKLOAD_FORMS.get(model.path)
+    if forms is None:
+        return []
+    if model.workload_form is not None and model.workload_form not in forms:
+        return [
+            ConfigIssue(
+                key=f"{key}.workloadForm",
+                value=model.workload_form,
+                message=f"is not a form of path '{model.path.value}'; allowed: {', '.join(forms)}",
+            )
+        ]
+    if not model.uses_disaggregated_set:
+        return []
+    prefill = model.prefill.replicas if model.prefill is not None else 1
+    for role, replicas in (("prefill", prefill), ("decode", model.replicas)):
+        problem = child_name_problem(model.name, role, replicas)
+        if problem:
+            return [ConfigIssue(key=f"{key}.name", value=model.name, message=problem)]
+    return []
 
 
 #: An image reference with a tag or a digest: ``[registry/]repository:tag[@sha256:<64 hex>]`` or
@@ -559,6 +660,80 @@ class LatencyPredictorConfig(_Model):
     streaming_mode: bool | None = None
     #: Prediction server sidecars of each endpoint picker, 1..10. Default: 1 (the chart's).
     prediction_servers: int = 1
+
+
+#: vLLM's ``--max-lora-rank`` choices (vllm-project/vllm ``vllm/config/lora.py`` ``MaxLoRARanks``; default 16).
+LORA_RANKS: tuple[int, ...] = (1, 8, 16, 32, 64, 128, 256, 320, 512)
+
+
+class LoraAdapterConfig(_Model):
+    """One LoRA adapter a model's vLLM servers load at start (``llmd:models[i].loraAdapters[j]``): vLLM
+    ``--lora-modules <name>=<huggingFaceId>`` (vllm-project/vllm ``docs/features/lora.md`` "Serving LoRA Adapters";
+    a Hugging Face repo id is downloaded with the model's token, ``vllm/lora/utils.py``
+    ``get_adapter_absolute_path``). Clients select it with ``"model": "<name>"``; the body-based router maps the name
+    to the base model's pool (llm-d/llm-d ``guides/multi-model-routing`` "LoRA Adapter Routing"). The rules
+    (DNS-label names, unique across the gateway) are in :func:`pulumi_llmd.blueprints.paths.routing.lora_issues`."""
+
+    #: The adapter's name, what clients send in ``model``: a lowercase DNS label, unique across the gateway.
+    name: str
+    #: The adapter's Hugging Face repo id (``org/name``).
+    hugging_face_id: Annotated[str, Field(pattern=r"^[A-Za-z0-9][\w.-]*/[\w.-]+$")]
+    #: The adapter's LoRA rank; the largest sets ``--max-lora-rank`` (one of :data:`LORA_RANKS`). Default: None
+    #: (vLLM's 16).
+    rank: int | None = None
+
+
+class ModelAutoscalingConfig(_Model):
+    """How a model's servers scale (``llmd:models[i].autoscaling``), on the workload-autoscaling path (one fleet) or
+    per role on pd-disaggregation. The path modules check the combinations
+    (:func:`pulumi_llmd.blueprints.paths.workload_autoscaling.autoscaling_issues`). Sources: llm-d/llm-d
+    ``guides/workload-autoscaling`` (``keda-epp-queue``, ``keda-epp-saturation``, ``keda-epp-token-aware``)."""
+
+    #: ``keda``: KEDA ScaledObjects on the endpoint picker's / vLLM's metrics from Prometheus (llm-d's recommended
+    #: path); ``hpa``: an ``autoscaling/v2`` HPA on vLLM's ``vllm:num_requests_waiting`` per pod through the metrics
+    #: adapter (the legacy form). Default: ``keda``.
+    autoscaler: Literal["keda", "hpa"] = "keda"
+    #: KEDA's signal: ``queue`` (flow-control queue + running requests; workload-autoscaling's default),
+    #: ``saturation`` (pool saturation + running requests), ``token-aware`` (per role for P/D: prefill backlog
+    #: seconds, decode KV-cache occupancy; pd-disaggregation's default and only one). Default: None (the path's).
+    metric: Literal["queue", "saturation", "token-aware"] | None = None
+    #: The fleet's fewest replicas (KEDA ``minReplicaCount``); 0 scales to zero (KEDA ``queue`` only). Default: None
+    #: (the model's ``replicas``). Single-role only: on pd-disaggregation each role's ``replicas`` is its minimum.
+    min_replicas: Annotated[int, Field(ge=0, le=4096)] | None = None
+    #: The fleet's most replicas. Default: None (what the pool holds at its largest). Single-role only.
+    max_replicas: Annotated[int, Field(ge=1, le=4096)] | None = None
+    #: Seconds KEDA waits after the last active trigger before scaling to zero (read with ``minReplicas: 0``).
+    #: Default: 300 (the queue guide's).
+    cooldown_period: Annotated[int, Field(ge=0, le=86400)] = 300
+    #: ``token-aware``: prompt tokens per second one prefill replica retires, the divisor turning the picker's
+    #: in-flight prefill tokens into seconds of backlog. Default: 33821 (the guide's gpt-oss-120b on H200 figure;
+    #: measure yours with llm-d's guides/recipes/router/calibration/calibrate.sh).
+    peak_prefill_throughput: Annotated[int, Field(ge=1, le=100_000_000)] = 33821
+
+
+class WeightsCacheConfig(_Model):
+    """Where a model's servers read their weights (``llmd:models[i].weightsCache``): a volume filled once by a loader
+    Job and mounted read-only by every server, instead of each server downloading from the Hugging Face Hub. The
+    rules (kinds per target, defaults, sizes) are in :mod:`pulumi_llmd.blueprints.targets.weights_cache`."""
+
+    #: ``none`` (each server downloads), ``hyperdisk-ml`` (GKE), ``pvc`` (a ReadWriteMany PVC of
+    #: ``storageClassName``, or ``existingClaim``). Default: the target's default kind for models of at least 40 GiB,
+    #: else ``none``.
+    kind: Literal["none", "hyperdisk-ml", "pvc"]
+    #: ``hyperdisk-ml``: the volume's provisioned throughput, MiB/s, shared by the servers reading it (400 to 1,200,000,
+    #: Compute Engine "About Hyperdisk ML"). Default: 1024 x the model's servers, at least 2400 (the GKE
+    #: Hyperdisk ML StorageClass example's), so each server starting at once reads at the loader's 1.0 GiB/s.
+    throughput_mib_per_s: Annotated[int, Field(ge=400, le=1_200_000)] | None = Field(
+        default=None, alias="throughputMiBps"
+    )
+    #: ``pvc``: the StorageClass of the PVC the stack creates (it must offer ReadWriteMany).
+    storage_class_name: Annotated[str, Field(pattern=r"^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$", max_length=253)] | None = None
+    #: ``pvc``: a ReadWriteMany PVC of the stack namespace that exists already (filled or not: the loader downloads
+    #: what is missing).
+    existing_claim: DnsLabel | None = None
+    #: ``pvc``: the volume's read throughput as its provider publishes it, MiB/s, for the start estimates. Default: None
+    #: (the loader-bound 1024 MiB/s).
+    read_mib_per_s: Annotated[int, Field(ge=1, le=10_000_000)] | None = Field(default=None, alias="readMiBps")
 
 
 class ModelConfig(_Model):
@@ -616,12 +791,28 @@ class ModelConfig(_Model):
     #: Size of the model's weight files, GiB, overriding the model catalog (``components/models.py``) or its estimate
     #: from the id; sizes the weights cache and the GPU-memory / disk checks.
     weights_gib: Annotated[float, Field(gt=0, le=1_000_000)] | None = Field(default=None, alias="weightsGiB")
+    #: Where the servers read the weights: a cache volume filled once (see :class:`WeightsCacheConfig`). Default: None
+    #: (the target's default cache for models of at least 40 GiB, else none).
+    weights_cache: WeightsCacheConfig | None = None
     #: flow-control: the InferenceObjectives of the model's InferencePool, ``[{name, priority}]``. Default: None (the
     #: guide's three: premium-traffic 100, standard-traffic 0, best-effort-traffic -10).
     objectives: tuple[ObjectiveConfig, ...] | None = None
     #: predicted-latency-routing: the latency predictor and SLO-aware scheduling. Default: None (routing on predicted
     #: latency only, one prediction server per picker).
     latency_predictor: LatencyPredictorConfig | None = None
+    #: workload-autoscaling / pd-disaggregation: how the servers scale (KEDA or the HPA, the metric, bounds,
+    #: scale to zero). Default: None (workload-autoscaling: KEDA on the queue metrics; pd-disaggregation built as a
+    #: DisaggregatedSet: KEDA per role on the token-aware signals; as Deployments: an HPA per role on vLLM's queue
+    #: depth).
+    autoscaling: ModelAutoscalingConfig | None = None
+    #: pd-disaggregation / wide-ep: how the model servers are built: ``disaggregatedSet`` (one upstream
+    #: DisaggregatedSet with roles prefill and decode, as llm-d's v0.10.0 guides), ``deployment`` (pd-disaggregation:
+    #: a Deployment per role) or ``leaderWorkerSet`` (wide-ep: a LeaderWorkerSet per role). Default: None
+    #: (``disaggregatedSet``, or what the release matrix says: :func:`disaggregated_set_default`).
+    workload_form: Literal["disaggregatedSet", "deployment", "leaderWorkerSet"] | None = None
+    #: LoRA adapters the servers load at start (vLLM ``--enable-lora --lora-modules``, ``--max-loras`` = their count,
+    #: ``--max-lora-rank`` = their largest ``rank``); single-fleet paths only. Default: none.
+    lora_adapters: tuple[LoraAdapterConfig, ...] = ()
 
     @field_validator("extra_env")
     @classmethod
@@ -721,9 +912,42 @@ class ModelConfig(_Model):
         return value
 
     @property
+    def resolved_workload_form(self) -> str | None:
+        """The model-server form this model is built as: ``workloadForm``, or on pd-disaggregation / wide-ep
+        ``disaggregatedSet`` when :func:`disaggregated_set_default` holds and the path's older form otherwise; None
+        on the other paths (one form each)."""
+        forms = WORKLOAD_FORMS.get(self.path)
+        if forms is None:
+            return None
+        if self.workload_form is not None:
+            return self.workload_form
+        return forms[0] if disaggregated_set_default() else forms[1]
+
+    @property
+    def uses_disaggregated_set(self) -> bool:
+        """Whether the model servers are one DisaggregatedSet (:attr:`resolved_workload_form`)."""
+        return self.resolved_workload_form == "disaggregatedSet"
+
+    @property
     def secret_env_refs(self) -> dict[str, tuple[str, str]]:
         """``secretEnv`` as the serving components take it: env name -> ``(Secret name, key)``."""
         return {name: (ref.secret_name, ref.key) for name, ref in sorted(self.secret_env.items())}
+
+    @property
+    def keda_autoscaled(self) -> bool:
+        """Whether KEDA scales this model's servers: workload-autoscaling unless ``autoscaling.autoscaler`` is
+        ``hpa``; pd-disaggregation with an ``autoscaling`` block whose autoscaler is ``keda``; and every model built
+        as a DisaggregatedSet (pd-disaggregation, wide-ep: :attr:`uses_disaggregated_set`), whose autoscaled roles are
+        ``scaling.mode: External``: their DisaggregatedSetRoleScaler starts at 0 replicas (CRD default, KEP-849) and
+        KEDA writes ``minReplicaCount`` from there while a plain HPA never scales a target at 0
+        (:func:`pulumi_llmd.twin.model.role_scaling` cites both; ``autoscaler: hpa`` there is a config error)."""
+        if self.path is WellLitPath.WORKLOAD_AUTOSCALING:
+            return self.autoscaling is None or self.autoscaling.autoscaler == "keda"
+        if self.path in (WellLitPath.PD_DISAGGREGATION, WellLitPath.WIDE_EP) and self.uses_disaggregated_set:
+            return self.autoscaling is None or self.autoscaling.autoscaler == "keda"
+        if self.path is WellLitPath.PD_DISAGGREGATION:
+            return self.autoscaling is not None and self.autoscaling.autoscaler == "keda"
+        return False
 
     @property
     def gpus_per_replica(self) -> int:
@@ -850,6 +1074,11 @@ class GatewayConfig(_Model):
     timeout_sec: Annotated[int, Field(ge=1, le=86400)] = 300
     tls: GatewayTlsConfig = GatewayTlsConfig()
     authentication: Literal["none"] | AuthenticationConfig | None = None
+    #: How requests pick a model: ``body`` (the OpenAI ``model`` field, through the body-based router: llm-d's
+    #: multi-model-routing guide) or ``path`` (each model under its ``routePathPrefix``). Default: None (``body`` when
+    #: the stack serves more than one model and none sets ``routePathPrefix``, else ``path``; see
+    #: :attr:`StackConfig.model_routing`).
+    model_routing: Literal["body", "path"] | None = None
 
 
 # --- the stack ------------------------------------------------------------------------------------------------------
@@ -861,6 +1090,9 @@ class StackConfig(_Model):
     target: Target
     cluster: ClusterConfig = ClusterConfig()
     namespace: StackNamespaceName = "llm-d"
+    #: The llm-d release whose images, charts and flags the stack deploys (``components/versions.py`` RELEASES:
+    #: ``v0.10.0`` or ``v0.9.0``). Default: the newest carried (``DEFAULT_RELEASE``, v0.10.0).
+    release: LlmdReleaseName = versions.DEFAULT_RELEASE.name
     #: Accelerator pools; may be empty when every model is simulated.
     pools: tuple[PoolConfig, ...] = ()
     models: Annotated[tuple[ModelConfig, ...], Field(min_length=1)]
@@ -886,6 +1118,17 @@ class StackConfig(_Model):
         if self.target.cloud == "gcp":
             return "gke-l7-regional-external-managed" if self.gateway.public else "gke-l7-rilb"
         return SELF_MANAGED_GATEWAY_CLASSES[0]
+
+    @property
+    def model_routing(self) -> Literal["body", "path"]:
+        """How requests pick a model: ``llmd:gateway.modelRouting``, else ``body`` when the stack serves more than one
+        model and none sets ``routePathPrefix`` (one OpenAI endpoint, the model chosen by ``model``: llm-d/llm-d
+        ``guides/multi-model-routing`` "Provide a unified API endpoint following the OpenAI specification"), else
+        ``path`` (one model needs no router hop; prefixes given on purpose keep today's routes)."""
+        if self.gateway.model_routing is not None:
+            return self.gateway.model_routing
+        prefixes = any("route_path_prefix" in m.model_fields_set for m in self.models)
+        return "body" if len(self.models) > 1 and not prefixes else "path"
 
     @property
     def gateway_public(self) -> bool:
@@ -951,9 +1194,12 @@ def existing_pool_shape(pool: PoolConfig) -> catalog.MachineShape:
         )
     if pool.accelerator is not None:
         known = catalog.accelerator(pool.accelerator)
-        device = catalog.custom_accelerator(
-            known.name, pool.resource_name, known.memory_gib, known.vendor, kind=known.kind, display=known.display
-        )
+        if known.kind is catalog.AcceleratorKind.CPU:
+            device = known  # CPU serving: no device resource to validate
+        else:
+            device = catalog.custom_accelerator(
+                known.name, pool.resource_name, known.memory_gib, known.vendor, kind=known.kind, display=known.display
+            )
     else:
         device = catalog.custom_accelerator(f"{pool.name}-device", pool.resource_name)
     return catalog.custom_shape(
@@ -993,7 +1239,7 @@ SECRET_MARKER = "[secret]"
 #: Namespaces of other Pulumi packages a stack file commonly sets (never reported as typos of ``llmd``).
 _OTHER_NAMESPACES = frozenset({"gcp", "aws", "eks", "kubernetes", "pulumi", "google-native", "random", "tls"})
 #: Top-level ``llmd:`` keys whose value is a plain string, not JSON (``pulumi config set llmd:namespace 123``).
-_STRING_KEYS = frozenset({"namespace", "hfToken"})
+_STRING_KEYS = frozenset({"namespace", "release", "hfToken"})
 
 
 def _path_pattern(path: str) -> re.Pattern[str]:

@@ -6,7 +6,7 @@ The one program behind ``pulumi up`` and the offline render: ``__main__.py`` cal
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -24,11 +24,13 @@ from pulumi_llmd.blueprints.config import (
 from pulumi_llmd.blueprints.endpoint import GatewayEndpoint, authenticate_gateway, prepare_endpoint
 from pulumi_llmd.blueprints.issues import CONFIG_NAMESPACE, ConfigError
 from pulumi_llmd.blueprints.paths import PathContext, ServedModel, build_path
+from pulumi_llmd.blueprints.paths.routing import use_model_routing
 from pulumi_llmd.blueprints.plan import ModelPlan, StackPlan, plan_stack
 from pulumi_llmd.blueprints.pod_security import stack_pod_security
 from pulumi_llmd.blueprints.targets import Target, TargetPlatform, target_for
+from pulumi_llmd.blueprints.targets.weights_cache import cache_options, resolve_weights_cache
 from pulumi_llmd.blueprints.validation import parse_config_values
-from pulumi_llmd.components.base import HF_TOKEN_KEY, HF_TOKEN_SECRET, Cluster
+from pulumi_llmd.components.base import HF_TOKEN_KEY, HF_TOKEN_SECRET, AcceleratorPool, Cluster
 from pulumi_llmd.components.kube import k8s_object
 from pulumi_llmd.components.platform import (
     GatewayApiCrds,
@@ -41,8 +43,11 @@ from pulumi_llmd.components.platform import (
     StackNetworkPolicies,
 )
 from pulumi_llmd.components.platform.pod_security import PodSecurity
-from pulumi_llmd.components.serving.model_server import VLLM_PORT
+from pulumi_llmd.components.serving.body_router import BODY_ROUTER_NAME, BodyBasedRouter
+from pulumi_llmd.components.serving.model_server import VLLM_PORT, vllm_image
 from pulumi_llmd.components.serving.tokenizer import RENDER_PORT, render_network_policy
+from pulumi_llmd.components.serving.weights_cache import use_weights_cache
+from pulumi_llmd.components.versions import use_release
 
 
 @dataclass
@@ -147,7 +152,9 @@ class PlatformAddons:
     @property
     def admission(self) -> list[pulumi.Resource]:
         """Releases whose fail-closed webhooks intercept objects of the stack namespace: Kueue (LeaderWorkerSets and
-        Jobs anywhere; see ``components/platform/scheduling.py``) and LWS (LeaderWorkerSets and their pods)."""
+        Jobs anywhere; see ``components/platform/scheduling.py``) and LWS (LeaderWorkerSets, their pods and, with
+        ``enableDisaggregatedSet``, DisaggregatedSets: ``vdisaggregatedset.kb.io``, ``failurePolicy=fail`` in
+        kubernetes-sigs/lws ``pkg/webhooks/disaggregatedset/disaggregatedset_webhook.go``)."""
         return [self.kueue.release, self.lws.release]
 
 
@@ -163,15 +170,27 @@ def platform_addons(target: Target, cluster: Cluster, *, parent: pulumi.Resource
     """
     k8s_opts = pulumi.ResourceOptions(provider=cluster.provider, depends_on=list(cluster.ready), parent=parent)
     kueue = Kueue(namespaces=[target.config.namespace], opts=k8s_opts)
-    lws = LeaderWorkerSetController(opts=k8s_opts)
+    # A model built as a DisaggregatedSet (P/D, wide-EP: llmd:models[i].workloadForm) needs the LWS chart's
+    # DisaggregatedSet webhook and ClusterRoles (``enableDisaggregatedSet=true``, as llm-d's guides install LWS); the
+    # webhook is fail-closed, and the namespace (so every DisaggregatedSet in it) waits for this release
+    # (:attr:`PlatformAddons.admission`).
+    lws = LeaderWorkerSetController(
+        enable_disaggregated_set=any(m.uses_disaggregated_set for m in target.config.models), opts=k8s_opts
+    )
     installed = target.platform(cluster, after=[kueue.release], parent=parent)
+    if target.internal_ca is not None and any(m.keda_autoscaled for m in target.config.models):
+        # The cluster-internal CA (HTTPS Prometheus, Target.prometheus): when KEDA reads Prometheus, the stack
+        # namespace waits for its ClusterIssuer, so KEDA's client Certificate there is issued as soon as it is
+        # created. Without KEDA nothing in the namespace needs the CA, and the models do not wait for it.
+        installed.crds.extend(target.internal_ca.ready)
     if any(m.path is WellLitPath.FLOW_CONTROL for m in target.config.models):
         # flow-control's InferenceObjectives are llm-d.ai/v1alpha2 objects; the guide installs the llm-d.ai CRDs from
         # the router release (llm-d/llm-d guides/flow-control/README.md). No cloud serves them (GKE serves GAIE's
         # InferencePool only), so the stack installs the carried CRD once, and its namespace waits for it.
         installed.crds.append(GatewayApiCrds("llm-d-ai-crds", include=("inference-objective",), opts=k8s_opts))
-    if any(m.path is WellLitPath.WORKLOAD_AUTOSCALING for m in target.config.models):
-        # workload-autoscaling's ScaledObjects need KEDA (llm-d/llm-d guides/workload-autoscaling/README.md
+    if any(m.keda_autoscaled for m in target.config.models):
+        # workload-autoscaling's ScaledObjects (one fleet, or per role for P/D) need KEDA (llm-d/llm-d
+        # guides/workload-autoscaling/README.md
         # "Installing KEDA (Recommended)"): its chart brings the keda.sh CRDs and the ScaledObject webhook, so the
         # stack namespace waits for the release; the release waits for Kueue (its fail-closed Deployment webhook).
         from pulumi_llmd.components.platform.keda import Keda
@@ -334,6 +353,7 @@ def build_platform(
         namespace=namespace,
         after=[addons.kueue.release],
         iap_client_secret=iap_client_secret,
+        cert_manager=target.cert_manager,
         parent=parent,
     )
     gateway_ready = addons.target.gateway_ready
@@ -371,6 +391,25 @@ def build_platform(
     return BuiltPlatform(addons=addons, namespace=namespace, endpoint=endpoint, gateway=gateway)
 
 
+def build_body_router(target: Target, cluster: Cluster, platform: BuiltPlatform) -> BodyBasedRouter:
+    """The gateway's body-based router (``llmd:gateway.modelRouting: body``; llm-d/llm-d
+    ``guides/multi-model-routing``, :mod:`pulumi_llmd.components.serving.body_router`), wired into the stack's
+    Gateway for its class, with NetworkPolicies that let only the gateway reach it. Waits for the namespace and the
+    Gateway (the GKE extension / Istio filter target it)."""
+    api_server_cidrs, api_server_ports = target.api_server()
+    return BodyBasedRouter(
+        BODY_ROUTER_NAME,
+        namespace=platform.namespace,
+        gateway=platform.gateway,
+        gateway_class=target.plan.gateway_class,
+        gateway_cidrs=target.gateway_cidrs,
+        gateway_pod_labels=target.gateway_pod_labels,
+        api_server_cidrs=api_server_cidrs,
+        api_server_ports=api_server_ports,
+        opts=pulumi.ResourceOptions(provider=cluster.provider, depends_on=list(cluster.ready)),
+    )
+
+
 def serve_model(
     target: Target,
     plan: StackPlan,
@@ -388,25 +427,29 @@ def serve_model(
     path's component belongs to. Default: None (a stack: no parent)."""
     pool = cluster.pools[model.pool.name] if model.pool is not None else None
     namespace = platform.namespace
-    served = build_path(
-        PathContext(
-            plan=plan,
-            model=model,
+    pool_ready = cluster.pool_ready.get(pool.name, []) if pool is not None else []
+    # The weights cache (blueprints/targets/weights_cache.py): filled once by a loader Job on the pool's nodes; the
+    # servers mount it read-only and wait for it (it joins what they wait for: pool_ready).
+    cache_kind = resolve_weights_cache(plan.config, model.config, type(target))
+    cache = None
+    if cache_kind != "none" and pool is not None:
+        cache = target.weights_cache(
+            model.config,
+            kind=cache_kind,
             namespace=plan.config.namespace,
-            gateway=platform.gateway.name,
-            gateway_listener=platform.gateway.route_listener,
             pool=pool,
+            image=vllm_image(pool, model.config.image),
             hf_token_secret=hf_token_secret,
-            autoscaling_metric=target.autoscaling_metric(),
-            keda=target.keda_prometheus(),
-            # Only the model servers wait for the accelerator pool (7-9 min on GKE); the picker, InferencePool,
-            # HTTPRoute, HPA and PDBs wait for the namespace and the system nodes.
-            pool_ready=cluster.pool_ready.get(pool.name, []) if pool is not None else (),
-            opts=pulumi.ResourceOptions(
-                provider=cluster.provider, depends_on=[namespace, *cluster.ready], parent=parent
+            opts=cache_options(
+                pulumi.ResourceOptions(
+                    provider=cluster.provider, depends_on=[namespace, *cluster.ready], parent=parent
+                ),
+                pool_ready,
             ),
         )
-    )
+        pool_ready = [*pool_ready, *cache.ready]
+    with use_weights_cache(cache):
+        served = _build_served(target, plan, model, platform, pool, pool_ready, hf_token_secret, cluster, parent)
     observe_model(
         target,
         model,
@@ -418,13 +461,48 @@ def serve_model(
     return served
 
 
+def _build_served(
+    target: Target,
+    plan: StackPlan,
+    model: ModelPlan,
+    platform: BuiltPlatform,
+    pool: AcceleratorPool | None,
+    pool_ready: Sequence[pulumi.Resource],
+    hf_token_secret: str | None,
+    cluster: Cluster,
+    parent: pulumi.Resource | None,
+) -> ServedModel:
+    namespace = platform.namespace
+    return build_path(
+        PathContext(
+            plan=plan,
+            model=model,
+            namespace=plan.config.namespace,
+            gateway=platform.gateway.name,
+            gateway_listener=platform.gateway.route_listener,
+            pool=pool,
+            hf_token_secret=hf_token_secret,
+            autoscaling_metric=target.autoscaling_metric(),
+            keda=target.keda_prometheus(),
+            # Only the model servers wait for the accelerator pool (7-9 min on GKE) and the weights cache; the
+            # picker, InferencePool, HTTPRoute, HPA and PDBs wait for the namespace and the system nodes.
+            pool_ready=pool_ready,
+            opts=pulumi.ResourceOptions(
+                provider=cluster.provider, depends_on=[namespace, *cluster.ready], parent=parent
+            ),
+        )
+    )
+
+
 def deploy(
     config: StackConfig,
     *,
     hf_token: pulumi.Output[str] | None = None,
     model_hf_tokens: Mapping[str, pulumi.Output[str]] | None = None,
 ) -> Deployment:
-    """Deploy ``config``: cluster and accelerator pools, namespace, gateway, then each model on its well-lit path.
+    """Deploy ``config``: cluster and accelerator pools, namespace, gateway, then each model on its well-lit path,
+    every image and chart pinned by the llm-d release ``config.release`` selects (``llmd:release``; the program runs
+    inside :func:`~pulumi_llmd.components.versions.use_release`).
 
     Returns the :class:`Deployment`.
 
@@ -435,6 +513,20 @@ def deploy(
             ``llm-d-hf-token-<model>`` in place of the stack's. Default: None (none).
     """
     plan = plan_stack(config)
+    # Every component reads its images and charts from the active llm-d release while it is constructed
+    # (components/versions.py active_release): the whole program runs inside the stack's release (llmd:release).
+    with use_release(plan.release):
+        return _deploy(plan, hf_token=hf_token, model_hf_tokens=model_hf_tokens)
+
+
+def _deploy(
+    plan: StackPlan,
+    *,
+    hf_token: pulumi.Output[str] | None,
+    model_hf_tokens: Mapping[str, pulumi.Output[str]] | None,
+) -> Deployment:
+    """:func:`deploy`'s program for ``plan``, run inside ``use_release(plan.release)``."""
+    config = plan.config
     target = target_for(plan)
     cluster = target.build_cluster()
     platform = build_platform(
@@ -448,15 +540,20 @@ def deploy(
     deployment = Deployment(config=config, cluster=cluster, namespace=namespace, gateway=gateway, plan=plan)
     k8s_opts = pulumi.ResourceOptions(provider=cluster.provider)
     model_token_secrets = _model_hf_token_secrets(config, namespace, model_hf_tokens or {}, k8s_opts)
-    for model in plan.models:
-        deployment.models[model.name] = serve_model(
-            target,
-            plan,
-            model,
-            cluster,
-            platform,
-            hf_token_secret=model_token_secrets.get(model.name, namespace.hf_token_secret),
-        )
+    if config.model_routing == "body":
+        build_body_router(target, cluster, platform)
+    with use_model_routing(config.model_routing):
+        for model in plan.models:
+            deployment.models[model.name] = serve_model(
+                target,
+                plan,
+                model,
+                cluster,
+                platform,
+                hf_token_secret=model_token_secrets.get(model.name, namespace.hf_token_secret),
+            )
+    # The operations view in the stack namespace (GKE: managed-Prometheus Rules and a Cloud Monitoring dashboard).
+    target.observe_stack(namespace, k8s_opts)
     pulumi.export("cluster", cluster.name)
     pulumi.export("namespace", config.namespace)
     pulumi.export(
@@ -466,6 +563,7 @@ def deploy(
             "className": plan.gateway_class,
             "public": plan.gateway_public,
             "https": gateway.route_listener is not None,
+            "modelRouting": config.model_routing,
         },
     )
     if endpoint.managed_certificate is not None:

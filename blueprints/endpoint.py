@@ -90,6 +90,7 @@ def prepare_endpoint(
     namespace: pulumi.Resource,
     after: list[pulumi.Resource],
     iap_client_secret: pulumi.Output[str] | None = None,
+    cert_manager: CertManager | None = None,
     parent: pulumi.Resource | None = None,
 ) -> GatewayEndpoint:
     """Build what the Gateway needs before it exists: the certificate (cert-manager + Issuers/Certificate,
@@ -102,6 +103,9 @@ def prepare_endpoint(
     Args:
         iap_client_secret: A Pulumi secret; it becomes the Secret ``<gateway>-iap-oauth`` (key ``key``) when
             ``authentication.iap.clientSecret`` is used. Default: None (no Secret).
+        cert_manager: cert-manager already installed by the target (with the HTTPS Prometheus,
+            :meth:`~pulumi_llmd.blueprints.targets.Target.prometheus`): the gateway's certificate reuses it (one
+            release per cluster). Default: None (installed here when the certificate needs it).
         parent: The component the objects belong to. Default: None (a stack, whose URNs stay as they are).
     """
     gw = config.gateway
@@ -132,9 +136,12 @@ def prepare_endpoint(
         endpoint.depends_on.append(cert.certificate)
         endpoint.tls = ListenerTls(options=options, hostname=tls.hostname, port=tls.port)
     else:
-        cert_manager = CertManager(
-            opts=pulumi.ResourceOptions(provider=cluster.provider, depends_on=[*cluster.ready, *after], parent=parent)
-        )
+        if cert_manager is None:
+            cert_manager = CertManager(
+                opts=pulumi.ResourceOptions(
+                    provider=cluster.provider, depends_on=[*cluster.ready, *after], parent=parent
+                )
+            )
         certificate = GatewayCertificate(
             gw.name,
             namespace=config.namespace,

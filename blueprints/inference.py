@@ -44,6 +44,7 @@ from pydantic import BaseModel, TypeAdapter, ValidationError
 from pulumi_llmd.blueprints.config import (
     ClusterConfig,
     GatewayConfig,
+    LlmdReleaseName,
     PoolConfig,
     StackConfig,
     StackNamespaceName,
@@ -59,7 +60,7 @@ from pulumi_llmd.blueprints.pod_security import VLLM_ROOT_REASON, pod_security_n
 from pulumi_llmd.blueprints.targets import Target as DeployTarget
 from pulumi_llmd.blueprints.targets import target_for
 from pulumi_llmd.blueprints.validation import gateway_issues, parse_stack_config
-from pulumi_llmd.components import catalog
+from pulumi_llmd.components import catalog, versions
 from pulumi_llmd.components.args import (
     ArgsError,
     component_args,
@@ -121,6 +122,7 @@ _HF_ID = re.compile(r"^([A-Za-z0-9][\w.-]*/[\w.-]+|random)$")
 #: Stack keys (``llmd:<key>``) of the platform's sections -> the :class:`LlmdPlatform` argument they come from.
 _PLATFORM_KEYS = {
     "namespace": "namespace",
+    "release": "release",
     "gateway.name": "gateway_name",
     "gateway.className": "gateway_class",
     "gateway.public": "public",
@@ -270,6 +272,11 @@ class LlmdPlatformArgs(TypedDict, total=False):
     """GKE with private nodes: the control plane's ``master_cidr``, the address the pickers reach the API server on.
     Default: the cluster's ``master_cidr`` when it exposes one, else every address on port 443 (as for a public
     endpoint)."""
+    release: str
+    """The llm-d release whose images and charts the platform (and its models, unless they say otherwise) deploys:
+    ``v0.10.0`` or ``v0.9.0`` (a stack's ``llmd:release``; ``components/versions.py`` RELEASES). Default: the active
+    release (:func:`~pulumi_llmd.components.versions.active_release`: the newest, v0.10.0, outside a
+    ``use_release`` block)."""
 
 
 def _pool_of(ref: object) -> tuple[AcceleratorPool, list[pulumi.Resource]] | None:
@@ -463,6 +470,7 @@ class LlmdPlatform(pulumi.ComponentResource):
             for key in ("project", "proxy_only_cidr", "control_plane_cidr"):
                 if key in a:
                     problems.append(format_problem(key, a.get(key), "applies to a GkeCluster only"))
+        release_name = a.get("release", versions.active_release().name)
         hf_token = a.get("hf_token")
         if isinstance(hf_token, str):
             problems.append("hf_token must be a Pulumi secret (pulumi.Config().require_secret), not a plain string")
@@ -492,6 +500,7 @@ class LlmdPlatform(pulumi.ComponentResource):
             # ``privateNodes`` stands for "the control plane's private range is known" (the API server's allow).
             "cluster": {"name": namespace, "privateNodes": "masterCidr" in network, "network": network},
             "namespace": namespace,
+            "release": release_name,
             "pools": [_pool_data(cloud, pool) for pool, _ in pools.values()],
             "gateway": {
                 "name": gateway_name,
@@ -507,6 +516,7 @@ class LlmdPlatform(pulumi.ComponentResource):
             ("target", Target),
             ("cluster", ClusterConfig),
             ("namespace", StackNamespaceName),
+            ("release", LlmdReleaseName),
             ("gateway", GatewayConfig),
         ):
             sections[key], found = _validated(schema, key, data[key])
@@ -555,13 +565,16 @@ class LlmdPlatform(pulumi.ComponentResource):
         needs = pod_security_needs(config, cluster.pools)
         if pools:
             needs.append(PodSecurityNeed(BASELINE, VLLM_ROOT_REASON))
-        self.built: BuiltPlatform = build_platform(
-            self.target,
-            cluster,
-            pod_security=decide(needs),
-            hf_token=pulumi.Output.secret(hf_token) if hf_token is not None else None,
-            parent=self,
-        )
+        #: The llm-d release record the platform's images and charts come from (``release``).
+        self.release: versions.LlmdRelease = plan.release
+        with versions.use_release(plan.release):
+            self.built: BuiltPlatform = build_platform(
+                self.target,
+                cluster,
+                pod_security=decide(needs),
+                hf_token=pulumi.Output.secret(hf_token) if hf_token is not None else None,
+                parent=self,
+            )
         self.kueue: Kueue = self.built.addons.kueue
         self.lws: LeaderWorkerSetController = self.built.addons.lws
         self.namespace_component: StackNamespace = self.built.namespace
@@ -582,6 +595,7 @@ class LlmdPlatform(pulumi.ComponentResource):
                 "https": https,
                 "public": self.public,
                 "pools": sorted(pools),
+                "release": plan.release.name,
             }
         )
 
@@ -693,6 +707,10 @@ class LlmdInferenceArgs(TypedDict, total=False):
     hf_token_secret: str
     """A Secret (key ``HF_TOKEN``) in the platform's namespace for this model. Default: the platform's
     ``llm-d-hf-token`` when it has an ``hf_token``, else none (public models)."""
+    release: str
+    """The llm-d release whose images (vLLM, endpoint picker, sidecars) and flags this model deploys: ``v0.10.0`` or
+    ``v0.9.0`` (``components/versions.py`` RELEASES). Default: the platform's ``release`` (itself the active release,
+    :func:`~pulumi_llmd.components.versions.active_release`, unless given), so a model follows its platform."""
 
 
 class LlmdInference(pulumi.ComponentResource):
@@ -809,6 +827,9 @@ class LlmdInference(pulumi.ComponentResource):
         route_path = a.get("route_path", "/")
         if (p := path_prefix_problem(route_path)) is not None:  # HttpRoute's rule (Gateway API path CEL)
             problems.append(format_problem("route_path", route_path, p))
+        if "release" in a:
+            _, found = _validated(LlmdReleaseName, "release", a["release"])
+            problems += _arg_problems(found, "llmd:", _PLATFORM_KEYS)
         # TP fitting and dividing a node of the pool: the stack's rule (blueprints/paths/rules.py, the model server's
         # devices_fit_problem / devices_divide_problem), reported under tensor_parallel_size by _plan.
         if problems:
@@ -819,15 +840,18 @@ class LlmdInference(pulumi.ComponentResource):
             raise ArgsError("LlmdInference", problems)
 
         super().__init__("llmd:blueprints:LlmdInference", name, {"model": model, "path": path}, opts)
-        served = serve_model(
-            platform.target,
-            plan,
-            plan.models[0],
-            platform.cluster,
-            platform.built,
-            hf_token_secret=a.get("hf_token_secret", platform.hf_token_secret),
-            parent=self,
-        )
+        #: The llm-d release record this model's images and flags come from (``release``).
+        self.release: versions.LlmdRelease = plan.release
+        with versions.use_release(plan.release):
+            served = serve_model(
+                platform.target,
+                plan,
+                plan.models[0],
+                platform.cluster,
+                platform.built,
+                hf_token_secret=a.get("hf_token_secret", platform.hf_token_secret),
+                parent=self,
+            )
         component: Any = served.component
         self.served: ServedModel = served
         self.path: str = path
@@ -852,6 +876,7 @@ class LlmdInference(pulumi.ComponentResource):
                 "servedName": self.served_name,
                 "gateway": platform.gateway_name,
                 "url": self.url,
+                "release": plan.release.name,
             }
         )
 
@@ -912,6 +937,8 @@ class LlmdInference(pulumi.ComponentResource):
             **{k: v for k, v in optional.items() if v is not None},
         }
         data = {**platform.stack_data, "models": [model]}
+        if "release" in a:
+            data["release"] = a["release"]
         try:
             config = parse_stack_config(data)
         except ConfigError as exc:

@@ -24,7 +24,7 @@ from pulumi_llmd.blueprints.config import (
     pool_provisioning,
     resolve_shape,
 )
-from pulumi_llmd.components import catalog
+from pulumi_llmd.components import catalog, versions
 from pulumi_llmd.components.models import ModelSpec
 from pulumi_llmd.components.quantity import parse_quantity
 from pulumi_llmd.components.serving.leader_worker_set import WIDE_EP_RESOURCES
@@ -97,12 +97,12 @@ def server_resources(model: ModelConfig, shape: catalog.MachineShape | None, rol
 
 def picker_resources(config: StackConfig, model: ModelConfig) -> dict[str, dict[str, str]] | None:
     """The endpoint picker's container resources for ``model``: ``router.resources`` when set; on an existing cluster
-    without accelerator pools (a kind laptop running simulated accelerators) the small
+    without accelerator pools (a kind laptop running simulated accelerators, or CPU-only pools) the small
     :data:`~pulumi_llmd.components.serving.router.SMALL_EPP_RESOURCES`, so two pickers fit a 4 CPU / 8 GiB node with
     the simulators, the gateway and the add-ons; otherwise None (the llm-d-router chart's 4 CPU / 8Gi)."""
     if model.router.resources is not None:
         return model.router.resources.to_k8s()
-    if isinstance(config.target, ExistingTarget) and not config.pools:
+    if isinstance(config.target, ExistingTarget) and all(p.is_cpu for p in config.pools):
         return {k: dict(v) for k, v in SMALL_EPP_RESOURCES.items()}
     return None
 
@@ -329,6 +329,9 @@ class StackPlan:
     gateway_class: str
     gateway_public: bool
     gateway_tls_source: str
+    #: The llm-d release record the stack deploys (``llmd:release``; :func:`~pulumi_llmd.components.versions.
+    #: release_named`). Default: the newest carried (``DEFAULT_RELEASE``).
+    release: versions.LlmdRelease = versions.DEFAULT_RELEASE
 
     @property
     def cloud(self) -> catalog.Cloud:
@@ -470,4 +473,5 @@ def plan_stack(config: StackConfig) -> StackPlan:
         gateway_class=config.gateway_class,
         gateway_public=config.gateway_public,
         gateway_tls_source=config.gateway_tls_source,
+        release=versions.release_named(config.release),
     )

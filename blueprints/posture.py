@@ -103,4 +103,18 @@ def insecure_choices(config: StackConfig) -> list[InsecureChoice]:
             )
         )
     # --- networking ---
+    # --- autoscaling (workload-autoscaling: KEDA; see blueprints/paths/workload_autoscaling.py). KEDA reads
+    # Prometheus over HTTPS everywhere (GKE: managed Prometheus with workload identity; elsewhere the library's
+    # kube-prometheus-stack with cert-manager certificates, Target.keda_prometheus), so no choice to list there. ---
+    for index, model in enumerate(config.models):
+        key = f"llmd:models[{index}].autoscaling"
+        if model.autoscaling is not None and model.autoscaling.min_replicas == 0:
+            choices.append(
+                InsecureChoice(
+                    key=f"{key}.minReplicas",
+                    value="0",
+                    why="availability: the model scales to zero when idle; the next request waits for a cold start "
+                    "(minutes) and the picker's in-memory queue loses held requests if it restarts",
+                )
+            )
     return sorted(set(choices))

@@ -52,6 +52,7 @@ from pulumi_llmd.blueprints.config import (
     _namespace_issues,
     _secret_fix,
     pool_provisioning,
+    workload_form_issues,
 )
 from pulumi_llmd.blueprints.issues import (
     CONFIG_NAMESPACE,
@@ -64,10 +65,12 @@ from pulumi_llmd.blueprints.issues import (
     stray_booleans,
 )
 from pulumi_llmd.blueprints.paths import path_rules
-from pulumi_llmd.blueprints.paths.rules import Placement
+from pulumi_llmd.blueprints.paths.routing import model_routing_issues
+from pulumi_llmd.blueprints.paths.rules import Placement, accelerator_image_issues
 from pulumi_llmd.blueprints.plan import size_default_resources
 from pulumi_llmd.blueprints.targets import Target as TargetRules
 from pulumi_llmd.blueprints.targets import target_class
+from pulumi_llmd.blueprints.targets.weights_cache import weights_cache_issues
 from pulumi_llmd.components import catalog
 from pulumi_llmd.components.pool_rules import STACK_POOL_KEYS, pool_size_problems, reservation_problems
 from pulumi_llmd.redact import looks_like_credential
@@ -205,6 +208,8 @@ def _check_models(
                 )
             )
         issues.extend(_check_path_keys(key, model))
+        issues.extend(weights_cache_issues(config, index, model, rules))
+        issues.extend(workload_form_issues(key, model))
         issues.extend(path.keys(key, model))
         if path.placement is None:
             continue  # a CPU path: no pool (its key rules refuse one)
@@ -242,6 +247,7 @@ def _check_models(
         )
         found, needed = path.placement(placement)
         issues.extend(found)
+        issues.extend(accelerator_image_issues(placement))
         demand[pool_name] += needed
     for index, pool in enumerate(config.pools):
         shape = shapes.get(pool.name)
@@ -461,7 +467,8 @@ def _check_stack(config: StackConfig, unchecked_pools: frozenset[str] = frozense
                 )
             seen.add(value)
     prefixes: dict[str, str] = {}
-    for index, model in enumerate(config.models):
+    # Body-based routing reaches every model at / by its 'model' field (blueprints/paths/routing.py).
+    for index, model in enumerate(config.models if config.model_routing == "path" else ()):
         other = prefixes.setdefault(model.route_path_prefix, model.name)
         if other != model.name:
             issues.append(
@@ -472,6 +479,7 @@ def _check_stack(config: StackConfig, unchecked_pools: frozenset[str] = frozense
                 )
             )
     issues.extend(gateway_issues(config))
+    issues.extend(model_routing_issues(config))
     if config.cluster.system_pool.min_nodes > config.cluster.system_pool.max_nodes:
         issues.append(
             ConfigIssue(

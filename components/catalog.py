@@ -36,7 +36,9 @@ from types import MappingProxyType
 __all__ = [
     "ACCELERATORS",
     "ACCELERATOR_ALIASES",
+    "ACCELERATOR_RESOURCE_NAMES",
     "CONSUMPTION_OPTIONS",
+    "CPU",
     "MACHINES",
     "Accelerator",
     "AcceleratorKind",
@@ -79,6 +81,8 @@ class AcceleratorKind(StrEnum):
 
     GPU = "gpu"
     TPU = "tpu"
+    #: No accelerator: vLLM's CPU backend on ordinary nodes (:data:`CPU`); pods request CPU and memory only.
+    CPU = "cpu"
 
 
 class RdmaKind(StrEnum):
@@ -115,10 +119,11 @@ class Accelerator:
         name: Canonical id: the GKE guest-accelerator type (``nvidia-h100-80gb``), the GKE TPU node-label
             value (``tpu-v6e-slice``), or a vendor-model id for chips GKE does not offer (``nvidia-l40s``).
         display: Human-readable name, e.g. ``"NVIDIA H100 80GB"``.
-        kind: GPU or TPU.
-        vendor: ``"nvidia"`` or ``"google"``.
-        memory_gib: High-bandwidth memory of one device, GiB.
-        resource_name: Extended resource pods request for it (``nvidia.com/gpu``, ``google.com/tpu``).
+        kind: GPU, TPU or CPU (no device).
+        vendor: ``"nvidia"``, ``"google"``, ``"amd"``, ``"intel"``, or the vendor of a device the catalog does not list.
+        memory_gib: High-bandwidth memory of one device, GiB (0 when unknown, and for CPU serving).
+        resource_name: Extended resource pods request for it (``nvidia.com/gpu``, ``google.com/tpu``, ``amd.com/gpu``);
+            empty for CPU serving (no device is requested).
         source: Upstream document the facts come from.
     """
 
@@ -129,6 +134,29 @@ class Accelerator:
     memory_gib: int
     resource_name: str
     source: str
+
+    @property
+    def vllm_platform(self) -> str | None:
+        """The vLLM build this device runs (a name of ``versions.VLLM_PLATFORMS``): ``cuda`` for NVIDIA GPUs, ``tpu``,
+        ``rocm`` for AMD Instinct, ``xpu`` for Intel Data Center GPUs (``gpu.intel.com/*``), ``cpu`` for CPU serving;
+        None for a device no llm-d release publishes a vLLM image for (e.g. Intel Gaudi ``habana.ai/gaudi``: llm-d's
+        ``llm-d-hpu`` image ended with v0.8.0), whose model servers must name their ``image``."""
+        return _VLLM_PLATFORM_BY_RESOURCE.get(self.resource_name) or (
+            {AcceleratorKind.TPU: "tpu", AcceleratorKind.CPU: "cpu"}.get(self.kind)
+        )
+
+
+#: vLLM build per device-plugin resource (llm-d guides/recipes/modelserver/components/images: ``gpu-vllm`` on
+#: ``nvidia.com/gpu``, ``amd-vllm`` on ``amd.com/gpu``, ``xpu-vllm`` on Intel GPUs, ``tpu-vllm`` on ``google.com/tpu``).
+_VLLM_PLATFORM_BY_RESOURCE: Mapping[str, str] = MappingProxyType(
+    {
+        "nvidia.com/gpu": "cuda",
+        "amd.com/gpu": "rocm",
+        "gpu.intel.com/i915": "xpu",
+        "gpu.intel.com/xe": "xpu",
+        "google.com/tpu": "tpu",
+    }
+)
 
 
 @dataclass(frozen=True)
@@ -268,6 +296,49 @@ def _src(*parts: str) -> str:
 
 _NVIDIA_GPU = "nvidia.com/gpu"
 _GOOGLE_TPU = "google.com/tpu"
+_AMD_GPU = "amd.com/gpu"
+_INTEL_GPU_I915 = "gpu.intel.com/i915"
+
+#: Every extended resource that hands a container whole accelerators through a device plugin, by vendor: what the
+#: first-deploy twin counts as devices (the policy packs keep their own copy, ``policies/graph.py``
+#: ``ACCELERATOR_RESOURCES``, which may not import the components; a test keeps the two equal). Sources: NVIDIA
+#: k8s-device-plugin; AMD ROCm k8s-device-plugin (``amd.com/gpu``); Intel device plugins for Kubernetes, GPU plugin
+#: (``gpu.intel.com/i915`` and, with the Xe kernel driver, ``gpu.intel.com/xe``); Intel Gaudi base operator
+#: (``habana.ai/gaudi``); GKE TPU device plugin; AWS Neuron device plugin (FACTS "AMD and other accelerators").
+ACCELERATOR_RESOURCE_NAMES: tuple[str, ...] = (
+    _NVIDIA_GPU,
+    _AMD_GPU,
+    _GOOGLE_TPU,
+    _INTEL_GPU_I915,
+    "gpu.intel.com/xe",
+    "habana.ai/gaudi",
+    "aws.amazon.com/neuron",
+    "aws.amazon.com/neuroncore",
+)
+
+_SRC_AMD_MI300X = (
+    "AMD Instinct MI300X: 192 GB HBM3, 5.3 TB/s, 8 per node (MLCommons v4.1 system description 'AMD Instinct "
+    "MI300X-NPS1-SPX-192GB-750W'; Azure ND MI300X v5 docs: 8 x MI300X with 192 GB each); resource amd.com/gpu "
+    "(ROCm k8s-device-plugin; llm-d optimized-baseline/modelserver/amd/vllm/base/patch-vllm.yaml @ d557f83e)"
+)
+_SRC_AMD_MI325X = (
+    "AMD Instinct MI325X: 256 GB HBM3E, 6.0 TB/s (third-party: Vultr docs, FACTS 'AMD and other accelerators'); "
+    "resource amd.com/gpu (ROCm k8s-device-plugin)"
+)
+_SRC_INTEL_XPU = (
+    "Intel Data Center / Arc Pro GPUs (XPU): resource gpu.intel.com/i915, or gpu.intel.com/xe with the Xe kernel "
+    "driver (intel.github.io/intel-device-plugins-for-kubernetes, gpu_plugin README); memory depends on the product "
+    "(0: unknown, the weight-fit check is skipped); llm-d's guides claim it through DRA device class gpu.intel.com "
+    "(optimized-baseline/modelserver/xpu/vllm/resource-claim-template.yaml @ d557f83e)"
+)
+_SRC_CPU = (
+    "vLLM CPU backend on ordinary nodes: llm-d optimized-baseline/modelserver/cpu/vllm/patch-vllm.yaml @ d557f83e "
+    "(64 CPU / 64Gi per server, no device resource)"
+)
+
+#: The pseudo-accelerator of CPU-only serving (``accelerator: cpu`` on an existing cluster's pool): no device, no
+#: extended resource; ``devicesPerNode`` then counts the model servers one node holds.
+CPU: Accelerator = Accelerator("cpu", "CPU (vLLM CPU backend)", AcceleratorKind.CPU, "", 0, "", _SRC_CPU)
 
 
 def _gpu(name: str, display: str, memory_gib: int, source: str) -> Accelerator:
@@ -305,6 +376,18 @@ _ACCELERATOR_TABLE: tuple[Accelerator, ...] = (
         32,
         _src("Cloud TPU v6e docs (cloud.google.com/tpu/docs/v6e: 32 GB HBM per chip)", _SRC_TPU_TOOLKIT),
     ),
+    # Devices no cloud target of ours offers: existing clusters name them with ``accelerator`` (the pool describes its
+    # nodes: devicesPerNode, vcpus, memoryGib).
+    Accelerator(
+        "amd-instinct-mi300x", "AMD Instinct MI300X 192GB", AcceleratorKind.GPU, "amd", 192, _AMD_GPU, _SRC_AMD_MI300X
+    ),
+    Accelerator(
+        "amd-instinct-mi325x", "AMD Instinct MI325X 256GB", AcceleratorKind.GPU, "amd", 256, _AMD_GPU, _SRC_AMD_MI325X
+    ),
+    Accelerator(
+        "intel-xpu", "Intel Data Center GPU (XPU)", AcceleratorKind.GPU, "intel", 0, _INTEL_GPU_I915, _SRC_INTEL_XPU
+    ),
+    CPU,
 )
 
 #: Every accelerator by canonical name.
@@ -322,6 +405,11 @@ ACCELERATOR_ALIASES: Mapping[str, str] = MappingProxyType(
         "tpu-v5e-slice": "tpu-v5-lite-podslice",
         "tpu-v5p": "tpu-v5p-slice",
         "tpu-v6e": "tpu-v6e-slice",
+        "amd-mi300x": "amd-instinct-mi300x",
+        "mi300x": "amd-instinct-mi300x",
+        "amd-mi325x": "amd-instinct-mi325x",
+        "mi325x": "amd-instinct-mi325x",
+        "intel-gpu": "intel-xpu",
     }
 )
 

@@ -18,7 +18,11 @@ prints - so one reference serves amd64 and arm64 nodes.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
+from types import MappingProxyType
 from typing import Any, Final
 
 #: The one digest form the library accepts: ``sha256:`` and 64 lower-case hex digits (OCI image-spec descriptor).
@@ -120,68 +124,127 @@ class ChartPin:
 
 
 # --- llm-d router (endpoint picker) --------------------------------------------------------------------------------
-#: llm-d router release whose EndpointPicker image and chart layout the serving components follow
-#: (llm-d/llm-d guides/env.sh: ROUTER_CHART_VERSION / ROUTER_EPP_VERSION, June 2026).
-LLMD_ROUTER_VERSION: Final = "v0.9.0"
+#: llm-d router release whose EndpointPicker image and chart layout the serving components follow. Both llm-d releases
+#: carried here run router v0.10.0: llm-d v0.9.0 pins it (llm-d/llm-d guides/env.sh e3dbeca1, "Update env for release
+#: v0.9.0": ROUTER_EPP_VERSION / ROUTER_CHART_VERSION v0.10.0; release notes "llm-d-router-endpoint-picker v0.10.0"),
+#: and v0.10.0 is the newest router tag in any llm-d-router snapshot (tag 2026-08-17, 71f4f099; llm-d v0.10.0's
+#: artifacts page lists ``main``; v0.11.0 is seen only in third-party notes and is not pinned).
+LLMD_ROUTER_VERSION: Final = "v0.10.0"
 #: Endpoint picker (EPP) image, formerly ``llm-d-inference-scheduler`` (llm-d/llm-d guides/env.sh: ROUTER_EPP_IMAGE).
 EPP_PIN: Final = ImagePin(
     repository="ghcr.io/llm-d/llm-d-router-endpoint-picker",
     tag=LLMD_ROUTER_VERSION,
-    digest="sha256:873179822ab0895a37ea09f2112ca39a6ae50a26612561c8bfad7f9a8c5af6f5",
-    source="llm-d guides/workload-autoscaling/keda-epp kind contract script (EPP_IMAGE=...:v0.9.0@sha256:8731...); "
-    "agrees with a llm-d lab (K8S_WORKLOAD_IMAGES) and a router session-control report: 3 independent sources",
+    digest="sha256:2e516fa1310da7be59b82beb1445362139597d6d553ef04d546716abe3aaaa70",
+    source="llm-d v0.9.0 env.sh (e3dbeca1) and llm-d-router tag v0.10.0 (71f4f099); multi-arch index digest in 4 "
+    "public records, one 'pinned by index digest' (arm64 110a7225..., amd64 9862ae38... are its manifests)",
 )
-EPP_IMAGE: Final = EPP_PIN.ref
-#: P/D disaggregation sidecar, formerly ``llm-d-routing-sidecar`` (llm-d/llm-d guides, pd-disaggregation).
+#: P/D disaggregation sidecar, formerly ``llm-d-routing-sidecar`` (llm-d guides/recipes/modelserver/components/images/
+#: routing-sidecar/release @ d557f83e: ``ghcr.io/llm-d/llm-d-router-disagg-sidecar:v0.10.0``).
 PD_SIDECAR_PIN: Final = ImagePin(
     repository="ghcr.io/llm-d/llm-d-router-disagg-sidecar",
     tag=LLMD_ROUTER_VERSION,
-    digest="sha256:4cc3f15f254c26df7611e3b92ff7c82f83ad4ecb325de639c9dfb32873c6ce90",
-    source="one source: a public llm-d P/D lab pinning ...:v0.9.0@sha256:4cc3... next to the EPP digest above "
-    "(which three sources confirm); not yet confirmed by a second source - refresh_digests.py verifies it",
+    digest=None,  # digest not found offline: refresh with scripts/refresh_digests.py
+    source="llm-d routing-sidecar/release component @ d557f83e (v0.10.0); no public digest record found",
 )
-PD_SIDECAR_IMAGE: Final = PD_SIDECAR_PIN.ref
+#: Body-based router for multi-model routing: llm-d's Inference Payload Processor (IPP), which replaces the Gateway API
+#: Inference Extension's BBR (llm-d/llm-d PR 1184; llm-d/llm-d-benchmark issue 1305) and which llm-d's
+#: guides/multi-model-routing installs. v0.1.0 is the first stable release (2026-07-12; llm-d/llm-d PR 2075 "IPP
+#: v0.1.0 (stable) was released ... available on GHCR"; the chart's own default tag ``main`` is a moving tag).
+PAYLOAD_PROCESSOR_PIN: Final = ImagePin(
+    repository="ghcr.io/llm-d/llm-d-inference-payload-processor",
+    tag="v0.1.0",
+    digest=None,  # digest not found offline: refresh with scripts/refresh_digests.py
+    source="llm-d/llm-d PR 2075 (guides/multi-model-routing: ghcr.io/llm-d/llm-d-inference-payload-processor:v0.1.0 "
+    "pullable); no public digest record found",
+)
 
 # --- model servers ----------------------------------------------------------------------------------------------------
-#: vLLM OpenAI-compatible server for NVIDIA GPUs (llm-d/llm-d guides/recipes/modelserver/components/images/gpu-vllm).
-VLLM_PIN: Final = ImagePin(
+#: vLLM OpenAI-compatible server for NVIDIA GPUs, as llm-d v0.9.0 validated it (llm-d/llm-d guides/recipes/modelserver/
+#: components/images/gpu-vllm/release/kustomization.yaml @ d557f83e: ``docker.io/vllm/vllm-openai:v0.26.0``).
+VLLM_V0_26_0_PIN: Final = ImagePin(
     repository="vllm/vllm-openai",
-    tag="v0.23.0",
-    digest="sha256:6d8429e38e3747723ca07ee1b17972e09bb9c51c4032b266f24fb1cc3b22ed8f",
-    source='multi-arch index digest, in 8+ public repos ("vLLM v0.23.0 multi-arch manifest"); one image '
-    "descriptor records ImageIndexDigest=sha256:6d84... and linux/amd64 ImageDigest=sha256:3a1e7f59... (the "
-    "per-platform manifest some repos pin): index chosen",
+    tag="v0.26.0",
+    digest="sha256:ffb2d59b1c059a5bd8d781320c9f5189de8293693b7d95da54befddaa54abf52",
+    source="llm-d gpu-vllm/release component @ d557f83e; multi-arch index digest in 10+ public records (one "
+    "names it the index); sha256:770fe65b... that other repos pin is its linux/amd64 manifest",
 )
-VLLM_IMAGE: Final = VLLM_PIN.ref
-#: vLLM CPU build, used for the render/tokenizer service of precise-prefix-cache-routing (llm-d guides).
-VLLM_CPU_PIN: Final = ImagePin(
+#: vLLM for NVIDIA GPUs as llm-d v0.10.0 validated it (llm-d/llm-d docs/api-reference/artifacts.md @ 1128ecf6:
+#: ``docker.io/vllm/vllm-openai`` ``v0.30.0``).
+VLLM_V0_30_0_PIN: Final = ImagePin(
+    repository="vllm/vllm-openai",
+    tag="v0.30.0",
+    digest="sha256:8a69ffad015f138d7170c4ddc429e230a3bc1c1719f67e14324749df200a4b90",
+    source="llm-d artifacts.md @ 1128ecf6 (v0.10.0 release); multi-arch index digest in 10+ public records, one "
+    "calling it the multi-platform digest (linux/amd64 5f5e5352..., linux/arm64 4864d466... are its manifests)",
+)
+#: vLLM CPU build (render/tokenizer service of precise-prefix-cache-routing; CPU serving), llm-d v0.9.0
+#: (components/images/cpu-vllm/release @ d557f83e).
+VLLM_CPU_V0_26_0_PIN: Final = ImagePin(
     repository="vllm/vllm-openai-cpu",
-    tag="v0.23.0",
-    digest="sha256:89e1fbe829038b1a560601990c8ec89625c622a969fcbc8f10ce48b6139795be",
-    source="kserve/kserve config/llmisvcconfig/config-llm-tokenizer.yaml @ 1907a5ee (docker.io/vllm/"
-    "vllm-openai-cpu:v0.23.0@sha256:89e1fbe8...); a second repo quotes the same prefix 89e1fbe8",
-)
-VLLM_CPU_IMAGE: Final = VLLM_CPU_PIN.ref
-#: vLLM for Cloud TPU (llm-d guides/recipes/modelserver/components/images/tpu-vllm, used by
-#: optimized-baseline/modelserver/tpu/v6).
-VLLM_TPU_PIN: Final = ImagePin(
-    repository="vllm/vllm-tpu",
-    tag="v0.22.0",
+    tag="v0.26.0",
     digest=None,  # digest not found offline: refresh with scripts/refresh_digests.py
-    source="llm-d guides tpu-vllm image component; no public record of the v0.22.0 digest was found",
+    source="llm-d cpu-vllm/release component @ d557f83e; no public digest record found",
 )
-VLLM_TPU_IMAGE: Final = VLLM_TPU_PIN.ref
+#: vLLM CPU build, llm-d v0.10.0 (artifacts.md @ 1128ecf6).
+VLLM_CPU_V0_30_0_PIN: Final = ImagePin(
+    repository="vllm/vllm-openai-cpu",
+    tag="v0.30.0",
+    digest=None,  # digest not found offline: refresh with scripts/refresh_digests.py
+    source="llm-d artifacts.md @ 1128ecf6 (v0.10.0 release); no public digest record found",
+)
+#: vLLM for Cloud TPU, llm-d v0.9.0 (components/images/tpu-vllm/release @ d557f83e).
+VLLM_TPU_V0_26_0_PIN: Final = ImagePin(
+    repository="vllm/vllm-tpu",
+    tag="v0.26.0",
+    digest=None,  # digest not found offline: refresh with scripts/refresh_digests.py
+    source="llm-d tpu-vllm/release component @ d557f83e; no public digest record found",
+)
+#: vLLM for Cloud TPU, llm-d v0.10.0 (artifacts.md @ 1128ecf6: ``docker.io/vllm/vllm-tpu`` ``v0.29.0``).
+VLLM_TPU_V0_29_0_PIN: Final = ImagePin(
+    repository="vllm/vllm-tpu",
+    tag="v0.29.0",
+    digest=None,  # digest not found offline: refresh with scripts/refresh_digests.py
+    source="llm-d artifacts.md @ 1128ecf6 (v0.10.0 release); no public digest record found",
+)
+#: vLLM for AMD Instinct (ROCm), llm-d v0.9.0 (components/images/amd-vllm/release @ d557f83e).
+VLLM_ROCM_V0_26_0_PIN: Final = ImagePin(
+    repository="vllm/vllm-openai-rocm",
+    tag="v0.26.0",
+    digest=None,  # digest not found offline: refresh with scripts/refresh_digests.py
+    source="llm-d amd-vllm/release component @ d557f83e; no public digest record found",
+)
+#: vLLM for AMD Instinct (ROCm), llm-d v0.10.0 (artifacts.md @ 1128ecf6).
+VLLM_ROCM_V0_30_0_PIN: Final = ImagePin(
+    repository="vllm/vllm-openai-rocm",
+    tag="v0.30.0",
+    digest="sha256:2e7da1ad1c66836802072588adea75f9f4991da5f9545b4318e91d422c22ce6a",
+    source="llm-d artifacts.md @ 1128ecf6 (v0.10.0 release); ~8 public records, one 'resolved from the v0.30.0 tag via "
+    "the Docker Registry v2 API' (amd64-only image)",
+)
+#: vLLM for Intel XPU, llm-d v0.9.0 (components/images/xpu-vllm/release @ d557f83e).
+VLLM_XPU_V0_26_0_PIN: Final = ImagePin(
+    repository="vllm/vllm-openai-xpu",
+    tag="v0.26.0",
+    digest=None,  # digest not found offline: refresh with scripts/refresh_digests.py
+    source="llm-d xpu-vllm/release component @ d557f83e; no public digest record found",
+)
+#: vLLM for Intel XPU, llm-d v0.10.0 (artifacts.md @ 1128ecf6).
+VLLM_XPU_V0_30_0_PIN: Final = ImagePin(
+    repository="vllm/vllm-openai-xpu",
+    tag="v0.30.0",
+    digest=None,  # digest not found offline: refresh with scripts/refresh_digests.py
+    source="llm-d artifacts.md @ 1128ecf6 (v0.10.0 release); no public digest record found",
+)
 #: vLLM with the EFA libraries (libfabric, aws-ofi-nccl) for EKS pools with EFA: the image llm-d's AWS overlays use
 #: (llm-d guides/recipes/modelserver/components/images/gpu-vllm/aws-efa/release/kustomization.yaml @ d557f83, used
 #: by pd-disaggregation/modelserver/gpu/vllm/aws; FACTS: "AWS EFA model server image"). ``ghcr.io/llm-d/llm-d-aws``
-#: was removed upstream (llm-d PR #2334).
+#: was removed upstream (llm-d PR #2334). The v0.10.0-era tag was not seen: both releases carry this one.
 VLLM_AWS_EFA_PIN: Final = ImagePin(
     repository="public.ecr.aws/deep-learning-containers/vllm",
     tag="0.26.0-gpu-py312-cu130-ubuntu22.04-ec2",
     digest=None,  # digest not found offline: refresh with scripts/refresh_digests.py
     source="llm-d gpu-vllm/aws-efa/release component @ d557f83; no public record of its digest was found",
 )
-VLLM_AWS_EFA_IMAGE: Final = VLLM_AWS_EFA_PIN.ref
 #: llm-d inference simulator for the simulated-accelerators path. v0.10.2 is what the llm-d v0.9.0 release pins
 #: (FACTS "other llm-d components (v0.9.0 release)": inference-sim v0.10.2) and what llm-d-router's e2e suite loads
 #: (test/e2e/e2e_suite_test.go: VLLM_IMAGE default ``ghcr.io/llm-d/llm-d-inference-sim:v0.10.2``); moved from the v0.5
@@ -196,7 +259,6 @@ INFERENCE_SIM_PIN: Final = ImagePin(
     "(find_string id 66302745709); a second, independent repo records a probe of the simulator image by the same "
     "prefix sha256:7f3a1f72 on 2026-08-06 (version not named, id 58366106584). refresh_digests.py verifies it",
 )
-INFERENCE_SIM_IMAGE: Final = INFERENCE_SIM_PIN.ref
 #: The latency predictor of the predicted-latency-routing path: an XGBoost training server and its prediction
 #: servers, sidecars of the endpoint picker (llm-d/llm-d-latency-predictor; llm-d-router chart
 #: ``config/charts/routerlib/templates/_latency-predictor.tpl``). llm-d v0.9.0 ships latency-predictor 0.9.0 (FACTS
@@ -211,7 +273,6 @@ LATENCY_TRAINING_SERVER_PIN: Final = ImagePin(
     source="FACTS (llm-d v0.9.0 release: latency-predictor 0.9.0); kserve llmisvc presets pin "
     "ghcr.io/llm-d/llm-d-latency-predictor-training-server:0.9.0; no public record of its digest was found",
 )
-LATENCY_TRAINING_SERVER_IMAGE: Final = LATENCY_TRAINING_SERVER_PIN.ref
 LATENCY_PREDICTION_SERVER_PIN: Final = ImagePin(
     repository="ghcr.io/llm-d/llm-d-latency-predictor-prediction-server",
     tag=LATENCY_PREDICTOR_VERSION,
@@ -219,7 +280,6 @@ LATENCY_PREDICTION_SERVER_PIN: Final = ImagePin(
     source="FACTS (llm-d v0.9.0 release: latency-predictor 0.9.0); kserve llmisvc presets pin "
     "ghcr.io/llm-d/llm-d-latency-predictor-prediction-server:0.9.0; no public record of its digest was found",
 )
-LATENCY_PREDICTION_SERVER_IMAGE: Final = LATENCY_PREDICTION_SERVER_PIN.ref
 
 #: GKE gIB (GPUDirect-RDMA over RoCE) NCCL plugin installer for x86 A3 Ultra / A4 nodes: v1.1.1, what
 #: GoogleCloudPlatform/container-engine-accelerators gpudirect-rdma/nccl-rdma-installer.yaml pins on main
@@ -231,7 +291,6 @@ GIB_NCCL_PLUGIN_PIN: Final = ImagePin(
     digest=None,  # digest not found offline: refresh with scripts/refresh_digests.py
     source="container-engine-accelerators nccl-rdma-installer.yaml pins the tag only; no public digest record",
 )
-GIB_NCCL_PLUGIN_IMAGE: Final = GIB_NCCL_PLUGIN_PIN.ref
 #: Pause container keeping the gIB installer DaemonSet's pods alive after the install init container (digest-pinned
 #: as in GoogleCloudPlatform/container-engine-accelerators gpudirect-rdma/nccl-rdma-installer.yaml).
 PAUSE_PIN: Final = ImagePin(
@@ -242,22 +301,28 @@ PAUSE_PIN: Final = ImagePin(
     "(gke.gcr.io/pause:3.8@sha256:880e63f9...)",
 )
 PAUSE_IMAGE: Final = PAUSE_PIN.ref
-#: CUDA image with DeepEP / NVSHMEM / GDRCopy the wide-EP guide runs
-#: (FACTS: wide-EP ``ghcr.io/llm-d/llm-d-cuda:v0.8.0``).
+#: CUDA image with DeepEP / NVSHMEM / GDRCopy the wide-EP guide runs (llm-d guides/recipes/modelserver/components/
+#: images/gpu-vllm/llm-d/release @ d557f83e: ``ghcr.io/llm-d/llm-d-cuda:v0.9.0``, used by wide-ep-lws
+#: disaggregatedset). llm-d v0.10.0 deprecates the image (artifacts.md: "llm-d-cuda (deprecated)", last tag v0.9.0)
+#: but keeps llm-d image variants for RoCE clusters (NVSHMEM patch, components/images/README.md): both releases carry
+#: v0.9.0 for wide-EP.
 LLMD_CUDA_PIN: Final = ImagePin(
     repository="ghcr.io/llm-d/llm-d-cuda",
-    tag="v0.8.0",
+    tag="v0.9.0",
     digest=None,  # digest not found offline: refresh with scripts/refresh_digests.py
-    source="llm-d wide-EP guide (FACTS); no public record of the v0.8.0 digest was found",
+    source="llm-d gpu-vllm/llm-d/release component @ d557f83e; no public digest record found",
 )
-LLMD_CUDA_IMAGE: Final = LLMD_CUDA_PIN.ref
 
 # --- Kubernetes APIs -------------------------------------------------------------------------------------------
-#: Gateway API standard-channel release whose CRDs the library installs where the platform does not
-#: (kubernetes-sigs/gateway-api v1.6.1, config/crd/standard).
-GATEWAY_API_VERSION: Final = "v1.6.1"
-#: Gateway API Inference Extension release the llm-d guides pin (llm-d/llm-d guides/env.sh: GAIE_VERSION).
-GAIE_VERSION: Final = "v1.5.0"
+#: Gateway API standard-channel release whose CRDs the library carries and installs where the platform does not
+#: (kubernetes-sigs/gateway-api v1.6.1, 8bb74df0, config/crd/standard; src/pulumi_llmd/schemas/crds/SOURCES.md), for
+#: every llm-d release: llm-d tests v1.5.x (:attr:`LlmdRelease.gateway_api_version`), and a newer standard-channel
+#: release keeps serving every ``v1`` API of the older one (Gateway API versioning policy, gateway-api.sigs.k8s.io
+#: /concepts/versioning).
+GATEWAY_API_CRDS_VERSION: Final = "v1.6.1"
+#: Gateway API Inference Extension release of the InferencePool CRD the library carries and installs where the platform
+#: does not serve it (kubernetes-sigs/gateway-api-inference-extension v1.6.0, 992e5c29), for every llm-d release.
+GAIE_CRDS_VERSION: Final = "v1.6.0"
 #: InferencePool API group/version (GA since GAIE v1.0).
 INFERENCE_POOL_API_VERSION: Final = "inference.networking.k8s.io/v1"
 #: EndpointPickerConfig document version read by the llm-d router's EPP (llm-d guides router values).
@@ -301,18 +366,29 @@ KUEUE_IMAGE_PIN: Final = ImagePin(
 KUEUE_CHART_VERSION: Final = KUEUE_CHART_PIN.version
 #: Kueue API group/version of ResourceFlavor, ClusterQueue and LocalQueue (v1beta2 is the storage version in v0.19).
 KUEUE_API_VERSION: Final = "kueue.x-k8s.io/v1beta2"
-#: LeaderWorkerSet release (kubernetes-sigs/lws) the llm-d guides use for multi-node serving (FACTS: LWS v0.10.0).
-LWS_VERSION: Final = "v0.10.0"
-#: LWS Helm chart (kubernetes-sigs/lws charts/lws on registry.k8s.io; chart versions carry no ``v``).
-LWS_CHART_PIN: Final = ChartPin(
+#: LeaderWorkerSet (kubernetes-sigs/lws) Helm chart on registry.k8s.io (chart versions carry no ``v``), as llm-d v0.9.0
+#: installs it (the v0.9.0-era P/D DisaggregatedSet guide installs chart 0.10.0; FACTS "LWS").
+LWS_V0_10_0_CHART_PIN: Final = ChartPin(
     repository="oci://registry.k8s.io/lws/charts",
     name="lws",
-    version=LWS_VERSION.removeprefix("v"),
+    version="0.10.0",
     digest=None,  # digest not found offline: refresh with scripts/refresh_digests.py
-    source="kubernetes-sigs/lws charts/lws; OCI manifest digest of 0.10.0 not found in any public record",
+    source="kubernetes-sigs/lws tag v0.10.0 (2026-08-11) charts/lws; OCI manifest digest not found in any "
+    "public record",
 )
-LWS_CHART: Final = LWS_CHART_PIN.chart
-LWS_CHART_VERSION: Final = LWS_CHART_PIN.version
+#: LWS as llm-d v0.10.0's DisaggregatedSet guides ask for it: "Deploy the LeaderWorkerSet controller v0.11.1 or newer.
+#: When installing with Helm, pass --set enableDisaggregatedSet=true" (llm-d/llm-d guides/models/glm-5-2/README.md and
+#: the wide-EP model guides, index). v0.11.0 is seen in kubernetes-sigs/lws charts/lws/Chart.yaml (appVersion v0.11.0,
+#: 0a3c5c21); v0.11.1 in LWS's install docs (@ 884af7f4) and llm-d's guides, but its CRDs were not obtained: the
+#: DisaggregatedSet schema the render validates against is v0.10.0's (src/pulumi_llmd/schemas/crds/SOURCES.md).
+LWS_V0_11_1_CHART_PIN: Final = ChartPin(
+    repository="oci://registry.k8s.io/lws/charts",
+    name="lws",
+    version="0.11.1",
+    digest=None,  # digest not found offline: refresh with scripts/refresh_digests.py
+    source="llm-d guides (glm-5-2, wide-EP model READMEs: LWS v0.11.1 or newer); kubernetes-sigs/lws "
+    "site/content/en/docs/installation/_index.md @ 884af7f4 (VERSION=v0.11.1, CHART_VERSION=0.11.1); digest not found",
+)
 #: Custom Metrics - Stackdriver Adapter image (GoogleCloudPlatform/k8s-stackdriver
 #: custom-metrics-stackdriver-adapter/deploy/production/adapter_new_resource_model.yaml at
 #: 0857364d151373fb985599f4ddee6504166de939): serves GKE Managed Prometheus metrics to the HPA.
@@ -327,26 +403,42 @@ CUSTOM_METRICS_ADAPTER_IMAGE: Final = CUSTOM_METRICS_ADAPTER_PIN.ref
 GMP_API_VERSION: Final = "monitoring.googleapis.com/v1"
 
 # --- platform add-ons for clusters other than GKE (EKS, existing clusters such as kind) -------------------------------
-#: Istio release llm-d's guides install as the self-managed inference gateway (FACTS: "Istio 1.29.2"; llm-d
-#: docs/infrastructure/gateway/istio and install-gateway-control-plane.sh: ISTIO_VERSION=1.29.2).
-ISTIO_VERSION: Final = "1.29.2"
 #: Istio's Helm chart repository, charts ``base`` and ``istiod``
 #: (llm-d guides/prereq/gateway-provider/istio.helmfile.yaml).
 ISTIO_CHART_REPO: Final = "https://istio-release.storage.googleapis.com/charts"
-ISTIO_CHART_VERSION: Final = ISTIO_VERSION
-ISTIO_BASE_CHART_PIN: Final = ChartPin(
+#: Istio as llm-d v0.9.0's recipe installs it (llm-d docs/infrastructure/gateway/istio.md @ d557f83e:
+#: ``ISTIO_VERSION=1.29.2``, ``ENABLE_GATEWAY_API_INFERENCE_EXTENSION=true``).
+ISTIO_BASE_V1_29_2_CHART_PIN: Final = ChartPin(
     repository=ISTIO_CHART_REPO,
     name="base",
-    version=ISTIO_CHART_VERSION,
+    version="1.29.2",
     digest=None,  # digest not found offline: refresh with scripts/refresh_digests.py
     source="istio-release index.yaml; the base-1.29.2.tgz digest was not found in any public record",
 )
-ISTIOD_CHART_PIN: Final = ChartPin(
+ISTIOD_V1_29_2_CHART_PIN: Final = ChartPin(
     repository=ISTIO_CHART_REPO,
     name="istiod",
-    version=ISTIO_CHART_VERSION,
+    version="1.29.2",
     digest=None,  # digest not found offline: refresh with scripts/refresh_digests.py
     source="istio-release index.yaml; the istiod-1.29.2.tgz digest was not found in any public record",
+)
+#: Istio for llm-d v0.10.0, which "tests 1.29.x" as the default gateway provider (artifacts.md @ 1128ecf6): 1.29.6 is
+#: the newest 1.29 patch (istio/api tag, 2026-07-16).
+ISTIO_BASE_V1_29_6_CHART_PIN: Final = ChartPin(
+    repository=ISTIO_CHART_REPO,
+    name="base",
+    version="1.29.6",
+    digest=None,  # digest not found offline: refresh with scripts/refresh_digests.py
+    source="llm-d artifacts.md (Istio 1.29.x) + istio/api tag 1.29.6; the .tgz digest was not found in any "
+    "public record",
+)
+ISTIOD_V1_29_6_CHART_PIN: Final = ChartPin(
+    repository=ISTIO_CHART_REPO,
+    name="istiod",
+    version="1.29.6",
+    digest=None,  # digest not found offline: refresh with scripts/refresh_digests.py
+    source="llm-d artifacts.md (Istio 1.29.x) + istio/api tag 1.29.6; the .tgz digest was not found in any "
+    "public record",
 )
 #: agentgateway release llm-d's guides install (FACTS: "agentgateway v1.1.0"; llm-d docs/resources/gateway/agentgateway:
 #: AGENTGATEWAY_VERSION=v1.1.0, ``helm upgrade --install ... --version v1.1.0``; chart versions carry the ``v``).
@@ -433,6 +525,31 @@ DCGM_EXPORTER_CHART_PIN: Final = ChartPin(
     digest=None,  # digest not found offline: refresh with scripts/refresh_digests.py
     source="NVIDIA/dcgm-exporter deployment/; no public record of the dcgm-exporter-4.8.3.tgz digest",
 )
+#: AMD GPU Operator chart (ROCm/gpu-operator ``helm-charts-k8s``, published at https://rocm.github.io/gpu-operator
+#: as ``gpu-operator-charts``; chart versions carry a leading ``v``). v1.5.1 (2026-07-21, ROCm/gpu-operator 858cf255,
+#: ``helm-charts-k8s/Chart.yaml``; FACTS "AMD GPU Operator"). It installs the operator, NFD and (with the chart's
+#: default ``crds.defaultCR.install: true``) a default ``DeviceConfig`` (``amd.com/v1alpha1``) built from the
+#: ``deviceConfig.spec`` values: the ROCm k8s device plugin (``amd.com/gpu``), the node labeller and AMD's
+#: device-metrics exporter (``helm-charts-k8s/templates/default-deviceconfig.yaml``). Its README lists cert-manager as a
+#: prerequisite.
+AMD_GPU_OPERATOR_CHART_PIN: Final = ChartPin(
+    repository="https://rocm.github.io/gpu-operator",
+    name="gpu-operator-charts",
+    version="v1.5.1",
+    digest=None,  # digest not found offline: refresh with scripts/refresh_digests.py
+    source="ROCm/gpu-operator 858cf255 helm-charts-k8s/Chart.yaml (v1.5.1); helm repo URL and chart name from "
+    "helm-charts-k8s/README.md ('helm repo add rocm https://rocm.github.io/gpu-operator'); no public digest record",
+)
+#: AMD's device-metrics exporter (GPU utilisation, memory, power, temperature in Prometheus format on port 5000), set
+#: as the default DeviceConfig's ``metricsExporter.image`` instead of the chart's floating default (FACTS:
+#: ROCm/gpu-operator v1.5.1 ``docs/metrics/exporter.md``: ``rocm/device-metrics-exporter:v1.5.0``; chart default
+#: ``latest``, port 5000).
+AMD_DEVICE_METRICS_EXPORTER_PIN: Final = ImagePin(
+    repository="rocm/device-metrics-exporter",
+    tag="v1.5.0",
+    digest=None,  # digest not found offline: refresh with scripts/refresh_digests.py
+    source="ROCm/gpu-operator v1.5.1 docs/metrics/exporter.md (FACTS 'AMD GPU Operator'); no public digest record",
+)
 DCGM_EXPORTER_CHART_REPO: Final = DCGM_EXPORTER_CHART_PIN.repository
 DCGM_EXPORTER_CHART: Final = DCGM_EXPORTER_CHART_PIN.name
 DCGM_EXPORTER_CHART_VERSION: Final = DCGM_EXPORTER_CHART_PIN.version
@@ -461,22 +578,28 @@ PROMETHEUS_ADAPTER_CHART_PIN: Final = ChartPin(
 PROMETHEUS_ADAPTER_CHART_VERSION: Final = PROMETHEUS_ADAPTER_CHART_PIN.version
 
 # --- event-driven autoscaling (workload-autoscaling path) ---------------------------------------------------------
-#: KEDA release: v2.20.2 (2026-07-31, kedacore/keda 68a5b502), the newest tag; llm-d's workload-autoscaling guides
-#: link keda.sh/docs/2.20 and the SLO-aware guide installs 2.20.1 (guides/workload-autoscaling/slo-aware/README.md).
-#: The ScaledObject / TriggerAuthentication CRDs the project carries are v2.20.2's (config/crd/bases).
-KEDA_VERSION: Final = "v2.20.2"
 #: KEDA's Helm chart (kedacore/charts, ``helm repo add kedacore https://kedacore.github.io/charts``; chart version =
 #: app version without the ``v``). It installs the keda.sh CRDs, the operator, the metrics API server
-#: (``v1beta1.external.metrics.k8s.io``) and the admission webhooks. No public digest of the .tgz was found offline.
-KEDA_CHART_PIN: Final = ChartPin(
+#: (``v1beta1.external.metrics.k8s.io``) and the admission webhooks. llm-d v0.9.0's SLO-aware guide installs KEDA
+#: 2.20.1 (guides/workload-autoscaling/slo-aware/README.md @ d557f83e: ``KEDA_VERSION=2.20.1``); the guides link
+#: keda.sh/docs/2.20. No public digest of either .tgz was found offline.
+KEDA_V2_20_1_CHART_PIN: Final = ChartPin(
     repository="https://kedacore.github.io/charts",
     name="keda",
-    version=KEDA_VERSION.removeprefix("v"),
-    digest=None,
-    source="kedacore/charts keda chart 2.20.2 (app v2.20.2, FACTS versions table); digest pending "
-    "(scripts/refresh_digests.py reads the repo's index.yaml)",
+    version="2.20.1",
+    digest=None,  # digest not found offline: refresh with scripts/refresh_digests.py
+    source="llm-d slo-aware guide @ d557f83e (KEDA_VERSION=2.20.1); digest pending (index.yaml)",
 )
-KEDA_CHART_VERSION: Final = KEDA_CHART_PIN.version
+#: KEDA v2.20.2 (2026-07-31, kedacore/keda 68a5b502), the newest tag; the ScaledObject / TriggerAuthentication CRDs the
+#: project carries are v2.20.2's (config/crd/bases).
+KEDA_V2_20_2_CHART_PIN: Final = ChartPin(
+    repository="https://kedacore.github.io/charts",
+    name="keda",
+    version="2.20.2",
+    digest="sha256:db60b1fa60f0565fefa4ce2f87e855b6a8854363ee82962fbe28a12a70d64c4c",
+    source="kedacore/keda tag v2.20.2 (68a5b502), FACTS versions table; one public record of keda-2.20.2.tgz's sha256 "
+    "(= the index.yaml digest of an HTTP chart repository); refresh_digests.py verifies it",
+)
 
 # --- TLS ----------------------------------------------------------------------------------------------------------
 #: cert-manager release that issues the self-managed gateways' certificates (FACTS: cert-manager v1.21.1,
@@ -564,6 +687,276 @@ def cert_manager_image_values() -> dict[str, dict[str, Any]]:
     }
 
 
+# --- llm-d releases ---------------------------------------------------------------------------------------------------
+
+#: The device platforms vLLM publishes an image for, as :meth:`LlmdRelease.vllm_image` names them.
+VLLM_PLATFORMS: Final[tuple[str, ...]] = ("cuda", "tpu", "rocm", "xpu", "cpu")
+
+
+@dataclass(frozen=True)
+class LlmdRelease:
+    """Everything one llm-d release deploys with, pinned: what ``llmd:release`` selects per stack.
+
+    A record names the llm-d release (``v0.10.0``) and, for every image and chart the library puts into a render, the
+    pin that release was validated with (llm-d/llm-d ``guides/env.sh``, the Kustomize image components under
+    ``guides/recipes/modelserver/components/images/`` and ``docs/api-reference/artifacts.md``). Pins that llm-d does
+    not choose (device plugins, exporters, Kueue) are the library's, shared by both records. Each pin's ``source``
+    says where its version and digest were read; a pin without a digest is listed in :data:`DIGEST_PENDING`.
+
+    Components read pins with :func:`active_release` while they are constructed, so a program that selects a release
+    (:func:`use_release`, the stack key ``llmd:release``) renders every image and chart of that release.
+
+    Attributes:
+        name: llm-d release tag (``v0.10.0``).
+        source: where the release's pins were read (repo, commit, path).
+        router_version: llm-d router release of the endpoint picker and the P/D sidecar (``v0.10.0``).
+        epp: endpoint picker image. pd_sidecar: P/D routing sidecar image.
+        vllm_gpu / vllm_tpu / vllm_rocm / vllm_cpu / vllm_xpu: upstream vLLM images per accelerator.
+        vllm_aws_efa: vLLM with EFA libraries (EKS pools with EFA).
+        wide_ep_image: the llm-d CUDA build the wide-EP guide runs (DeepEP, NVSHMEM).
+        inference_sim: llm-d inference simulator (simulated-accelerators).
+        latency_training_server / latency_prediction_server: latency predictor sidecars (predicted-latency routing).
+        bbr: the body-based router of multi-model routing (llm-d's Inference Payload Processor).
+        vllm_env: environment the release's image components add to every vLLM container, as ``(name, value)`` pairs
+            (``USER=llm-d``: vLLM issue 44548, torch 2.11; every gpu/cpu/amd/xpu ``release`` component @ d557f83e).
+        gaie_version: Gateway API Inference Extension release of the InferencePool CRD llm-d pins.
+        gateway_api_version: Gateway API CRD release llm-d tests with (``v1.5.1``; artifacts.md "v1.5.x").
+        lws_chart: LeaderWorkerSet (and DisaggregatedSet) controller chart.
+        istio_base_chart / istiod_chart: Istio charts of the self-managed gateway.
+        agentgateway_crds_chart / agentgateway_chart / agentgateway_controller / agentgateway_proxy: agentgateway.
+        kueue_chart / kueue_image: Kueue. keda_chart: KEDA (workload-autoscaling).
+        nvidia_device_plugin_chart / nvidia_device_plugin_image / dcgm_exporter_chart / efa_device_plugin_chart /
+            gib_nccl_plugin: device plugins, exporters and the GKE gIB NCCL plugin.
+        amd_gpu_operator_chart / amd_metrics_exporter: the AMD GPU Operator chart (ROCm device plugin, node labeller,
+            default DeviceConfig) and AMD's device-metrics exporter image, for AMD Instinct pools (the library's pins,
+            shared by both records: :data:`AMD_GPU_OPERATOR_CHART_PIN`, :data:`AMD_DEVICE_METRICS_EXPORTER_PIN`).
+        disaggregated_set_default: whether P/D and wide-EP are built as DisaggregatedSets unless a model says
+            otherwise (llm-d v0.10.0's guides make it the base; in v0.9.0 it was the optional ``vllm-ds`` variant).
+    """
+
+    name: str
+    source: str
+    router_version: str
+    epp: ImagePin
+    pd_sidecar: ImagePin
+    vllm_gpu: ImagePin
+    vllm_tpu: ImagePin
+    vllm_rocm: ImagePin
+    vllm_cpu: ImagePin
+    vllm_xpu: ImagePin
+    vllm_aws_efa: ImagePin
+    wide_ep_image: ImagePin
+    inference_sim: ImagePin
+    latency_training_server: ImagePin
+    latency_prediction_server: ImagePin
+    bbr: ImagePin
+    vllm_env: tuple[tuple[str, str], ...]
+    gaie_version: str
+    gateway_api_version: str
+    lws_chart: ChartPin
+    istio_base_chart: ChartPin
+    istiod_chart: ChartPin
+    agentgateway_crds_chart: ChartPin
+    agentgateway_chart: ChartPin
+    agentgateway_controller: ImagePin
+    agentgateway_proxy: ImagePin
+    kueue_chart: ChartPin
+    kueue_image: ImagePin
+    keda_chart: ChartPin
+    nvidia_device_plugin_chart: ChartPin
+    nvidia_device_plugin_image: ImagePin
+    dcgm_exporter_chart: ChartPin
+    efa_device_plugin_chart: ChartPin
+    gib_nccl_plugin: ImagePin
+    disaggregated_set_default: bool
+    amd_gpu_operator_chart: ChartPin
+    amd_metrics_exporter: ImagePin
+
+    @property
+    def lws_version(self) -> str:
+        """The LWS release (``v0.11.1``): the chart version with its ``v``."""
+        return f"v{self.lws_chart.version}"
+
+    @property
+    def istio_version(self) -> str:
+        """The Istio release (``1.29.6``)."""
+        return self.istiod_chart.version
+
+    @property
+    def keda_version(self) -> str:
+        """The KEDA release (``v2.20.2``)."""
+        return f"v{self.keda_chart.version}"
+
+    def vllm_image(self, *, tpu: bool = False, platform: str | None = None) -> ImagePin:
+        """The vLLM image of this release for a device platform.
+
+        ``platform`` is one of :data:`VLLM_PLATFORMS`: ``cuda`` (NVIDIA, :attr:`vllm_gpu`), ``tpu`` (:attr:`vllm_tpu`),
+        ``rocm`` (AMD Instinct, :attr:`vllm_rocm`), ``xpu`` (Intel Data Center GPU, :attr:`vllm_xpu`) or ``cpu``
+        (:attr:`vllm_cpu`): the images of llm-d's ``components/images/{gpu,tpu,amd,xpu,cpu}-vllm/release`` components
+        (@ d557f83e) and ``docs/api-reference/artifacts.md`` (@ 1128ecf6). Default: None (``tpu`` decides: ``tpu=True``
+        is ``platform="tpu"``, else ``cuda``). ``tpu``: the Cloud TPU build when ``platform`` is None. Default: False.
+
+        Raises:
+            ValueError: an unknown ``platform`` (the message lists the allowed ones).
+        """
+        name = platform if platform is not None else ("tpu" if tpu else "cuda")
+        pins = {
+            "cuda": self.vllm_gpu,
+            "tpu": self.vllm_tpu,
+            "rocm": self.vllm_rocm,
+            "xpu": self.vllm_xpu,
+            "cpu": self.vllm_cpu,
+        }
+        if name not in pins:
+            raise ValueError(f"vLLM platform {name!r} is unknown; allowed: {', '.join(VLLM_PLATFORMS)}")
+        return pins[name]
+
+    def describe(self) -> str:
+        """One line for version banners and render summaries: ``llm-d v0.10.0 (router v0.10.0)``."""
+        return f"llm-d {self.name} (router {self.router_version})"
+
+    def pins(self) -> dict[str, ImagePin | ChartPin]:
+        """Every image and chart pin of the release, by field name (a new dict each call)."""
+        return {
+            name: value
+            for name, value in ((f, getattr(self, f)) for f in self.__dataclass_fields__)
+            if isinstance(value, ImagePin | ChartPin)
+        }
+
+
+#: llm-d v0.9.0 (cut 2026-08-18: llm-d/llm-d e3dbeca1 ``guides/env.sh`` "Update env for release v0.9.0"; image
+#: components @ d557f83e, 2026-08-20). The previous release, kept so stacks can stay on it and preview the upgrade.
+LLMD_V0_9_0: Final = LlmdRelease(
+    name="v0.9.0",
+    source="llm-d/llm-d e3dbeca1 guides/env.sh (release v0.9.0) and guides/recipes/modelserver/components/images/* "
+    "@ d557f83e (2026-08-20)",
+    router_version=LLMD_ROUTER_VERSION,
+    epp=EPP_PIN,
+    pd_sidecar=PD_SIDECAR_PIN,
+    vllm_gpu=VLLM_V0_26_0_PIN,
+    vllm_tpu=VLLM_TPU_V0_26_0_PIN,
+    vllm_rocm=VLLM_ROCM_V0_26_0_PIN,
+    vllm_cpu=VLLM_CPU_V0_26_0_PIN,
+    vllm_xpu=VLLM_XPU_V0_26_0_PIN,
+    vllm_aws_efa=VLLM_AWS_EFA_PIN,
+    wide_ep_image=LLMD_CUDA_PIN,
+    inference_sim=INFERENCE_SIM_PIN,
+    latency_training_server=LATENCY_TRAINING_SERVER_PIN,
+    latency_prediction_server=LATENCY_PREDICTION_SERVER_PIN,
+    bbr=PAYLOAD_PROCESSOR_PIN,
+    vllm_env=(("USER", "llm-d"),),
+    gaie_version="v1.5.0",
+    gateway_api_version="v1.5.1",
+    lws_chart=LWS_V0_10_0_CHART_PIN,
+    istio_base_chart=ISTIO_BASE_V1_29_2_CHART_PIN,
+    istiod_chart=ISTIOD_V1_29_2_CHART_PIN,
+    agentgateway_crds_chart=AGENTGATEWAY_CRDS_CHART_PIN,
+    agentgateway_chart=AGENTGATEWAY_CHART_PIN,
+    agentgateway_controller=AGENTGATEWAY_CONTROLLER_PIN,
+    agentgateway_proxy=AGENTGATEWAY_PROXY_PIN,
+    kueue_chart=KUEUE_CHART_PIN,
+    kueue_image=KUEUE_IMAGE_PIN,
+    keda_chart=KEDA_V2_20_1_CHART_PIN,
+    nvidia_device_plugin_chart=NVIDIA_DEVICE_PLUGIN_CHART_PIN,
+    nvidia_device_plugin_image=NVIDIA_DEVICE_PLUGIN_IMAGE_PIN,
+    dcgm_exporter_chart=DCGM_EXPORTER_CHART_PIN,
+    efa_device_plugin_chart=EFA_DEVICE_PLUGIN_CHART_PIN,
+    gib_nccl_plugin=GIB_NCCL_PLUGIN_PIN,
+    disaggregated_set_default=False,
+    amd_gpu_operator_chart=AMD_GPU_OPERATOR_CHART_PIN,
+    amd_metrics_exporter=AMD_DEVICE_METRICS_EXPORTER_PIN,
+)
+#: llm-d v0.10.0, the newest verified release (llm-d/llm-d docs/api-reference/artifacts.md @ 1128ecf6: "the versions
+#: we test against for the v0.10.0 release"; guides' DisaggregatedSet bases @ 5e758d87 / bf09bb9d). Its date was not
+#: seen. The default.
+LLMD_V0_10_0: Final = LlmdRelease(
+    name="v0.10.0",
+    source="llm-d/llm-d 1128ecf6 docs/api-reference/artifacts.md; guides/pd-disaggregation and guides/wide-ep "
+    "DisaggregatedSet bases (5e758d87, bf09bb9d); kubernetes-sigs/lws per llm-d's DisaggregatedSet guides",
+    router_version=LLMD_ROUTER_VERSION,
+    epp=EPP_PIN,
+    pd_sidecar=PD_SIDECAR_PIN,
+    vllm_gpu=VLLM_V0_30_0_PIN,
+    vllm_tpu=VLLM_TPU_V0_29_0_PIN,
+    vllm_rocm=VLLM_ROCM_V0_30_0_PIN,
+    vllm_cpu=VLLM_CPU_V0_30_0_PIN,
+    vllm_xpu=VLLM_XPU_V0_30_0_PIN,
+    vllm_aws_efa=VLLM_AWS_EFA_PIN,
+    wide_ep_image=LLMD_CUDA_PIN,
+    inference_sim=INFERENCE_SIM_PIN,
+    latency_training_server=LATENCY_TRAINING_SERVER_PIN,
+    latency_prediction_server=LATENCY_PREDICTION_SERVER_PIN,
+    bbr=PAYLOAD_PROCESSOR_PIN,
+    vllm_env=(("USER", "llm-d"),),
+    gaie_version="v1.6.0",
+    gateway_api_version="v1.5.1",
+    lws_chart=LWS_V0_11_1_CHART_PIN,
+    istio_base_chart=ISTIO_BASE_V1_29_6_CHART_PIN,
+    istiod_chart=ISTIOD_V1_29_6_CHART_PIN,
+    agentgateway_crds_chart=AGENTGATEWAY_CRDS_CHART_PIN,
+    agentgateway_chart=AGENTGATEWAY_CHART_PIN,
+    agentgateway_controller=AGENTGATEWAY_CONTROLLER_PIN,
+    agentgateway_proxy=AGENTGATEWAY_PROXY_PIN,
+    kueue_chart=KUEUE_CHART_PIN,
+    kueue_image=KUEUE_IMAGE_PIN,
+    keda_chart=KEDA_V2_20_2_CHART_PIN,
+    nvidia_device_plugin_chart=NVIDIA_DEVICE_PLUGIN_CHART_PIN,
+    nvidia_device_plugin_image=NVIDIA_DEVICE_PLUGIN_IMAGE_PIN,
+    dcgm_exporter_chart=DCGM_EXPORTER_CHART_PIN,
+    efa_device_plugin_chart=EFA_DEVICE_PLUGIN_CHART_PIN,
+    gib_nccl_plugin=GIB_NCCL_PLUGIN_PIN,
+    disaggregated_set_default=True,
+    amd_gpu_operator_chart=AMD_GPU_OPERATOR_CHART_PIN,
+    amd_metrics_exporter=AMD_DEVICE_METRICS_EXPORTER_PIN,
+)
+#: The releases a stack can select with ``llmd:release``, newest first.
+RELEASES: Final[Mapping[str, LlmdRelease]] = MappingProxyType({r.name: r for r in (LLMD_V0_10_0, LLMD_V0_9_0)})
+#: The release stacks render with unless ``llmd:release`` says otherwise: the newest verified one.
+DEFAULT_RELEASE: Final = LLMD_V0_10_0
+#: The release before the default, kept for stacks not yet upgraded.
+PREVIOUS_RELEASE: Final = LLMD_V0_9_0
+
+_ACTIVE_RELEASE: ContextVar[LlmdRelease] = ContextVar("pulumi_llmd_release", default=DEFAULT_RELEASE)
+
+
+def release_named(name: str) -> LlmdRelease:
+    """The release record called ``name`` (``"v0.10.0"``; a missing leading ``v`` is accepted).
+
+    Raises:
+        ValueError: no such release; the message lists the releases the library carries.
+    """
+    key = name if name.startswith("v") else f"v{name}"
+    if key not in RELEASES:
+        raise ValueError(f"llm-d release {name!r} is not one the library carries; allowed: {', '.join(RELEASES)}")
+    return RELEASES[key]
+
+
+def active_release() -> LlmdRelease:
+    """The release components pin their images and charts to: the one :func:`use_release` selected, else
+    :data:`DEFAULT_RELEASE` (llm-d v0.10.0)."""
+    return _ACTIVE_RELEASE.get()
+
+
+@contextmanager
+def use_release(release: LlmdRelease | str) -> Iterator[LlmdRelease]:
+    """Make ``release`` (a record or its name) the :func:`active_release` inside the ``with`` block.
+
+    Components read the release while they are constructed, so build them inside the block::
+
+        with use_release("v0.9.0"):
+            LlmdInference("m", ...)
+
+    Raises:
+        ValueError: an unknown release name (:func:`release_named`).
+    """
+    record = release_named(release) if isinstance(release, str) else release
+    token = _ACTIVE_RELEASE.set(record)
+    try:
+        yield record
+    finally:
+        _ACTIVE_RELEASE.reset(token)
+
+
 # --- every pin, for the refresh script, the tests and the posture report --------------------------------------------
 #: Every image pin, by constant name. The workload images (``*_IMAGE`` constants) plus the chart images the library
 #: pins through Helm values (NVIDIA device plugin) or records (agentgateway).
@@ -603,4 +996,5 @@ CHART_DEFAULT_IMAGES_NOT_DIGEST_PINNED: Final[tuple[str, ...]] = (
     "aws-efa-k8s-device-plugin",
     "dcgm-exporter",
     "keda",
+    "gpu-operator-charts",
 )

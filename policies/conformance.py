@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Mapping
-from typing import Final
+from typing import Any, Final
 
 from pulumi_llmd.policies.graph import (
     LONG_RUNNING_KINDS,
@@ -70,8 +70,17 @@ AI_OPERATOR_GROUPS: Final = (
 METRICS_ADAPTERS: Final = ("custom-metrics-stackdriver-adapter", "prometheus-adapter", "keda", "datadog-cluster-agent")
 #: Charts of Prometheus-compatible monitoring systems.
 MONITORING_CHARTS: Final = ("kube-prometheus-stack", "prometheus", "victoria-metrics-k8s-stack", "prometheus-operator")
-#: Charts that expose per-GPU metrics.
-ACCELERATOR_METRICS_CHARTS: Final = ("dcgm-exporter", "gpu-operator")
+#: Charts that expose per-GPU metrics: NVIDIA's DCGM exporter and GPU Operator, AMD's device-metrics exporter
+#: (ROCm/device-metrics-exporter helm chart).
+ACCELERATOR_METRICS_CHARTS: Final = ("dcgm-exporter", "gpu-operator", "device-metrics-exporter")
+#: DaemonSet names / image repositories of per-accelerator metrics exporters: NVIDIA DCGM exporter
+#: (``nvcr.io/nvidia/k8s/dcgm-exporter``), AMD device-metrics exporter (``rocm/device-metrics-exporter``, port 5000;
+#: ROCm/gpu-operator v1.5.1 docs/metrics/exporter.md).
+ACCELERATOR_METRICS_EXPORTERS: Final = ("dcgm-exporter", "device-metrics-exporter")
+#: The AMD GPU Operator chart: its default DeviceConfig runs AMD's device-metrics exporter unless
+#: ``deviceConfig.spec.metricsExporter.enable`` is false or the default CR is not installed
+#: (ROCm/gpu-operator helm-charts-k8s/values.yaml, templates/default-deviceconfig.yaml).
+AMD_GPU_OPERATOR_CHART: Final = "gpu-operator-charts"
 #: Gateway API implementations installed by chart.
 GATEWAY_IMPLEMENTATION_CHARTS: Final = (
     "istiod",
@@ -338,6 +347,11 @@ def _needs_fast_network(graph: Graph) -> list[str]:
         size = as_int(dig(lws.props, "spec", "leaderWorkerTemplate", "size")) or 1
         if size > 1:
             reasons.append(f"{lws.describe()} spans {size} pods per replica")
+    for ds in graph.kubernetes("DisaggregatedSet"):
+        for role in items(dig(ds.props, "spec", "roles")):
+            size = as_int(dig(role, "spec", "leaderWorkerTemplate", "size")) or 1
+            if size > 1:
+                reasons.append(f"{ds.describe()} role {mapping(role).get('name')} spans {size} pods per replica")
     for t in graph.model_servers():
         for c in t.containers(init=False):
             args = container_args(c)
@@ -512,6 +526,19 @@ def _serves(template: PodTemplate, graph: Graph) -> bool:
     return pooled or is_model_server(template)
 
 
+def _scale_targets(workload: Resource) -> set[tuple[Any, Any]]:
+    """``(kind, name)`` an autoscaler's ``scaleTargetRef`` names to scale ``workload``: the workload itself, or for a
+    DisaggregatedSet the DisaggregatedSetRoleScaler ``<set>-<role>`` of each External role (kubernetes-sigs/lws
+    site/content/en/docs/concepts/disaggregatedset/role-scaler: the stable per-role target; child LeaderWorkerSets
+    carry a revision hash in their names)."""
+    targets: set[tuple[Any, Any]] = {(workload.kind, workload.object_name)}
+    if workload.kind == "DisaggregatedSet":
+        for role in items(dig(workload.props, "spec", "roles")):
+            if dig(role, "scaling", "mode") == "External":
+                targets.add(("DisaggregatedSetRoleScaler", f"{workload.object_name}-{mapping(role).get('name')}"))
+    return targets
+
+
 def assess_pod_autoscaling(graph: Graph) -> Assessment:
     """pod_autoscaling (KAR-0057, conditional MUST): HPAs on custom AI metrics for accelerator serving workloads.
 
@@ -543,12 +570,13 @@ def assess_pod_autoscaling(graph: Graph) -> Assessment:
     violations: list[Violation] = []
     covered = 0
     for workload, _ in workloads.values():
+        targets = _scale_targets(workload)
         matching = [
             h
             for h in hpas
             if h.namespace == workload.namespace
-            and dig(h.props, "spec", "scaleTargetRef", "kind") == workload.kind
-            and dig(h.props, "spec", "scaleTargetRef", "name") == workload.object_name
+            and (dig(h.props, "spec", "scaleTargetRef", "kind"), dig(h.props, "spec", "scaleTargetRef", "name"))
+            in targets
         ]
         custom = [h for h in matching if set(_hpa_metrics(h)) & {"Pods", "Object", "External"}]
         if custom:
@@ -568,8 +596,11 @@ def assess_pod_autoscaling(graph: Graph) -> Assessment:
             s
             for s in scaled_objects
             if s.namespace == workload.namespace
-            and (dig(s.props, "spec", "scaleTargetRef", "kind") or "Deployment") == workload.kind
-            and dig(s.props, "spec", "scaleTargetRef", "name") == workload.object_name
+            and (
+                dig(s.props, "spec", "scaleTargetRef", "kind") or "Deployment",
+                dig(s.props, "spec", "scaleTargetRef", "name"),
+            )
+            in targets
         ]:
             covered += 1
             triggers = [
@@ -601,8 +632,53 @@ def assess_pod_autoscaling(graph: Graph) -> Assessment:
 # --- observability ------------------------------------------------------------------------------------------------
 
 
+def accelerator_metrics_exporters(graph: Graph) -> list[tuple[Resource, str]]:
+    """Every per-accelerator metrics exporter in the graph, with what it is: NVIDIA's DCGM exporter (chart, DaemonSet or
+    GPU Operator ClusterPolicy with ``dcgmExporter`` on) and AMD's device-metrics exporter (chart, DaemonSet, the AMD
+    GPU Operator chart's default DeviceConfig or an ``amd.com`` DeviceConfig with ``metricsExporter.enable``)."""
+    found: list[tuple[Resource, str]] = [
+        (r, "DCGM exporter" if chart_basename(r) != "device-metrics-exporter" else "AMD device-metrics exporter")
+        for r in graph.releases_of(*ACCELERATOR_METRICS_CHARTS)
+    ]
+    names = dict(zip(ACCELERATOR_METRICS_EXPORTERS, ("DCGM exporter", "AMD device-metrics exporter"), strict=True))
+    images: dict[str, str] = {}
+    for t in graph.templates():
+        images[t.workload.urn] = images.get(t.workload.urn, "") + " ".join(
+            str(c.get("image", "")) for c in t.containers()
+        )
+    for daemonset in graph.kubernetes("DaemonSet"):
+        hit = next(
+            (
+                k
+                for k in ACCELERATOR_METRICS_EXPORTERS
+                if k in daemonset.object_name or k in images.get(daemonset.urn, "")
+            ),
+            None,
+        )
+        if hit is not None:
+            found.append((daemonset, names[hit]))
+    found += [
+        (p, "GPU Operator DCGM exporter")
+        for p in _gpu_operator_policies(graph)
+        if dig(p.props, "spec", "dcgmExporter", "enabled") is not False
+    ]
+    for release in graph.releases_of(AMD_GPU_OPERATOR_CHART):
+        values = mapping(release.props.get("values"))
+        default_cr = dig(values, "crds", "defaultCR", "install") is not False
+        if default_cr and dig(values, "deviceConfig", "spec", "metricsExporter", "enable") is not False:
+            found.append((release, "AMD GPU Operator default DeviceConfig: device-metrics exporter"))
+    found += [
+        (d, "AMD DeviceConfig metricsExporter")
+        for d in graph.kubernetes("DeviceConfig", group="amd.com")
+        if dig(d.props, "spec", "metricsExporter", "enable") is True
+    ]
+    return found
+
+
 def assess_accelerator_metrics(graph: Graph) -> Assessment:
-    """accelerator_metrics (KAR-0059): per-accelerator utilisation and memory metrics (DCGM on GPUs)."""
+    """accelerator_metrics (KAR-0059): per-accelerator utilisation and memory metrics (DCGM on NVIDIA GPUs, AMD's
+    device-metrics exporter on AMD Instinct, GKE system metrics on TPUs); N/A without accelerators (CPU-only
+    serving)."""
     pools = graph.accelerator_pools()
     gpu_pools = [p for p in pools if pool_accelerators(p)[0] != "tpu"]
     accelerated = [t for t in graph.templates() if uses_accelerators(t)]
@@ -622,12 +698,8 @@ def assess_accelerator_metrics(graph: Graph) -> Assessment:
             violations.append(
                 Violation("GPU metrics off: add DCGM to monitoringConfig.enableComponents (GKE DCGM exporter)", cluster)
             )
-    exporters = graph.releases_of(*ACCELERATOR_METRICS_CHARTS)
-    exporters += [d for d in graph.kubernetes("DaemonSet") if "dcgm-exporter" in d.object_name]
-    exporters += [
-        p for p in _gpu_operator_policies(graph) if dig(p.props, "spec", "dcgmExporter", "enabled") is not False
-    ]
-    evidence += [_ev(e, "DCGM exporter") for e in exporters]
+    exporters = accelerator_metrics_exporters(graph)
+    evidence += [_ev(e, what) for e, what in exporters]
     if exporters:
         violations = []
     if gpu_pools or not pools:
@@ -636,7 +708,12 @@ def assess_accelerator_metrics(graph: Graph) -> Assessment:
                 Status.IMPLEMENTED, "Per-GPU utilisation, memory, power and temperature are exported.", tuple(evidence)
             )
         if not graph.gke_clusters() and not exporters:
-            violations.append(Violation("no accelerator metrics exporter (dcgm-exporter / GPU Operator)"))
+            violations.append(
+                Violation(
+                    "no accelerator metrics exporter (NVIDIA dcgm-exporter / GPU Operator, AMD device-metrics-exporter "
+                    "/ AMD GPU Operator)"
+                )
+            )
         return Assessment(
             Status.PARTIAL if evidence else Status.NOT_IMPLEMENTED,
             "Accelerator metrics are not collected.",

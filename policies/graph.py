@@ -80,7 +80,7 @@ def dig(value: Any, *path: str) -> Any:
 _T = TypeVar("_T")
 
 #: Workload kinds that run until deleted (and have a scale subresource an HPA can drive): serving workloads.
-LONG_RUNNING_KINDS: Final = ("Deployment", "StatefulSet", "LeaderWorkerSet", "ReplicaSet")
+LONG_RUNNING_KINDS: Final = ("Deployment", "StatefulSet", "LeaderWorkerSet", "DisaggregatedSet", "ReplicaSet")
 
 
 @dataclass(frozen=True)
@@ -147,6 +147,21 @@ def _pod_templates(resource: Resource) -> list[PodTemplate]:
     if resource.kind == "Pod":
         return [PodTemplate(resource, "pod", resource.metadata, mapping(resource.props.get("spec")))]
     found = []
+    if resource.kind == "DisaggregatedSet":  # disaggregatedset.x-k8s.io/v1: spec.roles[].spec.leaderWorkerTemplate
+        for role in items(dig(resource.props, "spec", "roles")):
+            name = mapping(role).get("name", "?")
+            for where, key in (("leaderTemplate", "leaderTemplate"), ("workerTemplate", "workerTemplate")):
+                template = dig(role, "spec", "leaderWorkerTemplate", key)
+                if isinstance(template, Mapping):
+                    found.append(
+                        PodTemplate(
+                            resource,
+                            f"roles[{name}].{where}",
+                            mapping(template.get("metadata")),
+                            mapping(template.get("spec")),
+                        )
+                    )
+        return found
     if resource.kind == "JobSet":  # jobset.x-k8s.io/v1alpha2: spec.replicatedJobs[].template (a Job template)
         for job in items(dig(resource.props, "spec", "replicatedJobs")):
             template = dig(job, "template", "spec", "template")

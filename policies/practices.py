@@ -255,11 +255,30 @@ def check_images_by_digest(resource: Resource) -> list[Violation]:
     return found
 
 
+def _led_worker(resource: Resource, template: PodTemplate) -> bool:
+    """A LeaderWorkerSet worker that serves no API of its own: its group restarts as one
+    (``restartPolicy: RecreateGroupOnPodRestart``) and its leader's probes watch the engine, as in llm-d's TPU
+    multi-host guide (``optimized-baseline/modelserver/tpu/v7/vllm-dynamic-slice/2x2x2/lws.yaml``: probes on the
+    leader only)."""
+    if template.role != "workerTemplate":
+        return False
+    group = dig(resource.props, "spec", "leaderWorkerTemplate")
+    if dig(group, "restartPolicy") != "RecreateGroupOnPodRestart" or not dig(group, "leaderTemplate"):
+        return False
+    serving = [p for c in template.containers(init=False) for p in items(c.get("ports")) if _serves_http(p)]
+    return not serving
+
+
+def _serves_http(port: object) -> bool:
+    name = str(dig(port, "name") or "")
+    return bool(name) and not name.startswith(("jax", "ray", "nccl"))
+
+
 def check_model_server_probes(resource: Resource) -> list[Violation]:
     """Model-server containers have readiness and liveness probes (and, for long model loads, a startup probe)."""
     found = []
     for template in pod_templates(resource):
-        if not is_model_server(template) or is_endpoint_picker(template):
+        if not is_model_server(template) or is_endpoint_picker(template) or _led_worker(resource, template):
             continue
         for container in template.containers(init=False):
             if not items(container.get("ports")) and not accelerator_counts(container):
@@ -531,7 +550,7 @@ def check_parallelism_fits_node(graph: Graph) -> list[Violation]:
     """
     found = []
     for template in graph.model_servers():
-        multi_pod = template.workload.kind == "LeaderWorkerSet"
+        multi_pod = template.workload.kind in ("LeaderWorkerSet", "DisaggregatedSet")
         for container in template.containers(init=False):
             devices = sum(accelerator_counts(container).values())
             sizes = _parallelism(container_args(container))

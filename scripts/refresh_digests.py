@@ -5,7 +5,7 @@ Usage::
     .venv/bin/python scripts/refresh_digests.py            # table: name, reference, old -> new digest
     .venv/bin/python scripts/refresh_digests.py --check    # exit 1 when a digest is missing or differs
     .venv/bin/python scripts/refresh_digests.py --write    # rewrite only the digest="..." strings in versions.py
-    .venv/bin/python scripts/refresh_digests.py --only VLLM_PIN --only EPP_PIN
+    .venv/bin/python scripts/refresh_digests.py --only VLLM_V0_30_0_PIN --only EPP_PIN
 
 How a digest is resolved (no registry client needed, standard library only):
 

@@ -25,7 +25,7 @@ from pulumi_llmd.cli import (
     EXIT_TWIN,
     app,
 )
-from pulumi_llmd.components.versions import LLMD_ROUTER_VERSION
+from pulumi_llmd.components.versions import DEFAULT_RELEASE, RELEASES
 from pulumi_llmd.render import output as output_module
 from pulumi_llmd.render.metadata import (
     METADATA_FILE,
@@ -75,7 +75,11 @@ def _written_by(out: Path) -> str:
 def test_version_prints_the_library_and_the_pinned_router_version() -> None:
     code, out, _ = _cli("--version")
     assert code == 0
-    assert out.strip() == f"pulumi-llm-d {library_version()} (llm-d router {LLMD_ROUTER_VERSION})"
+    others = ", ".join(name for name in RELEASES if name != DEFAULT_RELEASE.name)
+    assert out.strip() == (
+        f"pulumi-llm-d {library_version()} (llm-d {DEFAULT_RELEASE.name} default, llm-d router "
+        f"{DEFAULT_RELEASE.router_version}; llmd:release also: {others})"
+    )
 
 
 def test_an_unexpected_error_is_one_line_with_a_hint_and_the_traceback_only_with_debug(
@@ -289,7 +293,12 @@ def test_render_json_records_stack_file_versions_files_and_results(flagship: Ren
     import hashlib
 
     assert meta["stackFile"]["sha256"] == hashlib.sha256(stack_file.read_bytes()).hexdigest()
-    assert meta["library"] == {"name": "pulumi-llm-d", "version": library_version(), "llmdRouterVersion": "v0.9.0"}
+    assert meta["library"] == {
+        "name": "pulumi-llm-d",
+        "version": library_version(),
+        "llmdRouterVersion": DEFAULT_RELEASE.router_version,
+    }
+    assert meta["llmdRelease"] == DEFAULT_RELEASE.name
     assert sorted(meta["outputs"]) == ["manifests.yaml", "resources.json"]
     for name, info in meta["outputs"].items():
         assert info == output_info((out / name).read_text())

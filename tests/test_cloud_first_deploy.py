@@ -56,16 +56,19 @@ def test_every_gcp_resource_waits_for_the_apis(h200_resources: list[dict[str, An
 
 
 def test_workload_identity_member_waits_for_the_cluster(h200_resources: list[dict[str, Any]]) -> None:
-    (member,) = [
+    # The metrics adapter's and (KEDA scales the DisaggregatedSet's roles) KEDA operator's Workload Identity members.
+    members = [
         m
         for m in _by_type(h200_resources, "gcp:projects/iAMMember:IAMMember")
         if m["inputs"]["role"] != "roles/container.defaultNodeServiceAccount"  # the node account's own binding
     ]
+    assert members
     by_urn = {r["urn"]: r for r in h200_resources}
-    deps = set(member["dependencies"])
-    # directly or through the system pool, which needs the cluster
-    reached = deps | {d for u in deps for d in by_urn[u]["dependencies"]}
-    assert any(by_urn[u]["type"] == "gcp:container/cluster:Cluster" for u in reached)
+    for member in members:
+        deps = set(member["dependencies"])
+        # directly or through the system pool, which needs the cluster
+        reached = deps | {d for u in deps for d in by_urn[u]["dependencies"]}
+        assert any(by_urn[u]["type"] == "gcp:container/cluster:Cluster" for u in reached), member["name"]
 
 
 def test_a3_ultra_pool_is_flex_start_on_local_ssd(h200_resources: list[dict[str, Any]]) -> None:
@@ -122,10 +125,10 @@ def test_default_flex_start_without_autoscaling_is_explained() -> None:
 
 
 def test_gib_installer_is_current() -> None:
-    assert versions.GIB_NCCL_PLUGIN_IMAGE.endswith("/nccl-plugin-gib:v1.1.1")
+    assert versions.DEFAULT_RELEASE.gib_nccl_plugin.ref.endswith("/nccl-plugin-gib:v1.1.1")
     manifest = gib_installer_manifest()
     (init,) = manifest["spec"]["template"]["spec"]["initContainers"]
-    assert init["image"] == versions.GIB_NCCL_PLUGIN_IMAGE
+    assert init["image"] == versions.DEFAULT_RELEASE.gib_nccl_plugin.ref
     assert init["args"][0].splitlines()[1] == "/scripts/container_entry.sh install --install-nccl"
 
 
@@ -177,10 +180,16 @@ def test_gke_rdma_pods_zero_the_legacy_rdma_resources_gke_warden_would_inject() 
 
     repo = __import__("pathlib").Path(__file__).resolve().parent.parent
     docs = list(yaml.safe_load_all((repo / "goldens" / "gke-b200-wide-ep" / "manifests.yaml").read_text()))
-    lws = [d for d in docs if d and d.get("kind") == "LeaderWorkerSet"]
-    assert lws
-    for obj in lws:
-        container = obj["spec"]["leaderWorkerTemplate"]["workerTemplate"]["spec"]["containers"][0]
+    # wide-EP is one DisaggregatedSet (llm-d v0.10.0): each role's LeaderWorkerSet template carries the pods.
+    templates = [
+        role["spec"]["leaderWorkerTemplate"]
+        for d in docs
+        if d and d.get("kind") == "DisaggregatedSet"
+        for role in d["spec"]["roles"]
+    ]
+    assert len(templates) == 2
+    for template in templates:
+        container = template["workerTemplate"]["spec"]["containers"][0]
         for part in ("requests", "limits"):
             zeroed = {k: v for k, v in container["resources"][part].items() if k.startswith("networking.gke.io")}
             assert zeroed == {f"networking.gke.io.networks/rdma-{i}": 0 for i in range(8)}

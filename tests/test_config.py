@@ -56,6 +56,8 @@ def _autoscaled_pool_too_small(config: Config) -> None:
 def _second_model_same_prefix(config: Config) -> None:
     config["pools"][0]["nodeCount"] = 2
     config["models"].append({"name": "qwen3-8b", "huggingFaceId": "Qwen/Qwen3-8B", "replicas": 1})
+    # Two models without prefixes default to body-based routing now; path routing keeps the one-prefix rule.
+    config.setdefault("gateway", {})["modelRouting"] = "path"
 
 
 def _duplicate_pools(config: Config) -> None:
@@ -110,10 +112,11 @@ CASES = [
         ("'nvidia-l40s'", "not offered on gcp", "gcp offers:", "nvidia-h100-80gb", "nvidia-l4"),
     ),
     Case(
-        "tpu-multi-host-topology",
+        # A multi-host slice is served by one LeaderWorkerSet group spanning it: TP must cover the slice's chips.
+        "tpu-multi-host-tp",
         _set_pool(machineType="ct6e-standard-4t", tpuTopology="4x4"),
-        "llmd:pools[0].tpuTopology",
-        ("'4x4'", "spans 4 ct6e-standard-4t hosts", "allowed: 2x2"),
+        "llmd:models[0].tensorParallelSize",
+        ("spans one multi-host TPU slice", "4 ct6e-standard-4t hosts x 4 chips", "allowed: TP x PP = 16"),
     ),
     Case(
         "tpu-topology-chip-count",

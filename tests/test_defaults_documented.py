@@ -7,7 +7,7 @@ What counts as stating a default, for parameter ``p`` with default ``v``:
 - an entry of a Google-style ``Args:`` section (``p: ...`` or ``p (type): ...`` with its continuation lines), or a
   sentence of prose that names ``p`` in backticks (a following sentence starting with "Default" belongs to it),
 - which says "default" (``Default: ...``, ``(default ...)``, ``defaults to ...``),
-- and shows the value: its ``repr``, its text, the expression of the signature (``versions.VLLM_IMAGE``, or every
+- and shows the value: its ``repr``, its text, the expression of the signature (``versions.PAUSE_IMAGE``, or every
   name in it: ``GPU_TOLERATION`` for ``(GPU_TOLERATION,)``), or for an empty collection "none"/"empty".
 
 A dataclass field with a default states it the same way in the class docstring (an ``Attributes:`` entry or a
@@ -149,7 +149,7 @@ def renderings(value: Any, expression: str | None = None) -> list[str] | None:
 
 
 def expression_names(expression: str | None) -> list[str]:
-    """The names and dotted names a default's expression uses (``versions.VLLM_IMAGE``, ``GPU_TOLERATION``)."""
+    """The names and dotted names a default's expression uses (``versions.LLMD_ROUTER_VERSION``, ``GPU_TOLERATION``)."""
     if not expression:
         return []
     tree = ast.parse(expression, mode="eval")
@@ -189,7 +189,7 @@ def stated_in_doc(doc: str, name: str, value: Any, expression: str | None) -> bo
 
 
 def default_expressions(func: Callable[..., Any]) -> dict[str, str]:
-    """Parameter -> the source expression of its default (``versions.VLLM_IMAGE``), read with ``ast``."""
+    """Parameter -> the source expression of its default (``versions.LLMD_ROUTER_VERSION``), read with ``ast``."""
     try:
         tree = ast.parse(textwrap.dedent(inspect.getsource(func)))
     except (OSError, TypeError, SyntaxError):

@@ -15,6 +15,7 @@ from typer.testing import CliRunner
 
 from pulumi_llmd.cli import app
 from pulumi_llmd.render.diff import (
+    IMAGE_VALUE_LIMIT,
     MARKDOWN_LIMIT,
     MISSING,
     VALUE_LIMIT,
@@ -279,12 +280,29 @@ def test_multi_line_strings_show_the_changed_lines(tmp_path: Path) -> None:
 
 
 def test_long_values_are_truncated(tmp_path: Path) -> None:
-    old = _base(tmp_path / "old", objects=[(_deployment(image="a" * 500), "decode")])
-    new = _base(tmp_path / "new", objects=[(_deployment(image="b" * 500), "decode")])
+    # image references are cut only beyond IMAGE_VALUE_LIMIT (a digest is never cut); other values at VALUE_LIMIT
+    old = _base(tmp_path / "old", objects=[(_deployment(image="a" * 500), "decode"), (_config_map("a" * 500), "epp")])
+    new = _base(tmp_path / "new", objects=[(_deployment(image="b" * 500), "decode"), (_config_map("b" * 500), "epp")])
     text = format_text(diff_renders(old, new))
     line = next(x for x in text.splitlines() if ".image:" in x)
+    assert "a" * (IMAGE_VALUE_LIMIT - 4) + "..." in line
+    assert "a" * IMAGE_VALUE_LIMIT not in line
+    line = next(x for x in text.splitlines() if x.strip().startswith("data["))
     assert "a" * (VALUE_LIMIT - 4) + "..." in line
     assert "a" * VALUE_LIMIT not in line
+
+
+def test_an_image_reference_with_its_digest_is_shown_whole(tmp_path: Path) -> None:
+    old_ref = "ghcr.io/llm-d/llm-d-router-endpoint-picker:v0.9.0@sha256:" + "1" * 64
+    new_ref = "ghcr.io/llm-d/llm-d-router-endpoint-picker:v0.10.0@sha256:" + "2" * 64
+    old = _base(tmp_path / "old", objects=[(_deployment(image=old_ref), "decode")])
+    new = _base(tmp_path / "new", objects=[(_deployment(image=new_ref), "decode")])
+    diff = diff_renders(old, new)
+    text = format_text(diff)
+    assert f'.image: "{old_ref}" -> "{new_ref}"' in text
+    assert "images (by repository):" in text
+    assert "~ ghcr.io/llm-d/llm-d-router-endpoint-picker: v0.9.0@sha256:" + "1" * 64 + " -> v0.10.0@sha256:" in text
+    assert new_ref in format_markdown(diff)
 
 
 def test_many_changed_fields_are_cut_with_a_count(tmp_path: Path) -> None:

@@ -330,7 +330,7 @@ def test_gib_installer_daemonset_is_schema_valid_and_follows_upstream() -> None:
     ]
     assert spec["tolerations"] == [{"operator": "Exists"}]
     (installer,) = spec["initContainers"]
-    assert installer["image"] == versions.GIB_NCCL_PLUGIN_IMAGE
+    assert installer["image"] == versions.DEFAULT_RELEASE.gib_nccl_plugin.ref
     assert "/scripts/container_entry.sh install --install-nccl" in installer["args"][0]
     volumes = {v["name"]: v["hostPath"]["path"] for v in spec["volumes"]}
     assert volumes["gib"] == "/home/kubernetes/bin/gib"

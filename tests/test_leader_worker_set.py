@@ -4,6 +4,7 @@ RDMA attachment per fabric, what the component refuses, and the LWS controller's
 from __future__ import annotations
 
 import copy
+import dataclasses
 import json
 import os
 import shutil
@@ -286,7 +287,7 @@ def test_prefill_serves_each_rank_on_8000_plus_rank_and_the_supervisor_next() ->
 def test_decode_ranks_sit_behind_the_dp_aware_routing_sidecar() -> None:
     m = manifest(spec(role="decode"))
     (sidecar,) = pod(m)["spec"]["initContainers"]
-    assert sidecar["image"] == versions.PD_SIDECAR_IMAGE
+    assert sidecar["image"] == versions.DEFAULT_RELEASE.pd_sidecar.ref
     assert sidecar["restartPolicy"] == "Always"
     assert {"--port=8000", "--vllm-port=8200", "--data-parallel-size=8", "--kv-connector=nixlv2"} <= set(
         sidecar["args"]
@@ -533,7 +534,7 @@ def test_lws_controller_default_values_are_unchanged() -> None:
     assert result.error is None, repr(result.error)
     release = one(result, RELEASE_TYPE).inputs
     assert release["values"] == {"enableCertManager": False}
-    assert release["version"] == versions.LWS_CHART_VERSION
+    assert release["version"] == versions.DEFAULT_RELEASE.lws_chart.version == "0.11.1"
 
 
 def test_lws_controller_enables_the_disaggregated_set_api() -> None:
@@ -544,13 +545,24 @@ def test_lws_controller_enables_the_disaggregated_set_api() -> None:
     assert release["chart"] == "oci://registry.k8s.io/lws/charts/lws"
 
 
-def test_lws_controller_refuses_disaggregated_set_on_a_chart_without_it(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(versions, "LWS_CHART_VERSION", "0.9.0")
+def test_lws_controller_refuses_disaggregated_set_on_a_chart_without_it() -> None:
+    # A release record whose LWS chart predates enableDisaggregatedSet (the chart comes from the active release).
+    base = versions.DEFAULT_RELEASE
+    old = dataclasses.replace(base, name="v0.0.1", lws_chart=dataclasses.replace(base.lws_chart, version="0.9.0"))
+
+    def build(**kwargs: Any) -> Callable[[], object]:
+        def program() -> object:
+            with versions.use_release(old):
+                return LeaderWorkerSetController(**kwargs)
+
+        return program
+
     refused(
-        run(lambda: LeaderWorkerSetController(enable_disaggregated_set=True)),
+        run(build(enable_disaggregated_set=True)),
         "enableDisaggregatedSet",
-        "LWS 0.9.0",
-        f"versions.LWS_VERSION to {scheduling.DISAGGREGATED_SET_MIN_LWS_VERSION}",
+        "LWS 0.9.0 (llm-d release v0.0.1)",
+        f"LWS {scheduling.DISAGGREGATED_SET_MIN_LWS_VERSION} or newer",
         "v0.11.1",
+        "v0.10.0, v0.9.0; stack key llmd:release",
     )
-    assert run(lambda: LeaderWorkerSetController()).error is None  # without the option any pin is fine
+    assert run(build()).error is None  # without the option any pin is fine

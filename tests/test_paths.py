@@ -24,7 +24,26 @@ Rendered = Callable[[str], RenderResult]
 
 
 def _deployment(result: RenderResult, name: str) -> dict[str, Any]:
-    (found,) = [m for m in result.manifests if m["kind"] == "Deployment" and m["metadata"]["name"] == name]
+    """Deployment ``name``, or in the DisaggregatedSet form (P/D's default) role ``<role>`` of set ``<model>`` for
+    ``name`` ``<model>-<role>``, as ``{"spec": {"template": <its workerTemplate>}}``."""
+    found = [m for m in result.manifests if m["kind"] == "Deployment" and m["metadata"]["name"] == name]
+    if not found:
+        found = [
+            {"spec": {"template": role["spec"]["leaderWorkerTemplate"]["workerTemplate"]}}
+            for role_name, role in _role_sets(result).items()
+            if role_name == name
+        ]
+    (one,) = found
+    return one
+
+
+def _role_sets(result: RenderResult) -> dict[str, dict[str, Any]]:
+    """LeaderWorkerSets by name, and the roles of DisaggregatedSets as ``<set>-<role>`` -> ``{"spec": role spec}``
+    (each role is a LeaderWorkerSet template)."""
+    found = {m["metadata"]["name"]: m for m in result.manifests if m["kind"] == "LeaderWorkerSet"}
+    for ds in (m for m in result.manifests if m["kind"] == "DisaggregatedSet"):
+        for role in ds["spec"]["roles"]:
+            found[f"{ds['metadata']['name']}-{role['name']}"] = {"spec": role["spec"]}
     return found
 
 
@@ -96,7 +115,13 @@ def test_gke_pd_pods_attach_to_every_rdma_interface_and_use_nixl(rendered: Rende
         assert rdma == {f"eth{i + 2}": f"rdma-{i}" for i in range(8)}
         container = _container(deployment)
         config = json.loads(_flag(container["args"], "--kv-transfer-config"))
-        assert config == {"kv_connector": "NixlConnector", "kv_role": "kv_both"}
+        # The DisaggregatedSet form (default): the guide's producer / consumer roles, UCX spelled out.
+        assert config == {
+            "kv_connector": "NixlConnector",
+            "kv_role": {"prefill": "kv_producer", "decode": "kv_consumer"}[role],
+            "kv_buffer_device": "cuda",
+            "kv_connector_extra_config": {"backends": ["UCX"]},
+        }
         assert "--block-size=128" in container["args"]
         assert container["securityContext"]["capabilities"] == {"add": ["IPC_LOCK"]}
         env = {e["name"]: e for e in container["env"]}
@@ -104,7 +129,7 @@ def test_gke_pd_pods_attach_to_every_rdma_interface_and_use_nixl(rendered: Rende
         assert env["UCX_IB_ROCE_REACHABILITY_MODE"]["value"] == "all"
     decode = _deployment(result, "gpt-oss-120b-decode")["spec"]["template"]["spec"]
     (sidecar,) = decode["initContainers"]
-    assert sidecar["image"] == versions.PD_SIDECAR_IMAGE and sidecar["restartPolicy"] == "Always"
+    assert sidecar["image"] == versions.DEFAULT_RELEASE.pd_sidecar.ref and sidecar["restartPolicy"] == "Always"
     assert (
         "--vllm-port=8200" in sidecar["args"]
         and "--port=8200" in _container({"spec": {"template": {"spec": decode}}})["args"]
@@ -356,7 +381,7 @@ def test_tpu_stack_serves_vllm_tpu_on_a_ct6e_slice(rendered: Rendered) -> None:
     assert pod["nodeSelector"]["cloud.google.com/gke-tpu-accelerator"] == "tpu-v6e-slice"
     assert pod["nodeSelector"]["cloud.google.com/gke-tpu-topology"] == "2x4"
     container = _container(deployment)
-    assert container["image"] == versions.VLLM_TPU_IMAGE
+    assert container["image"] == versions.DEFAULT_RELEASE.vllm_tpu.ref
     assert (
         container["resources"]["requests"]["google.com/tpu"] == 8 == container["resources"]["limits"]["google.com/tpu"]
     )
@@ -379,8 +404,8 @@ def test_tpu_stack_serves_vllm_tpu_on_a_ct6e_slice(rendered: Rendered) -> None:
             {"machineType": "ct6e-standard-4t", "tpuTopology": "4x4"},
             "us-east5",
             {},
-            "llmd:pools[0].tpuTopology",
-            ("spans 4",),
+            "llmd:models[0].tensorParallelSize",
+            ("spans one multi-host TPU slice", "allowed: TP x PP = 16"),
         ),
         (
             {"machineType": "ct6e-standard-8t", "tpuTopology": "3x3"},
@@ -435,7 +460,7 @@ def test_wide_ep_stack_runs_multi_node_expert_parallel_groups_on_a4(rendered: Re
     assert pool["inputs"]["nodeConfig"]["machineType"] == "a4-highgpu-8g"
     assert len(pool["inputs"]["networkConfig"]["additionalNodeNetworkConfigs"]) == 9
     assert any(r["type"] == "llmd:platform:LeaderWorkerSet" for r in result.resources)  # the LWS controller
-    sets = {m["metadata"]["name"]: m for m in result.manifests if m["kind"] == "LeaderWorkerSet"}
+    sets = _role_sets(result)
     assert set(sets) == {"deepseek-r1-prefill", "deepseek-r1-decode"}
     for role, backend in (("prefill", "deepep_high_throughput"), ("decode", "deepep_low_latency")):
         lws = sets[f"deepseek-r1-{role}"]["spec"]
@@ -450,8 +475,11 @@ def test_wide_ep_stack_runs_multi_node_expert_parallel_groups_on_a4(rendered: Re
         assert sorted(container["securityContext"]["capabilities"]["add"]) == ["IPC_LOCK", "SYS_RAWIO"]
     (inference_pool,) = [m for m in result.manifests if m["kind"] == "InferencePool"]
     assert [p["number"] for p in inference_pool["spec"]["targetPorts"]] == list(range(8000, 8008))
-    hpas = [m for m in result.manifests if m["kind"] == "HorizontalPodAutoscaler"]
-    assert {h["spec"]["scaleTargetRef"]["kind"] for h in hpas} == {"LeaderWorkerSet"}
+    scaled = [m for m in result.manifests if m["kind"] == "ScaledObject"]
+    # The DisaggregatedSet form (default): KEDA drives each role's stable scale target, its
+    # DisaggregatedSetRoleScaler (never a plain HPA: the scaler starts at 0; tests/test_ds_autoscaling.py).
+    assert {h["spec"]["scaleTargetRef"]["kind"] for h in scaled} == {"DisaggregatedSetRoleScaler"}
+    assert not [m for m in result.manifests if m["kind"] == "HorizontalPodAutoscaler"]
 
 
 def _wide(machine: str, **model: Any) -> dict[str, Any]:
@@ -464,11 +492,7 @@ def test_held_out_wide_ep_sizes_render_valid(tmp_path: Path) -> None:
     config["pools"][0]["autoscaling"] = {"minNodes": 4, "maxNodes": 8}
     result = _render(tmp_path, config)
     assert result.ok and result.policy_ok, (result.schema_issues, result.policy)
-    sizes = {
-        m["metadata"]["name"]: m["spec"]["leaderWorkerTemplate"]["size"]
-        for m in result.manifests
-        if m["kind"] == "LeaderWorkerSet"
-    }
+    sizes = {name: m["spec"]["leaderWorkerTemplate"]["size"] for name, m in _role_sets(result).items()}
     assert sizes == {"m-decode": 3, "m-prefill": 1}
 
 

@@ -114,7 +114,7 @@ def test_gateway_api_crds_registers_typed_crds(crds_run: ProgramRun) -> None:
     gateways = next(r for r in crds if r.inputs["metadata"]["name"] == "gateways.gateway.networking.k8s.io")
     assert gateways.name == "gateway-api-crds-gateways.gateway.networking.k8s.io"
     annotations = gateways.inputs["metadata"]["annotations"]
-    assert annotations["gateway.networking.k8s.io/bundle-version"] == versions.GATEWAY_API_VERSION
+    assert annotations["gateway.networking.k8s.io/bundle-version"] == versions.GATEWAY_API_CRDS_VERSION
     assert annotations["gateway.networking.k8s.io/channel"] == "standard"
     pool = next(r for r in crds if r.inputs["metadata"]["name"].startswith("inferencepools."))
     assert [v["name"] for v in pool.inputs["spec"]["versions"]] == ["v1"]
@@ -333,7 +333,7 @@ def test_istio_is_the_default_with_the_inference_extension() -> None:
     for rel, chart in ((base, "base"), (istiod, "istiod")):
         assert rel.parent == istio.urn
         assert rel.inputs["chart"] == chart
-        assert rel.inputs["version"] == versions.ISTIO_VERSION == "1.29.2"
+        assert rel.inputs["version"] == versions.DEFAULT_RELEASE.istio_version == "1.29.6"
         assert rel.inputs["repositoryOpts"] == {"repo": "https://istio-release.storage.googleapis.com/charts"}
         assert rel.inputs["namespace"] == "istio-system"
         assert rel.inputs["createNamespace"] is True

@@ -107,11 +107,16 @@ def pod_templates(manifest: Mapping[str, Any]) -> Iterator[tuple[str, Mapping[st
     spec = manifest.get("spec") or {}
     if "template" in spec:
         yield "template", spec["template"]["spec"]
-    group = spec.get("leaderWorkerTemplate")
-    if group:
-        yield "workerTemplate", group["workerTemplate"]["spec"]
-        if group.get("leaderTemplate"):
-            yield "leaderTemplate", group["leaderTemplate"]["spec"]
+    groups = [("", spec.get("leaderWorkerTemplate"))]
+    # A DisaggregatedSet: one LeaderWorkerSet template per role.
+    groups += [
+        (f"roles[{r['name']}].", (r.get("spec") or {}).get("leaderWorkerTemplate")) for r in spec.get("roles") or []
+    ]
+    for prefix, group in groups:
+        if group:
+            yield f"{prefix}workerTemplate", group["workerTemplate"]["spec"]
+            if group.get("leaderTemplate"):
+                yield f"{prefix}leaderTemplate", group["leaderTemplate"]["spec"]
 
 
 # --- Pod Security: pure rules --------------------------------------------------------------------------------------
@@ -385,7 +390,7 @@ def test_eks_gpu_workloads_wait_for_the_device_plugins(rendered: Rendered) -> No
         e
         for e in deps.of_type("kubernetes:apps/v1:Deployment")
         if "nvidia.com/gpu" in str(e["inputs"]["spec"]["template"]["spec"]["containers"])
-    ]
+    ] + deps.of_type("kubernetes:disaggregatedset.x-k8s.io/v1:DisaggregatedSet")
     assert servers
     for server in servers:
         for plugin in plugins:

@@ -63,7 +63,7 @@ def test_picker_pod_carries_the_predictor_sidecars(rendered: Rendered) -> None:
     training, prediction = containers["training-server"], containers["prediction-server-1"]
     assert training["image"] == "ghcr.io/llm-d/llm-d-latency-predictor-training-server:0.9.0"
     assert prediction["image"] == "ghcr.io/llm-d/llm-d-latency-predictor-prediction-server:0.9.0"
-    assert training["image"] == versions.LATENCY_TRAINING_SERVER_IMAGE
+    assert training["image"] == versions.DEFAULT_RELEASE.latency_training_server.ref
     assert training["ports"][0]["containerPort"] == 8000 and prediction["ports"][0]["containerPort"] == 8001
     assert training["readinessProbe"]["httpGet"] == {"path": "/readyz", "port": 8000}
     assert prediction["livenessProbe"]["httpGet"] == {"path": "/healthz", "port": 8001}

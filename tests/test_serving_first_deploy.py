@@ -29,6 +29,14 @@ def _manifest(result: RenderResult, kind: str, name: str) -> dict[str, Any]:
     return found[0]
 
 
+def _role_pod(result: RenderResult, name: str, role: str) -> dict[str, Any]:
+    """The pod spec of role ``role`` of DisaggregatedSet ``name`` (its workerTemplate)."""
+    ds = _manifest(result, "DisaggregatedSet", name)
+    (found,) = [r for r in ds["spec"]["roles"] if r["name"] == role]
+    pod: dict[str, Any] = found["spec"]["leaderWorkerTemplate"]["workerTemplate"]["spec"]
+    return pod
+
+
 def _resource(result: RenderResult, type_: str, name: str) -> dict[str, Any]:
     found = [r for r in result.resources if r["type"] == type_ and r["name"] == name]
     assert len(found) == 1, (type_, name)
@@ -154,9 +162,11 @@ def test_simulator_takes_no_weights() -> None:
 # --- weights placement and awaits -------------------------------------------------------------------------------------
 
 
-def test_model_server_downloads_into_a_sized_emptydir_and_requests_ephemeral_storage(flagship: RenderResult) -> None:
-    weights = model_spec("Qwen/Qwen3-32B").weights_gib  # type: ignore[union-attr]
-    pod = _manifest(flagship, "Deployment", "qwen3-32b-decode")["spec"]["template"]["spec"]
+def test_model_server_downloads_into_a_sized_emptydir_and_requests_ephemeral_storage(rendered: Rendered) -> None:
+    # Qwen3-8B (15 GiB) is below the weights cache's 40 GiB default threshold: each server downloads it
+    # (the cache is tests/test_weights_cache.py's).
+    weights = model_spec("Qwen/Qwen3-8B").weights_gib  # type: ignore[union-attr]
+    pod = _manifest(rendered("gke-l4-multi-model"), "Deployment", "qwen3-8b-decode")["spec"]["template"]["spec"]
     volume = next(v for v in pod["volumes"] if v["name"] == "model-cache")
     assert volume == {"name": "model-cache", "emptyDir": {"sizeLimit": f"{cache_gib(weights)}Gi"}}
     container = pod["containers"][0]
@@ -168,12 +178,13 @@ def test_model_server_downloads_into_a_sized_emptydir_and_requests_ephemeral_sto
 
 def test_wide_ep_pods_size_their_cache_and_startup_probe(rendered: Rendered) -> None:
     weights = model_spec("deepseek-ai/DeepSeek-R1-0528").weights_gib  # type: ignore[union-attr]
-    lws = _manifest(rendered("gke-b200-wide-ep"), "LeaderWorkerSet", "deepseek-r1-decode")
-    pod = lws["spec"]["leaderWorkerTemplate"]["workerTemplate"]["spec"]
+    pod = _role_pod(rendered("gke-b200-wide-ep"), "deepseek-r1", "decode")  # the DisaggregatedSet form (default)
     assert {"name": "hf-cache", "emptyDir": {"sizeLimit": f"{cache_gib(weights)}Gi"}} in pod["volumes"]
     container = pod["containers"][0]
     assert container["resources"]["requests"]["ephemeral-storage"] == f"{pod_ephemeral_gib(weights)}Gi"
-    estimate = first_start_estimate(weights_gib=weights, image=versions.LLMD_CUDA_IMAGE, engine="wide-ep")
+    estimate = first_start_estimate(
+        weights_gib=weights, image=versions.DEFAULT_RELEASE.wide_ep_image.ref, engine="wide-ep"
+    )
     probe = container["startupProbe"]
     assert probe["failureThreshold"] * probe["periodSeconds"] >= estimate.in_container_seconds > 2700
 
@@ -182,16 +193,17 @@ def test_model_servers_get_create_timeouts_longer_than_their_first_start(flagshi
     deployment = _resource(flagship, "kubernetes:apps/v1:Deployment", "qwen3-32b-decode-deployment")
     timeouts = deployment["customTimeouts"]
     weights = model_spec("Qwen/Qwen3-32B").weights_gib  # type: ignore[union-attr]
-    estimate = first_start_estimate(weights_gib=weights)
+    # The flagship's servers read their weights from the Hyperdisk ML cache at the loader's 1024 MiB/s.
+    estimate = first_start_estimate(weights_gib=weights, cache_read_mib_per_s=1024)
     assert timeouts["create"] == timeouts["update"] == create_timeout(estimate)
     assert _minutes(timeouts["create"]) * 60 > estimate.total_seconds * 1.5 > 10 * 60  # beyond the 10-minute default
 
 
 def test_leader_worker_sets_get_create_timeouts(rendered: Rendered) -> None:
-    lws = _resource(
+    lws = _resource(  # the DisaggregatedSet form (default): one set for both roles
         rendered("gke-b200-wide-ep"),
-        "kubernetes:leaderworkerset.x-k8s.io/v1:LeaderWorkerSet",
-        "deepseek-r1-prefill-lws",
+        "kubernetes:disaggregatedset.x-k8s.io/v1:DisaggregatedSet",
+        "deepseek-r1-ds",
     )
     assert _minutes(lws["customTimeouts"]["create"]) > 120  # ~690 GB of weights take over an hour to download
 
@@ -259,10 +271,10 @@ def test_prefixed_routes_rewrite_the_prefix_for_vllm(tmp_path: Path) -> None:
 def test_eks_pd_servers_run_the_aws_efa_image(rendered: Rendered) -> None:
     result = rendered("eks-p5en-pd-disaggregation")
     for role in ("prefill", "decode"):
-        container = _manifest(result, "Deployment", f"gpt-oss-120b-{role}")["spec"]["template"]["spec"]["containers"][0]
-        assert container["image"] == versions.VLLM_AWS_EFA_IMAGE
-    gke = _manifest(rendered("gke-h200-pd-disaggregation"), "Deployment", "gpt-oss-120b-decode")
-    assert gke["spec"]["template"]["spec"]["containers"][0]["image"] == versions.VLLM_IMAGE
+        container = _role_pod(result, "gpt-oss-120b", role)["containers"][0]
+        assert container["image"] == versions.DEFAULT_RELEASE.vllm_aws_efa.ref
+    gke = _role_pod(rendered("gke-h200-pd-disaggregation"), "gpt-oss-120b", "decode")
+    assert gke["containers"][0]["image"] == versions.DEFAULT_RELEASE.vllm_gpu.ref
 
 
 # --- what waits for the accelerator pool ------------------------------------------------------------------------------
@@ -276,8 +288,13 @@ def test_only_model_servers_wait_for_the_accelerator_pool(rendered: Rendered, st
     }
     assert len(pool_urns) == 1
     waiting = {r["type"] + " " + r["name"] for r in result.resources if pool_urns & set(r.get("dependencies") or [])}
-    server_kinds = ("kubernetes:apps/v1:Deployment", "kubernetes:leaderworkerset.x-k8s.io/v1:LeaderWorkerSet")
-    servers = {w for w in waiting if w.startswith(server_kinds)}
+    server_kinds = (
+        "kubernetes:apps/v1:Deployment",
+        "kubernetes:leaderworkerset.x-k8s.io/v1:LeaderWorkerSet",
+        "kubernetes:disaggregatedset.x-k8s.io/v1:DisaggregatedSet",
+    )
+    # The model servers, and the weights-cache loader Job, which runs on the pool's nodes before them.
+    servers = {w for w in waiting if w.startswith(server_kinds) or w.endswith("-weights-loader")}
     assert servers, waiting
     for entry in waiting - servers:
         assert not entry.startswith("kubernetes:"), f"{entry} waits for the GPU pool"

@@ -70,7 +70,7 @@ def test_llm_d_labels_image_and_port() -> None:
     assert deployment["spec"]["selector"]["matchLabels"] == template_labels
     assert deployment["spec"]["replicas"] == 3
     container = container_of(result)
-    assert container["image"] == versions.INFERENCE_SIM_IMAGE
+    assert container["image"] == versions.DEFAULT_RELEASE.inference_sim.ref
     assert container["image"].startswith("ghcr.io/llm-d/llm-d-inference-sim:v0.10.2@sha256:")
     assert "command" not in container  # the image's entrypoint, /app/llm-d-inference-sim
     assert container["ports"] == [{"name": PORT_NAME, "containerPort": VLLM_PORT, "protocol": "TCP"}]

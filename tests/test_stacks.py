@@ -69,7 +69,7 @@ def test_decode_deployment_serves_qwen3_32b_at_tp2_with_8_replicas(flagship: Ren
     assert dep["metadata"]["namespace"] == NAMESPACE
     assert dep["spec"]["replicas"] == 8
     c = container(dep)
-    assert c["image"] == versions.VLLM_IMAGE
+    assert c["image"] == versions.DEFAULT_RELEASE.vllm_gpu.ref
     assert "Qwen/Qwen3-32B" in c["args"]
     assert "--tensor-parallel-size=2" in c["args"]
     assert not any(a.startswith("--pipeline-parallel-size") for a in c["args"])
@@ -294,6 +294,10 @@ def test_parents_are_registered_and_match_the_urn_type_chain(flagship: RenderRes
         "llmd:platform:KueueQueues",
         "llmd:platform:LeaderWorkerSet",
         "llmd:gcp:CustomMetricsAdapter",
+        "llmd:gcp:ManagedPrometheusView",
+        # the model's Hyperdisk ML weights cache: its two volumes and the loader filling them (before the path)
+        "llmd:gcp:HyperdiskMlVolume",
+        "llmd:serving:WeightsCacheLoader",
     }
 
 

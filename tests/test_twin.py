@@ -25,6 +25,9 @@ REPO = Path(__file__).resolve().parent.parent
 GOLDENS = REPO / "goldens"
 STACKS = sorted(p.name for p in GOLDENS.iterdir() if (p / "resources.json").is_file())
 FLAGSHIP = "gke-h100-optimized-baseline"
+#: A GKE stack whose servers download their weights into their own emptyDir (models below the weights-cache
+#: threshold: no cache by default), for the checks a cache makes moot.
+NO_CACHE = "gke-l4-multi-model"
 
 Entries = list[dict[str, Any]]
 
@@ -79,10 +82,14 @@ def messages(entries: Entries, check: str) -> list[str]:
 
 @pytest.mark.parametrize("stack", STACKS)
 def test_every_reference_stack_passes_the_twin_within_5_percent_of_its_floor(stack: str) -> None:
+    """Clean, and the critical path adds at most 5% or 2 minutes to the floor (cluster + pool + first start): the
+    prerequisites before a cluster (enabling the project's APIs, the VPC or the secrets key, ~1.5 min on GKE) are
+    unavoidable and weigh more than 5% of a small model's short floor."""
     result = run_twin(golden(stack))
     assert [f.line() for f in result.findings] == []
     if result.timeline.floor:
-        assert result.timeline.total <= 1.05 * result.timeline.floor, "\n".join(result.lines())
+        allowed = max(1.05 * result.timeline.floor, result.timeline.floor + 120.0)
+        assert result.timeline.total <= allowed, "\n".join(result.lines())
 
 
 def test_the_flagship_twin_prints_estimates_the_critical_path_and_the_floor() -> None:
@@ -227,7 +234,7 @@ def test_an_unknown_model_asks_for_weights_gib() -> None:
 
 
 def test_a_weights_volume_smaller_than_the_model_is_reported() -> None:
-    entries = golden(FLAGSHIP)
+    entries = golden(NO_CACHE)
     spec = decode(entries)["inputs"]["spec"]["template"]["spec"]
     for volume in spec["volumes"]:
         if "emptyDir" in volume and volume["emptyDir"].get("medium") != "Memory":
@@ -236,12 +243,12 @@ def test_a_weights_volume_smaller_than_the_model_is_reported() -> None:
 
 
 def test_weights_on_a_small_boot_disk_do_not_fit_the_node() -> None:
-    entries = golden(FLAGSHIP)
-    pool = of_type(entries, "gcp:container/nodePool:NodePool", "h100")
+    entries = golden(NO_CACHE)
+    pool = of_type(entries, "gcp:container/nodePool:NodePool", "l4")
     pool["inputs"]["nodeConfig"].pop("ephemeralStorageLocalSsdConfig", None)
-    pool["inputs"]["nodeConfig"]["diskSizeGb"] = 200
-    # The pods request ephemeral storage for their weights: on a 200 GB boot disk only one fits a node, so the
-    # 8 replicas no longer fit the pool (the scheduler leaves them Pending).
+    pool["inputs"]["nodeConfig"]["diskSizeGb"] = 30
+    # The pods request ephemeral storage for their weights (15 GiB + 10% + 5 GiB, plus 20 GiB scratch): a 30 GB
+    # boot disk holds none of them, so the scheduler leaves them Pending.
     assert checks(entries) & {"weights/fits-node-disk", "scheduling/fits-a-node", "scheduling/replicas-fit-pool"}
 
 
@@ -259,7 +266,7 @@ def test_a_model_larger_than_its_gpus_is_reported() -> None:
 
 
 def test_the_default_10_minute_await_is_shorter_than_a_first_vllm_start() -> None:
-    entries = golden(FLAGSHIP)
+    entries = golden(NO_CACHE)
     decode(entries)["customTimeouts"] = {}
     found = messages(entries, "awaits/timeout-covers-start")
     assert any("Pulumi waits 10 min" in m for m in found)
@@ -353,7 +360,7 @@ def test_an_inference_pool_must_select_servers_on_the_ports_they_serve() -> None
 
 
 def test_check_replays_a_render_and_exits_5_on_a_twin_failure(tmp_path: Path) -> None:
-    entries = golden(FLAGSHIP)
+    entries = golden(NO_CACHE)
     decode(entries)["customTimeouts"] = {}
     (tmp_path / "resources.json").write_text(json.dumps(entries))
     runner = CliRunner()

@@ -29,14 +29,25 @@ DIGEST = re.compile(r"sha256:[0-9a-f]{64}")
 #: each pin's ``source``). ``scripts/refresh_digests.py --write`` fills them with registry access; shrink this then.
 ALLOWED_PENDING = frozenset(
     {
-        "VLLM_TPU_PIN",
+        "PD_SIDECAR_PIN",
+        "VLLM_TPU_V0_26_0_PIN",
+        "VLLM_TPU_V0_29_0_PIN",
+        "VLLM_CPU_V0_26_0_PIN",
+        "VLLM_CPU_V0_30_0_PIN",
+        "VLLM_ROCM_V0_26_0_PIN",
+        "VLLM_XPU_V0_26_0_PIN",
+        "VLLM_XPU_V0_30_0_PIN",
         "VLLM_AWS_EFA_PIN",
         "GIB_NCCL_PLUGIN_PIN",
         "LLMD_CUDA_PIN",
+        "PAYLOAD_PROCESSOR_PIN",
         "CUSTOM_METRICS_ADAPTER_PIN",
-        "LWS_CHART_PIN",
-        "ISTIO_BASE_CHART_PIN",
-        "ISTIOD_CHART_PIN",
+        "LWS_V0_10_0_CHART_PIN",
+        "LWS_V0_11_1_CHART_PIN",
+        "ISTIO_BASE_V1_29_2_CHART_PIN",
+        "ISTIOD_V1_29_2_CHART_PIN",
+        "ISTIO_BASE_V1_29_6_CHART_PIN",
+        "ISTIOD_V1_29_6_CHART_PIN",
         "AGENTGATEWAY_CRDS_CHART_PIN",
         "AGENTGATEWAY_CHART_PIN",
         "EFA_DEVICE_PLUGIN_CHART_PIN",
@@ -44,8 +55,12 @@ ALLOWED_PENDING = frozenset(
         # latency-predictor 0.9.0 (predicted-latency-routing): no public record of either digest was found.
         "LATENCY_TRAINING_SERVER_PIN",
         "LATENCY_PREDICTION_SERVER_PIN",
-        # KEDA chart 2.20.2 (workload-autoscaling): no public record of the .tgz digest was found offline.
-        "KEDA_CHART_PIN",
+        # KEDA charts 2.20.1 / 2.20.2 (workload-autoscaling): no public record of the .tgz digests was found offline.
+        "KEDA_V2_20_1_CHART_PIN",
+        "KEDA_V2_20_2_CHART_PIN",
+        # AMD GPU Operator v1.5.1 chart and device-metrics exporter v1.5.0: no public record of either digest.
+        "AMD_GPU_OPERATOR_CHART_PIN",
+        "AMD_DEVICE_METRICS_EXPORTER_PIN",
     }
 )
 
@@ -91,15 +106,24 @@ def test_every_digest_is_sha256_and_refs_carry_it() -> None:
             assert value is None or DIGEST.fullmatch(value), (name, value)
     for pin in versions.IMAGE_PINS.values():
         assert pin.ref == (f"{pin.repository}:{pin.tag}@{pin.digest}" if pin.digest else f"{pin.repository}:{pin.tag}")
-    assert versions.VLLM_PIN.ref == versions.VLLM_IMAGE
-    assert versions.EPP_IMAGE.endswith("@sha256:873179822ab0895a37ea09f2112ca39a6ae50a26612561c8bfad7f9a8c5af6f5")
+    for release in versions.RELEASES.values():
+        assert release.vllm_gpu.ref == (
+            f"{release.vllm_gpu.tagged}@{release.vllm_gpu.digest}"
+            if release.vllm_gpu.digest
+            else release.vllm_gpu.tagged
+        )
+        assert release.epp.ref.startswith("ghcr.io/llm-d/llm-d-router-endpoint-picker:v0.10.0")
 
 
 def test_the_legacy_constants_are_views_of_the_pins() -> None:
     assert (
         versions.KUEUE_CHART == "oci://registry.k8s.io/kueue/charts/kueue" and versions.KUEUE_CHART_VERSION == "0.19.2"
     )
-    assert versions.LWS_CHART == "oci://registry.k8s.io/lws/charts/lws" and versions.LWS_CHART_VERSION == "0.10.0"
+    lws = {r.name: (r.lws_chart.chart, r.lws_chart.version) for r in versions.RELEASES.values()}
+    assert lws == {
+        "v0.9.0": ("oci://registry.k8s.io/lws/charts/lws", "0.10.0"),
+        "v0.10.0": ("oci://registry.k8s.io/lws/charts/lws", "0.11.1"),
+    }
     assert versions.AGENTGATEWAY_CHART == "oci://cr.agentgateway.dev/charts/agentgateway"
     assert versions.NVIDIA_DEVICE_PLUGIN_CHART == "nvidia-device-plugin"
     assert versions.CERT_MANAGER_IMAGES[0].startswith("quay.io/jetstack/cert-manager-controller:v1.21.1@sha256:")
@@ -418,8 +442,10 @@ def test_write_fills_pending_digests_and_keeps_the_rest_of_versions_py(
     assert all(b.strip().startswith('digest="sha256:') for _, b in changed)
     refreshed = rd.load_versions(path)
     assert refreshed.DIGEST_PENDING == ()
-    assert refreshed.VLLM_TPU_PIN.digest == fake_digest("VLLM_TPU_PIN")
-    assert refreshed.VLLM_PIN.digest == versions.VLLM_PIN.digest
+    assert refreshed.VLLM_TPU_V0_29_0_PIN.digest == fake_digest("VLLM_TPU_V0_29_0_PIN")
+    assert refreshed.VLLM_V0_30_0_PIN.digest == versions.VLLM_V0_30_0_PIN.digest
+    # the records hold the refreshed pins (they are the same objects as the constants)
+    assert refreshed.LLMD_V0_10_0.vllm_tpu.digest == fake_digest("VLLM_TPU_V0_29_0_PIN")
     assert rd.main(["--check"], fetch=registry, versions_path=path) == 0
 
 
@@ -427,12 +453,16 @@ def test_a_changed_upstream_digest_is_reported_old_to_new(tmp_path: Path, capsys
     path = tmp_path / "versions.py"
     path.write_text((REPO / "components" / "versions.py").read_text())
     moved = fake_digest("vllm re-pushed")
-    registry = _registry_for({"VLLM_PIN": versions.VLLM_PIN}, lambda name, pin: moved)
-    assert rd.main(["--only", "VLLM_PIN", "--check"], fetch=registry, versions_path=path) == 1
+    pin = versions.VLLM_V0_30_0_PIN
+    assert pin.digest is not None
+    registry = _registry_for({"VLLM_V0_30_0_PIN": pin}, lambda name, pin: moved)
+    assert rd.main(["--only", "VLLM_V0_30_0_PIN", "--check"], fetch=registry, versions_path=path) == 1
     out = capsys.readouterr().out
-    assert "VLLM_PIN" in out and "sha256:6d8429e38e37 -> " + moved[:19] in out and "changed" in out
-    assert rd.main(["--only", "VLLM_PIN", "--write"], fetch=registry, versions_path=path) == 0
-    assert rd.load_versions(path).VLLM_PIN.digest == moved
+    assert "VLLM_V0_30_0_PIN" in out and f"{pin.digest[:19]} -> {moved[:19]}" in out and "changed" in out
+    assert rd.main(["--only", "VLLM_V0_30_0_PIN", "--write"], fetch=registry, versions_path=path) == 0
+    refreshed = rd.load_versions(path)
+    assert refreshed.VLLM_V0_30_0_PIN.digest == moved
+    assert refreshed.LLMD_V0_10_0.vllm_gpu.digest == moved and refreshed.LLMD_V0_9_0.vllm_gpu.digest != moved
 
 
 def test_unresolvable_pins_fail_and_unknown_names_are_usage_errors(
@@ -441,7 +471,9 @@ def test_unresolvable_pins_fail_and_unknown_names_are_usage_errors(
     path = tmp_path / "versions.py"
     path.write_text((REPO / "components" / "versions.py").read_text())
     assert rd.main(["--only", "EPP_PIN", "--write"], fetch=FakeRegistry({}), versions_path=path) == 1
-    assert "error (ghcr.io/llm-d/llm-d-router-endpoint-picker:v0.9.0: registry answered 404)" in capsys.readouterr().out
+    assert (
+        "error (ghcr.io/llm-d/llm-d-router-endpoint-picker:v0.10.0: registry answered 404)" in capsys.readouterr().out
+    )
     assert path.read_text() == (REPO / "components" / "versions.py").read_text()
     assert rd.main(["--only", "NOPE_PIN"], fetch=FakeRegistry({}), versions_path=path) == 2
     assert "--only NOPE_PIN: not a pin" in capsys.readouterr().err

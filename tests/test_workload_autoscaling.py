@@ -1,5 +1,5 @@
 """The workload-autoscaling well-lit path: llm-d's "KEDA + EPP Metrics" queue-based guide
-(llm-d/llm-d guides/workload-autoscaling/keda-epp-queue, llm-d v0.9.0) on GKE."""
+(llm-d/llm-d guides/workload-autoscaling/keda-epp-queue, llm-d v0.9.0) on GKE (other targets: test_keda_targets.py)."""
 
 from __future__ import annotations
 
@@ -37,9 +37,11 @@ def test_reference_stack_renders_clean(rendered: Rendered) -> None:
 
 def test_keda_is_the_pinned_chart() -> None:
     """FACTS: KEDA v2.20.2 is the newest tag (the guides link keda.sh/docs/2.20); chart version = app version."""
-    pin = versions.KEDA_CHART_PIN
+    pin = versions.DEFAULT_RELEASE.keda_chart
     assert (pin.repository, pin.name, pin.version) == ("https://kedacore.github.io/charts", "keda", "2.20.2")
-    assert "KEDA_CHART_PIN" in versions.DIGEST_PENDING  # no public digest offline: pending, never invented
+    assert pin is versions.KEDA_V2_20_2_CHART_PIN
+    if pin.digest is None:  # no public digest offline: pending, never invented
+        assert "KEDA_V2_20_2_CHART_PIN" in versions.DIGEST_PENDING
 
 
 def test_keda_release_and_the_scaled_object_replace_the_hpa(rendered: Rendered) -> None:
@@ -160,16 +162,12 @@ def test_scaled_object_manifest_checks_its_bounds() -> None:
     assert zero["spec"]["minReplicaCount"] == 0 and "authenticationRef" not in zero["spec"]["triggers"][0]
 
 
-def test_a_target_without_a_keda_prometheus_endpoint_is_a_config_error_before_anything_registers() -> None:
-    """EKS and existing clusters wire no Prometheus endpoint for KEDA yet: the stack file is refused at validation
-    (key, value, what is allowed), not with a ValueError halfway through a deploy."""
-    from pulumi_llmd.blueprints import ConfigError, parse_stack_config
+def test_eks_takes_the_path_now() -> None:
+    """EKS and existing clusters read the kube-prometheus-stack the library installs (tests/test_keda_targets.py):
+    the path is no longer refused there."""
+    from pulumi_llmd.blueprints import parse_stack_config
 
     raw = yaml.safe_load((REPO / "stacks" / "Pulumi.eks-p5-optimized-baseline.yaml").read_text())["config"]
     data = {key.removeprefix("llmd:"): value for key, value in raw.items() if key.startswith("llmd:")}
     data["models"][0]["path"] = "workload-autoscaling"
-    with pytest.raises(ConfigError) as info:
-        parse_stack_config(data)
-    (issue,) = [i for i in info.value.issues if i.key == "llmd:models[0].path"]
-    assert issue.value == "workload-autoscaling"
-    assert "keda-prometheus" in issue.message and "'aws'" in issue.message
+    assert parse_stack_config(data).models[0].keda_autoscaled

@@ -12,15 +12,14 @@ the pod extras and the picker's configuration through the ``_vllm`` / ``_server_
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 import pulumi
 
 from pulumi_llmd.blueprints.config import ModelConfig, WellLitPath
 from pulumi_llmd.blueprints.paths import PathContext
-from pulumi_llmd.blueprints.paths.routing import PickerSetup, route_model
+from pulumi_llmd.blueprints.paths.routing import PickerSetup, lora_vllm_args, route_model
 from pulumi_llmd.blueprints.paths.rules import PathRules, single_role_placement
-from pulumi_llmd.components import versions
 from pulumi_llmd.components.base import AcceleratorPool
 from pulumi_llmd.components.serving import (
     OPTIMIZED_BASELINE_SCORERS,
@@ -29,7 +28,9 @@ from pulumi_llmd.components.serving import (
     VllmSpec,
     model_server_labels,
 )
-from pulumi_llmd.components.serving.model_server import PORT_NAME, VLLM_PORT
+from pulumi_llmd.components.serving.leader_worker_set import LWS_API_VERSION
+from pulumi_llmd.components.serving.model_server import PORT_NAME, VLLM_PORT, vllm_image
+from pulumi_llmd.components.serving.tpu_slice import tpu_slice_hosts
 
 
 class SingleRolePath(pulumi.ComponentResource):
@@ -73,7 +74,7 @@ class SingleRolePath(pulumi.ComponentResource):
         labels = model_server_labels(guide=self.PATH.value, role="decode", model=model.name)
         served_name = ctx.model.served_name
         self.server_ports: list[int] = [VLLM_PORT]
-        self.peer_ports: list[int] = []
+        self.peer_ports: list[int] | Literal["all"] = []
         self.picker_ports: list[int] = []
         #: Container ports monitoring scrapes vLLM metrics from.
         self.metrics_ports: list[str] = [PORT_NAME]
@@ -91,7 +92,8 @@ class SingleRolePath(pulumi.ComponentResource):
                 pipeline_parallel_size=model.pipeline_parallel_size,
                 max_model_len=model.max_model_len,
                 gpu_memory_utilization=model.gpu_memory_utilization,
-                extra_args=model.extra_args,
+                # LoRA adapters (loraAdapters) first, the model's own flags last (blueprints/paths/routing.py).
+                extra_args=(*lora_vllm_args(model), *model.extra_args),
                 extra_env={**path_env, **model.extra_env},
                 secret_env=model.secret_env_refs,
                 **self._vllm(model, pool),
@@ -103,7 +105,7 @@ class SingleRolePath(pulumi.ComponentResource):
             autoscaled=autoscaling_metric is not None or self.EXTERNALLY_SCALED,
             weights_gib=model.weights.weights_gib if model.weights is not None else None,
             pool_ready=pool_ready,
-            image=model.image or versions.VLLM_IMAGE,
+            image=vllm_image(pool, model.image),
             **extras,
             opts=child,
         )
@@ -116,6 +118,10 @@ class SingleRolePath(pulumi.ComponentResource):
                 metric=autoscaling_metric,
                 min_replicas=model.replicas,
                 max_replicas=decode.max_replicas,
+                # A multi-host TPU slice's servers are LeaderWorkerSet groups (components/serving/tpu_slice.py).
+                target_kind=(LWS_API_VERSION, "LeaderWorkerSet")
+                if tpu_slice_hosts(pool) > 1
+                else ("apps/v1", "Deployment"),
                 opts=child,
             )
         routing = route_model(
@@ -130,6 +136,12 @@ class SingleRolePath(pulumi.ComponentResource):
         )
         self.picker, self.pool, self.route = routing.picker, routing.pool, routing.route
         self.server_selector = dict(labels)
+        if tpu_slice_hosts(pool) > 1:
+            # A multi-host TPU slice: NetworkPolicies and monitoring select the leaders and their workers (which carry
+            # the guide label "<guide>-worker" and no role, components/serving/tpu_slice.py); the group's hosts talk
+            # on dynamic ports (Ray, JAX coordination on 8476).
+            self.server_selector = {k: v for k, v in labels.items() if k not in ("llm-d.ai/guide", "llm-d.ai/role")}
+            self.peer_ports = "all"
         self.pool_name = model.name
         self.served_name = served_name
         self.route_path = model.route_path_prefix

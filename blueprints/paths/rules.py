@@ -16,13 +16,20 @@ from pydantic.alias_generators import to_camel
 
 from pulumi_llmd.blueprints.config import ModelConfig, ModelResources, PoolConfig, WellLitPath
 from pulumi_llmd.blueprints.issues import ConfigIssue
-from pulumi_llmd.blueprints.plan import node_ephemeral_gib, offload_gib, server_resources, weights_per_device_problem
+from pulumi_llmd.blueprints.plan import (
+    node_ephemeral_gib,
+    offload_gib,
+    server_resources,
+    tpu_topology,
+    weights_per_device_problem,
+)
 from pulumi_llmd.components import catalog
 from pulumi_llmd.components.models import pod_ephemeral_gib
 from pulumi_llmd.components.serving.model_server import (
     devices_divide_problem,
     devices_fit_problem,
     pod_fit_problems,
+    tpu_slice_problem,
 )
 
 
@@ -175,7 +182,14 @@ def no_tpu_issues(p: Placement) -> list[ConfigIssue]:
 def single_role_placement(p: Placement, *, tpu: bool = True) -> tuple[list[ConfigIssue], int]:
     """The rules of a one-fleet path (optimized-baseline, the prefix-cache paths): TP x PP fits and divides a node,
     pods fit a node, weights fit, and (``tpu`` False) no TPU pool; the fleet takes replicas x TP x PP accelerators.
-    ``tpu``: whether the path runs on TPU pools. Default: True."""
+    ``tpu``: whether the path runs on TPU pools. Default: True.
+
+    On a multi-host TPU slice (``tpuTopology`` spanning several hosts) one server spans the whole slice as a
+    LeaderWorkerSet group (:mod:`~pulumi_llmd.components.serving.tpu_slice`): TP x PP must equal the slice's chips
+    (:func:`~pulumi_llmd.components.serving.model_server.tpu_slice_problem`) and each host's pod fits its node."""
+    hosts = tpu_slice_hosts(p)
+    if hosts > 1:
+        return tpu_slice_placement(p, hosts) if tpu else (no_tpu_issues(p), 0)
     issues, fits = decode_fit_issues(p)
     if not fits:
         return issues, 0
@@ -184,6 +198,68 @@ def single_role_placement(p: Placement, *, tpu: bool = True) -> tuple[list[Confi
     if not tpu:
         issues.extend(no_tpu_issues(p))
     return issues, p.model.replicas * p.model.gpus_per_replica
+
+
+def accelerator_image_issues(p: Placement) -> list[ConfigIssue]:
+    """A model on a device no llm-d release publishes a vLLM image for (e.g. Intel Gaudi ``habana.ai/gaudi``:
+    ``llm-d-hpu`` ended with llm-d v0.8.0) names its ``image``
+    (:attr:`~pulumi_llmd.components.catalog.Accelerator.vllm_platform`); every other device gets the release's build
+    for it (:func:`~pulumi_llmd.components.serving.model_server.vllm_image`)."""
+    if p.model.image is not None or p.shape.accelerator.vllm_platform is not None:
+        return []
+    return [
+        ConfigIssue(
+            key=f"{p.key}.image",
+            message=f"is required on pool '{p.pool.name}': llm-d publishes no vLLM image for its "
+            f"{p.pool.resource_name} devices; allowed: a vLLM image for them, by version tag or digest (the images "
+            "llm-d releases: CUDA nvidia.com/gpu, ROCm amd.com/gpu, XPU gpu.intel.com/i915|xe, TPU google.com/tpu, "
+            "CPU accelerator: cpu)",
+        )
+    ]
+
+
+def non_cuda_issues(p: Placement, why: str) -> list[ConfigIssue]:
+    """A path that runs CUDA-only software (``why``) on a pool whose devices are not NVIDIA GPUs."""
+    if p.shape.accelerator.vllm_platform in ("cuda", None) and p.shape.tpu is None:
+        return []
+    return [
+        ConfigIssue(
+            key=f"{p.key}.path",
+            value=p.model.path.value,
+            message=f"{why} on nvidia.com/gpu; pool '{p.pool.name}' has {p.shape.accelerator.display} "
+            f"({p.pool.resource_name or 'no device'}); allowed: a pool of NVIDIA GPUs, or a path that runs on any "
+            "vLLM build (e.g. optimized-baseline)",
+        )
+    ]
+
+
+def tpu_slice_hosts(p: Placement) -> int:
+    """Hosts of one slice of the placement's pool: > 1 for a multi-host TPU ``tpuTopology``, else 1."""
+    if p.shape.tpu is None:
+        return 1
+    try:
+        return catalog.tpu_hosts(p.shape, tpu_topology(p.pool, p.shape))
+    except (catalog.CatalogError, ValueError):
+        return 1  # the target's tpuTopology rule reports it
+
+
+def tpu_slice_placement(p: Placement, hosts: int) -> tuple[list[ConfigIssue], int]:
+    """A single-role model on a multi-host TPU slice: TP x PP = the slice's chips, one pod per host fits its node, the
+    weights fit the slice's memory; the fleet takes replicas x slice chips."""
+    model, shape = p.model, p.shape
+    problem = tpu_slice_problem(model.tensor_parallel_size, model.pipeline_parallel_size, shape, hosts, p.pool.name)
+    if problem is not None:
+        return [ConfigIssue(key=f"{p.key}.tensorParallelSize", value=model.tensor_parallel_size, message=problem)], 0
+    issues = pod_fit_issues(p.key, shape.accelerator_count, server_resources(model, shape), shape)
+    role: WeightsRole = (
+        "decode",
+        "tensorParallelSize",
+        model.tensor_parallel_size,
+        model.gpus_per_replica,
+        shape.accelerator_count,
+    )
+    issues.extend(weights_issues(p, [role]))
+    return issues, model.replicas * model.gpus_per_replica
 
 
 def required_prefill_issues(key: str, model: ModelConfig) -> list[ConfigIssue]:

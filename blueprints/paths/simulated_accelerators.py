@@ -65,7 +65,7 @@ class SimulatedAccelerators(pulumi.ComponentResource):
                 extra_env=model.extra_env,
                 secret_env=model.secret_env_refs,
             ),
-            image=model.image or versions.INFERENCE_SIM_IMAGE,
+            image=model.image or versions.active_release().inference_sim.ref,
             opts=child,
         )
         routing = route_model(

@@ -30,23 +30,35 @@ from pulumi_llmd.blueprints.config import (
 from pulumi_llmd.blueprints.issues import CONFIG_NAMESPACE, ConfigIssue
 from pulumi_llmd.blueprints.plan import StackPlan
 from pulumi_llmd.components import catalog
+from pulumi_llmd.components.args import NamedResource
 from pulumi_llmd.components.base import Cluster, Platform
+from pulumi_llmd.components.kube import k8s_object
 from pulumi_llmd.components.platform import (
     GatewayApiCrds,
+    LlmdDashboards,
     PodMonitor,
     PrometheusAdapter,
     PrometheusStack,
     gateway_implementation,
     gateway_labels_for,
 )
+from pulumi_llmd.components.platform.cert_manager import INTERNAL_CA_ISSUER, CertManager, InternalCa
 from pulumi_llmd.components.platform.gateway import IapSettings
-from pulumi_llmd.components.platform.monitoring import MONITORING_NAMESPACE
+from pulumi_llmd.components.platform.keda import KEDA_NAMESPACE, KEDA_OPERATOR_SA
+from pulumi_llmd.components.platform.monitoring import (
+    MONITORING_NAMESPACE,
+    PROMETHEUS_API_URL,
+    prometheus_api_network_policy,
+)
 from pulumi_llmd.components.platform.network_policy import GATEWAY_NAME_LABEL
 from pulumi_llmd.components.serving import VLLM_WAITING_METRIC
 from pulumi_llmd.components.serving.autoscaling import KedaPrometheus
 
 if TYPE_CHECKING:  # the GCP SDK is imported only by GKE stacks (targets/gke.py)
+    from pulumi_llmd.blueprints.config import ModelConfig
+    from pulumi_llmd.components.base import AcceleratorPool
     from pulumi_llmd.components.gcp.certificates import GkeManagedCertificate
+    from pulumi_llmd.components.serving.weights_cache import WeightsCacheMount
 
 #: Target cloud (``llmd:target.cloud``) -> the module that deploys there.
 TARGET_MODULES = {
@@ -143,8 +155,12 @@ class Target(ABC):
     #: How to get an RDMA fabric on this target (config error hints).
     rdma_hint: ClassVar[str] = "a pool with an RDMA fabric"
     #: What the target can give a well-lit path beyond a cluster (``PathRules.needs``), e.g. ``"keda-prometheus"``
-    #: where :meth:`keda_prometheus` returns an endpoint. Default: nothing.
-    offers: ClassVar[frozenset[str]] = frozenset()
+    #: where :meth:`keda_prometheus` returns an endpoint. Default: ``{"keda-prometheus"}`` (every target: the
+    #: kube-prometheus-stack the library installs, or the cloud's managed Prometheus).
+    offers: ClassVar[frozenset[str]] = frozenset({"keda-prometheus", "weights-cache:pvc"})
+    #: The weights cache models of at least 40 GiB get without ``weightsCache`` (``targets/weights_cache.py``):
+    #: ``none`` where the target has no volume it knows to be fit (existing clusters, EKS: give ``kind: pvc``).
+    default_weights_cache: ClassVar[str] = "none"
 
     @classmethod
     def check_config(cls, config: StackConfig) -> list[ConfigIssue]:
@@ -223,6 +239,10 @@ class Target(ABC):
     def __init__(self, plan: StackPlan) -> None:
         self.plan = plan
         self.config: StackConfig = plan.config
+        #: cert-manager and the cluster-internal CA when :meth:`prometheus` installed them (HTTPS Prometheus); the
+        #: endpoint reuses this cert-manager for the gateway's certificate (one release per cluster).
+        self.cert_manager: CertManager | None = None
+        self.internal_ca: InternalCa | None = None
 
     @abstractmethod
     def build_cluster(self) -> Cluster:
@@ -236,6 +256,27 @@ class Target(ABC):
         cluster-wide Job webhook Helm hook Jobs go through). ``parent``: the component they belong to. Default: None
         (a stack, whose URNs stay as they are)."""
 
+    def weights_cache(
+        self,
+        model: ModelConfig,
+        *,
+        kind: str,
+        namespace: str,
+        pool: AcceleratorPool,
+        image: str,
+        hf_token_secret: str | None,
+        opts: pulumi.ResourceOptions,
+    ) -> WeightsCacheMount:
+        """Build ``model``'s weights cache of ``kind`` (one the target offers, ``blueprints/targets/weights_cache.py``):
+        ``pvc`` here; targets add their own kinds. Raises ValueError for a kind the target does not build."""
+        from pulumi_llmd.blueprints.targets.weights_cache import build_pvc_cache
+
+        if kind != "pvc":
+            raise ValueError(f"weightsCache.kind = {kind!r}: not built on target cloud '{self.cloud}'")
+        return build_pvc_cache(
+            model, namespace=namespace, pool=pool, image=image, hf_token_secret=hf_token_secret, opts=opts
+        )
+
     @abstractmethod
     def api_server(self) -> tuple[list[str], list[int]]:
         """Where pods reach the Kubernetes API server, as (CIDRs, TCP ports), for NetworkPolicies."""
@@ -245,9 +286,27 @@ class Target(ABC):
         return VLLM_WAITING_METRIC
 
     def keda_prometheus(self) -> KedaPrometheus | None:
-        """Where KEDA's triggers (workload-autoscaling) query the picker's metrics on this target. Default: None (not
-        wired on this target yet)."""
-        return None
+        """Where KEDA's triggers (workload-autoscaling) query the picker's metrics on this target: by default the
+        kube-prometheus-stack the library installs (:meth:`prometheus`) over HTTPS,
+        ``https://kube-prometheus-stack-prometheus.monitoring.svc:9090``, as llm-d's guides do (keda-epp-queue
+        ``scaledobject.yaml``: "TLS-enabled bundled kube-prometheus-stack", a ``TriggerAuthentication`` with ``ca``;
+        "Extend the TriggerAuthentication for bearer, mTLS ..."). Here with mTLS material: trigger metadata
+        ``authModes: tls`` and a ``TriggerAuthentication`` with ``ca``, ``cert`` and ``key`` from a client certificate
+        the cluster-internal CA issues in the stack namespace
+        (:func:`~pulumi_llmd.blueprints.paths.workload_autoscaling.keda_trigger_authentication`); ``unsafeSsl`` stays
+        off, so KEDA verifies Prometheus' certificate. Not a bearer token: Prometheus itself validates none (its web
+        config knows TLS client certificates and basic auth only, prometheus/exporter-toolkit ``web-configuration``),
+        so llm-d's ``prometheus-token`` would be sent and ignored. The NetworkPolicy ``monitoring/prometheus-api``
+        (:meth:`prometheus`) still admits only the monitoring namespace and KEDA's operator on 9090 (Prometheus
+        verifies client certificates when given but cannot require them, see
+        :data:`~pulumi_llmd.components.platform.monitoring.PROMETHEUS_CLIENT_AUTH_TYPE`). The picker's series are
+        named by its pods (``pod=~<model>-epp-.*``, the label the PodMonitor ``<model>-epp`` puts on every target)."""
+        return KedaPrometheus(
+            server_address=PROMETHEUS_API_URL,
+            picker_label=("pod", "~{model}-epp-.*"),
+            client_certificate_issuer=INTERNAL_CA_ISSUER,
+            trigger_metadata={"authModes": "tls"},
+        )
 
     @property
     def monitoring_namespaces(self) -> list[str]:
@@ -285,18 +344,45 @@ class Target(ABC):
     def prometheus(
         self, cluster: Cluster, *, after: Sequence[pulumi.Resource], parent: pulumi.Resource | None = None
     ) -> list[pulumi.Resource]:
-        """kube-prometheus-stack (after ``after``) and, with accelerator pools, prometheus-adapter serving vLLM's
-        queue depth to the HPAs; returns what a PodMonitor waits for (the stack's release: its CRDs). ``parent``: the
-        component they belong to. Default: None (a stack: no parent)."""
-        prometheus = PrometheusStack(
-            opts=pulumi.ResourceOptions(provider=cluster.provider, depends_on=[*cluster.ready, *after], parent=parent)
+        """cert-manager with the cluster-internal CA (:class:`~pulumi_llmd.components.platform.cert_manager.
+        InternalCa`), kube-prometheus-stack serving its API over HTTPS with certificates from it (after ``after``)
+        and, with accelerator pools, prometheus-adapter serving vLLM's queue depth to the HPAs over HTTPS with its
+        own client certificate; returns what a PodMonitor waits for (the stack's release: its CRDs). ``parent``: the
+        component they belong to. Default: None (a stack: no parent). Sets :attr:`cert_manager` and
+        :attr:`internal_ca`."""
+        k8s_opts = pulumi.ResourceOptions(provider=cluster.provider, depends_on=[*cluster.ready, *after], parent=parent)
+        self.cert_manager = CertManager(opts=k8s_opts)
+        self.internal_ca = InternalCa(
+            opts=pulumi.ResourceOptions(provider=cluster.provider, depends_on=self.cert_manager.ready, parent=parent)
         )
+        prometheus = PrometheusStack(issuer=self.internal_ca, opts=k8s_opts)
+        if any(m.keda_autoscaled for m in self.config.models):
+            # KEDA reads Prometheus over HTTPS (keda_prometheus); only the monitoring namespace and KEDA's operator
+            # reach the API (the operator pods' label: kedacore/charts keda/templates/manager/deployment.yaml).
+            k8s_object(
+                "prometheus-api",
+                prometheus_api_network_policy(clients={KEDA_NAMESPACE: {"app.kubernetes.io/name": KEDA_OPERATOR_SA}}),
+                pulumi.ResourceOptions(provider=cluster.provider, depends_on=[prometheus], parent=parent),
+            )
         if cluster.pools:
             PrometheusAdapter(
                 metrics=(VLLM_WAITING_METRIC,),
+                issuer=self.internal_ca,
                 opts=pulumi.ResourceOptions(provider=cluster.provider, depends_on=[prometheus], parent=parent),
             )
+        # llm-d's Grafana dashboards and EPP alert rules (components/platform/observability.py), in the monitoring
+        # namespace the release creates, after its PrometheusRule CRD.
+        LlmdDashboards(
+            namespace=MONITORING_NAMESPACE,
+            opts=pulumi.ResourceOptions(provider=cluster.provider, depends_on=[prometheus.release], parent=parent),
+        )
         return [prometheus.release]
+
+    def observe_stack(self, namespace: NamedResource, opts: pulumi.ResourceOptions) -> None:
+        """Once per stack, after the models: the operations view that lives in the stack namespace ``namespace``
+        (``opts``: the cluster's provider). Nothing here: on kube-prometheus-stack targets the dashboards and alert
+        rules come with :meth:`prometheus`."""
+        return None
 
     def self_managed_gateway(self, cluster: Cluster, parent: pulumi.Resource | None = None) -> TargetPlatform:
         """What a cluster the cloud does not equip with a gateway needs: the Gateway API + InferencePool CRDs and the

@@ -1,6 +1,7 @@
 """The existing-cluster target (kind, on-prem, CoreWeave, OpenShift): no cloud resources; the pools describe
-their nodes; the stack adds the Gateway API CRDs, Istio or agentgateway, DCGM on NVIDIA pools and
-kube-prometheus-stack. Imported only for ``target.cloud: existing``."""
+their nodes; the stack adds the Gateway API CRDs, Istio or agentgateway, DCGM on NVIDIA pools, the AMD GPU Operator
+(ROCm device plugin + device-metrics exporter) on AMD Instinct pools and kube-prometheus-stack. Imported only for
+``target.cloud: existing``."""
 
 from __future__ import annotations
 
@@ -15,8 +16,12 @@ from pulumi_llmd.components import catalog
 from pulumi_llmd.components.base import Cluster, Toleration
 from pulumi_llmd.components.catalog import RdmaKind
 from pulumi_llmd.components.cluster import ExistingCluster, ExistingPool
-from pulumi_llmd.components.platform import DcgmExporter
+from pulumi_llmd.components.platform import AmdGpuOperator, DcgmExporter
+from pulumi_llmd.components.platform.devices import AMD_GPU_TOLERATION
 from pulumi_llmd.components.platform.network_policy import PRIVATE_RANGES
+
+#: The extended resource of AMD Instinct GPUs (the ROCm device plugin; FACTS "AMD and other accelerators").
+AMD_GPU_RESOURCE = catalog.accelerator("amd-instinct-mi300x").resource_name
 
 
 def _existing_pool(pool: PoolConfig) -> ExistingPool:
@@ -91,10 +96,20 @@ class ExistingClusterTarget(Target):
                     "{nvidia.com/gpu.present: 'true'}",
                 )
             )
-        try:
-            catalog.validate_extended_resource(pool.resource_name)
-        except catalog.CatalogError as exc:
-            issues.append(ConfigIssue(key=f"{key}.resourceName", value=pool.resource_name, message=str(exc)))
+        if pool.is_cpu:
+            if pool.resource_name:
+                issues.append(
+                    ConfigIssue(
+                        key=f"{key}.resourceName",
+                        value=pool.resource_name,
+                        message="a CPU pool (accelerator: cpu) requests no device; allowed: leave resourceName out",
+                    )
+                )
+        else:
+            try:
+                catalog.validate_extended_resource(pool.resource_name)
+            except catalog.CatalogError as exc:
+                issues.append(ConfigIssue(key=f"{key}.resourceName", value=pool.resource_name, message=str(exc)))
         if pool.rdma_resource is not None:
             try:
                 catalog.validate_extended_resource(pool.rdma_resource)
@@ -133,6 +148,21 @@ class ExistingClusterTarget(Target):
             for pool in nvidia_pools:
                 cluster.pool_ready.setdefault(pool.name, []).append(dcgm.release)
         platform.monitoring_crds = self.prometheus(cluster, after=after, parent=parent)
+        amd_pools = [p for p in cluster.pools.values() if p.resource_name == AMD_GPU_RESOURCE]
+        if amd_pools:
+            # AMD Instinct nodes: the AMD GPU Operator's default DeviceConfig runs the ROCm device plugin (amd.com/gpu)
+            # and AMD's device-metrics exporter with a ServiceMonitor. The operator reconciles the DeviceConfig (and
+            # creates the ServiceMonitor) at run time, retrying until kube-prometheus-stack's CRDs exist, so the chart
+            # installs in parallel with the other add-ons; the model servers on AMD pools wait for it (their pods
+            # need the device plugin's amd.com/gpu).
+            tolerations = {t for p in amd_pools for t in p.tolerations} | {AMD_GPU_TOLERATION}
+            amd = AmdGpuOperator(
+                tolerations=tuple(sorted(tolerations, key=lambda t: (t.key, t.value or ""))),
+                service_monitor=True,
+                opts=k8s_opts,
+            )
+            for pool in amd_pools:
+                cluster.pool_ready.setdefault(pool.name, []).append(amd.release)
         return platform
 
     def api_server(self) -> tuple[list[str], list[int]]:

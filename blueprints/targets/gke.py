@@ -19,15 +19,16 @@ from pulumi_llmd.blueprints.config import (
     PROVISIONING_BY_CLOUD,
     GcpTarget,
     IapAuthenticationConfig,
+    ModelConfig,
     PoolConfig,
     StackConfig,
-    WellLitPath,
 )
 from pulumi_llmd.blueprints.issues import CONFIG_NAMESPACE, ConfigIssue
 from pulumi_llmd.blueprints.plan import StackPlan, tpu_topology
 from pulumi_llmd.blueprints.targets import Target, TargetPlatform, pool_key
 from pulumi_llmd.components import catalog, versions
-from pulumi_llmd.components.base import Cluster
+from pulumi_llmd.components.args import NamedResource
+from pulumi_llmd.components.base import AcceleratorPool, Cluster
 from pulumi_llmd.components.gcp import (
     GOOGLE_HEALTH_CHECK_RANGES,
     CustomMetricsAdapter,
@@ -38,6 +39,7 @@ from pulumi_llmd.components.gcp import (
     GkeRdmaFabric,
     GkeSecretsKey,
     GpuNodePool,
+    ManagedPrometheusView,
     PodMonitoring,
     ProjectServices,
     TpuNodePool,
@@ -52,17 +54,23 @@ from pulumi_llmd.components.gcp.tpu import tpu_topology_problem
 from pulumi_llmd.components.platform import ApiExtensionNetworkPolicies, GkeInferencePoolPolicies
 from pulumi_llmd.components.platform.gateway import GKE_CERT_MANAGER_CERTS_OPTION, IAP_SECRET_KEY, IapSettings
 from pulumi_llmd.components.platform.network_policy import GMP_NAMESPACE
+from pulumi_llmd.components.platform.observability import epp_alert_groups
 from pulumi_llmd.components.serving import VLLM_WAITING_METRIC
 from pulumi_llmd.components.serving.autoscaling import KedaPrometheus
+from pulumi_llmd.components.serving.weights_cache import WeightsCacheMount
 
 
-def _gke(plan: StackPlan, target: GcpTarget) -> Cluster:
+def _gke(plan: StackPlan, target: GcpTarget, apis: list[pulumi.Resource] | None = None) -> Cluster:
+    """The VPC, the GKE cluster and its node pools; ``apis`` receives the project's API enablement (what every other
+    GCP resource of the stack waits for). Default: None."""
     config = plan.config
     cl = config.cluster
     shapes = {p.name: p.shape for p in plan.pools}
     rdma_pools = [p.config for p in plan.pools if p.fabric is not None]
     # A fresh project has the APIs off: enable them first, and make every GCP resource of the stack wait for them.
     services = ProjectServices(f"{cl.name}-apis", project=target.project)
+    if apis is not None:
+        apis.append(services)
     after_apis = pulumi.ResourceOptions(depends_on=[services])
     net = GkeNetwork(
         cl.name,
@@ -218,8 +226,8 @@ def _secrets_key_issues(config: StackConfig, target: GcpTarget) -> list[ConfigIs
 
 def _tpu_issues(key: str, pool: PoolConfig, shape: catalog.MachineShape) -> list[ConfigIssue]:
     """A TPU pool's topology is one the catalog lists for its machine type
-    (:func:`~pulumi_llmd.components.gcp.tpu.tpu_topology_problem`, the TpuNodePool rule), on one host (a vLLM server
-    per node); a GPU pool has no topology."""
+    (:func:`~pulumi_llmd.components.gcp.tpu.tpu_topology_problem`, the TpuNodePool rule); a multi-host slice is one
+    vLLM server on a LeaderWorkerSet group; a GPU pool has no topology."""
     where = f"{key}.tpuTopology"
     if shape.tpu is None:
         if pool.tpu_topology is None:
@@ -235,17 +243,8 @@ def _tpu_issues(key: str, pool: PoolConfig, shape: catalog.MachineShape) -> list
     problem = tpu_topology_problem(where, topology, shape)  # TpuNodePool's rule
     if problem is not None:
         return [_problem_issue(where, topology, problem)]
-    hosts = catalog.tpu_hosts(shape, topology)
-    if hosts > 1:
-        single = [t for t in shape.tpu.topologies if catalog.tpu_hosts(shape, t) == 1]
-        return [
-            ConfigIssue(
-                key=where,
-                value=topology,
-                message=f"a {catalog.tpu_chips(topology)}-chip slice spans {hosts} {shape.machine_type} hosts; this "
-                f"release serves vLLM on single-host slices (one server per node); allowed: {', '.join(single)}",
-            )
-        ]
+    # A multi-host slice is served by one LeaderWorkerSet group per slice (components/serving/tpu_slice.py); the
+    # path's placement rule sizes TP to the slice (blueprints/paths/rules.py tpu_slice_placement).
     return []
 
 
@@ -275,7 +274,99 @@ class GkeTarget(Target):
     private_nodes_option = True
     rdma_hint = "a GKE pool of a3-ultragpu-8g or a4-highgpu-8g (GPUDirect-RDMA over RoCE)"
     #: KEDA queries Google Cloud Managed Service for Prometheus with workload identity (:meth:`keda_prometheus`).
-    offers = frozenset({"keda-prometheus"})
+    offers = frozenset({"keda-prometheus", "weights-cache:hyperdisk-ml", "weights-cache:pvc"})
+    #: Models of at least 40 GiB on GPU pools get a Hyperdisk ML weights cache (``targets/weights_cache.py``).
+    default_weights_cache = "hyperdisk-ml"
+
+    def __init__(self, plan: StackPlan) -> None:
+        super().__init__(plan)
+        #: The project's API enablement (``build_cluster``): the weights cache's disks wait for it too.
+        self._apis: list[pulumi.Resource] = []
+
+    def weights_cache(
+        self,
+        model: ModelConfig,
+        *,
+        kind: str,
+        namespace: str,
+        pool: AcceleratorPool,
+        image: str,
+        hf_token_secret: str | None,
+        opts: pulumi.ResourceOptions,
+    ) -> WeightsCacheMount:
+        """``hyperdisk-ml``: :class:`~pulumi_llmd.components.gcp.weights_cache.HyperdiskMlWeightsCache` in the
+        target's zone; other kinds as every target builds them."""
+        if kind != "hyperdisk-ml":
+            return super().weights_cache(
+                model,
+                kind=kind,
+                namespace=namespace,
+                pool=pool,
+                image=image,
+                hf_token_secret=hf_token_secret,
+                opts=opts,
+            )
+        from pulumi_llmd.blueprints.targets.weights_cache import (
+            hyperdisk_ml_throughput,
+            pool_wait,
+            read_mib_per_server,
+            without_pool_wait,
+        )
+        from pulumi_llmd.components.gcp.weights_cache import HyperdiskMlVolume
+        from pulumi_llmd.components.serving.weights_cache import (
+            WeightsCacheLoader,
+            WeightsCacheMount,
+            cache_size_gib,
+        )
+
+        target = self.config.target
+        assert isinstance(target, GcpTarget) and model.weights is not None
+        size = cache_size_gib(model.weights.weights_gib)
+        throughput = hyperdisk_ml_throughput(model)
+        prefix = f"{self.config.cluster.name}-{model.name}"
+        common = {"project": target.project, "zone": target.zone, "namespace": namespace, "size_gib": size}
+        # The fill volume does not wait for the pool's nodes; the loader (on those nodes) does.
+        after_apis = pulumi.ResourceOptions(depends_on=list(self._apis))
+        fill = HyperdiskMlVolume(
+            f"{model.name}-weights-fill",
+            claim=f"{model.name}-weights-fill",
+            disk_name=f"{prefix}-w-fill",
+            throughput_mib_per_s=throughput,
+            opts=pulumi.ResourceOptions.merge(without_pool_wait(opts), after_apis),
+            **common,  # type: ignore[arg-type]
+        )
+        loader = WeightsCacheLoader(
+            f"{model.name}-weights",
+            namespace=namespace,
+            model=model.name,
+            hugging_face_id=model.hugging_face_id,
+            claim_name=fill.claim,
+            image=image,
+            weights_gib=model.weights.weights_gib,
+            pool=pool,
+            hf_token_secret=hf_token_secret,
+            pool_ready=pool_wait(opts),
+            opts=pulumi.ResourceOptions.merge(
+                without_pool_wait(opts), pulumi.ResourceOptions(depends_on=[fill.claim_resource])
+            ),
+        )
+        cache = HyperdiskMlVolume(
+            f"{model.name}-weights",
+            claim=f"{model.name}-weights",
+            disk_name=f"{prefix}-w",
+            throughput_mib_per_s=throughput,
+            snapshot_of=fill.disk,
+            opts=pulumi.ResourceOptions(
+                parent=opts.parent, provider=opts.provider, depends_on=[loader.job, *self._apis]
+            ),
+            **common,  # type: ignore[arg-type]
+        )
+        return WeightsCacheMount(
+            kind="hyperdisk-ml",
+            claim_name=cache.claim,
+            read_mib_per_s=read_mib_per_server(model, "hyperdisk-ml"),
+            ready=(loader.job, cache.claim_resource),
+        )
 
     @classmethod
     def check_config(cls, config: StackConfig) -> list[ConfigIssue]:
@@ -402,7 +493,7 @@ class GkeTarget(Target):
     def build_cluster(self) -> Cluster:
         target = self.config.target
         assert isinstance(target, GcpTarget)
-        return _gke(self.plan, target)
+        return _gke(self.plan, target, self._apis)
 
     def platform(
         self, cluster: Cluster, *, after: Sequence[pulumi.Resource], parent: pulumi.Resource | None = None
@@ -417,7 +508,7 @@ class GkeTarget(Target):
         # Its Workload Identity IAMMember names <project>.svc.id.goog, which exists once a cluster with Workload
         # Identity does: wait for the cluster (the system pool comes after it).
         # KEDA (workload-autoscaling) serves external.metrics.k8s.io itself: the adapter serves custom metrics only.
-        keda = any(m.path is WellLitPath.WORKLOAD_AUTOSCALING for m in self.config.models)
+        keda = any(m.keda_autoscaled for m in self.config.models)
         adapter = CustomMetricsAdapter(
             "custom-metrics",
             project=target.project,
@@ -481,6 +572,21 @@ class GkeTarget(Target):
     @property
     def gateway_pod_labels(self) -> dict[str, str] | None:
         return None
+
+    def observe_stack(self, namespace: NamedResource, opts: pulumi.ResourceOptions) -> None:
+        """The managed-Prometheus equivalent of the kube-prometheus-stack targets' dashboards and alert rules: llm-d's
+        EPP alert rules as a GMP ``Rules`` object in the stack namespace and a Cloud Monitoring dashboard of the key
+        EPP / vLLM series (:class:`~pulumi_llmd.components.gcp.monitoring.ManagedPrometheusView`)."""
+        target = self.config.target
+        assert isinstance(target, GcpTarget)
+        ManagedPrometheusView(
+            "llm-d-operations",
+            project=target.project,
+            namespace=namespace,
+            groups=epp_alert_groups(),
+            k8s_opts=opts,
+            display_name=f"llm-d {self.config.namespace} ({self.config.cluster.name})",
+        )
 
     def monitor(
         self,

@@ -35,8 +35,8 @@ class ExistingPool:
         node_selector: labels that select the pool's nodes (required, e.g. ``{"nvidia.com/gpu.present": "true"}``
             from the NVIDIA GPU operator, or a label your nodes carry).
         tolerations: taints of those nodes that model servers must tolerate. Default: none.
-        resource_name: extended resource of one device (``amd.com/gpu``, ``google.com/tpu``).
-            Default: "nvidia.com/gpu".
+        resource_name: extended resource of one device (``amd.com/gpu``, ``google.com/tpu``); ``""`` for a CPU pool
+            (``accelerator="cpu"``, no device). Default: "nvidia.com/gpu".
         devices_per_node: devices one node advertises, >= 1.
         max_nodes: nodes in the pool, >= 1. Default: 1.
         vcpus / memory_gib: allocatable CPUs and host memory (GiB) of one node, >= 1 (pod-fit checks use them).
@@ -84,10 +84,17 @@ def existing_pool_problems(pool: ExistingPool, where: str) -> list[str]:
         value = getattr(pool, field_name)
         if not isinstance(value, int) or value < 1:
             problems.append(f"{where}.{field_name} = {value!r}: must be an integer >= 1")
-    try:
-        catalog.validate_extended_resource(pool.resource_name)
-    except ValueError as exc:
-        problems.append(f"{where}.resource_name = {pool.resource_name!r}: {exc}")
+    cpu = pool.accelerator is not None and pool.accelerator == catalog.CPU.name
+    if cpu and pool.resource_name:
+        problems.append(
+            f"{where}.resource_name = {pool.resource_name!r}: a CPU pool (accelerator 'cpu') requests no device; "
+            "allowed: ''"
+        )
+    elif not cpu:
+        try:
+            catalog.validate_extended_resource(pool.resource_name)
+        except ValueError as exc:
+            problems.append(f"{where}.resource_name = {pool.resource_name!r}: {exc}")
     if pool.accelerator is not None:
         try:
             catalog.accelerator(pool.accelerator)
@@ -142,7 +149,7 @@ def accelerator_pool(pool: ExistingPool) -> AcceleratorPool:
     """
     if pool.accelerator is not None:
         device = catalog.accelerator(pool.accelerator)
-        if device.resource_name != pool.resource_name:
+        if device.kind is not catalog.AcceleratorKind.CPU and device.resource_name != pool.resource_name:
             device = dataclasses.replace(device, resource_name=pool.resource_name)
     else:
         device = catalog.custom_accelerator(f"{pool.name}-device", pool.resource_name)

@@ -14,7 +14,12 @@ if TYPE_CHECKING:
     from pulumi_llmd.components.gcp.cluster import GkeCluster
     from pulumi_llmd.components.gcp.identity import GkeNodeServiceAccount
     from pulumi_llmd.components.gcp.kms import GkeSecretsKey
-    from pulumi_llmd.components.gcp.monitoring import CustomMetricsAdapter, PodMonitoring, gmp_metric
+    from pulumi_llmd.components.gcp.monitoring import (
+        CustomMetricsAdapter,
+        ManagedPrometheusView,
+        PodMonitoring,
+        gmp_metric,
+    )
     from pulumi_llmd.components.gcp.network import GOOGLE_HEALTH_CHECK_RANGES, GkeNetwork
     from pulumi_llmd.components.gcp.node_pool import GpuNodePool
     from pulumi_llmd.components.gcp.rdma import AdditionalNetwork, GibNcclInstaller, GkeNetworkObjects, GkeRdmaFabric
@@ -36,6 +41,7 @@ _EXPORTS: dict[str, str] = {
     "GkeRdmaFabric": "pulumi_llmd.components.gcp.rdma",
     "GkeSecretsKey": "pulumi_llmd.components.gcp.kms",
     "GpuNodePool": "pulumi_llmd.components.gcp.node_pool",
+    "ManagedPrometheusView": "pulumi_llmd.components.gcp.monitoring",
     "PodMonitoring": "pulumi_llmd.components.gcp.monitoring",
     "ProjectServices": "pulumi_llmd.components.gcp.services",
     "TpuNodePool": "pulumi_llmd.components.gcp.tpu",
@@ -56,6 +62,7 @@ __all__ = [
     "GkeRdmaFabric",
     "GkeSecretsKey",
     "GpuNodePool",
+    "ManagedPrometheusView",
     "PodMonitoring",
     "ProjectServices",
     "TpuNodePool",

@@ -12,6 +12,7 @@ adapter_new_resource_model.yaml`` at 0857364d), as typed resources.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
 from typing import Any, Required, TypedDict, Unpack, overload
 
@@ -404,3 +405,191 @@ class CustomMetricsAdapter(pulumi.ComponentResource):
             opts=child_options(self, opts),
         )
         self.register_outputs({"image": versions.CUSTOM_METRICS_ADAPTER_IMAGE})
+
+
+# --- the operations view on managed Prometheus ---------------------------------------------------------------------
+
+#: How often managed Prometheus evaluates a rule group carried from upstream without an ``interval`` (the GMP
+#: ``Rules`` CRD requires one per group; 30 s is prometheus-operator's default ``evaluationInterval``, which the
+#: same rules get on kube-prometheus-stack).
+DEFAULT_RULE_INTERVAL = "30s"
+
+
+def gmp_rules_manifest(
+    *, name: str, namespace: str, groups: Sequence[Mapping[str, Any]], interval: str = DEFAULT_RULE_INTERVAL
+) -> dict[str, Any]:
+    """A managed-Prometheus ``Rules`` object (``monitoring.googleapis.com/v1``, GoogleCloudPlatform/prometheus-engine
+    ``charts/operator/crds/monitoring.googleapis.com_rules.yaml``) carrying Prometheus rule ``groups`` (pure).
+
+    ``Rules`` are namespace-scoped: they see only series of ``namespace`` (the stack's, where the PodMonitorings
+    scrape the servers and pickers). Each group keeps its own ``interval`` or gets ``interval``; groups and rules are
+    otherwise unchanged (``name``, ``rules[]`` with ``alert`` / ``record``, ``expr``, ``for``, ``labels``,
+    ``annotations``). Raises ValueError for no groups.
+
+    Args:
+        interval: Evaluation interval of groups that name none (a Prometheus duration). Default: "30s".
+    """
+    if not groups:
+        raise ValueError(f"Rules {name}: at least one rule group is needed")
+    allowed_rule_keys = ("alert", "record", "expr", "for", "labels", "annotations")
+    return {
+        "apiVersion": versions.GMP_API_VERSION,
+        "kind": "Rules",
+        "metadata": {"name": name, "namespace": namespace},
+        "spec": {
+            "groups": [
+                {
+                    "name": group["name"],
+                    "interval": group.get("interval", interval),
+                    "rules": [{k: rule[k] for k in allowed_rule_keys if k in rule} for rule in group["rules"]],
+                }
+                for group in groups
+            ]
+        },
+    }
+
+
+#: The Cloud Monitoring dashboard's charts: (title, PromQL with ``{ns}`` for the namespace matcher). llm-d's Grafana
+#: dashboards cannot be imported into Cloud Monitoring offline (Google's importer, GoogleCloudPlatform/
+#: monitoring-dashboard-samples ``scripts/dashboard-importer``, converts them with a live project), so these are
+#: hand-built from the key panels of llm-d's "Inference Gateway" and "vLLM Overview" dashboards, the same series and
+#: PromQL, scoped to the stack's namespace.
+CLOUD_DASHBOARD_CHARTS: tuple[tuple[str, str], ...] = (
+    ("EPP requests / s by model", "sum by (model_name) (rate(llm_d_epp_request_total{{{ns}}}[5m]))"),
+    (
+        "EPP error ratio",
+        "sum(rate(llm_d_epp_request_error_total{{{ns}}}[5m])) / sum(rate(llm_d_epp_request_total{{{ns}}}[5m]))",
+    ),
+    (
+        "EPP end-to-end latency p95 (s)",
+        "histogram_quantile(0.95, sum by (le) (rate(llm_d_epp_request_duration_seconds_bucket{{{ns}}}[5m])))",
+    ),
+    ("EPP ready endpoints by pool", "sum by (name) (llm_d_epp_ready_endpoints{{{ns}}})"),
+    ("EPP pool saturation", "max by (inference_pool) (llm_d_epp_flow_control_pool_saturation{{{ns}}})"),
+    ("EPP average queue size", "sum by (name) (llm_d_epp_average_queue_size{{{ns}}})"),
+    (
+        "vLLM time to first token p95 (s)",
+        "histogram_quantile(0.95, sum by (le) (rate(vllm:time_to_first_token_seconds_bucket{{{ns}}}[5m])))",
+    ),
+    (
+        "vLLM inter-token latency p95 (s)",
+        "histogram_quantile(0.95, sum by (le) (rate(vllm:inter_token_latency_seconds_bucket{{{ns}}}[5m])))",
+    ),
+    ("vLLM output tokens / s", "sum by (model_name) (rate(vllm:generation_tokens_total{{{ns}}}[5m]))"),
+    ("vLLM prompt tokens / s", "sum by (model_name) (rate(vllm:prompt_tokens_total{{{ns}}}[5m]))"),
+    ("vLLM requests running", "sum by (pod) (vllm:num_requests_running{{{ns}}})"),
+    ("vLLM requests waiting", "sum by (pod) (vllm:num_requests_waiting{{{ns}}})"),
+    ("vLLM KV cache usage", "max by (pod) (vllm:kv_cache_usage_perc{{{ns}}})"),
+)
+
+
+def cloud_monitoring_dashboard(*, display_name: str, namespace: str) -> dict[str, Any]:
+    """A Cloud Monitoring dashboard (``projects.dashboards`` resource, mosaic layout of 12 columns, two charts a row)
+    with one PromQL line chart per :data:`CLOUD_DASHBOARD_CHARTS` entry, each scoped to ``namespace`` (pure).
+
+    Widgets use ``xyChart.dataSets[].timeSeriesQuery.prometheusQuery`` (Cloud Monitoring API v1 ``TimeSeriesQuery``:
+    PromQL over Managed Service for Prometheus data)."""
+    matcher = f'namespace="{namespace}"'
+    tiles = []
+    for index, (title, query) in enumerate(CLOUD_DASHBOARD_CHARTS):
+        tiles.append(
+            {
+                "xPos": (index % 2) * 6,
+                "yPos": (index // 2) * 4,
+                "width": 6,
+                "height": 4,
+                "widget": {
+                    "title": title,
+                    "xyChart": {
+                        "chartOptions": {"mode": "COLOR"},
+                        "dataSets": [
+                            {
+                                "plotType": "LINE",
+                                "targetAxis": "Y1",
+                                "timeSeriesQuery": {"prometheusQuery": query.format(ns=matcher)},
+                            }
+                        ],
+                        "yAxis": {"scale": "LINEAR"},
+                    },
+                },
+            }
+        )
+    return {"displayName": display_name, "mosaicLayout": {"columns": 12, "tiles": tiles}}
+
+
+class ManagedPrometheusViewArgs(TypedDict, total=False):
+    """The arguments of :class:`ManagedPrometheusView` (give them as one object or as keyword arguments)."""
+
+    project: Required[str]
+    """The GCP project whose Cloud Monitoring holds the metrics and the dashboard."""
+    namespace: Required[NamedResource | str]
+    """The stack's namespace (the Rules go there; the dashboard's charts select it): a namespace component (its
+    ``name``; everything waits for it) or a name."""
+    groups: Required[Sequence[Mapping[str, Any]]]
+    """Prometheus rule groups (llm-d's EPP alert rules) for the ``Rules`` object (at least one)."""
+    k8s_opts: Required[pulumi.ResourceOptions]
+    """Options for the Kubernetes object (the cluster's provider)."""
+    display_name: str
+    """The dashboard's title. Default: ``"llm-d <namespace>"``."""
+
+
+class ManagedPrometheusView(pulumi.ComponentResource):
+    """The operations view on GKE Managed Prometheus: llm-d's EPP alert rules as a ``Rules`` object
+    (:func:`gmp_rules_manifest`, name ``epp-alerting-rules``) in the stack namespace and a Cloud Monitoring dashboard
+    of the key EPP and vLLM series (:func:`cloud_monitoring_dashboard`, ``gcp.monitoring.Dashboard``). Type token
+    ``llmd:gcp:ManagedPrometheusView``. Arguments: :class:`ManagedPrometheusViewArgs`.
+
+    Raises:
+        ArgsError: (a ``ValueError``, before anything is registered) an unknown or missing argument, an empty
+            ``project``, no rule groups.
+    """
+
+    @overload
+    def __init__(
+        self, name: str, args: ManagedPrometheusViewArgs, opts: pulumi.ResourceOptions | None = None
+    ) -> None: ...
+
+    @overload
+    def __init__(
+        self,
+        name: str,
+        args: None = None,
+        opts: pulumi.ResourceOptions | None = None,
+        **kwargs: Unpack[ManagedPrometheusViewArgs],
+    ) -> None: ...
+
+    def __init__(
+        self,
+        name: str,
+        args: ManagedPrometheusViewArgs | None = None,
+        opts: pulumi.ResourceOptions | None = None,
+        **kwargs: Any,
+    ) -> None:
+        a = component_args(ManagedPrometheusViewArgs, "ManagedPrometheusView", args, kwargs)
+        project, groups, k8s_opts = a["project"], a["groups"], a["k8s_opts"]
+        namespace_name, namespace_deps = ref_name(a["namespace"], "ManagedPrometheusView", "namespace")
+        problems = []
+        if not isinstance(project, str) or not project:
+            problems.append(format_problem("project", project, "must be a non-empty project id"))
+        if not groups:
+            problems.append(format_problem("groups", groups, "allowed: one or more Prometheus rule groups"))
+        if problems:
+            raise ArgsError("ManagedPrometheusView", problems)
+        super().__init__("llmd:gcp:ManagedPrometheusView", name, None, opts)
+        waits = pulumi.ResourceOptions(parent=self, depends_on=namespace_deps)
+        self.rules = k8s_object(
+            f"{name}-epp-alerting-rules",
+            gmp_rules_manifest(name="epp-alerting-rules", namespace=namespace_name, groups=groups),
+            pulumi.ResourceOptions.merge(k8s_opts, waits),
+        )
+        display_name = a.get("display_name", f"llm-d {namespace_name}")
+        self.dashboard = gcp.monitoring.Dashboard(
+            f"{name}-dashboard",
+            project=project,
+            dashboard_json=json.dumps(
+                cloud_monitoring_dashboard(display_name=display_name, namespace=namespace_name), sort_keys=True
+            ),
+            # After the namespace, so after the cluster and the project's APIs (monitoring.googleapis.com).
+            opts=pulumi.ResourceOptions.merge(child_options(self, opts), waits),
+        )
+        self.register_outputs({"dashboard": display_name})

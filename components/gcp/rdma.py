@@ -151,7 +151,8 @@ class GibNcclInstallerArgs(TypedDict, total=False):
     """``cloud.google.com/gke-accelerator`` values to install on (at least one).
     Default: :data:`GIB_NCCL_ACCELERATORS` (nvidia-h200-141gb, nvidia-b200: the catalog's RoCE machines)."""
     image: str
-    """Installer image. Default: ``versions.GIB_NCCL_PLUGIN_IMAGE``."""
+    """Installer image. Default: the active llm-d release's ``gib_nccl_plugin``
+    (:func:`~pulumi_llmd.components.versions.active_release`)."""
 
 
 class GkeRdmaFabric(pulumi.ComponentResource):
@@ -415,7 +416,7 @@ class GkeNetworkObjects(pulumi.ComponentResource):
 def gib_installer_manifest(
     *,
     accelerators: Sequence[str] = GIB_NCCL_ACCELERATORS,
-    image: str = versions.GIB_NCCL_PLUGIN_IMAGE,
+    image: str | None = None,
     namespace: str = "kube-system",
 ) -> dict[str, Any]:
     """The gIB NCCL plugin installer DaemonSet (pure function).
@@ -423,7 +424,7 @@ def gib_installer_manifest(
     Follows GoogleCloudPlatform/container-engine-accelerators ``gpudirect-rdma/nccl-rdma-installer.yaml``: runs in
     ``kube-system`` at ``system-node-critical`` priority on nodes whose ``cloud.google.com/gke-accelerator`` is one of
     ``accelerators`` (node affinity; default nvidia-h200-141gb, nvidia-b200), tolerates every taint; the init
-    container ``nccl-rdma-installer`` (``image``, default ``versions.GIB_NCCL_PLUGIN_IMAGE``, 150m CPU) runs
+    container ``nccl-rdma-installer`` (``image``, default the release's ``gib_nccl_plugin``, 150m CPU) runs
     ``/scripts/container_entry.sh install --install-nccl`` and copies the plugin to the host's
     ``/home/kubernetes/bin/gib`` and gIB's NCCL into ``/home/kubernetes/bin/nvidia/lib64``; a pause container keeps
     the pod alive.
@@ -440,7 +441,8 @@ def gib_installer_manifest(
     Args:
         accelerators: ``cloud.google.com/gke-accelerator`` values of the nodes it runs on.
             Default: ``GIB_NCCL_ACCELERATORS`` (nvidia-h200-141gb, nvidia-b200).
-        image: The installer image. Default: ``versions.GIB_NCCL_PLUGIN_IMAGE`` (pinned).
+        image: The installer image. Default: None (the active llm-d release's ``gib_nccl_plugin`` pin,
+            :func:`~pulumi_llmd.components.versions.active_release`).
         namespace: Namespace of the DaemonSet. Default: "kube-system".
 
     Raises:
@@ -495,7 +497,7 @@ def gib_installer_manifest(
                     "initContainers": [
                         {
                             "name": GIB_INSTALLER_NAME,
-                            "image": image,
+                            "image": image if image is not None else versions.active_release().gib_nccl_plugin.ref,
                             "command": ["/bin/sh", "-c"],
                             "args": [install],
                             "resources": {"requests": {"cpu": "150m"}},
@@ -548,7 +550,7 @@ class GibNcclInstaller(pulumi.ComponentResource):
     ) -> None:
         a = component_args(GibNcclInstallerArgs, "GibNcclInstaller", args, kwargs)
         accelerators = a.get("accelerators", GIB_NCCL_ACCELERATORS)
-        image = a.get("image", versions.GIB_NCCL_PLUGIN_IMAGE)
+        image = a.get("image", versions.active_release().gib_nccl_plugin.ref)
         try:
             manifest = gib_installer_manifest(accelerators=accelerators, image=image)
         except ValueError as exc:

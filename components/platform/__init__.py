@@ -12,7 +12,12 @@ if TYPE_CHECKING:
     from pulumi_llmd.components.kube import merge_values
     from pulumi_llmd.components.platform.cert_manager import CertManager, GatewayCertificate
     from pulumi_llmd.components.platform.crds import CRD_BUNDLES, GatewayApiCrds, crd_manifests
-    from pulumi_llmd.components.platform.devices import DcgmExporter, EfaDevicePlugin, NvidiaDevicePlugin
+    from pulumi_llmd.components.platform.devices import (
+        AmdGpuOperator,
+        DcgmExporter,
+        EfaDevicePlugin,
+        NvidiaDevicePlugin,
+    )
     from pulumi_llmd.components.platform.gateway import GkeInferencePoolPolicies, InferenceGateway
     from pulumi_llmd.components.platform.gateway_auth import IstioJwtAuthentication
     from pulumi_llmd.components.platform.gateways import (
@@ -32,6 +37,7 @@ if TYPE_CHECKING:
         namespace_network_policies,
         serving_network_policies,
     )
+    from pulumi_llmd.components.platform.observability import LlmdDashboards
     from pulumi_llmd.components.platform.pod_security import (
         PodSecurity,
         PodSecurityNeed,
@@ -52,6 +58,7 @@ _EXPORTS: dict[str, str] = {
     "CRD_BUNDLES": "pulumi_llmd.components.platform.crds",
     "GATEWAY_IMPLEMENTATIONS": "pulumi_llmd.components.platform.gateways",
     "AgentGateway": "pulumi_llmd.components.platform.gateways",
+    "AmdGpuOperator": "pulumi_llmd.components.platform.devices",
     "ApiExtensionNetworkPolicies": "pulumi_llmd.components.platform.network_policy",
     "CertManager": "pulumi_llmd.components.platform.cert_manager",
     "DcgmExporter": "pulumi_llmd.components.platform.devices",
@@ -65,6 +72,7 @@ _EXPORTS: dict[str, str] = {
     "Kueue": "pulumi_llmd.components.platform.scheduling",
     "KueueQueues": "pulumi_llmd.components.platform.scheduling",
     "LeaderWorkerSetController": "pulumi_llmd.components.platform.scheduling",
+    "LlmdDashboards": "pulumi_llmd.components.platform.observability",
     "NvidiaDevicePlugin": "pulumi_llmd.components.platform.devices",
     "PodMonitor": "pulumi_llmd.components.platform.monitoring",
     "PodSecurity": "pulumi_llmd.components.platform.pod_security",
@@ -91,6 +99,7 @@ __all__ = [
     "CRD_BUNDLES",
     "GATEWAY_IMPLEMENTATIONS",
     "AgentGateway",
+    "AmdGpuOperator",
     "ApiExtensionNetworkPolicies",
     "CertManager",
     "DcgmExporter",
@@ -104,6 +113,7 @@ __all__ = [
     "Kueue",
     "KueueQueues",
     "LeaderWorkerSetController",
+    "LlmdDashboards",
     "NvidiaDevicePlugin",
     "PodMonitor",
     "PodSecurity",

@@ -232,3 +232,142 @@ class GatewayCertificate(pulumi.ComponentResource):
         )
         self.certificates: list[pulumi.Resource] = [*objects, leaf]
         self.register_outputs({"secretName": self.secret_name, "selfSigned": self.self_signed})
+
+
+# --- the cluster-internal CA (service-to-service TLS: Prometheus and its clients) ------------------------------------
+
+#: The ClusterIssuer signing the cluster's internal service certificates (Prometheus' serving certificate and its
+#: clients' certificates). cert-manager reads a ClusterIssuer's CA Secret from its "cluster resource namespace", the
+#: namespace cert-manager runs in by default (cert-manager.io/docs/configuration/ca: "ClusterIssuer ... the Secret
+#: must be in the cluster resource namespace", ``--cluster-resource-namespace``).
+INTERNAL_CA_ISSUER: Final = "llm-d-internal-ca"
+#: cert-manager's annotation-driven await: pulumi-kubernetes waits for ``condition=Ready`` of an object carrying
+#: ``pulumi.com/waitFor`` (pulumi-kubernetes v4.18+, "pulumi.com/waitFor" annotation; cert-manager sets the
+#: Certificate's ``Ready`` condition once the key pair is in its Secret, cert-manager.io/docs/usage/certificate).
+WAIT_FOR_READY: Final = {"pulumi.com/waitFor": "condition=Ready"}
+
+
+def _cluster_issuer(name: str, spec: dict[str, Any]) -> dict[str, Any]:
+    return {"apiVersion": CERT_MANAGER_API_VERSION, "kind": "ClusterIssuer", "metadata": {"name": name}, "spec": spec}
+
+
+def certificate_manifest(
+    *,
+    name: str,
+    namespace: str,
+    secret_name: str,
+    usages: Sequence[str],
+    dns_names: Sequence[str] = (),
+    common_name: str | None = None,
+    issuer: str = INTERNAL_CA_ISSUER,
+    wait: bool = True,
+) -> dict[str, Any]:
+    """A ``cert-manager.io/v1`` Certificate issued by the ClusterIssuer ``issuer`` into ``secret_name`` (pure).
+
+    ECDSA P-256, 90 days (:data:`LEAF_DURATION`, renewed by cert-manager at 2/3), a new key on every renewal. With a
+    CA issuer cert-manager writes ``tls.crt``, ``tls.key`` and the CA's ``ca.crt`` into the Secret
+    (cert-manager.io/docs/configuration/ca). ``wait`` adds :data:`WAIT_FOR_READY` so whatever depends on the
+    Certificate starts only once its Secret holds the key pair.
+
+    Args:
+        dns_names: The names a server certificate covers. Default: none (a client certificate).
+        common_name: The subject's CN (a client's identity). Default: None (none).
+        issuer: The ClusterIssuer. Default: :data:`INTERNAL_CA_ISSUER`.
+        wait: Await ``Ready``. Default: True.
+
+    Raises:
+        ValueError: no usage, or neither DNS names nor a common name.
+    """
+    if not usages:
+        raise ValueError(f"Certificate {name}: usages is empty: allowed 'server auth', 'client auth'")
+    if not dns_names and not common_name:
+        raise ValueError(f"Certificate {name}: give dns_names (a server) or common_name (a client)")
+    spec: dict[str, Any] = {
+        "secretName": secret_name,
+        **({"commonName": common_name} if common_name else {}),
+        **({"dnsNames": list(dns_names)} if dns_names else {}),
+        "duration": LEAF_DURATION,
+        "privateKey": {"algorithm": "ECDSA", "size": 256, "rotationPolicy": "Always"},
+        "usages": ["digital signature", "key encipherment", *usages],
+        "issuerRef": {"name": issuer, "kind": "ClusterIssuer", "group": "cert-manager.io"},
+    }
+    manifest = _certificate(name, namespace, spec)
+    if wait:
+        manifest["metadata"]["annotations"] = dict(WAIT_FOR_READY)
+    return manifest
+
+
+class InternalCaArgs(TypedDict, total=False):
+    """The arguments of :class:`InternalCa` (give them as this object or as keyword arguments)."""
+
+    cert_manager_namespace: str
+    """cert-manager's namespace, its cluster resource namespace, where the CA's Secret lives. Default:
+    ``"cert-manager"``."""
+
+
+class InternalCa(pulumi.ComponentResource):
+    """The cluster-internal CA: ClusterIssuer :data:`INTERNAL_CA_ISSUER` for service-to-service certificates.
+
+    Type token ``llmd:platform:InternalCa``. cert-manager's CA bootstrap (cert-manager.io/docs/configuration/
+    selfsigned, "Bootstrapping CA Issuers"), cluster-wide: ClusterIssuer ``llm-d-selfsigned`` signs the CA Certificate
+    ``llm-d-internal-ca`` (ECDSA P-256, 5 years, Secret ``llm-d-internal-ca`` in cert-manager's namespace, its key
+    never leaving it) and ClusterIssuer ``llm-d-internal-ca`` signs leaves with it in any namespace. The CA is the
+    trust anchor of Prometheus' HTTPS endpoint and of the client certificates it verifies; it is not a public CA and
+    never signs the gateway (``llmd:gateway.tls``). Pass :attr:`CertManager.ready` in ``opts.depends_on``.
+
+    Arguments: :class:`InternalCaArgs`. Attribute ``ready``: the ClusterIssuer chain (what a Certificate from it
+    waits for).
+    """
+
+    @overload
+    def __init__(self, name: str, args: InternalCaArgs, opts: pulumi.ResourceOptions | None = None) -> None: ...
+
+    @overload
+    def __init__(
+        self,
+        name: str = INTERNAL_CA_ISSUER,
+        args: None = None,
+        opts: pulumi.ResourceOptions | None = None,
+        **kwargs: Unpack[InternalCaArgs],
+    ) -> None: ...
+
+    def __init__(
+        self,
+        name: str = INTERNAL_CA_ISSUER,
+        args: InternalCaArgs | None = None,
+        opts: pulumi.ResourceOptions | None = None,
+        **kwargs: Any,
+    ) -> None:
+        a = component_args(InternalCaArgs, "InternalCa", args, kwargs)
+        cert_manager_namespace = a.get("cert_manager_namespace", CERT_MANAGER_NAMESPACE)
+        super().__init__("llmd:platform:InternalCa", name, None, opts)
+        child = child_options(self, opts)
+        selfsigned = k8s_object(
+            "llm-d-selfsigned-issuer", _cluster_issuer("llm-d-selfsigned", {"selfSigned": {}}), child
+        )
+        ca_manifest = _certificate(
+            name,
+            cert_manager_namespace,
+            {
+                "isCA": True,
+                "commonName": name,
+                "secretName": name,
+                "duration": CA_DURATION,
+                "privateKey": {"algorithm": "ECDSA", "size": 256},
+                "issuerRef": {"name": "llm-d-selfsigned", "kind": "ClusterIssuer", "group": "cert-manager.io"},
+            },
+        )
+        ca_manifest["metadata"]["annotations"] = dict(WAIT_FOR_READY)
+        ca = k8s_object(
+            f"{name}-certificate",
+            ca_manifest,
+            pulumi.ResourceOptions.merge(child, pulumi.ResourceOptions(depends_on=[selfsigned])),
+        )
+        issuer = k8s_object(
+            f"{name}-issuer",
+            _cluster_issuer(name, {"ca": {"secretName": name}}),
+            pulumi.ResourceOptions.merge(child, pulumi.ResourceOptions(depends_on=[ca])),
+        )
+        self.issuer_name = name
+        self.ready: list[pulumi.Resource] = [selfsigned, ca, issuer]
+        self.register_outputs({"issuer": name})

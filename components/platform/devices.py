@@ -80,15 +80,15 @@ def nvidia_device_plugin_values(
     plugin (nodes labelled ``nvidia.com/gpu.present=true`` or NFD's ``feature.node.kubernetes.io/pci-10de.present``);
     with one, the plugin runs exactly there: ``nodeSelector`` is set and the affinity's terms are replaced by the same
     labels (Helm replaces lists), so it no longer needs NFD labels. Raises ValueError for malformed placement.
-    The plugin image is pinned by digest through ``image.repository`` / ``image.tag`` (``v0.19.3@sha256:...``, from
-    ``versions.NVIDIA_DEVICE_PLUGIN_IMAGE_PIN``): the chart renders ``repository:tag``.
+    The plugin image is pinned by digest through ``image.repository`` / ``image.tag`` (``v0.19.3@sha256:...``, the
+    active llm-d release's ``nvidia_device_plugin_image``): the chart renders ``repository:tag``.
 
     Args:
         node_selector: Labels of the nodes the plugin runs on. Default: None (the chart's GPU-node affinity).
         tolerations: The plugin's tolerations. Default: ``GPU_TOLERATION`` (the ``nvidia.com/gpu`` NoSchedule taint).
     """
     selector, tols = _placement("NvidiaDevicePlugin", node_selector, tolerations)
-    pin = versions.NVIDIA_DEVICE_PLUGIN_IMAGE_PIN
+    pin = versions.active_release().nvidia_device_plugin_image
     values: dict[str, Any] = {"image": {"repository": pin.repository, "tag": pin.helm_tag}, "tolerations": tols}
     if selector is not None:
         values["nodeSelector"] = selector
@@ -156,8 +156,8 @@ class NvidiaDevicePluginArgs(TypedDict, total=False):
 
 
 class NvidiaDevicePlugin(pulumi.ComponentResource):
-    """The NVIDIA device plugin DaemonSet (``nvidia.com/gpu``), chart ``nvidia-device-plugin`` pinned to
-    ``versions.NVIDIA_DEVICE_PLUGIN_CHART_VERSION`` from ``versions.NVIDIA_DEVICE_PLUGIN_CHART_REPO``.
+    """The NVIDIA device plugin DaemonSet (``nvidia.com/gpu``), chart ``nvidia-device-plugin`` pinned by
+    the active llm-d release's ``nvidia_device_plugin_chart`` (:func:`~pulumi_llmd.components.versions.active_release`).
 
     Type token ``llmd:platform:NvidiaDevicePlugin``. Needed on EKS with the AL2023 NVIDIA AMI (not on GKE, nor with
     Bottlerocket, which bundles it). Release ``<name>`` in its own namespace (created; the chart refuses
@@ -197,21 +197,20 @@ class NvidiaDevicePlugin(pulumi.ComponentResource):
         values = a.get("values", None)
         check_namespace(f"NvidiaDevicePlugin {name}", namespace)
         chart_values = nvidia_device_plugin_values(node_selector=node_selector, tolerations=tolerations)
+        chart = versions.active_release().nvidia_device_plugin_chart
         super().__init__("llmd:platform:NvidiaDevicePlugin", name, None, opts)
         self.release: k8s.helm.v3.Release = helm_release(
             name,
-            chart=versions.NVIDIA_DEVICE_PLUGIN_CHART,
-            version=versions.NVIDIA_DEVICE_PLUGIN_CHART_VERSION,
-            repository=versions.NVIDIA_DEVICE_PLUGIN_CHART_REPO,
+            chart=chart.name,
+            version=chart.version,
+            repository=chart.repository,
             namespace=namespace,
             values=chart_values,
             overrides=values,
             opts=child_options(self, opts),
         )
         self.namespace = namespace
-        self.register_outputs(
-            {"chart": versions.NVIDIA_DEVICE_PLUGIN_CHART, "version": versions.NVIDIA_DEVICE_PLUGIN_CHART_VERSION}
-        )
+        self.register_outputs({"chart": chart.name, "version": chart.version})
 
 
 class EfaDevicePluginArgs(TypedDict, total=False):
@@ -230,8 +229,9 @@ class EfaDevicePluginArgs(TypedDict, total=False):
 
 
 class EfaDevicePlugin(pulumi.ComponentResource):
-    """The AWS EFA device plugin DaemonSet (``vpc.amazonaws.com/efa``), chart ``aws-efa-k8s-device-plugin`` pinned to
-    ``versions.EFA_DEVICE_PLUGIN_CHART_VERSION`` (v0.5.x) from ``versions.EFA_DEVICE_PLUGIN_CHART_REPO``.
+    """The AWS EFA device plugin DaemonSet (``vpc.amazonaws.com/efa``), chart ``aws-efa-k8s-device-plugin`` pinned by
+    the active llm-d release's ``efa_device_plugin_chart`` (v0.5.x;
+    :func:`~pulumi_llmd.components.versions.active_release`).
 
     Type token ``llmd:platform:EfaDevicePlugin``. Release ``<name>`` in ``kube-system`` (where the EKS user guide
     installs it; not created). The chart also keeps its own affinity to EFA-capable instance types. Placement: see
@@ -271,12 +271,13 @@ class EfaDevicePlugin(pulumi.ComponentResource):
         values = a.get("values", None)
         check_namespace(f"EfaDevicePlugin {name}", namespace)
         chart_values = efa_device_plugin_values(node_selector=node_selector, tolerations=tolerations)
+        chart = versions.active_release().efa_device_plugin_chart
         super().__init__("llmd:platform:EfaDevicePlugin", name, None, opts)
         self.release: k8s.helm.v3.Release = helm_release(
             name,
-            chart=versions.EFA_DEVICE_PLUGIN_CHART,
-            version=versions.EFA_DEVICE_PLUGIN_CHART_VERSION,
-            repository=versions.EFA_DEVICE_PLUGIN_CHART_REPO,
+            chart=chart.name,
+            version=chart.version,
+            repository=chart.repository,
             namespace=namespace,
             create_namespace=namespace != "kube-system",
             values=chart_values,
@@ -284,9 +285,7 @@ class EfaDevicePlugin(pulumi.ComponentResource):
             opts=child_options(self, opts),
         )
         self.namespace = namespace
-        self.register_outputs(
-            {"chart": versions.EFA_DEVICE_PLUGIN_CHART, "version": versions.EFA_DEVICE_PLUGIN_CHART_VERSION}
-        )
+        self.register_outputs({"chart": chart.name, "version": chart.version})
 
 
 class DcgmExporterArgs(TypedDict, total=False):
@@ -307,8 +306,8 @@ class DcgmExporterArgs(TypedDict, total=False):
 
 
 class DcgmExporter(pulumi.ComponentResource):
-    """NVIDIA DCGM exporter DaemonSet (GPU metrics on port 9400 for Prometheus), chart ``dcgm-exporter`` pinned to
-    ``versions.DCGM_EXPORTER_CHART_VERSION`` from ``versions.DCGM_EXPORTER_CHART_REPO``.
+    """NVIDIA DCGM exporter DaemonSet (GPU metrics on port 9400 for Prometheus), chart ``dcgm-exporter`` pinned by the
+    active llm-d release's ``dcgm_exporter_chart`` (:func:`~pulumi_llmd.components.versions.active_release`).
 
     Type token ``llmd:platform:DcgmExporter``. Release ``<name>`` in its own namespace (created). The chart's
     ServiceMonitor stays off unless ``service_monitor=True`` (it needs the Prometheus Operator's CRDs). Placement: see
@@ -351,12 +350,13 @@ class DcgmExporter(pulumi.ComponentResource):
         chart_values = dcgm_exporter_values(
             node_selector=node_selector, tolerations=tolerations, service_monitor=service_monitor
         )
+        chart = versions.active_release().dcgm_exporter_chart
         super().__init__("llmd:platform:DcgmExporter", name, None, opts)
         self.release: k8s.helm.v3.Release = helm_release(
             name,
-            chart=versions.DCGM_EXPORTER_CHART,
-            version=versions.DCGM_EXPORTER_CHART_VERSION,
-            repository=versions.DCGM_EXPORTER_CHART_REPO,
+            chart=chart.name,
+            version=chart.version,
+            repository=chart.repository,
             namespace=namespace,
             values=chart_values,
             overrides=values,
@@ -365,8 +365,131 @@ class DcgmExporter(pulumi.ComponentResource):
         self.namespace = namespace
         self.register_outputs(
             {
-                "chart": versions.DCGM_EXPORTER_CHART,
-                "version": versions.DCGM_EXPORTER_CHART_VERSION,
+                "chart": chart.name,
+                "version": chart.version,
                 "serviceMonitor": bool(service_monitor),
             }
         )
+
+
+#: Namespace of the AMD GPU Operator (ROCm/gpu-operator helm-charts-k8s/README.md: ``--namespace kube-amd-gpu``).
+AMD_GPU_OPERATOR_NAMESPACE: Final = "kube-amd-gpu"
+#: The taint an AMD GPU node may carry (tolerated whatever its value).
+AMD_GPU_TOLERATION: Final = Toleration("amd.com/gpu", None, "NoSchedule")
+#: Port of AMD's device-metrics exporter (chart value ``deviceConfig.spec.metricsExporter.port``, default 5000).
+AMD_METRICS_EXPORTER_PORT: Final = 5000
+
+
+def amd_gpu_operator_values(
+    *,
+    tolerations: Sequence[Toleration] = (AMD_GPU_TOLERATION,),
+    node_selector: Mapping[str, str] | None = None,
+    service_monitor: bool = False,
+) -> dict[str, Any]:
+    """Values of the AMD GPU Operator chart ``gpu-operator-charts`` (pure function).
+
+    The chart's default ``DeviceConfig`` (``crds.defaultCR.install: true``) turns on the ROCm device plugin
+    (``amd.com/gpu``) with its node labeller and AMD's device-metrics exporter on port
+    :data:`AMD_METRICS_EXPORTER_PORT` (ClusterIP Service), image pinned by the active release's
+    ``amd_metrics_exporter`` instead of the chart's floating default; the amdgpu driver stays the node's inbox driver
+    (``driver.enable: false``, the chart default). Keys: ROCm/gpu-operator ``helm-charts-k8s/values.yaml`` and
+    ``templates/default-deviceconfig.yaml``.
+
+    Args:
+        tolerations: Taints the device plugin, node labeller and exporter tolerate. Default: ``(AMD_GPU_TOLERATION,)``.
+        node_selector: Labels of the AMD GPU nodes (``DeviceConfig.spec.selector``). Default: None (the chart's
+            ``feature.node.kubernetes.io/amd-gpu: "true"``, set by the NFD rule the chart installs).
+        service_monitor: Create the exporter's ServiceMonitor (needs the Prometheus Operator's CRDs). Default: False.
+
+    Raises:
+        ValueError: a malformed node selector or toleration.
+    """
+    selector, listed = _placement("AmdGpuOperator", node_selector, tolerations)
+    tolerate = [t for i, t in enumerate(listed) if t not in listed[:i]]  # once each
+    spec: dict[str, Any] = {
+        "devicePlugin": {"devicePluginTolerations": tolerate, "nodeLabellerTolerations": tolerate},
+        "metricsExporter": {
+            "enable": True,
+            "serviceType": "ClusterIP",
+            "port": AMD_METRICS_EXPORTER_PORT,
+            "image": versions.active_release().amd_metrics_exporter.ref,
+            "tolerations": tolerate,
+            "prometheus": {"serviceMonitor": {"enable": bool(service_monitor)}},
+        },
+    }
+    if selector is not None:
+        spec["selector"] = selector
+    return {"crds": {"defaultCR": {"install": True}}, "deviceConfig": {"spec": spec}}
+
+
+class AmdGpuOperatorArgs(TypedDict, total=False):
+    """The arguments of :class:`AmdGpuOperator` (give them as this object or as keyword arguments)."""
+
+    node_selector: Mapping[str, str] | None
+    """Labels of the AMD GPU nodes. Default: None (the chart's NFD label ``feature.node.kubernetes.io/amd-gpu``)."""
+    tolerations: Sequence[Toleration]
+    """Taints to tolerate. Default: ``(AMD_GPU_TOLERATION,)`` (``amd.com/gpu`` Exists NoSchedule)."""
+    service_monitor: bool
+    """Create the metrics exporter's ServiceMonitor (needs the Prometheus Operator's CRDs). Default: False."""
+    namespace: str
+    """Where the operator runs (created). Default: ``"kube-amd-gpu"``."""
+    values: Mapping[str, Any] | None
+    """Helm values merged over the library's (:func:`~pulumi_llmd.components.kube.merge_values`). Default: None."""
+
+
+class AmdGpuOperator(pulumi.ComponentResource):
+    """The AMD GPU Operator for AMD Instinct nodes (MI300X, MI325X): the ROCm device plugin that advertises
+    ``amd.com/gpu``, the node labeller and AMD's device-metrics exporter (GPU utilisation, memory, power, temperature
+    for Prometheus on port 5000), through the chart's default ``DeviceConfig`` (:func:`amd_gpu_operator_values`). Chart
+    ``gpu-operator-charts`` from https://rocm.github.io/gpu-operator pinned by the active llm-d release's
+    ``amd_gpu_operator_chart`` (v1.5.1). The chart's README names cert-manager as a prerequisite (its webhooks).
+
+    Type token ``llmd:platform:AmdGpuOperator``. Arguments: :class:`AmdGpuOperatorArgs`. Outputs: ``release``,
+    ``namespace``.
+
+    Raises:
+        ValueError: malformed node selector or tolerations, or an invalid namespace (nothing is registered).
+    """
+
+    @overload
+    def __init__(self, name: str, args: AmdGpuOperatorArgs, opts: pulumi.ResourceOptions | None = None) -> None: ...
+
+    @overload
+    def __init__(
+        self,
+        name: str = "amd-gpu-operator",
+        args: None = None,
+        opts: pulumi.ResourceOptions | None = None,
+        **kwargs: Unpack[AmdGpuOperatorArgs],
+    ) -> None: ...
+
+    def __init__(
+        self,
+        name: str = "amd-gpu-operator",
+        args: AmdGpuOperatorArgs | None = None,
+        opts: pulumi.ResourceOptions | None = None,
+        **kwargs: Any,
+    ) -> None:
+        a = component_args(AmdGpuOperatorArgs, "AmdGpuOperator", args, kwargs)
+        namespace = a.get("namespace", AMD_GPU_OPERATOR_NAMESPACE)
+        service_monitor = a.get("service_monitor", False)
+        check_namespace(f"AmdGpuOperator {name}", namespace)
+        chart_values = amd_gpu_operator_values(
+            tolerations=a.get("tolerations", (AMD_GPU_TOLERATION,)),
+            node_selector=a.get("node_selector"),
+            service_monitor=service_monitor,
+        )
+        chart = versions.active_release().amd_gpu_operator_chart
+        super().__init__("llmd:platform:AmdGpuOperator", name, None, opts)
+        self.release: k8s.helm.v3.Release = helm_release(
+            name,
+            chart=chart.name,
+            version=chart.version,
+            repository=chart.repository,
+            namespace=namespace,
+            values=chart_values,
+            overrides=a.get("values"),
+            opts=child_options(self, opts),
+        )
+        self.namespace = namespace
+        self.register_outputs({"chart": chart.name, "version": chart.version, "serviceMonitor": bool(service_monitor)})

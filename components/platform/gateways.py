@@ -3,7 +3,8 @@
 GKE brings its own Gateway controller (the ``gke-l7-*`` classes); elsewhere llm-d's guides install a Gateway API
 implementation that supports the Inference Extension (InferencePool backends, the endpoint picker over ext_proc):
 
-* ``istio`` (default): Istio 1.29.2 from its Helm charts ``base`` and ``istiod``
+* ``istio`` (default): Istio (the llm-d release's: 1.29.2 for v0.9.0, 1.29.6 for v0.10.0) from its Helm charts
+  ``base`` and ``istiod``
   (https://istio-release.storage.googleapis.com/charts) with the Inference Extension switched on in istiod
   (``pilot.env.ENABLE_GATEWAY_API_INFERENCE_EXTENSION=true``, llm-d docs/infrastructure/gateway/istio and
   ``install-gateway-control-plane.sh``; the Istio task "Kubernetes Gateway API Inference Extension" also sets
@@ -114,8 +115,9 @@ class IstioGatewayArgs(TypedDict, total=False):
 
 
 class IstioGateway(pulumi.ComponentResource):
-    """Istio as the inference gateway implementation: Helm releases ``base`` then ``istiod``, pinned to
-    ``versions.ISTIO_VERSION`` (1.29.2) from ``versions.ISTIO_CHART_REPO``.
+    """Istio as the inference gateway implementation: Helm releases ``base`` then ``istiod``, pinned by the active
+    llm-d release's ``istio_base_chart`` / ``istiod_chart`` (:func:`~pulumi_llmd.components.versions.active_release`:
+    1.29.2 for llm-d v0.9.0, 1.29.6 for v0.10.0) from ``versions.ISTIO_CHART_REPO``.
 
     Type token ``llmd:platform:IstioGateway``. Releases are named ``<name>-base`` and ``<name>d`` (``istio-base`` and
     ``istiod`` with the default name, as llm-d's helmfile names them), in ``namespace`` (created). ``istiod`` gets
@@ -154,22 +156,24 @@ class IstioGateway(pulumi.ComponentResource):
         namespace = a.get("namespace", ISTIO_NAMESPACE)
         values = a.get("values", None)
         check_namespace(f"IstioGateway {name}", namespace)
+        release = versions.active_release()
+        base_chart, istiod_chart = release.istio_base_chart, release.istiod_chart
         super().__init__("llmd:platform:IstioGateway", name, None, opts)
         child = child_options(self, opts)
         base = helm_release(
             f"{name}-base",
-            chart="base",
-            version=versions.ISTIO_CHART_VERSION,
-            repository=versions.ISTIO_CHART_REPO,
+            chart=base_chart.name,
+            version=base_chart.version,
+            repository=base_chart.repository,
             namespace=namespace,
             values={},
             opts=child,
         )
         istiod = helm_release(
             f"{name}d",
-            chart="istiod",
-            version=versions.ISTIO_CHART_VERSION,
-            repository=versions.ISTIO_CHART_REPO,
+            chart=istiod_chart.name,
+            version=istiod_chart.version,
+            repository=istiod_chart.repository,
             namespace=namespace,
             values=istiod_values(),
             overrides=values,
@@ -183,8 +187,8 @@ class IstioGateway(pulumi.ComponentResource):
             {
                 "gatewayClass": self.gateway_class,
                 "namespace": namespace,
-                "chartRepository": versions.ISTIO_CHART_REPO,
-                "version": versions.ISTIO_CHART_VERSION,
+                "chartRepository": istiod_chart.repository,
+                "version": istiod_chart.version,
             }
         )
 
@@ -202,10 +206,11 @@ class AgentGatewayArgs(TypedDict, total=False):
 
 class AgentGateway(pulumi.ComponentResource):
     """agentgateway as the inference gateway implementation: its CRD chart, then its control plane with the
-    Inference Extension on, both pinned to ``versions.AGENTGATEWAY_VERSION`` (v1.1.0).
+    Inference Extension on, both pinned by the active llm-d release (:func:`~pulumi_llmd.components.versions.
+    active_release`: v1.1.0, what llm-d's recipe installs).
 
-    Type token ``llmd:platform:AgentGateway``. Releases ``<name>-crds`` (``versions.AGENTGATEWAY_CRDS_CHART``) and
-    ``<name>`` (``versions.AGENTGATEWAY_CHART``, values ``inferenceExtension.enabled: true``) in ``namespace``
+    Type token ``llmd:platform:AgentGateway``. Releases ``<name>-crds`` (the release's ``agentgateway_crds_chart``)
+    and ``<name>`` (``agentgateway_chart``, values ``inferenceExtension.enabled: true``) in ``namespace``
     (created); the controller waits for its CRDs. Pass the
     :class:`~pulumi_llmd.components.platform.crds.GatewayApiCrds` component in ``opts.depends_on``.
 
@@ -241,20 +246,22 @@ class AgentGateway(pulumi.ComponentResource):
         namespace = a.get("namespace", AGENTGATEWAY_NAMESPACE)
         values = a.get("values", None)
         check_namespace(f"AgentGateway {name}", namespace)
+        release = versions.active_release()
+        crds_chart, controller_chart = release.agentgateway_crds_chart, release.agentgateway_chart
         super().__init__("llmd:platform:AgentGateway", name, None, opts)
         child = child_options(self, opts)
         crds = helm_release(
             f"{name}-crds",
-            chart=versions.AGENTGATEWAY_CRDS_CHART,
-            version=versions.AGENTGATEWAY_CHART_VERSION,
+            chart=crds_chart.chart,
+            version=crds_chart.version,
             namespace=namespace,
             values={},
             opts=child,
         )
         controller = helm_release(
             name,
-            chart=versions.AGENTGATEWAY_CHART,
-            version=versions.AGENTGATEWAY_CHART_VERSION,
+            chart=controller_chart.chart,
+            version=controller_chart.version,
             namespace=namespace,
             values={"inferenceExtension": {"enabled": True}},
             overrides=values,
@@ -268,8 +275,8 @@ class AgentGateway(pulumi.ComponentResource):
             {
                 "gatewayClass": self.gateway_class,
                 "namespace": namespace,
-                "chart": versions.AGENTGATEWAY_CHART,
-                "version": versions.AGENTGATEWAY_CHART_VERSION,
+                "chart": controller_chart.chart,
+                "version": controller_chart.version,
             }
         )
 

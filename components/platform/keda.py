@@ -2,9 +2,9 @@
 
 llm-d/llm-d ``guides/workload-autoscaling/README.md`` ("Installing KEDA (Recommended)", keda.sh/docs/2.20/deploy):
 KEDA evaluates each ``ScaledObject``'s triggers, serves them through its metrics server on the External Metrics API
-and creates the HPA that scales the target. The Helm chart (kedacore/charts ``keda``, pinned as
-``versions.KEDA_CHART_PIN``) installs the ``keda.sh`` CRDs, the operator, the metrics API server
-(``v1beta1.external.metrics.k8s.io``) and the admission webhook that validates ScaledObjects
+and creates the HPA that scales the target. The Helm chart (kedacore/charts ``keda``, pinned by the active llm-d
+release's ``keda_chart``: ``versions.active_release()``) installs the ``keda.sh`` CRDs, the operator, the metrics API
+server (``v1beta1.external.metrics.k8s.io``) and the admission webhook that validates ScaledObjects
 (kedacore/charts ``keda/templates/webhooks/validatingconfiguration.yaml``), all in namespace ``keda``. So every
 ScaledObject waits for the release. On GKE the operator's service account ``keda/keda-operator`` reads Google Cloud
 Managed Service for Prometheus as itself (Workload Identity Federation, ``roles/monitoring.viewer``; KEDA docs,
@@ -59,11 +59,12 @@ class Keda(pulumi.ComponentResource):
         gcp_project = a.get("gcp_project")
         super().__init__("llmd:platform:Keda", name, None, opts)
         child = child_options(self, opts)
+        keda_chart = versions.active_release().keda_chart
         self.release: k8s.helm.v3.Release = helm_release(
             "keda",
-            chart=versions.KEDA_CHART_PIN.chart,
-            version=versions.KEDA_CHART_VERSION,
-            repository=versions.KEDA_CHART_PIN.repository,
+            chart=keda_chart.chart,
+            version=keda_chart.version,
+            repository=keda_chart.repository,
             namespace=KEDA_NAMESPACE,
             values={},
             opts=child,
@@ -85,4 +86,4 @@ class Keda(pulumi.ComponentResource):
                 member=member,
                 opts=pulumi.ResourceOptions(parent=self, depends_on=(opts.depends_on if opts else None)),
             )
-        self.register_outputs({"chartVersion": versions.KEDA_CHART_VERSION})
+        self.register_outputs({"chartVersion": keda_chart.version})

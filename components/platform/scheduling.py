@@ -76,6 +76,7 @@ def helm_release(
     repository: str | None = None,
     create_namespace: bool = True,
     overrides: Mapping[str, Any] | None = None,
+    wait: bool = True,
 ) -> k8s.helm.v3.Release:
     """A Helm release of ``chart`` at ``version`` into ``namespace``, waiting until it is ready.
 
@@ -88,6 +89,8 @@ def helm_release(
         create_namespace: Create ``namespace`` (False for ``kube-system``). Default: True.
         overrides: The caller's values, merged over the library's ``values`` with :func:`merge_values` (the escape
             hatch of every Helm wrapper's ``values`` argument). Default: None (none).
+        wait: Wait until the release's workloads are ready (``atomic``: roll back on failure). False installs and
+            returns (``skipAwait``), for a chart whose pods need objects created after it. Default: True.
     """
     if not chart or not version:
         raise ValueError(f"helm release {name}: chart and version are required (pinned in components/versions.py)")
@@ -100,7 +103,8 @@ def helm_release(
         repository_opts=k8s.helm.v3.RepositoryOptsArgs(repo=repository) if repository else None,
         namespace=namespace,
         create_namespace=create_namespace,
-        atomic=True,
+        atomic=wait,
+        skip_await=not wait,
         values=values,
         opts=opts,
     )
@@ -183,7 +187,8 @@ def kueue_values(*, namespaces: Sequence[str], frameworks: Sequence[str] = KUEUE
     """Helm values of Kueue's chart (pure function): ``managerConfig.controllerManagerConfigYaml`` holding
     :func:`kueue_manager_config` as YAML (the chart reads the whole configuration from that one string), and the
     controller image pinned by digest through ``controllerManager.manager.image.{repository,tag}`` (tag
-    ``v0.19.2@sha256:...`` from ``versions.KUEUE_IMAGE_PIN``; the chart renders ``repository:tag``). Raises
+    ``v0.19.2@sha256:...`` from the active llm-d release's ``kueue_image``; the chart renders ``repository:tag``).
+    Raises
     ValueError as :func:`kueue_manager_config`.
 
     Args:
@@ -191,7 +196,7 @@ def kueue_values(*, namespaces: Sequence[str], frameworks: Sequence[str] = KUEUE
         frameworks: Integrations to enable. Default: ``KUEUE_FRAMEWORKS`` (batch/job, JobSet, LeaderWorkerSet).
     """
     config = kueue_manager_config(namespaces=namespaces, frameworks=frameworks)
-    pin = versions.KUEUE_IMAGE_PIN
+    pin = versions.active_release().kueue_image
     return {
         "controllerManager": {"manager": {"image": {"repository": pin.repository, "tag": pin.helm_tag}}},
         "managerConfig": {"controllerManagerConfigYaml": yaml.safe_dump(config, sort_keys=False)},
@@ -213,7 +218,8 @@ class KueueArgs(TypedDict, total=False):
 
 
 class Kueue(pulumi.ComponentResource):
-    """Kueue (kubernetes-sigs/kueue) from its Helm chart, pinned to ``versions.KUEUE_VERSION``.
+    """Kueue (kubernetes-sigs/kueue) from its Helm chart, pinned by the active llm-d release's ``kueue_chart``
+    (:func:`~pulumi_llmd.components.versions.active_release`; v0.19.2 in both releases).
 
     Type token ``llmd:platform:Kueue``. Installs into ``kueue-system`` (webhooks on, the internal certificate
     manager) with :func:`kueue_values`: integrations ``frameworks`` (default :data:`KUEUE_FRAMEWORKS`) managed only in
@@ -251,11 +257,12 @@ class Kueue(pulumi.ComponentResource):
         frameworks = a.get("frameworks", KUEUE_FRAMEWORKS)
         values = a.get("values", None)
         chart_values = kueue_values(namespaces=namespaces, frameworks=frameworks)
+        chart = versions.active_release().kueue_chart
         super().__init__("llmd:platform:Kueue", name, None, opts)
         self.release = helm_release(
             name,
-            chart=versions.KUEUE_CHART,
-            version=versions.KUEUE_CHART_VERSION,
+            chart=chart.chart,
+            version=chart.version,
             namespace=KUEUE_NAMESPACE,
             values=chart_values,
             overrides=values,
@@ -266,8 +273,8 @@ class Kueue(pulumi.ComponentResource):
         self.frameworks: list[str] = list(frameworks)
         self.register_outputs(
             {
-                "chart": versions.KUEUE_CHART,
-                "version": versions.KUEUE_CHART_VERSION,
+                "chart": chart.chart,
+                "version": chart.version,
                 "managedNamespaces": self.managed_namespaces,
                 "frameworks": self.frameworks,
             }
@@ -420,7 +427,9 @@ class LeaderWorkerSetControllerArgs(TypedDict, total=False):
 
 
 class LeaderWorkerSetController(pulumi.ComponentResource):
-    """The LeaderWorkerSet controller (kubernetes-sigs/lws) from its Helm chart, pinned to ``versions.LWS_VERSION``.
+    """The LeaderWorkerSet controller (kubernetes-sigs/lws) from its Helm chart: the active llm-d release's
+    ``lws_chart`` (:func:`~pulumi_llmd.components.versions.active_release`; chart 0.10.0 for llm-d v0.9.0, 0.11.1 for
+    v0.10.0, whose DisaggregatedSet guides ask for "v0.11.1 or newer").
 
     Type token ``llmd:platform:LeaderWorkerSet``. Installs the LWS CRDs, controller and its validating/mutating
     webhooks (self-signed certificates, no cert-manager) into ``lws-system``. The webhooks for LeaderWorkerSets
@@ -431,9 +440,9 @@ class LeaderWorkerSetController(pulumi.ComponentResource):
     Arguments: :class:`LeaderWorkerSetControllerArgs`.
 
     Raises:
-        ValueError: ``enable_disaggregated_set`` with a pinned chart (``versions.LWS_CHART_VERSION``) older than
+        ValueError: ``enable_disaggregated_set`` with a release whose LWS chart (``lws_chart``) is older than
             :data:`DISAGGREGATED_SET_MIN_LWS_VERSION`, whose chart has no ``enableDisaggregatedSet`` value; the
-            message names the pin to raise in ``components/versions.py``.
+            message names the release and the newer ones that have it.
     """
 
     @overload
@@ -460,13 +469,21 @@ class LeaderWorkerSetController(pulumi.ComponentResource):
         a = component_args(LeaderWorkerSetControllerArgs, "LeaderWorkerSetController", args, kwargs)
         enable_disaggregated_set = a.get("enable_disaggregated_set", False)
         values = a.get("values", None)
-        pinned = versions.LWS_CHART_VERSION
+        release = versions.active_release()
+        chart = release.lws_chart
+        pinned = chart.version
         if enable_disaggregated_set and _release_tuple(pinned) < _release_tuple(DISAGGREGATED_SET_MIN_LWS_VERSION):
+            newer = [
+                r.name
+                for r in versions.RELEASES.values()
+                if _release_tuple(r.lws_chart.version) >= _release_tuple(DISAGGREGATED_SET_MIN_LWS_VERSION)
+            ]
             raise ValueError(
                 f"LeaderWorkerSetController {name}: enable_disaggregated_set = True needs the LWS chart value "
-                f"enableDisaggregatedSet, which LWS {pinned} does not have; raise versions.LWS_VERSION to "
-                f"{DISAGGREGATED_SET_MIN_LWS_VERSION} or newer ({LLMD_DISAGGREGATED_SET_LWS_VERSION} is what llm-d's "
-                "DisaggregatedSet guides install) in components/versions.py"
+                f"enableDisaggregatedSet, which LWS {pinned} (llm-d release {release.name}) does not have; it needs "
+                f"LWS {DISAGGREGATED_SET_MIN_LWS_VERSION} or newer ({LLMD_DISAGGREGATED_SET_LWS_VERSION} is what "
+                f"llm-d's DisaggregatedSet guides install): select an llm-d release that pins one "
+                f"({', '.join(newer) or 'none carried'}; stack key llmd:release)"
             )
         chart_values: dict[str, Any] = {"enableCertManager": False}
         if enable_disaggregated_set:
@@ -474,7 +491,7 @@ class LeaderWorkerSetController(pulumi.ComponentResource):
         super().__init__("llmd:platform:LeaderWorkerSet", name, None, opts)
         self.release = helm_release(
             name,
-            chart=versions.LWS_CHART,
+            chart=chart.chart,
             version=pinned,
             namespace=LWS_NAMESPACE,
             values=chart_values,
@@ -483,4 +500,4 @@ class LeaderWorkerSetController(pulumi.ComponentResource):
         )
         self.namespace = LWS_NAMESPACE
         self.disaggregated_set = enable_disaggregated_set
-        self.register_outputs({"chart": versions.LWS_CHART, "version": pinned})
+        self.register_outputs({"chart": chart.chart, "version": pinned})

@@ -11,6 +11,12 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from pulumi_llmd.components.serving.autoscaling import VLLM_WAITING_METRIC, ModelServerAutoscaler, hpa_manifest
+    from pulumi_llmd.components.serving.disaggregated_set import (
+        DisaggregatedRole,
+        DisaggregatedSet,
+        PlacementPolicy,
+        disaggregated_set_manifest,
+    )
     from pulumi_llmd.components.serving.leader_worker_set import (
         MultiNodeModelServer,
         WideEpSpec,
@@ -48,6 +54,8 @@ _EXPORTS: dict[str, str] = {
     "SIMULATED_ACCELERATORS_GUIDE": "pulumi_llmd.components.serving.simulator",
     "SIMULATOR_RESOURCES": "pulumi_llmd.components.serving.simulator",
     "VLLM_WAITING_METRIC": "pulumi_llmd.components.serving.autoscaling",
+    "DisaggregatedRole": "pulumi_llmd.components.serving.disaggregated_set",
+    "DisaggregatedSet": "pulumi_llmd.components.serving.disaggregated_set",
     "EndpointPicker": "pulumi_llmd.components.serving.router",
     "HttpRoute": "pulumi_llmd.components.serving.router",
     "InferencePool": "pulumi_llmd.components.serving.router",
@@ -55,12 +63,14 @@ _EXPORTS: dict[str, str] = {
     "ModelServer": "pulumi_llmd.components.serving.model_server",
     "ModelServerAutoscaler": "pulumi_llmd.components.serving.autoscaling",
     "MultiNodeModelServer": "pulumi_llmd.components.serving.leader_worker_set",
+    "PlacementPolicy": "pulumi_llmd.components.serving.disaggregated_set",
     "PodResources": "pulumi_llmd.components.serving.model_server",
     "SimulatorSpec": "pulumi_llmd.components.serving.simulator",
     "VllmSpec": "pulumi_llmd.components.serving.model_server",
     "WideEpSpec": "pulumi_llmd.components.serving.leader_worker_set",
     "endpoint_picker_config": "pulumi_llmd.components.serving.router",
     "epp_deployment": "pulumi_llmd.components.serving.router",
+    "disaggregated_set_manifest": "pulumi_llmd.components.serving.disaggregated_set",
     "hpa_manifest": "pulumi_llmd.components.serving.autoscaling",
     "inference_pool_manifest": "pulumi_llmd.components.serving.router",
     "leader_worker_set_manifest": "pulumi_llmd.components.serving.leader_worker_set",
@@ -75,6 +85,8 @@ __all__ = [
     "SIMULATED_ACCELERATORS_GUIDE",
     "SIMULATOR_RESOURCES",
     "VLLM_WAITING_METRIC",
+    "DisaggregatedRole",
+    "DisaggregatedSet",
     "EndpointPicker",
     "HttpRoute",
     "InferencePool",
@@ -82,10 +94,12 @@ __all__ = [
     "ModelServer",
     "ModelServerAutoscaler",
     "MultiNodeModelServer",
+    "PlacementPolicy",
     "PodResources",
     "SimulatorSpec",
     "VllmSpec",
     "WideEpSpec",
+    "disaggregated_set_manifest",
     "endpoint_picker_config",
     "epp_deployment",
     "hpa_manifest",

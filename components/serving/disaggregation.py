@@ -44,6 +44,31 @@ def nixl_kv_transfer_config(backends: Sequence[str] = ("UCX",)) -> dict[str, Any
     return config
 
 
+#: vLLM KV roles of the DisaggregatedSet form (llm-d v0.10.0 pd-disaggregation and wide-ep disaggregatedset.yaml):
+#: prefill only sends KV caches, decode only receives them.
+KV_ROLES: Mapping[str, str] = {"prefill": "kv_producer", "decode": "kv_consumer"}
+
+
+def nixl_role_kv_transfer_config(role: str, backends: Sequence[str] = ("UCX",)) -> dict[str, Any]:
+    """vLLM ``--kv-transfer-config`` of one P/D role as llm-d's DisaggregatedSet guide writes it
+    (guides/pd-disaggregation/modelserver/gpu/vllm/base/disaggregatedset.yaml): NixlConnector, ``kv_role``
+    ``kv_producer`` (prefill) or ``kv_consumer`` (decode), ``kv_buffer_device: cuda`` and the NIXL ``backends``
+    always spelled out (``["UCX"]`` by default, ``["LIBFABRIC"]`` on EFA).
+
+    Raises:
+        ValueError: an unknown role, or backends as :func:`nixl_kv_transfer_config` refuses them.
+    """
+    if role not in KV_ROLES:
+        raise ValueError(f"role = {role!r}: allowed: {', '.join(KV_ROLES)}")
+    nixl_kv_transfer_config(backends)  # the backend checks
+    return {
+        "kv_connector": "NixlConnector",
+        "kv_role": KV_ROLES[role],
+        "kv_buffer_device": "cuda",
+        "kv_connector_extra_config": {"backends": list(backends)},
+    }
+
+
 def nixl_port() -> dict[str, Any]:
     """The ``nixl`` container port (5600/TCP), the NIXL side channel."""
     return {"name": "nixl", "containerPort": NIXL_SIDE_CHANNEL_PORT, "protocol": "TCP"}
@@ -53,7 +78,7 @@ def nixl_port() -> dict[str, Any]:
 PD_FIELD_ENV: Mapping[str, str] = {"VLLM_NIXL_SIDE_CHANNEL_HOST": "status.podIP"}
 
 
-def pd_sidecar_container(*, image: str = versions.PD_SIDECAR_IMAGE) -> dict[str, Any]:
+def pd_sidecar_container(*, image: str | None = None) -> dict[str, Any]:
     """The llm-d P/D routing sidecar as a restartable init container of decode pods (Kubernetes native sidecar).
 
     Listens on 8000 (``sidecar`` port), forwards to vLLM on 8200 and drives the NIXL v2 protocol
@@ -61,11 +86,12 @@ def pd_sidecar_container(*, image: str = versions.PD_SIDECAR_IMAGE) -> dict[str,
     non-root without privilege escalation; requests 500m CPU / 512Mi, memory limit 1Gi (the guide leaves them empty).
 
     Args:
-        image: The sidecar image. Default: ``versions.PD_SIDECAR_IMAGE`` (pinned).
+        image: The sidecar image. Default: None (the active llm-d release's ``pd_sidecar`` pin,
+            :func:`~pulumi_llmd.components.versions.active_release`).
     """
     return {
         "name": "routing-proxy",
-        "image": image,
+        "image": image if image is not None else versions.active_release().pd_sidecar.ref,
         "imagePullPolicy": "IfNotPresent",
         "args": [
             f"--port={VLLM_PORT}",

@@ -5,8 +5,8 @@ predicted-latency-routing guide's values files set it): llm-d/llm-d-router ``con
 _latency-predictor.tpl`` @ d72f72d (containers, EPP env, emptyDir volumes) and ``config/charts/routerlib/values.yaml``
 @ 17a368a5 (ports, probes, resources, ConfigMap data). The picker reaches them on ``localhost`` (same pod), so no
 Service and no NetworkPolicy flow is added: the predictor is "EPP-side only" (llm-d/llm-d
-``guides/predicted-latency-routing/README.md``). Images: :data:`~pulumi_llmd.components.versions.
-LATENCY_TRAINING_SERVER_IMAGE` / ``LATENCY_PREDICTION_SERVER_IMAGE`` (latency-predictor 0.9.0, llm-d v0.9.0).
+``guides/predicted-latency-routing/README.md``). Images: the active llm-d release's ``latency_training_server`` /
+``latency_prediction_server`` (:func:`~pulumi_llmd.components.versions.active_release`; latency-predictor 0.9.0).
 """
 
 from __future__ import annotations
@@ -141,7 +141,7 @@ def latency_predictor_pod(
     containers: list[dict[str, Any]] = [
         {
             "name": "training-server",
-            "image": versions.LATENCY_TRAINING_SERVER_IMAGE,
+            "image": versions.active_release().latency_training_server.ref,
             "imagePullPolicy": "IfNotPresent",
             "securityContext": _security_context(),
             "ports": [{"containerPort": TRAINING_SERVER_PORT, "name": "training-port", "protocol": "TCP"}],
@@ -171,7 +171,7 @@ def latency_predictor_pod(
         containers.append(
             {
                 "name": f"prediction-server-{n}",
-                "image": versions.LATENCY_PREDICTION_SERVER_IMAGE,
+                "image": versions.active_release().latency_prediction_server.ref,
                 "imagePullPolicy": "IfNotPresent",
                 "securityContext": _security_context(),
                 "ports": [{"containerPort": port, "name": f"predict-port-{n}", "protocol": "TCP"}],

@@ -74,6 +74,7 @@ __all__ = [
     "launch_script",
     "leader_worker_set_manifest",
     "target_ports",
+    "wide_ep_pod_template",
     "wide_ep_problems",
 ]
 
@@ -454,10 +455,9 @@ def _check(where: str, *, replicas: int, spec: WideEpSpec, pool: AcceleratorPool
         raise ArgsError(where, ["; ".join(f"{f} = {v}: {m}" for f, v, m in problems)])
 
 
-def leader_worker_set_manifest(
+def wide_ep_pod_template(
     *,
     name: str,
-    namespace: str,
     replicas: int,
     spec: WideEpSpec,
     pool: AcceleratorPool,
@@ -465,19 +465,19 @@ def leader_worker_set_manifest(
     resources: PodResources,
     service_account: str,
     hf_token_secret: str | None,
-    image: str = versions.LLMD_CUDA_IMAGE,
-    sidecar_image: str = versions.PD_SIDECAR_IMAGE,
+    image: str | None = None,
+    sidecar_image: str | None = None,
     weights_gib: float | None = None,
     startup_seconds: int | None = None,
 ) -> dict[str, Any]:
-    """The ``leaderworkerset.x-k8s.io/v1`` LeaderWorkerSet of a wide-EP role (pure function; see
-    :class:`MultiNodeModelServer`). Follows llm-d guides/wide-ep-lws/modelserver/gpu/vllm/base/{prefill,decode}.yaml.
+    """The pod template (``{"metadata", "spec"}``) of a wide-EP role's pods (pure function): the ``workerTemplate``
+    of :func:`leader_worker_set_manifest` and of the DisaggregatedSet form's roles
+    (:mod:`~pulumi_llmd.components.serving.disaggregated_set`). Follows llm-d guides/wide-ep-lws/modelserver/gpu/vllm/
+    base/{prefill,decode}.yaml (and guides/wide-ep/.../base/disaggregatedset.yaml, the same pods). ``name`` names the
+    server (RDMA claim templates); ``replicas`` is only checked (>= 1). Each pod:
 
-    Shape: ``replicas`` groups (engines) of ``spec.group_size`` pods; one ``workerTemplate`` serves leader and workers
-    (``LWS_WORKER_INDEX`` picks the start rank, :func:`launch_script`), restart policy ``RecreateGroupOnPodRestart``
-    (a DP engine cannot lose a rank). Each pod:
-
-    * container ``vllm`` (``image``, default ``versions.LLMD_CUDA_IMAGE``): ``/bin/bash -c <launch script> wide-ep``
+    * container ``vllm`` (``image``, default the active llm-d release's ``wide_ep_image``): ``/bin/bash -c <launch
+      script> wide-ep``
       + :meth:`WideEpSpec.vllm_args`; ports as the module docstring lists them (one per local DP rank, then the
       supervisor); probes on the DP supervisor; requests = limits = TP x DP-local ``nvidia.com/gpu`` (none with DRA,
       where each GPU comes from a claim); CPU / memory from ``resources``; capabilities exactly
@@ -498,7 +498,9 @@ def leader_worker_set_manifest(
     * ``startup_seconds`` widens the startup probe beyond the guide's 45 minutes (see :func:`_probes`).
 
     Args:
-        sidecar_image: The routing sidecar's image. Default: ``versions.PD_SIDECAR_IMAGE`` (pinned).
+        image: The wide-EP vLLM image. Default: None (the active llm-d release's ``wide_ep_image``,
+            :func:`~pulumi_llmd.components.versions.active_release`).
+        sidecar_image: The routing sidecar's image. Default: None (the active llm-d release's ``pd_sidecar``).
         weights_gib: The checkpoint size, GiB. Default: None (unsized cache, no ``ephemeral-storage`` request).
         startup_seconds: The expected first start, seconds (:func:`~pulumi_llmd.components.startup.
             startup_probe_seconds`). Default: None (the guide's 45 minutes).
@@ -508,6 +510,9 @@ def leader_worker_set_manifest(
             :func:`wide_ep_problems` / :func:`~pulumi_llmd.components.serving.model_server.pod_fit_problems`.
     """
     _check(f"LeaderWorkerSet {name}", replicas=replicas, spec=spec, pool=pool, resources=resources)
+    release = versions.active_release()
+    image = image if image is not None else release.wide_ep_image.ref
+    sidecar_image = sidecar_image if sidecar_image is not None else release.pd_sidecar.ref
     devices = spec.devices_per_pod
     rdma = pool.rdma
     parts = rdma_pod_parts(name=name, pool=pool, devices=devices) if rdma is not None else RdmaParts()
@@ -521,6 +526,10 @@ def leader_worker_set_manifest(
     if spec.kv_transfer_config is not None:
         env.append({"name": "VLLM_NIXL_SIDE_CHANNEL_HOST", "valueFrom": {"fieldRef": {"fieldPath": "status.podIP"}}})
     merged = {
+        # The release's image components add USER=llm-d to the wide-EP image too (llm-d guides/recipes/modelserver/
+        # components/images/gpu-vllm/llm-d/release/kustomization.yaml @ d557f83e patches LeaderWorkerSet and
+        # DisaggregatedSet containers; vLLM issue 44548).
+        **dict(release.vllm_env),
         **_GUIDE_ENV,
         **_ROLE_ENV[spec.role],
         **(_FABRIC_ENV.get(rdma.fabric, {}) if rdma is not None else {}),
@@ -574,6 +583,55 @@ def leader_worker_set_manifest(
     template_meta: dict[str, Any] = {"labels": dict(labels)}
     if annotations:
         template_meta["annotations"] = annotations
+    return {"metadata": template_meta, "spec": pod_spec}
+
+
+def leader_worker_set_manifest(
+    *,
+    name: str,
+    namespace: str,
+    replicas: int,
+    spec: WideEpSpec,
+    pool: AcceleratorPool,
+    labels: Mapping[str, str],
+    resources: PodResources,
+    service_account: str,
+    hf_token_secret: str | None,
+    image: str | None = None,
+    sidecar_image: str | None = None,
+    weights_gib: float | None = None,
+    startup_seconds: int | None = None,
+) -> dict[str, Any]:
+    """The ``leaderworkerset.x-k8s.io/v1`` LeaderWorkerSet of a wide-EP role (pure function; see
+    :class:`MultiNodeModelServer`). Follows llm-d guides/wide-ep-lws/modelserver/gpu/vllm/base/{prefill,decode}.yaml.
+
+    Shape: ``replicas`` groups (engines) of ``spec.group_size`` pods; one ``workerTemplate`` serves leader and workers
+    (``LWS_WORKER_INDEX`` picks the start rank, :func:`launch_script`), restart policy ``RecreateGroupOnPodRestart``
+    (a DP engine cannot lose a rank). The pods are :func:`wide_ep_pod_template` (arguments as there).
+
+    Args:
+        image: The wide-EP vLLM image. Default: None (the active release's, as :func:`wide_ep_pod_template`).
+        sidecar_image: The routing sidecar's image. Default: None (the active release's).
+        weights_gib: The checkpoint size, GiB. Default: None (unsized cache, no ``ephemeral-storage`` request).
+        startup_seconds: The expected first start, seconds. Default: None (the guide's 45 minutes).
+
+    Raises:
+        ValueError: as :func:`wide_ep_pod_template`.
+    """
+    pod = wide_ep_pod_template(
+        name=name,
+        replicas=replicas,
+        spec=spec,
+        pool=pool,
+        labels=labels,
+        resources=resources,
+        service_account=service_account,
+        hf_token_secret=hf_token_secret,
+        image=image,
+        sidecar_image=sidecar_image,
+        weights_gib=weights_gib,
+        startup_seconds=startup_seconds,
+    )
     return {
         "apiVersion": LWS_API_VERSION,
         "kind": "LeaderWorkerSet",
@@ -583,7 +641,7 @@ def leader_worker_set_manifest(
             "leaderWorkerTemplate": {
                 "size": spec.group_size,
                 "restartPolicy": "RecreateGroupOnPodRestart",
-                "workerTemplate": {"metadata": template_meta, "spec": pod_spec},
+                "workerTemplate": pod,
             },
         },
     }
@@ -611,9 +669,10 @@ class MultiNodeModelServerArgs(TypedDict, total=False):
     hf_token_secret: str | None
     """Name of a Secret with key ``HF_TOKEN``. Default: None (public models)."""
     image: str
-    """The wide-EP vLLM image. Default: ``versions.LLMD_CUDA_IMAGE`` (pinned)."""
+    """The wide-EP vLLM image. Default: the active llm-d release's ``wide_ep_image``
+    (:func:`~pulumi_llmd.components.versions.active_release`)."""
     sidecar_image: str
-    """The P/D routing sidecar image. Default: ``versions.PD_SIDECAR_IMAGE`` (pinned)."""
+    """The P/D routing sidecar image. Default: the active llm-d release's ``pd_sidecar``."""
     weights_gib: float | None
     """The checkpoint size, GiB; sizes the weights cache and the ephemeral-storage request. Default: None (unsized)."""
     pool_ready: Sequence[pulumi.Resource]
@@ -679,8 +738,9 @@ class MultiNodeModelServer(pulumi.ComponentResource):
         namespace, ns_deps = ref_name(a["namespace"], "MultiNodeModelServer", "namespace")
         opts = with_depends_on(opts, ns_deps)
         hf_token_secret = a.get("hf_token_secret")
-        image = a.get("image", versions.LLMD_CUDA_IMAGE)
-        sidecar_image = a.get("sidecar_image", versions.PD_SIDECAR_IMAGE)
+        release = versions.active_release()
+        image = a.get("image", release.wide_ep_image.ref)
+        sidecar_image = a.get("sidecar_image", release.pd_sidecar.ref)
         weights_gib = a.get("weights_gib")
         pool_ready = [*a.get("pool_ready", ()), *pool_deps]
         estimate = model_server_estimate(weights_gib, image, pool, wide_ep=True)

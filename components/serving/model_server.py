@@ -6,6 +6,7 @@ import json
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from types import MappingProxyType
 from typing import Any, Protocol, Required, TypedDict, Unpack, overload, runtime_checkable
 
 import pulumi
@@ -24,12 +25,20 @@ from pulumi_llmd.components.catalog import AcceleratorKind, MachineShape
 from pulumi_llmd.components.kube import child_options, k8s_object, with_depends_on
 from pulumi_llmd.components.models import (
     HF_CACHE_PATH,
+    SCRATCH_GIB,
     UNKNOWN_WEIGHTS_GIB,
     cache_gib,
     pod_ephemeral_gib,
     weights_annotations,
 )
 from pulumi_llmd.components.quantity import parse_quantity
+from pulumi_llmd.components.serving.tpu_slice import tpu_slice_hosts, tpu_slice_lws_manifest
+from pulumi_llmd.components.serving.weights_cache import (
+    WeightsCacheMount,
+    cache_annotations,
+    cache_mount_parts,
+    current_weights_cache,
+)
 from pulumi_llmd.components.startup import (
     Engine,
     StartupEstimate,
@@ -266,6 +275,23 @@ def devices_fit_problem(
     return None
 
 
+def tpu_slice_problem(
+    tensor_parallel_size: int, pipeline_parallel_size: int, shape: MachineShape, hosts: int, pool_name: str
+) -> str | None:
+    """What is wrong with a server's parallelism on a multi-host TPU slice of ``pool`` (the text after
+    ``key = value:``), or None: one vLLM engine spans the whole slice, so TP x PP = chips of the slice (hosts x chips
+    per host; v5e/v6e: one TensorCore per chip), as llm-d's TPU multi-host guide sizes ``--tensor-parallel-size``."""
+    chips = hosts * shape.accelerator_count
+    need = tensor_parallel_size * pipeline_parallel_size
+    if need != chips:
+        return (
+            f"TP x PP = {need} ({tensor_parallel_size} x {pipeline_parallel_size}): a server spans one multi-host TPU "
+            f"slice of pool '{pool_name}' ({hosts} {shape.machine_type} hosts x {shape.accelerator_count} chips); "
+            f"allowed: TP x PP = {chips}"
+        )
+    return None
+
+
 def devices_divide_problem(tensor_parallel_size: int, pipeline_parallel_size: int, shape: MachineShape) -> str | None:
     """What is wrong when a server's TP x PP accelerators do not divide one ``shape`` node's (the text after
     ``key = value:``), or None: the remainder would be stranded on every node. One rule for the stack file's
@@ -343,14 +369,22 @@ def model_server_port(port: int = VLLM_PORT) -> dict[str, Any]:
     return {"name": PORT_NAME, "containerPort": port, "protocol": "TCP"}
 
 
-def model_cache_parts(weights_gib: float | None) -> tuple[dict[str, Any], dict[str, Any], dict[str, str]]:
+def model_cache_parts(
+    weights_gib: float | None, cache: WeightsCacheMount | None = None
+) -> tuple[dict[str, Any], dict[str, Any], dict[str, str]]:
     """The weights cache of a model-server pod: ``(volume, volumeMount, env)``.
+
+    With ``cache`` (a filled weights cache, :mod:`~pulumi_llmd.components.serving.weights_cache`; Default: None): its
+    claim mounted read-only at the same path, ``HF_HUB_OFFLINE=1`` (:func:`~pulumi_llmd.components.serving.
+    weights_cache.cache_mount_parts`). Otherwise:
 
     An emptyDir ``model-cache`` mounted at :data:`~pulumi_llmd.components.models.HF_CACHE_PATH` with
     ``HF_HUB_CACHE`` pointing at it, so the download lands in a volume the kubelet accounts for (not the container's
     writable layer); with ``weights_gib`` (the checkpoint size, GiB) its ``sizeLimit`` is
     :func:`~pulumi_llmd.components.models.cache_gib` (weights + 10% + 5 GiB).
     """
+    if cache is not None:
+        return cache_mount_parts(cache, MODEL_CACHE_VOLUME)
     empty_dir: dict[str, Any] = {} if weights_gib is None else {"sizeLimit": f"{cache_gib(weights_gib)}Gi"}
     return (
         {"name": MODEL_CACHE_VOLUME, "emptyDir": empty_dir},
@@ -368,7 +402,12 @@ def startup_failure_threshold(startup_seconds: int | None, period_seconds: int, 
 
 
 def model_server_estimate(
-    weights_gib: float | None, image: str, pool: AcceleratorPool, *, wide_ep: bool = False
+    weights_gib: float | None,
+    image: str,
+    pool: AcceleratorPool,
+    *,
+    wide_ep: bool = False,
+    weights_cache: WeightsCacheMount | None = None,
 ) -> StartupEstimate:
     """The first-start estimate of a model server on ``pool`` (:func:`~pulumi_llmd.components.startup.
     first_start_estimate`): TPU engine on TPU pools, wide-EP engine for LeaderWorkerSet DP/EP servers; a model
@@ -379,10 +418,18 @@ def model_server_estimate(
         image: The model server's image.
         pool: The pool it runs on.
         wide_ep: A LeaderWorkerSet DP/EP server (the wide-EP engine on GPU pools). Default: False.
+        weights_cache: The weights cache the server reads (its read rate replaces the download). Default: None (the
+            cache of the enclosing :func:`~pulumi_llmd.components.serving.weights_cache.use_weights_cache`, if any).
     """
     engine: Engine = "tpu" if pool.shape.accelerator.kind is AcceleratorKind.TPU else ("wide-ep" if wide_ep else "gpu")
     weights = UNKNOWN_WEIGHTS_GIB if weights_gib is None else weights_gib
-    return first_start_estimate(weights_gib=weights, image=image, engine=engine)
+    cache = weights_cache if weights_cache is not None else current_weights_cache()
+    return first_start_estimate(
+        weights_gib=weights,
+        image=image,
+        engine=engine,
+        cache_read_mib_per_s=cache.read_mib_per_s if cache is not None else None,
+    )
 
 
 def workload_options(
@@ -424,7 +471,7 @@ class RdmaParts:
         (unless DRA claims bring the accelerators), the NIC share, and the claims' names."""
         requests: dict[str, Any] = {"cpu": resources.cpu_request, "memory": resources.memory_request}
         limits: dict[str, Any] = {"cpu": resources.cpu_limit, "memory": resources.memory_limit}
-        if not self.claims:
+        if not self.claims and pool.resource_name:  # a CPU pool requests no device
             requests[pool.resource_name] = devices
             limits[pool.resource_name] = devices
         requests.update(self.nic_resources)
@@ -442,12 +489,20 @@ def claim_template_name(server: str, pool: AcceleratorPool) -> str | None:
     return f"{server}-{dra.template}" if dra is not None else None
 
 
-def register_claim_template(server: str, namespace: str, pool: AcceleratorPool, opts: pulumi.ResourceOptions) -> None:
-    """Register the server's ResourceClaimTemplate (one GPU + its NIC) when ``pool`` attaches RDMA through DRA."""
+def claim_template_manifest(server: str, namespace: str, pool: AcceleratorPool) -> dict[str, Any] | None:
+    """The server's ResourceClaimTemplate (one GPU + its NIC, named :func:`claim_template_name`) when ``pool``
+    attaches RDMA through DRA, else None."""
     name = claim_template_name(server, pool)
     if name is None or pool.rdma is None or pool.rdma.dra is None:
-        return
-    k8s_object(f"{server}-rdma-claims", pool.rdma.dra.template_manifest(namespace, name), opts)
+        return None
+    return dict(pool.rdma.dra.template_manifest(namespace, name))
+
+
+def register_claim_template(server: str, namespace: str, pool: AcceleratorPool, opts: pulumi.ResourceOptions) -> None:
+    """Register the server's ResourceClaimTemplate (one GPU + its NIC) when ``pool`` attaches RDMA through DRA."""
+    manifest = claim_template_manifest(server, namespace, pool)
+    if manifest is not None:
+        k8s_object(f"{server}-rdma-claims", manifest, opts)
 
 
 def rdma_pod_parts(*, name: str, pool: AcceleratorPool, devices: int) -> RdmaParts:
@@ -531,18 +586,63 @@ def disruption_budget_manifest(name: str, namespace: str, labels: Mapping[str, s
     }
 
 
-def vllm_deployment(
+#: Environment of vLLM's CPU backend as llm-d's CPU variant sets it (guides/optimized-baseline/modelserver/cpu/vllm/
+#: patch-vllm.yaml @ d557f83e): 32 GiB of KV cache (``VLLM_CPU_KVCACHE_SPACE``, GiB) and one CPU kept for the serving
+#: process (``VLLM_CPU_NUM_OF_RESERVED_CPU``). A model's ``extraEnv`` overrides them (e.g. a smaller KV cache on kind).
+#: The guide also adds ``SYS_NICE`` and an Unconfined seccomp profile (NUMA memory binding); the library leaves both out
+#: so CPU servers stay within the namespace's ``baseline`` Pod Security level and the packs' capability rule.
+CPU_VLLM_ENV: Mapping[str, str] = MappingProxyType(
+    {"VLLM_CPU_KVCACHE_SPACE": "32", "VLLM_CPU_NUM_OF_RESERVED_CPU": "1"}
+)
+#: vLLM flags llm-d's CPU variant adds (same file): the hybrid KV-cache manager off.
+CPU_VLLM_ARGS: tuple[str, ...] = ("--disable-hybrid-kv-cache-manager",)
+
+
+def cpu_vllm_args(args: Sequence[str]) -> list[str]:
+    """``args`` with :data:`CPU_VLLM_ARGS` added after the guide's leading flags unless already given (pure)."""
+    extra = [a for a in CPU_VLLM_ARGS if a not in args]
+    return [*args[:4], *extra, *args[4:]]
+
+
+def vllm_image(pool: AcceleratorPool, image: str | None = None) -> str:
+    """The vLLM image a model server on ``pool`` runs: ``image`` when given, else the active llm-d release's build for
+    the pool's device (:func:`~pulumi_llmd.components.versions.active_release`,
+    :attr:`~pulumi_llmd.components.catalog.Accelerator.vllm_platform`): ``vllm_gpu`` on NVIDIA, ``vllm_tpu`` on TPU,
+    ``vllm_rocm`` on AMD Instinct (``amd.com/gpu``), ``vllm_xpu`` on Intel GPUs, ``vllm_cpu`` on a CPU pool (llm-d
+    guides/recipes/modelserver/components/images/{gpu,tpu,amd,xpu,cpu}-vllm/release, which the optimized-baseline
+    guide's amd/tpu/xpu/cpu overlays use). The release's CUDA image given for a non-NVIDIA pool is swapped for the
+    pool's build. Read while a component is constructed.
+
+    Raises:
+        ValueError: no ``image`` for a device no llm-d release has a vLLM image for (e.g. Intel Gaudi).
+
+    Args:
+        pool: The accelerator pool the server runs on.
+        image: An image reference. Default: None (the release's build for the pool).
+    """
+    release = versions.active_release()
+    platform = pool.shape.accelerator.vllm_platform
+    if image is not None and (platform in (None, "cuda") or image != release.vllm_gpu.ref):
+        return image
+    if platform is None:
+        raise ValueError(
+            f"pool '{pool.name}' has {pool.shape.accelerator.display} ({pool.resource_name or 'no device'}), for "
+            f"which llm-d {release.name} publishes no vLLM image; give the model server's image (stack key "
+            "llmd:models[i].image)"
+        )
+    return release.vllm_image(platform=platform).ref
+
+
+def vllm_pod_template(
     *,
     name: str,
-    namespace: str,
-    replicas: int,
     spec: VllmSpec,
     pool: AcceleratorPool,
     labels: Mapping[str, str],
     resources: PodResources,
     service_account: str,
     hf_token_secret: str | None,
-    image: str = versions.VLLM_IMAGE,
+    image: str | None = None,
     rdma: bool = False,
     sidecar: Mapping[str, Any] | None = None,
     extra_ports: Sequence[Mapping[str, Any]] = (),
@@ -552,8 +652,12 @@ def vllm_deployment(
     pod_annotations: Mapping[str, str] | None = None,
     weights_gib: float | None = None,
     startup_seconds: int | None = None,
+    weights_cache: WeightsCacheMount | None = None,
 ) -> dict[str, Any]:
-    """The Deployment manifest of a vLLM fleet (pure function; see :class:`ModelServer`).
+    """The pod template (``{"metadata", "spec"}``) of a vLLM model server (pure function; see :class:`ModelServer`):
+    what :func:`vllm_deployment` puts under ``spec.template`` and the DisaggregatedSet form of pd-disaggregation under
+    each role's ``leaderWorkerTemplate.workerTemplate`` (:mod:`~pulumi_llmd.components.serving.disaggregated_set`).
+    ``name`` names the server (RDMA claim templates).
 
     Optional parts for the P/D and prefix-cache paths: ``rdma`` attaches the pod to ``pool.rdma`` (see
     :func:`rdma_pod_parts`; raises ValueError as it does), ``sidecar`` is a restartable init container (the llm-d
@@ -570,14 +674,15 @@ def vllm_deployment(
 
     The pod requests and limits ``spec.devices`` x ``pool.resource_name``, lands on the pool through its node
     selector and tolerations, mounts an in-memory ``/dev/shm``, reads ``HF_TOKEN`` from ``hf_token_secret`` (when
-    given) and has probes sized for model loads that take many minutes. On a TPU pool it runs vLLM's TPU image
-    (``versions.VLLM_TPU_IMAGE`` unless ``image`` is given) without the GPU image's ``USER`` workaround and
+    given) and has probes sized for model loads that take many minutes. Its env starts with the active llm-d
+    release's ``vllm_env`` (``USER=llm-d``, :func:`~pulumi_llmd.components.versions.active_release`). On a TPU pool
+    it runs vLLM's TPU image (see :func:`vllm_image`) without that ``USER`` workaround and
     ``/dev/shm``, as llm-d's TPU overlays do; ``spec.tensor_parallel_size`` is then the chips of a host (v6e: one core
     per chip). The startup probe allows 15 s + 120 x 30 s
     (about an hour) before liveness takes over (values from llm-d's optimized-baseline guide).
 
     Args:
-        image: The vLLM image. Default: ``versions.VLLM_IMAGE`` (pinned; ``versions.VLLM_TPU_IMAGE`` on a TPU pool).
+        image: The vLLM image. Default: None (the active llm-d release's vLLM build for the pool, :func:`vllm_image`).
         rdma: Attach the pod to ``pool.rdma``. Default: False (TCP only).
         sidecar: A restartable init container. Default: None.
         extra_ports: More container ports. Default: none.
@@ -587,23 +692,35 @@ def vllm_deployment(
         pod_annotations: Annotations of the pods. Default: None.
         weights_gib: The checkpoint size, GiB. Default: None (unsized cache, no ``ephemeral-storage`` request).
         startup_seconds: The expected first start, seconds. Default: None (the guide's hour).
+        weights_cache: A filled weights cache to read the checkpoint from (mounted read-only, ``HF_HUB_OFFLINE=1``;
+            the ``ephemeral-storage`` request is then the scratch space only). Default: None (the cache of the
+            enclosing :func:`~pulumi_llmd.components.serving.weights_cache.use_weights_cache`, else a download into
+            the emptyDir).
     """
     devices = spec.devices
+    if weights_cache is None:
+        weights_cache = current_weights_cache()
     tpu = pool.shape.accelerator.kind is AcceleratorKind.TPU
-    if tpu and image == versions.VLLM_IMAGE:
-        image = versions.VLLM_TPU_IMAGE  # vLLM's TPU build (llm-d recipes/modelserver/components/images/tpu-vllm)
+    image = vllm_image(pool, image)
     parts = rdma_pod_parts(name=name, pool=pool, devices=devices) if rdma else RdmaParts()
     env = hf_token_env(hf_token_secret)
     env.extend({"name": k, "valueFrom": {"fieldRef": {"fieldPath": v}}} for k, v in sorted((field_env or {}).items()))
-    # vLLM >= 0.20 with torch 2.11 needs USER set (llm-d guides/recipes/modelserver/components/images/gpu-vllm); the
-    # TPU image component sets nothing.
-    base_env = {} if tpu else {"USER": "llm-d"}
-    cache_volume, cache_mount, cache_env = model_cache_parts(weights_gib)
+    # vLLM >= 0.20 with torch 2.11 needs USER set (vLLM issue 44548): the release's image components add it
+    # (llm-d guides/recipes/modelserver/components/images/{gpu,cpu,amd,xpu}-vllm/release @ d557f83e); the TPU image
+    # component sets nothing.
+    base_env = {} if tpu else dict(versions.active_release().vllm_env)
+    cpu = pool.shape.accelerator.kind is AcceleratorKind.CPU
+    if cpu:
+        base_env.update(CPU_VLLM_ENV)
+    cache_volume, cache_mount, cache_env = model_cache_parts(weights_gib, weights_cache)
     merged_env = {**base_env, **cache_env, **dict(pool.model_server_env), **parts.env, **dict(spec.extra_env)}
     env.extend({"name": k, "value": v} for k, v in sorted(merged_env.items()))
     env = with_secret_env(env, spec.secret_env)
     container_resources = parts.container_resources(resources, pool, devices)
-    if weights_gib is not None:
+    if weights_cache is not None:
+        # The checkpoint lives on the cache volume: the node's disk holds only the compile caches and logs.
+        container_resources["requests"]["ephemeral-storage"] = f"{SCRATCH_GIB}Gi"
+    elif weights_gib is not None:
         container_resources["requests"]["ephemeral-storage"] = f"{pod_ephemeral_gib(weights_gib)}Gi"
     security: dict[str, Any] = {"allowPrivilegeEscalation": False, "privileged": False}
     if parts.capabilities:
@@ -613,7 +730,7 @@ def vllm_deployment(
         "image": image,
         "imagePullPolicy": "IfNotPresent",
         "command": ["vllm", "serve"],
-        "args": spec.args(),
+        "args": cpu_vllm_args(spec.args()) if cpu else spec.args(),
         "env": env,
         "ports": [model_server_port(spec.port), *(dict(p) for p in extra_ports)],
         "resources": container_resources,
@@ -655,19 +772,34 @@ def vllm_deployment(
         pod_spec["affinity"] = dict(affinity)
     pod_spec.update(pool.pod_placement())
     template_meta: dict[str, Any] = {"labels": dict(labels)}
-    annotations = {**parts.annotations, **weights_annotations(weights_gib), **dict(pod_annotations or {})}
+    annotations = {
+        **parts.annotations,
+        **weights_annotations(weights_gib),
+        **(cache_annotations(weights_cache) if weights_cache is not None else {}),
+        **dict(pod_annotations or {}),
+    }
     if annotations:
         template_meta["annotations"] = annotations
+    return {"metadata": template_meta, "spec": pod_spec}
+
+
+def vllm_deployment(*, name: str, namespace: str, replicas: int, **template: Any) -> dict[str, Any]:
+    """The Deployment manifest of a vLLM fleet (pure function; see :class:`ModelServer`): ``replicas`` pods of
+    :func:`vllm_pod_template` (``template``: its keyword arguments; ``labels`` also select the pods), replaced one
+    at a time (maxSurge 0 / maxUnavailable 1: spare accelerators are rare). Raises ValueError as
+    :func:`vllm_pod_template` does."""
+    pod = vllm_pod_template(name=name, **template)
+    labels = dict(template["labels"])
     return {
         "apiVersion": "apps/v1",
         "kind": "Deployment",
-        "metadata": {"name": name, "namespace": namespace, "labels": dict(labels)},
+        "metadata": {"name": name, "namespace": namespace, "labels": labels},
         "spec": {
             "replicas": replicas,
             "selector": {"matchLabels": dict(labels)},
             # Spare accelerators are rare: replace pods one at a time instead of surging new ones.
             "strategy": {"type": "RollingUpdate", "rollingUpdate": {"maxSurge": 0, "maxUnavailable": 1}},
-            "template": {"metadata": template_meta, "spec": pod_spec},
+            "template": pod,
         },
     }
 
@@ -694,7 +826,8 @@ class ModelServerArgs(TypedDict, total=False):
     hf_token_secret: str | None
     """Name of a Secret with key ``HF_TOKEN``. Default: None (public models)."""
     image: str
-    """The vLLM image. Default: ``versions.VLLM_IMAGE`` (pinned); ``versions.VLLM_TPU_IMAGE`` on a TPU pool."""
+    """The vLLM image. Default: the active llm-d release's vLLM build for the pool (:func:`vllm_image`: ``vllm_gpu``,
+    ``vllm_tpu`` on a TPU pool)."""
     autoscaled: bool
     """A HorizontalPodAutoscaler owns the replica count (see
     :class:`~pulumi_llmd.components.serving.ModelServerAutoscaler`): Pulumi ignores later changes of
@@ -720,6 +853,10 @@ class ModelServerArgs(TypedDict, total=False):
     pool_ready: Sequence[pulumi.Resource]
     """What the pool's nodes come from (``Cluster.pool_ready``); only the Deployment waits for it, the
     ServiceAccount and PodDisruptionBudget do not. Default: none."""
+    weights_cache: WeightsCacheMount | None
+    """A filled weights cache the servers read the checkpoint from (:mod:`~pulumi_llmd.components.serving.
+    weights_cache`); the Deployment then also waits for ``weights_cache.ready``. Default: None (the cache of the
+    enclosing ``use_weights_cache`` block, else each pod downloads into its emptyDir)."""
 
 
 def model_server_problems(a: ModelServerArgs, pool: AcceleratorPool) -> list[str]:
@@ -728,7 +865,11 @@ def model_server_problems(a: ModelServerArgs, pool: AcceleratorPool) -> list[str
     spec = a["spec"]
     if not isinstance(spec, VllmSpec):
         return [*problems, format_problem("spec", spec, "must be a VllmSpec")]
-    fit = devices_fit_problem(spec.tensor_parallel_size, spec.pipeline_parallel_size, pool.shape)
+    hosts = tpu_slice_hosts(pool)
+    if hosts > 1:
+        fit = tpu_slice_problem(spec.tensor_parallel_size, spec.pipeline_parallel_size, pool.shape, hosts, pool.name)
+    else:
+        fit = devices_fit_problem(spec.tensor_parallel_size, spec.pipeline_parallel_size, pool.shape)
     if fit:
         key = "spec.pipeline_parallel_size" if fit.startswith("PP =") else "spec.tensor_parallel_size"
         value = spec.pipeline_parallel_size if key.endswith("pipeline_parallel_size") else spec.tensor_parallel_size
@@ -789,13 +930,12 @@ class ModelServer(pulumi.ComponentResource):
         replicas, spec, labels = a["replicas"], a["spec"], a["labels"]
         resources = a.get("resources") or PodResources()
         hf_token_secret = a.get("hf_token_secret")
-        image = a.get("image", versions.VLLM_IMAGE)
+        image = vllm_image(pool, a.get("image"))
         autoscaled = a.get("autoscaled", False)
         rdma = a.get("rdma", False)
-        pool_ready = [*a.get("pool_ready", ()), *pool_deps]
-        if pool.shape.accelerator.kind is AcceleratorKind.TPU and image == versions.VLLM_IMAGE:
-            image = versions.VLLM_TPU_IMAGE
-        estimate = model_server_estimate(a.get("weights_gib"), image, pool)
+        weights_cache = a.get("weights_cache") or current_weights_cache()
+        pool_ready = [*a.get("pool_ready", ()), *pool_deps, *(weights_cache.ready if weights_cache else ())]
+        estimate = model_server_estimate(a.get("weights_gib"), image, pool, weights_cache=weights_cache)
         bad = quantity_problem(
             where, resources, ("cpu_request", "cpu_limit", "memory_request", "memory_limit", "shm_size")
         )
@@ -825,7 +965,23 @@ class ModelServer(pulumi.ComponentResource):
             pod_annotations=a.get("pod_annotations"),
             weights_gib=a.get("weights_gib"),
             startup_seconds=startup_probe_seconds(estimate),
+            weights_cache=weights_cache,
         )  # raises ValueError (RDMA attachment) before anything registers
+        hosts = tpu_slice_hosts(pool)
+        if hosts > 1:
+            # A multi-host TPU slice: one LeaderWorkerSet group of `hosts` pods per server (tpu_slice.py); workers
+            # carry no role and another guide label, so only leaders are routed to (llm-d's TPU lws.yaml).
+            guide = labels.get("llm-d.ai/guide", "")
+            others = {k: v for k, v in labels.items() if k not in ("llm-d.ai/guide", "llm-d.ai/role")}
+            manifest = tpu_slice_lws_manifest(
+                name=name,
+                namespace=namespace,
+                replicas=replicas,
+                hosts=hosts,
+                pool=pool,
+                pod=manifest["spec"]["template"],
+                worker_labels={**others, "llm-d.ai/guide": f"{guide}-worker"},
+            )
         super().__init__("llmd:serving:ModelServer", name, None, opts)
         child = child_options(self, opts)
         ns = namespace

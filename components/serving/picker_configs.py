@@ -48,6 +48,7 @@ def _weighted(weights: Mapping[str, int | float]) -> list[dict[str, Any]]:
 def pd_picker_config(
     prefill_scorers: Mapping[str, int] = PD_PREFILL_SCORERS,
     decode_scorers: Mapping[str, int] = PD_DECODE_SCORERS,
+    producers: tuple[str, ...] = (),
 ) -> str:
     """Prefill/decode disaggregation: every request gets a prefill and a decode endpoint.
 
@@ -61,6 +62,9 @@ def pd_picker_config(
             guide's prefix 3, queue 2, kv-utilisation 2).
         decode_scorers: Scorer plugin -> weight of the ``decode`` profile. Default: ``PD_DECODE_SCORERS`` (the
             guide's active-request 2, prefix 3).
+        producers: Data-producer plugins registered without a profile reference, e.g. ``inflight-load-producer``
+            (publishes ``llm_d_epp_inflight_tokens`` for token-aware autoscaling; llm-d guides/pd-disaggregation/
+            router/pd-disaggregation.values.yaml registers it so; routing is unchanged). Default: none.
     """
     for profile, scorers in (("prefill", prefill_scorers), ("decode", decode_scorers)):
         if not scorers:
@@ -76,6 +80,7 @@ def pd_picker_config(
         {"type": "prefill-filter"},
         {"type": "decode-filter"},
         *({"type": plugin} for plugin in all_scorers),
+        *({"type": plugin} for plugin in producers),
     ]
     profiles = [
         {"name": "prefill", "plugins": [{"pluginRef": "prefill-filter"}, *_weighted(prefill_scorers)]},

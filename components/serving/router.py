@@ -234,7 +234,7 @@ def epp_deployment(
     labels: Mapping[str, str],
     selector: Mapping[str, str],
     verbosity: int = 2,
-    image: str = versions.EPP_IMAGE,
+    image: str | None = None,
     metrics_auth: bool = False,
     active_active: bool = False,
     hf_token_secret: str | None = None,
@@ -259,7 +259,8 @@ def epp_deployment(
 
     Args:
         verbosity: The picker's log verbosity (``--v``). Default: 2.
-        image: The picker image. Default: ``versions.EPP_IMAGE`` (pinned).
+        image: The picker image. Default: None (the active llm-d release's ``epp`` pin,
+            :func:`~pulumi_llmd.components.versions.active_release`).
         metrics_auth: Require a bearer token on the metrics port. Default: False.
         active_active: With ``replicas > 1``, every replica schedules without leader election. Default: False
             (active-passive).
@@ -293,7 +294,7 @@ def epp_deployment(
     live, ready = ("liveness", "readiness") if leader_election else ("inference-extension", "inference-extension")
     container: dict[str, Any] = {
         "name": "epp",
-        "image": image,
+        "image": image if image is not None else versions.active_release().epp.ref,
         "imagePullPolicy": "IfNotPresent",
         "args": args,
         "env": [
@@ -370,7 +371,8 @@ class EndpointPickerArgs(TypedDict, total=False):
     verbosity: int
     """``--v`` log level, >= 0. Default: 2."""
     image: str
-    """The picker image. Default: ``versions.EPP_IMAGE`` (pinned)."""
+    """The picker image. Default: the active llm-d release's ``epp`` pin
+    (:func:`~pulumi_llmd.components.versions.active_release`)."""
     metrics_auth: bool
     """Require a bearer token on the metrics port (see :func:`epp_deployment`). Default: False."""
     config_text: str | None
@@ -471,7 +473,8 @@ class EndpointPicker(pulumi.ComponentResource):
         opts = with_depends_on(opts, [*ns_deps, *pool_deps])
         replicas = a.get("replicas", 2)
         verbosity = a.get("verbosity", 2)
-        image = a.get("image", versions.EPP_IMAGE)
+        release = versions.active_release()
+        image = a.get("image", release.epp.ref)
         metrics_auth = a.get("metrics_auth", False)
         active_active = a.get("active_active", False)
         hf_token_secret = a.get("hf_token_secret")
@@ -485,7 +488,7 @@ class EndpointPicker(pulumi.ComponentResource):
             "app.kubernetes.io/name": name,
             "app.kubernetes.io/part-of": "llm-d",
             "app.kubernetes.io/component": "endpoint-picker",
-            "app.kubernetes.io/version": versions.LLMD_ROUTER_VERSION,
+            "app.kubernetes.io/version": release.router_version,
         }
         selector = {"llm-d.ai/endpoint-picker": name}
         meta = {"name": name, "namespace": namespace, "labels": labels}

@@ -10,7 +10,7 @@ Sources: llm-d guides v0.5 ``simulated-accelerators`` (``ms-sim/values.yaml``: i
 ``modelCommand: imageDefault`` = the image's entrypoint with ``--model``, ``--port``, ``--served-model-name``; the
 probes); llm-d/llm-d-inference-sim README, docs/configuration.md and ``pkg/common/config.go`` (flags and their
 defaults; latencies as Go durations since the v0.10 line; the Dockerfile runs as user 65532). The image is pinned to
-v0.10.2 (what llm-d v0.9.0 pins, ``versions.INFERENCE_SIM_PIN``).
+v0.10.2 (what llm-d v0.9.0 pins: the active llm-d release's ``inference_sim``).
 """
 
 from __future__ import annotations
@@ -154,7 +154,7 @@ def simulator_deployment(
     hf_token_secret: str | None = None,
     node_selector: Mapping[str, str] | None = None,
     tolerations: Sequence[Toleration] = (),
-    image: str = versions.INFERENCE_SIM_IMAGE,
+    image: str | None = None,
 ) -> dict[str, Any]:
     """The Deployment manifest of a simulator fleet (pure function; see :class:`InferenceSimulator`).
 
@@ -170,7 +170,8 @@ def simulator_deployment(
         hf_token_secret: Secret whose ``HF_TOKEN`` key the container reads. Default: None (no token).
         node_selector: The pods' ``nodeSelector``. Default: None (any node).
         tolerations: The pods' tolerations. Default: none.
-        image: The simulator image. Default: ``versions.INFERENCE_SIM_IMAGE`` (pinned).
+        image: The simulator image. Default: None (the active llm-d release's ``inference_sim`` pin,
+            :func:`~pulumi_llmd.components.versions.active_release`).
     """
     env = hf_token_env(hf_token_secret)
     env.extend(
@@ -182,7 +183,7 @@ def simulator_deployment(
     env = with_secret_env(env, spec.secret_env)
     container: dict[str, Any] = {
         "name": "modelserver",
-        "image": image,
+        "image": image if image is not None else versions.active_release().inference_sim.ref,
         "imagePullPolicy": "IfNotPresent",
         "args": spec.args(),
         "env": env,
@@ -255,7 +256,8 @@ class InferenceSimulatorArgs(TypedDict, total=False):
     tolerations: Sequence[Toleration]
     """Taints the pods tolerate. Default: none."""
     image: str
-    """The simulator image. Default: ``versions.INFERENCE_SIM_IMAGE`` (pinned)."""
+    """The simulator image. Default: the active llm-d release's ``inference_sim`` pin
+    (:func:`~pulumi_llmd.components.versions.active_release`)."""
 
 
 class InferenceSimulator(pulumi.ComponentResource):
@@ -302,7 +304,7 @@ class InferenceSimulator(pulumi.ComponentResource):
         hf_token_secret = a.get("hf_token_secret", None)
         node_selector = a.get("node_selector", None)
         tolerations = a.get("tolerations", ())
-        image = a.get("image", versions.INFERENCE_SIM_IMAGE)
+        image = a.get("image", versions.active_release().inference_sim.ref)
         opts = with_depends_on(opts, [*namespace_deps])
         spec = spec or SimulatorSpec()
         resources = resources or SIMULATOR_RESOURCES

@@ -170,7 +170,8 @@ class TokenizerRenderArgs(TypedDict, total=False):
     hf_token_secret: str | None
     """Secret with key ``HF_TOKEN`` (gated models). Default: None."""
     image: str
-    """The CPU vLLM image. Default: ``versions.VLLM_CPU_IMAGE`` (pinned)."""
+    """The CPU vLLM image. Default: the active llm-d release's ``vllm_cpu`` pin
+    (:func:`~pulumi_llmd.components.versions.active_release`)."""
 
 
 class TokenizerRender(pulumi.ComponentResource):
@@ -206,7 +207,7 @@ class TokenizerRender(pulumi.ComponentResource):
         model = a["model"]
         replicas = a.get("replicas", 3)
         hf_token_secret = a.get("hf_token_secret", None)
-        image = a.get("image", versions.VLLM_CPU_IMAGE)
+        image = a.get("image", versions.active_release().vllm_cpu.ref)
         opts = with_depends_on(opts, [*namespace_deps])
         manifests = render_manifests(
             name=name,

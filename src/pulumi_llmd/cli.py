@@ -212,9 +212,9 @@ def _with_debug_option(command: Callable[..., Any]) -> Any:
 def _version_callback(value: bool) -> None:
     if not value:
         return
-    from pulumi_llmd.render.metadata import library_version, router_version
+    from pulumi_llmd.render.metadata import library_version, releases_line
 
-    typer.echo(f"pulumi-llm-d {library_version()} (llm-d router {router_version()})")
+    typer.echo(f"pulumi-llm-d {library_version()} ({releases_line()})")
     raise typer.Exit(0)
 
 
@@ -230,7 +230,8 @@ def _root(
             "--version",
             is_eager=True,
             callback=_version_callback,
-            help="Print the library version and the pinned llm-d router version.",
+            help="Print the library version, the default llm-d release and its router version, and the other "
+            "releases llmd:release can select.",
         ),
     ] = False,
 ) -> None:
@@ -258,9 +259,17 @@ def render(
         str, typer.Option("--kar-version", help="AI-conformance checklist version the policy check applies.")
     ] = KAR_VERSION_DEFAULT,
     no_twin: Annotated[bool, typer.Option("--no-twin", help="Skip the first-deploy twin.")] = False,
+    release: Annotated[
+        str | None,
+        typer.Option(
+            "--release",
+            help="llm-d release to render with, overriding the stack's llmd:release (an upgrade preview: render "
+            "under the old and the new release, then pulumi-llmd diff OLD NEW).",
+        ),
+    ] = None,
 ) -> None:
     """Render STACK offline, validate every Kubernetes object, run the policy packs and the first-deploy twin, write
-    the files atomically, print a summary (with the stack's explicit insecure choices)."""
+    the files atomically, print a summary (with the stack's explicit insecure choices and its llm-d release)."""
     import pulumi
 
     from pulumi_llmd.render.output import PendingRender, begin_render
@@ -271,12 +280,18 @@ def render(
     # A one-shot process: collect garbage rarely (the SDKs' imports leave ~1M long-lived objects to walk).
     gc.set_threshold(100_000, 50, 100)
     version = _kar_version(kar_version)
+    release_name = _release(release) if release is not None else None
     # An unwritable --out fails before the (long) render, with nothing written.
     pending: PendingRender | None = begin_render(out) if out is not None else None
     try:
         try:
             result = render_stack(
-                stack, project_dir=project_dir, kar_version=version, twin=not no_twin, secrets=_State.secrets
+                stack,
+                project_dir=project_dir,
+                kar_version=version,
+                twin=not no_twin,
+                secrets=_State.secrets,
+                release=release_name,
             )
         except StackFileError as exc:
             _fail(str(exc), EXIT_CONFIG)
@@ -317,6 +332,20 @@ def render(
         raise typer.Exit(EXIT_POLICY)
     if not result.twin_ok:
         raise typer.Exit(EXIT_TWIN)
+
+
+def _release(value: str) -> str:
+    """The llm-d release ``--release`` names; exit :data:`EXIT_CONFIG` naming the option, the value and the allowed
+    releases when the library does not carry it."""
+    from pulumi_llmd.components.versions import RELEASES, release_named
+
+    try:
+        return release_named(value).name
+    except ValueError:
+        _fail(
+            f"--release = {value!r}: not an llm-d release the library carries; allowed: {', '.join(RELEASES)}",
+            EXIT_CONFIG,
+        )
 
 
 def _kar_version(value: str) -> str:

@@ -533,6 +533,9 @@ class LlmdPlatformArgs(TypedDict, total=False):
     """JWT authentication on the gateway (Istio). Default: none."""
     open_to_the_internet: bool
     """Serve a public gateway without authentication, on purpose. Default: False."""
+    release: str
+    """The llm-d release whose images and charts are deployed: ``v0.10.0`` or ``v0.9.0`` (a stack's ``llmd:release``).
+    Default: the newest, ``v0.10.0``."""
 
 
 class LlmdPlatform(pulumi.ComponentResource):
@@ -582,7 +585,7 @@ class LlmdPlatform(pulumi.ComponentResource):
             target = _resolve(args.get(key), ExistingCluster, "existingCluster", "LlmdPlatform").cluster
         if pools:
             kwargs["pools"] = pools
-        for field in ("namespace", "gateway_name", "gateway_class", "public", "https"):
+        for field in ("namespace", "gateway_name", "gateway_class", "public", "https", "release"):
             if field in args:
                 kwargs[field] = args[field]
         if "hf_token" in args:
@@ -681,6 +684,9 @@ class LlmdInferenceArgs(TypedDict, total=False):
     """tiered-prefix-cache: host memory per server the KV cache offloads to, GiB. Default: sized from the node."""
     hf_token_secret: str
     """A Secret (key ``HF_TOKEN``) in the platform's namespace. Default: the platform's token Secret, if any."""
+    release: str
+    """The llm-d release whose images and flags this model deploys: ``v0.10.0`` or ``v0.9.0``. Default: the
+    platform's ``release``."""
 
 
 class LlmdInference(pulumi.ComponentResource):
@@ -727,6 +733,7 @@ class LlmdInference(pulumi.ComponentResource):
             "tokenizer_replicas",
             "kv_offload_gib",
             "hf_token_secret",
+            "release",
         )
         for field in plain:
             if field in args:

@@ -20,6 +20,15 @@ order.
 When the new render holds ``render.json`` (:mod:`pulumi_llmd.render.metadata`), its explicit insecure choices are
 listed after the changes, those the change adds marked ``+`` and those it drops ``-``.
 
+An upgrade preview (one stack rendered under two llm-d releases, ``pulumi-llmd render --release``) changes images,
+chart versions and model-server flags, often while moving workloads to another form (Deployments to a
+DisaggregatedSet), where the objects are added and removed rather than changed. So the diff opens with a summary of
+what changed across the whole render, whatever objects carry it: the llm-d release (``render.json``
+``llmdRelease``), every container image by repository (Kubernetes objects and Helm values:
+:func:`render_images`), every Helm release's chart version (:func:`render_charts`), and the arguments and literal
+environment of the containers by container name (:func:`render_containers`). Image references are never cut short
+(up to :data:`IMAGE_VALUE_LIMIT` characters), so a digest change is always visible.
+
     result = diff_renders(Path("out/base"), Path("out/head"))
     print(format_text(result))
 """
@@ -40,9 +49,12 @@ import yaml
 from pulumi_llmd.redact import REDACTED, is_sensitive_name, redact, scrub_args
 
 __all__ = [
+    "IMAGE_VALUE_LIMIT",
     "MISSING",
+    "ContainerChange",
     "Entry",
     "FieldChange",
+    "ReleaseSummary",
     "RenderDiff",
     "RenderFolderError",
     "RenderSnapshot",
@@ -54,10 +66,18 @@ __all__ = [
     "format_text",
     "load_render",
     "relative_urn",
+    "render_charts",
+    "render_containers",
+    "render_images",
+    "split_image",
+    "summarize",
 ]
 
 #: Longest shown value (characters) before it is cut with ``...``.
 VALUE_LIMIT = 100
+#: Longest shown image reference (``repository:tag@sha256:<64 hex>``): long enough for any real one (a repository
+#: name of up to 255 characters, Docker's distribution reference grammar), so digests are never cut.
+IMAGE_VALUE_LIMIT = 400
 #: Most field changes listed per changed resource; the rest are counted.
 FIELD_LIMIT = 25
 #: Most changed lines shown for a multi-line string.
@@ -157,6 +177,8 @@ class RenderDiff:
     #: Explicit insecure choices (``key = value: why`` lines) of the old and the new render (None: no render.json).
     insecure_old: tuple[str, ...] | None = None
     insecure_new: tuple[str, ...] | None = None
+    #: What changed across the whole render: llm-d release, images, charts, container flags and env.
+    summary: ReleaseSummary | None = None
 
     @property
     def empty(self) -> bool:
@@ -198,6 +220,8 @@ class RenderSnapshot:
     notes: tuple[str, ...] = ()
     #: The render's explicit insecure choices from its ``render.json`` (``key = value: why``); None without one.
     insecure: tuple[str, ...] | None = None
+    #: The llm-d release ``render.json`` records (``llmdRelease``); empty without one.
+    release: str = ""
 
 
 def _is_manifest(resource: Mapping[str, Any]) -> bool:
@@ -329,7 +353,19 @@ def load_render(folder: Path) -> RenderSnapshot:
         same = urns.get(_kube_key(obj))
         urn, engine = same.pop(0) if same else ("", {})
         _add_unique(snapshot, _kube_key(obj), Entry(body=scrub_args(obj), urn=urn, engine=engine))
-    return RenderSnapshot(resources=snapshot, notes=tuple(notes), insecure=_read_insecure(folder))
+    return RenderSnapshot(
+        resources=snapshot, notes=tuple(notes), insecure=_read_insecure(folder), release=_read_release(folder)
+    )
+
+
+def _read_release(folder: Path) -> str:
+    """The ``llmdRelease`` of ``folder/render.json``; empty without a readable one (older renders)."""
+    try:
+        doc = json.loads((folder / "render.json").read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError):
+        return ""
+    value = doc.get("llmdRelease") if isinstance(doc, Mapping) else None
+    return value if isinstance(value, str) else ""
 
 
 def _read_insecure(folder: Path) -> tuple[str, ...] | None:
@@ -470,12 +506,249 @@ def diff_snapshots(old: RenderSnapshot, new: RenderSnapshot) -> RenderDiff:
         notes=(*old.notes, *new.notes),
         insecure_old=old.insecure,
         insecure_new=new.insecure,
+        summary=summarize(old, new),
     )
 
 
 def diff_renders(old: Path, new: Path) -> RenderDiff:
     """The differences between the render folders ``old`` and ``new`` (:class:`RenderFolderError` if unreadable)."""
     return diff_snapshots(load_render(old), load_render(new))
+
+
+# --- what an upgrade changes across the render ------------------------------------------------------------------
+
+
+def split_image(ref: str) -> tuple[str, str]:
+    """``(repository, rest)`` of an image reference: ``("vllm/vllm-openai", "v0.30.0@sha256:...")``; ``rest`` is the
+    tag and digest as written (``@sha256:...`` alone for a digest-only reference, empty for neither). A registry
+    port (``host:5000/x``) stays in the repository."""
+    name, at, digest = ref.partition("@")
+    slash, colon = name.rfind("/"), name.rfind(":")
+    if colon > slash:
+        return name[:colon], name[colon + 1 :] + at + digest
+    return name, at + digest
+
+
+def _walk_images(value: Any, found: set[str]) -> None:
+    """Collect image references under ``value``: every string ``image`` field (pod specs, ``image: repo:tag`` Helm
+    values) and every Helm-style image mapping (``{"repository", "tag"}`` and/or ``{"digest"}``, as the NVIDIA
+    device plugin, Kueue and cert-manager charts take them)."""
+    if isinstance(value, Mapping):
+        repository = value.get("repository")
+        tag, digest = value.get("tag"), value.get("digest")
+        if isinstance(repository, str) and (isinstance(tag, str) or isinstance(digest, str)) and "/" in repository:
+            ref = repository + (f":{tag}" if isinstance(tag, str) and tag else "")
+            if isinstance(digest, str) and digest and "@" not in ref:
+                ref += f"@{digest}"
+            found.add(ref)
+        for key, item in value.items():
+            if key == "image" and isinstance(item, str) and item:
+                found.add(item)
+            else:
+                _walk_images(item, found)
+    elif isinstance(value, list):
+        for item in value:
+            _walk_images(item, found)
+
+
+def render_images(snapshot: RenderSnapshot) -> dict[str, tuple[str, ...]]:
+    """Every image a render deploys, by repository: repository -> its references' tag and digest parts, sorted
+    (see :func:`split_image`). Read from every resource's content: Kubernetes objects and Helm release values."""
+    found: set[str] = set()
+    for entry in snapshot.resources.values():
+        _walk_images(entry.body, found)
+    by_repository: dict[str, set[str]] = {}
+    for ref in found:
+        repository, rest = split_image(ref)
+        by_repository.setdefault(repository, set()).add(rest)
+    return {repository: tuple(sorted(rests)) for repository, rests in sorted(by_repository.items())}
+
+
+def render_charts(snapshot: RenderSnapshot) -> dict[str, str]:
+    """Every Helm release of a render (``kubernetes:helm.sh/v3:Release`` and ``v4`` charts), by release name:
+    ``chart version`` (``oci://registry.k8s.io/lws/charts/lws 0.11.1``)."""
+    charts: dict[str, str] = {}
+    for key, entry in snapshot.resources.items():
+        if key.group != "cloud" or not key.type.startswith("kubernetes:helm.sh/"):
+            continue
+        chart, version = entry.body.get("chart"), entry.body.get("version")
+        repo_opts = entry.body.get("repositoryOpts")
+        repo = repo_opts.get("repo") if isinstance(repo_opts, Mapping) else None
+        where = f"{repo}/{chart}" if isinstance(repo, str) and repo and isinstance(chart, str) else chart
+        charts[key.name] = f"{where} {version}" if version else str(where)
+    return dict(sorted(charts.items()))
+
+
+def _pod_containers(value: Any, out: list[Mapping[str, Any]]) -> None:
+    """Every container and init container mapping under ``value`` (any workload form: Deployment, LeaderWorkerSet,
+    DisaggregatedSet roles, DaemonSet)."""
+    if isinstance(value, Mapping):
+        for key, item in value.items():
+            if key in ("containers", "initContainers") and isinstance(item, list):
+                out.extend(c for c in item if isinstance(c, Mapping) and isinstance(c.get("name"), str))
+            _pod_containers(item, out)
+    elif isinstance(value, list):
+        for item in value:
+            _pod_containers(item, out)
+
+
+def _env_word(item: Mapping[str, Any]) -> str:
+    name = str(item.get("name"))
+    if "value" in item:
+        return f"{name}={item.get('value')}"
+    source = item.get("valueFrom")
+    if isinstance(source, Mapping) and source:
+        kind = next(iter(source))
+        ref = source[kind]
+        detail = ref.get("fieldPath") or ref.get("name") if isinstance(ref, Mapping) else None
+        return f"{name}=({kind}{' ' + str(detail) if detail else ''})"
+    return name
+
+
+def render_containers(snapshot: RenderSnapshot) -> dict[str, tuple[frozenset[str], frozenset[str]]]:
+    """The containers of a render's Kubernetes workloads by container name (``modelserver``, ``routing-proxy``,
+    ``epp`` ...): name -> (every argument and command word any of them runs with, every env entry
+    ``NAME=value`` / ``NAME=(secretKeyRef ...)``). Pooled across workloads and roles, so a flag or variable that
+    appears or disappears shows even when the workload itself was replaced by another form."""
+    out: dict[str, tuple[set[str], set[str]]] = {}
+    for key, entry in snapshot.resources.items():
+        if key.group != "kubernetes":
+            continue
+        containers: list[Mapping[str, Any]] = []
+        _pod_containers(entry.body, containers)
+        for container in containers:
+            words, env = out.setdefault(str(container["name"]), (set(), set()))
+            for field_name in ("command", "args"):
+                value = container.get(field_name)
+                if isinstance(value, list):
+                    words.update(str(w) for w in value)
+            value = container.get("env")
+            if isinstance(value, list):
+                env.update(_env_word(e) for e in value if isinstance(e, Mapping) and "name" in e)
+    return {name: (frozenset(w), frozenset(e)) for name, (w, e) in sorted(out.items())}
+
+
+@dataclass(frozen=True)
+class ContainerChange:
+    """Arguments and env entries of the containers called ``name`` that only the old (``removed_*``) or only the
+    new render (``added_*``) has."""
+
+    name: str
+    added_args: tuple[str, ...] = ()
+    removed_args: tuple[str, ...] = ()
+    added_env: tuple[str, ...] = ()
+    removed_env: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class ReleaseSummary:
+    """What changed across a whole render (see the module docstring): the llm-d release (old, new; empty when a
+    render has no ``render.json``), images by repository (repository -> (old references' tag/digest parts, new
+    ones); empty tuple for none), Helm charts by release name (name -> (old, new); empty for none), and
+    :class:`ContainerChange` per container name."""
+
+    release_old: str = ""
+    release_new: str = ""
+    images: tuple[tuple[str, tuple[str, ...], tuple[str, ...]], ...] = ()
+    charts: tuple[tuple[str, str, str], ...] = ()
+    containers: tuple[ContainerChange, ...] = ()
+
+    @property
+    def empty(self) -> bool:
+        """True when neither the release, an image, a chart nor a container's flags or env changed."""
+        return not (self.release_changed or self.images or self.charts or self.containers)
+
+    @property
+    def release_changed(self) -> bool:
+        """True when both renders record their llm-d release and the releases differ."""
+        return bool(self.release_old and self.release_new and self.release_old != self.release_new)
+
+
+def summarize(old: RenderSnapshot, new: RenderSnapshot) -> ReleaseSummary:
+    """The :class:`ReleaseSummary` of two loaded renders."""
+    old_images, new_images = render_images(old), render_images(new)
+    images = tuple(
+        (repository, old_images.get(repository, ()), new_images.get(repository, ()))
+        for repository in sorted({*old_images, *new_images})
+        if old_images.get(repository, ()) != new_images.get(repository, ())
+    )
+    old_charts, new_charts = render_charts(old), render_charts(new)
+    charts = tuple(
+        (name, old_charts.get(name, ""), new_charts.get(name, ""))
+        for name in sorted({*old_charts, *new_charts})
+        if old_charts.get(name, "") != new_charts.get(name, "")
+    )
+    old_containers, new_containers = render_containers(old), render_containers(new)
+    containers = []
+    for name in sorted({*old_containers, *new_containers}):
+        if name not in old_containers or name not in new_containers:
+            continue  # a container only one side runs: its image (above) and the object lists show it
+        (old_args, old_env), (new_args, new_env) = old_containers[name], new_containers[name]
+        change = ContainerChange(
+            name,
+            added_args=tuple(sorted(new_args - old_args)),
+            removed_args=tuple(sorted(old_args - new_args)),
+            added_env=tuple(sorted(new_env - old_env)),
+            removed_env=tuple(sorted(old_env - new_env)),
+        )
+        if change.added_args or change.removed_args or change.added_env or change.removed_env:
+            containers.append(change)
+    return ReleaseSummary(
+        release_old=old.release,
+        release_new=new.release,
+        images=images,
+        charts=charts,
+        containers=tuple(containers),
+    )
+
+
+def _summary_lines(summary: ReleaseSummary | None) -> list[str]:
+    """The summary as text lines (empty when nothing in it changed); values through :func:`_safe_value`."""
+    if summary is None or summary.empty:
+        return []
+    lines = []
+    if summary.release_changed:
+        lines.append(f"llm-d release: {summary.release_old} -> {summary.release_new}")
+    if summary.images:
+        lines.append("images (by repository):")
+        for repository, before, after in summary.images:
+            old_text, new_text = ", ".join(before), ", ".join(after)
+            if before and after:
+                lines.append(f"  ~ {repository}: {old_text} -> {new_text}")
+            elif after:
+                lines.append(f"  + {repository}: {new_text}")
+            else:
+                lines.append(f"  - {repository}: {old_text}")
+    if summary.charts:
+        lines.append("charts (Helm releases):")
+        for name, chart_before, chart_after in summary.charts:
+            old_chart, _, old_version = chart_before.rpartition(" ")
+            new_chart, _, new_version = chart_after.rpartition(" ")
+            if chart_before and chart_after and old_chart == new_chart:
+                lines.append(f"  ~ {name} ({new_chart}): {old_version} -> {new_version}")
+            else:
+                mark = "~" if chart_before and chart_after else "+" if chart_after else "-"
+                lines.append(f"  {mark} {name}: {chart_before or '(absent)'} -> {chart_after or '(absent)'}")
+    if summary.containers:
+        lines.append("container flags and env (by container name, across workloads):")
+        for change in summary.containers:
+            lines.append(f"  ~ {change.name}")
+            for mark, label, words in (
+                ("-", "arg", change.removed_args),
+                ("+", "arg", change.added_args),
+                ("-", "env", change.removed_env),
+                ("+", "env", change.added_env),
+            ):
+                for word in words:
+                    env_name, _, env_value = word.partition("=")
+                    if label == "env" and is_sensitive_name(env_name) and not env_value.startswith("("):
+                        shown = f"{env_name}={_REDACTED}"
+                    else:
+                        shown = redact(word)
+                    if len(shown) > IMAGE_VALUE_LIMIT:
+                        shown = shown[: IMAGE_VALUE_LIMIT - 3] + "..."
+                    lines.append(f"      {mark} {label} {shown}")
+    return lines
 
 
 # --- formatting ---------------------------------------------------------------------------------------------------
@@ -564,6 +837,16 @@ def _line_diff(old: str, new: str) -> list[str]:
     return [line if len(line) <= VALUE_LIMIT + 2 else line[: VALUE_LIMIT - 1] + "..." for line in lines]
 
 
+def _limit_for(path: str) -> int:
+    """How long a value at ``path`` may be shown: image references (``...image``, Helm ``image.tag`` /
+    ``image.digest``) whole up to :data:`IMAGE_VALUE_LIMIT`, everything else :data:`VALUE_LIMIT`."""
+    names = _path_names(path)
+    last = names[-1] if names else ""
+    if last == "image" or (last in ("tag", "digest", "repository") and len(names) > 1 and names[-2] == "image"):
+        return IMAGE_VALUE_LIMIT
+    return VALUE_LIMIT
+
+
 def _field_lines(change: FieldChange) -> list[str]:
     """A field change as text lines: ``path: old -> new`` (multi-line strings as a line diff below the path)."""
     change = _safe_change(change)
@@ -574,7 +857,10 @@ def _field_lines(change: FieldChange) -> list[str]:
         ]
     if change.redacted and change.kind == "changed":
         return [f"{change.path}: {_REDACTED} (changed)"]
-    return [f"{change.path}: {_show(change.old, change.redacted)} -> {_show(change.new, change.redacted)}"]
+    limit = _limit_for(change.path)
+    return [
+        f"{change.path}: {_show(change.old, change.redacted, limit)} -> {_show(change.new, change.redacted, limit)}"
+    ]
 
 
 def _limited(fields: Sequence[FieldChange]) -> tuple[Sequence[FieldChange], int]:
@@ -585,6 +871,7 @@ def format_text(diff: RenderDiff) -> str:
     """The diff for a terminal: a headline, then added, removed and changed resources with their fields."""
     lines = [diff.headline()]
     lines.extend(f"note: {note}" for note in diff.notes)
+    lines.extend(_summary_lines(diff.summary))
     lines.extend(_insecure_text(diff))
     if diff.added:
         lines.append("added:")
@@ -652,6 +939,11 @@ def format_markdown(diff: RenderDiff, title: str | None = None) -> str:
     heading = f"#### {_code(title)}: " if title else "#### "
     out = [f"{heading}{diff.headline()}", ""]
     out.extend(f"> {note}" for note in diff.notes)
+    summary = _summary_lines(diff.summary)
+    if summary:
+        if out[-1]:
+            out.append("")  # a blank line ends the notes' quote
+        out += ["**Upgrade summary**", "", "```diff", *(line.replace("```", "'''") for line in summary), "```", ""]
     insecure = _insecure_markdown(diff)
     if insecure and out[-1]:
         out.append("")  # a blank line ends the notes' quote
@@ -704,8 +996,9 @@ def _diff_lines(change: FieldChange) -> list[str]:
     if change.redacted:
         return [f"~ {change.path}: {_REDACTED} ({change.kind})"]
     lines = []
+    limit = _limit_for(change.path)
     if change.old is not MISSING:
-        lines.append(f"- {change.path}: {_show(change.old)}")
+        lines.append(f"- {change.path}: {_show(change.old, limit=limit)}")
     if change.new is not MISSING:
-        lines.append(f"+ {change.path}: {_show(change.new)}")
+        lines.append(f"+ {change.path}: {_show(change.new, limit=limit)}")
     return lines

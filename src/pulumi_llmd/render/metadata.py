@@ -6,7 +6,8 @@ Every render writes ``OUT/render.json`` last, after ``resources.json`` and ``man
       "complete": true,
       "format": 1,
       "insecureChoices": [{"key": "llmd:gateway.authentication", "value": "none", "why": "..."}],
-      "library": {"name": "pulumi-llm-d", "version": "0.1.0", "llmdRouterVersion": "v0.9.0"},
+      "library": {"name": "pulumi-llm-d", "version": "0.1.0", "llmdRouterVersion": "v0.10.0"},
+      "llmdRelease": "v0.10.0",
       "outputs": {"manifests.yaml": {"bytes": 1234, "sha256": "..."}, "resources.json": {...}},
       "project": "llmd",
       "results": {"karVersion": "1.37", "kubernetesObjects": 40, "mandatoryViolations": 0, "resources": 71,
@@ -14,6 +15,9 @@ Every render writes ``OUT/render.json`` last, after ``resources.json`` and ``man
       "stack": "gke-h100-optimized-baseline",
       "stackFile": {"path": "stacks/Pulumi.gke-h100-optimized-baseline.yaml", "sha256": "..."}
     }
+
+``llmdRelease`` is the llm-d release the render pinned every image and chart to (the stack's ``llmd:release``, or
+``pulumi-llmd render --release``), ``library.llmdRouterVersion`` that release's router version.
 
 Deterministic like the rest of a render: no timestamps, no temporary or absolute paths (``stackFile.path`` is relative
 to the project folder; only a stack file outside the project is recorded by its absolute path), sorted keys.
@@ -57,10 +61,27 @@ def library_version() -> str:
 
 
 def router_version() -> str:
-    """The llm-d router release the serving components are pinned to (``components/versions.py``)."""
-    from pulumi_llmd.components.versions import LLMD_ROUTER_VERSION
+    """The llm-d router release of the active llm-d release (``components/versions.py`` ``active_release``)."""
+    from pulumi_llmd.components.versions import active_release
 
-    return str(LLMD_ROUTER_VERSION)
+    return active_release().router_version
+
+
+def llmd_release() -> str:
+    """The name of the active llm-d release (``v0.10.0`` unless a ``use_release`` block selects another)."""
+    from pulumi_llmd.components.versions import active_release
+
+    return active_release().name
+
+
+def releases_line() -> str:
+    """What ``pulumi-llmd --version`` prints after the library version: the default llm-d release and its router,
+    and the other releases a stack can select with ``llmd:release``."""
+    from pulumi_llmd.components.versions import DEFAULT_RELEASE, RELEASES
+
+    others = [name for name in RELEASES if name != DEFAULT_RELEASE.name]
+    also = f"; llmd:release also: {', '.join(others)}" if others else ""
+    return f"llm-d {DEFAULT_RELEASE.name} default, llm-d router {DEFAULT_RELEASE.router_version}{also}"
 
 
 def sha256_hex(data: bytes | str) -> str:
@@ -88,6 +109,8 @@ class RenderMetadata:
     stack_sha256: str = ""
     library_version: str = field(default_factory=library_version)
     router_version: str = field(default_factory=router_version)
+    #: The llm-d release the render pinned its images and charts to (``llmd:release``).
+    release: str = field(default_factory=llmd_release)
     #: File name -> ``{"sha256": hex, "bytes": size}``.
     outputs: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     #: Counts of what the render found (``schemaIssues``, ``mandatoryViolations``, ``twinFailures`` ...).
@@ -107,6 +130,7 @@ class RenderMetadata:
                 "version": self.library_version,
                 "llmdRouterVersion": self.router_version,
             },
+            "llmdRelease": self.release,
             "outputs": {name: dict(info) for name, info in self.outputs.items()},
             "project": self.project,
             "results": dict(self.results),
@@ -131,6 +155,7 @@ class RenderMetadata:
                 stack_sha256=str(stack_file["sha256"]),
                 library_version=str(library["version"]),
                 router_version=str(library.get("llmdRouterVersion", "")),
+                release=str(doc.get("llmdRelease", "")),
                 outputs={str(k): dict(v) for k, v in outputs.items()},
                 results=dict(doc.get("results") or {}),
                 insecure_choices=None if insecure is None else [dict(c) for c in insecure],

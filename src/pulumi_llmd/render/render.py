@@ -29,10 +29,12 @@ import yaml
 from pulumi.runtime import rpc as pulumi_rpc
 from pulumi.runtime.rpc import UNKNOWN, is_rpc_secret
 
+from pulumi_llmd.components.versions import LlmdRelease, active_release, release_named
 from pulumi_llmd.policies.check import CheckResult, resources_from_render, run_checks
 from pulumi_llmd.policies.requirements import DEFAULT_VERSION
 from pulumi_llmd.redact import _ARG_FIELDS, is_sensitive_name, looks_like_credential, redact, scrub
 from pulumi_llmd.redact import _scrub as _redact_walk
+from pulumi_llmd.render.cost import StackCost, stack_cost
 from pulumi_llmd.render.engine import SECRET_MARKER, RegisteredResource, run_program
 from pulumi_llmd.render.metadata import METADATA_FILE, RenderMetadata, output_info, relative_stack_path, sha256_hex
 from pulumi_llmd.render.output import begin_render
@@ -41,6 +43,8 @@ from pulumi_llmd.stackfile import StackFileError, read_stack_file
 from pulumi_llmd.twin import TwinResult, run_twin
 
 UNKNOWN_MARKER = "[unknown]"
+#: The config namespace of the library's stack keys (``llmd:release``).
+_CONFIG_NAMESPACE = "llmd"
 #: Apply order of kinds in manifests.yaml (cluster-scoped foundations first, as Helm orders an install).
 _KIND_ORDER = (
     "Namespace",
@@ -268,6 +272,11 @@ class RenderResult:
     #: Plain values known to be secret (sensitive values of the stack file and environment), redacted from every
     #: text this result produces; never written.
     secrets: tuple[str, ...] = field(default=(), repr=False)
+    #: What the stack costs to run (:mod:`pulumi_llmd.render.cost`); None when the stack config is not known.
+    cost: StackCost | None = None
+    #: The llm-d release the render pinned its images and charts to (``llmd:release`` or ``render --release``);
+    #: empty when unknown (a result built by hand: the active release is recorded).
+    release: str = ""
 
     @property
     def ok(self) -> bool:
@@ -306,14 +315,19 @@ class RenderResult:
             results["mandatoryViolations"] = len(self.policy.mandatory)
         if self.twin is not None:
             results["twinFailures"] = len(self.twin.findings) if not self.twin.ok else 0
+        if self.cost is not None:
+            results["cost"] = self.cost.to_json()
         insecure = None
         if self.insecure_choices is not None:
             insecure = [
                 {"key": c.key, "value": redact(c.value, self.secrets), "why": redact(c.why, self.secrets)}
                 for c in self.insecure_choices
             ]
+        record = _release_record(self.release)
         return RenderMetadata(
             stack=self.stack,
+            release=record.name,
+            router_version=record.router_version,
             project=self.project,
             stack_file=self.stack_file,
             stack_sha256=self.stack_sha256,
@@ -354,6 +368,7 @@ class RenderResult:
         """The human summary: resources by type, Kubernetes objects by kind, schema results, policy and twin
         sections, the stack's explicit insecure choices; redacted (:func:`pulumi_llmd.redact.redact`)."""
         lines = [f"stack {self.stack}: {len(self.resources)} resources, {len(self.manifests)} Kubernetes objects"]
+        lines.append(f"pinned to {_release_record(self.release).describe()}, stack key llmd:release")
         lines.append("resources by type:")
         for type_, count in sorted(Counter(r["type"] for r in self.resources).items()):
             lines.append(f"  {count:4d}  {type_}")
@@ -375,6 +390,8 @@ class RenderResult:
         if self.twin is not None:
             lines.extend(self.twin.lines())
         lines.extend(self.insecure_lines())
+        if self.cost is not None:
+            lines.extend(self.cost.lines())
         return redact("\n".join(lines), self.secrets)
 
 
@@ -582,6 +599,11 @@ def _build_result(
     )
 
 
+def _release_record(name: str) -> LlmdRelease:
+    """The release record called ``name``; the active release when ``name`` is empty."""
+    return release_named(name) if name else active_release()
+
+
 def render_stack(
     stack: str,
     *,
@@ -589,6 +611,7 @@ def render_stack(
     kar_version: str | None = DEFAULT_VERSION,
     twin: bool = True,
     secrets: set[str] | None = None,
+    release: str | None = None,
 ) -> RenderResult:
     """Render one stack of the project in ``project_dir`` (default: the nearest ``Pulumi.yaml`` above the cwd).
 
@@ -597,13 +620,19 @@ def render_stack(
 
     ``stack`` is a stack name (``stacks/Pulumi.<stack>.yaml``) or the path of a stack file. ``secrets``, when given,
     receives the stack file's sensitive values (:func:`known_secrets`) as soon as the file is read, so a caller can
-    redact them from an error the program raises. Raises :class:`StackFileError` for a missing or unreadable stack
-    file, and whatever the program raises (for an invalid configuration ``pulumi.RunError`` listing every problem,
-    with nothing registered).
+    redact them from an error the program raises. ``release`` (an llm-d release name, ``v0.9.0``) overrides the
+    stack file's ``llmd:release`` for this render only (an upgrade preview renders a stack under two releases and
+    diffs them); default None (the stack's own). Raises :class:`StackFileError` for a missing or unreadable stack
+    file, ``ValueError`` for a ``release`` the library does not carry (naming the allowed ones), and whatever the
+    program raises (for an invalid configuration ``pulumi.RunError`` listing every problem, with nothing registered).
     """
+    if release is not None:
+        release = release_named(release).name
     project = Project.find(project_dir or Path.cwd())
     name, path = project.stack_file(stack)
     config, secret_keys = load_stack_config(path)
+    if release is not None:
+        config[f"{_CONFIG_NAMESPACE}:release"] = release
     known = set(known_secrets(config))
     if secrets is not None:
         secrets.update(known)
@@ -619,6 +648,9 @@ def render_stack(
     result.stack_file = relative_stack_path(path, project.root)
     result.stack_sha256 = stack_sha256
     result.insecure_choices = _insecure_choices(run.program_globals)
+    stack_config = _stack_config_of(run.program_globals)
+    result.release = str(getattr(stack_config, "release", "") or release or "")
+    result.cost = stack_cost(stack_config) if stack_config is not None else None
     return result
 
 

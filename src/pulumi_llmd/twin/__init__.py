@@ -10,6 +10,8 @@ dependencies, provider, custom timeouts, await annotations) and reports, per res
   vpc-cni add-on and their role's policies, device plugins before the pods that request their resources;
 * ``admission``: Pod Security Admission for each namespace's ``enforce`` level over every pod template;
 * ``scheduling``: selectors and taints, requests against the machine's allocatable, replicas against pool sizes;
+  a DisaggregatedSet's ``scaling.mode: External`` roles driven by an autoscaler that takes them from 0 replicas (a
+  KEDA ScaledObject with ``minReplicaCount`` >= 1; an HPA never scales a target at 0), counted at that count;
 * ``weights``: the model's size known, the weights' volume large enough, the node's disk, the accelerator memory;
 * ``awaits``: every awaited resource ready within its timeout (first-start estimates printed);
 * ``cloud``: Google APIs enabled before use, consumption options the machine offers, multi-networking;
@@ -40,6 +42,7 @@ from pulumi_llmd.twin.rules import (
     check_cloud,
     check_gke_hardening,
     check_ordering,
+    check_role_scalers,
     check_routing,
     check_scheduling,
     check_weights,
@@ -130,6 +133,7 @@ def run_twin(resources: Sequence[Mapping[str, Any]]) -> TwinResult:
         *check_ordering(graph),
         *check_admission(graph),
         *check_scheduling(graph, pools),
+        *check_role_scalers(graph),
         *check_weights(graph, pools),
         *check_awaits(timeline),
         *check_cloud(graph, pools),

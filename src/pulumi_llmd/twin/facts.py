@@ -238,9 +238,13 @@ KUEUE_DEFAULT_FRAMEWORKS: tuple[str, ...] = (
 #: KEDA's chart registers the ``keda-admission`` ValidatingWebhookConfiguration on ``keda.sh`` ScaledObjects (kedacore/
 #: charts keda/templates/webhooks/validatingconfiguration.yaml, ``failurePolicy`` from ``webhooks.failurePolicy``):
 #: counted as blocking, so ScaledObjects come after the release that serves it (and brings their CRD).
+#: LWS's DisaggregatedSet webhook likewise (below).
 CHART_WEBHOOK_GROUPS: dict[str, tuple[str, ...]] = {
     "cert-manager": ("cert-manager.io", "acme.cert-manager.io"),
     "keda": ("keda.sh",),
+    # LWS with enableDisaggregatedSet registers ``vdisaggregatedset.kb.io`` on DisaggregatedSets, failurePolicy=fail
+    # (kubernetes-sigs/lws pkg/webhooks/disaggregatedset/disaggregatedset_webhook.go kubebuilder marker).
+    "lws": ("disaggregatedset.x-k8s.io",),
 }
 #: Workload kinds each chart creates in its release namespace (what another release's webhooks may intercept).
 CHART_WORKLOADS: dict[str, tuple[str, ...]] = {
@@ -268,7 +272,8 @@ GKE_BUILTIN_RESOURCES: frozenset[str] = frozenset({"nvidia.com/gpu", "google.com
 DEVICE_PLUGIN_CHARTS: dict[str, str] = {
     "nvidia.com/gpu": "nvidia-device-plugin",
     "vpc.amazonaws.com/efa": "aws-efa-k8s-device-plugin",
-    "amd.com/gpu": "amd-gpu",
+    # The AMD GPU Operator's default DeviceConfig runs the ROCm device plugin (ROCm/gpu-operator helm-charts-k8s).
+    "amd.com/gpu": "gpu-operator-charts",
 }
 #: The node an existing cluster without described pools is assumed to offer for CPU pods: the README's kind
 #: laptop (Docker with about 8 GB of memory; 4 vCPUs assumed).

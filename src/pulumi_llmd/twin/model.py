@@ -302,8 +302,29 @@ def quantity(resource: str, value: Any) -> float:
     return float(text)
 
 
-def pod_templates(resource: Resource) -> Iterator[PodTemplate]:
-    """The pod templates a workload object carries (none for other objects)."""
+#: The per-role scale target the LWS DisaggregatedSet controller creates for a ``scaling.mode: External`` role,
+#: named ``<set>-<role>`` (kubernetes-sigs/lws ``pkg/controllers/disaggregatedset/scaler_manager.go`` ``ScalerName``).
+ROLE_SCALER_KIND = "DisaggregatedSetRoleScaler"
+
+
+def external_roles(resource: Resource) -> list[str]:
+    """The ``scaling.mode: External`` roles of a DisaggregatedSet (none for other objects)."""
+    if resource.kind != "DisaggregatedSet":
+        return []
+    return [
+        str(role.get("name", ""))
+        for role in resource.spec.get("roles") or ()
+        if isinstance(role, Mapping) and (role.get("scaling") or {}).get("mode") == "External"
+    ]
+
+
+def pod_templates(resource: Resource, external: Mapping[str, int] | None = None) -> Iterator[PodTemplate]:
+    """The pod templates a workload object carries (none for other objects).
+
+    ``external``: for a DisaggregatedSet, the LWS groups each ``scaling.mode: External`` role reaches on the first
+    deploy (what drives its DisaggregatedSetRoleScaler: :meth:`Graph.role_scaling`). Default: None (every External
+    role at 0: the scaler's ``spec.replicas`` before an autoscaler writes it, the role's own ``replicas`` being
+    ignored for External roles)."""
     kind, spec, ns = resource.kind, resource.spec, resource.namespace
     if kind in TEMPLATE_KINDS:
         template = spec.get("template") or {}
@@ -318,9 +339,13 @@ def pod_templates(resource: Resource) -> Iterator[PodTemplate]:
         yield from _lws_templates(resource, "", spec)
     elif kind == "DisaggregatedSet":
         slices = int(spec.get("slices", 1) or 1)
+        scaled = set(external_roles(resource))
         for role in spec.get("roles") or []:
+            name = str(role.get("name", ""))
             role_spec = role.get("spec") or {}
-            yield from _lws_templates(resource, str(role.get("name", "")), role_spec, multiplier=slices)
+            if name in scaled:
+                role_spec = {**role_spec, "replicas": (external or {}).get(name, 0)}
+            yield from _lws_templates(resource, name, role_spec, multiplier=slices)
 
 
 def _template(owner: Resource, role: str, ns: str, template: Json, pods: int, *, daemon: bool = False) -> PodTemplate:
@@ -350,6 +375,95 @@ def _lws_templates(owner: Resource, role: str, spec: Json, multiplier: int = 1) 
             yield _template(owner, f"{prefix}worker".strip(), owner.namespace, worker, replicas * (size - 1))
     else:
         yield _template(owner, role, owner.namespace, worker, replicas * size)
+
+
+# --- External roles of a DisaggregatedSet (KEP-849 DisaggregatedSetRoleScaler) ----------------------------------
+
+
+@dataclass(frozen=True)
+class RoleScaling:
+    """How a ``scaling.mode: External`` role of a DisaggregatedSet gets its pods on the first deploy.
+
+    Attributes:
+        role: The role's name.
+        scaler: The DisaggregatedSetRoleScaler the controller creates for it (``<set>-<role>``).
+        driver: The HPA or KEDA ScaledObject whose ``scaleTargetRef`` names the scaler (None: none).
+        start: LWS groups of the role once the first deploy settles (0: the model never serves).
+        problem: Why the role stays at 0 replicas (None when ``start`` >= 1).
+    """
+
+    role: str
+    scaler: str
+    driver: Resource | None
+    start: int
+    problem: str | None
+
+
+def _targets(autoscaler: Resource, namespace: str, scaler: str) -> bool:
+    ref = autoscaler.spec.get("scaleTargetRef") or {}
+    return (
+        autoscaler.namespace == namespace
+        and isinstance(ref, Mapping)
+        and ref.get("kind") == ROLE_SCALER_KIND
+        and ref.get("name") == scaler
+    )
+
+
+def role_scaling(ds: Resource, role: str, autoscalers: Sequence[Resource]) -> RoleScaling:
+    """What drives the External ``role`` of DisaggregatedSet ``ds`` among ``autoscalers`` (HPAs, ScaledObjects), and
+    where the role starts.
+
+    The twin takes the scaler's ``spec.replicas`` at 0 before an autoscaler writes it: the CRD's default
+    (``disaggregatedset.x-k8s.io_disaggregatedsetrolescalers.yaml`` v0.10.0 ``default: 0``) and KEP-849's design ("Until
+    that first write, the role is held at 0 replicas", kubernetes-sigs/lws keps/849-DisaggregatedSet-HPA). LWS
+    v0.10.0's controller seeds a fresh role's scaler with 1 (its field doc; ``seedForRole``), which the twin does
+    not count on: a first deploy must not depend on a controller detail that the API and the KEP do not promise.
+    From there:
+
+    * a KEDA ``ScaledObject`` with ``minReplicaCount`` >= 1 writes ``minReplicaCount`` whether or not its triggers
+      are active, even when its metrics fail (kedacore/keda ``pkg/scaling/executor/scale_scaledobjects.go``
+      ``RequestScale``: active with 0 replicas -> ``scaleFromZeroOrIdle`` -> ``minReplicaCount``; inactive with
+      ``currentReplicas < minReplicas`` -> ``updateScaleOnScaleTarget(minReplicaCount)``): the role starts there;
+      ``minReplicaCount`` 0 leaves an idle role at 0;
+    * a plain HPA does nothing while its target's ``spec.replicas`` is 0 ("scaling is disabled since the replica
+      count of the target is zero", kubernetes ``pkg/controller/podautoscaler/horizontal.go``
+      ``reconcileAutoscaler``), whatever its ``minReplicas``: the role stays at 0;
+    * with no autoscaler the role stays at 0.
+    """
+    scaler = f"{ds.metadata.get('name', ds.name)}-{role}"
+    scaled = [a for a in autoscalers if a.kind == "ScaledObject" and _targets(a, ds.namespace, scaler)]
+    hpas = [a for a in autoscalers if a.kind == "HorizontalPodAutoscaler" and _targets(a, ds.namespace, scaler)]
+    if scaled:
+        raw = scaled[0].spec.get("minReplicaCount", 0)
+        minimum = int(raw) if isinstance(raw, (int, float)) and not isinstance(raw, bool) else 0
+        if minimum >= 1:
+            return RoleScaling(role, scaler, scaled[0], minimum, None)
+        return RoleScaling(
+            role,
+            scaler,
+            scaled[0],
+            0,
+            f"KEDA ScaledObject {scaled[0].metadata.get('name', scaled[0].name)} has minReplicaCount {minimum}: KEDA "
+            "leaves an idle role at 0 replicas, so the role has no pod when the first requests arrive",
+        )
+    if hpas:
+        return RoleScaling(
+            role,
+            scaler,
+            hpas[0],
+            0,
+            f"HorizontalPodAutoscaler {hpas[0].metadata.get('name', hpas[0].name)} targets {ROLE_SCALER_KIND} "
+            f'{scaler}, which starts at 0 replicas, and an HPA never scales a target at 0 ("scaling is disabled '
+            'since the replica count of the target is zero"), whatever its minReplicas',
+        )
+    return RoleScaling(
+        role,
+        scaler,
+        None,
+        0,
+        f"no HPA or ScaledObject targets {ROLE_SCALER_KIND} {scaler}: an External role stays at 0 replicas until an "
+        "autoscaler writes its scaler",
+    )
 
 
 # --- node pools ---------------------------------------------------------------------------------------------------
@@ -468,14 +582,28 @@ class Graph:
 
     @cached_property
     def workloads(self) -> tuple[tuple[Resource, tuple[PodTemplate, ...]], ...]:
-        """Kubernetes workload objects (sorted by URN) with their pod templates, computed once."""
+        """Kubernetes workload objects (sorted by URN) with their pod templates, computed once; a
+        DisaggregatedSet's External roles with the pods their autoscaler gives them (:attr:`role_scaling`)."""
         out = []
         for r in self._custom:
             if r.is_kube:
-                templates = tuple(pod_templates(r))
+                scaling = self.role_scaling.get(r.urn)
+                external = {role: s.start for role, s in scaling.items()} if scaling else None
+                templates = tuple(pod_templates(r, external))
                 if templates:
                     out.append((r, templates))
         return tuple(out)
+
+    @cached_property
+    def role_scaling(self) -> dict[str, dict[str, RoleScaling]]:
+        """DisaggregatedSet URN -> External role -> how the role gets its first pods (:func:`role_scaling`)."""
+        autoscalers = [r for r in self._custom if r.kind in ("HorizontalPodAutoscaler", "ScaledObject")]
+        out: dict[str, dict[str, RoleScaling]] = {}
+        for r in self._custom:
+            roles = external_roles(r)
+            if roles:
+                out[r.urn] = {role: role_scaling(r, role, autoscalers) for role in roles}
+        return out
 
     def waits_for(self, urn: str, other: str) -> bool:
         """True when ``urn`` (transitively) waits for ``other``."""

@@ -271,6 +271,57 @@ def _service_target(service: Resource, port: int, pods: Sequence[Endpoint]) -> i
     return None
 
 
+_ENVOY_CLUSTER = re.compile(r"^outbound\|(\d+)\|\|([a-z0-9-]+)\.([a-z0-9-]+)\.svc")
+
+
+def _body_router_flows(
+    objects: Sequence[Resource],
+    gateways: Mapping[tuple[str, str], Resource],
+    services: Mapping[tuple[str, str], Resource],
+    selected: Any,
+    gateway_end: Any,
+    api: Endpoint,
+    api_port: int,
+) -> Iterator[Flow]:
+    """gateway -> ext_proc extension Service pods (GCPRoutingExtension backendRef, EnvoyFilter ext_proc cluster) and
+    those pods -> the Kubernetes API server (the body-based router watches ConfigMaps)."""
+    for r in objects:
+        if r.kind not in ("GCPRoutingExtension", "EnvoyFilter"):
+            continue
+        targets = [
+            gateways.get((r.namespace, str(t.get("name"))))
+            for t in r.spec.get("targetRefs") or ()
+            if t.get("kind") == "Gateway"
+        ]
+        sources = [e for e in (gateway_end(g) for g in targets if g is not None) if e is not None]
+        backends: list[tuple[str, str, int]] = []
+        if r.kind == "GCPRoutingExtension":
+            for chain in r.spec.get("extensionChains") or ():
+                for ext in chain.get("extensions") or ():
+                    ref = ext.get("backendRef") or {}
+                    if ref.get("name") and ref.get("port"):
+                        backends.append((r.namespace, str(ref["name"]), int(float(ref["port"]))))
+        else:
+            for patch in r.spec.get("configPatches") or ():
+                value = (patch.get("patch") or {}).get("value") or {}
+                grpc = ((value.get("typed_config") or {}).get("grpc_service") or {}).get("envoy_grpc") or {}
+                match = _ENVOY_CLUSTER.match(str(grpc.get("cluster_name", "")))
+                if match:
+                    backends.append((match.group(3), match.group(2), int(match.group(1))))
+        for namespace, name, port in backends:
+            service = services.get((namespace, name))
+            if service is None or not service.spec.get("selector"):
+                continue
+            # A Service's selector is a plain label map; a LabelSelector needs matchLabels around it.
+            ends = [e for _, e in selected(namespace, {"matchLabels": service.spec.get("selector") or {}})]
+            target = _service_target(service, port, ends)
+            for end in ends:
+                for source in sources:
+                    if target is not None:
+                        yield Flow("gateway -> body-based router (ext_proc)", source, end, target)
+                yield Flow("body-based router -> Kubernetes API server (ConfigMaps)", end, api, api_port)
+
+
 def flows(graph: Graph) -> Iterator[Flow]:
     """Every flow serving needs in the render (see the module docstring)."""
     objects = [r for r in graph.custom() if r.is_kube]
@@ -334,6 +385,11 @@ def flows(graph: Graph) -> Iterator[Flow]:
                     continue
                 yield from _pool_flows(pool, sources, selected, services, configmaps, api, api_port)
 
+    # Body-based routing (components/serving/body_router.py): the gateway calls the router's ext_proc Service that a
+    # GCPRoutingExtension (GKE: from the proxy-only subnet) or an EnvoyFilter ext_proc cluster (Istio: the proxy pods)
+    # names; the router watches its model-mapping ConfigMaps on the API server.
+    yield from _body_router_flows(objects, gateways, services, selected, gateway_end, api, api_port)
+
     # GKE load-balancer health checks (HealthCheckPolicy on an InferencePool) come from Google's health checkers
     # (Cloud Load Balancing "Health check firewall rules": 35.191.0.0/16, 130.211.0.0/22).
     checker = Endpoint("Google health checkers", address="35.191.0.10")
@@ -347,6 +403,23 @@ def flows(graph: Graph) -> Iterator[Flow]:
             continue
         for _, server in selected(pool.namespace, pool.spec.get("selector") or {}):
             yield Flow("GKE load-balancer health check -> model server", checker, server, int(float(check["port"])))
+
+    # GKE health checks of a Service (HealthCheckPolicy on a Service: the body-based router's gRPC health port).
+    for r in objects:
+        target = r.spec.get("targetRef") or {}
+        if r.kind != "HealthCheckPolicy" or target.get("kind") != "Service":
+            continue
+        service = services.get((r.namespace, str(target.get("name"))))
+        config = (r.spec.get("default") or {}).get("config") or {}
+        check = next((v for k, v in config.items() if k.endswith("HealthCheck") and isinstance(v, Mapping)), {})
+        if service is None or not check.get("port"):
+            continue
+        if not service.spec.get("selector"):
+            continue
+        for _, server in selected(service.namespace, {"matchLabels": service.spec["selector"]}):
+            yield Flow(
+                "GKE load-balancer health check -> extension service", checker, server, int(float(check["port"]))
+            )
 
     # DNS for every pod of a namespace with policies, and the gateway proxies.
     dns_ns, dns_labels, dns_port = DNS

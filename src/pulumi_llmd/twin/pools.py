@@ -239,8 +239,10 @@ def existing_pools(r: Resource) -> list[NodePool]:
             for t in p.get("tolerations") or []
             if t.get("key")
         )
-        resource_name = str(p.get("resourceName") or "nvidia.com/gpu")
-        extended = {resource_name: int(p.get("devicesPerNode") or 1)}
+        # A CPU pool (accelerator "cpu") advertises no device: its resourceName is empty.
+        cpu = p.get("accelerator") == catalog.CPU.name
+        resource_name = "" if cpu else str(p.get("resourceName") or "nvidia.com/gpu")
+        extended = {resource_name: int(p.get("devicesPerNode") or 1)} if resource_name else {}
         if p.get("rdmaResource"):
             extended[str(p["rdmaResource"])] = int(p.get("rdmaDevicesPerNode") or 1)
         described = catalog.host_allocatable(
@@ -264,7 +266,7 @@ def existing_pools(r: Resource) -> list[NodePool]:
                 },
                 max_nodes=int(p.get("maxNodes") or 1),
                 initial_nodes=int(p.get("maxNodes") or 1),
-                accelerator=True,
+                accelerator=not cpu,
             )
         )
     if pools:

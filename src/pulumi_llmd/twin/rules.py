@@ -14,6 +14,7 @@ from typing import Any
 
 import yaml
 
+from pulumi_llmd.components import catalog
 from pulumi_llmd.components.platform.pod_security import pod_security_violations
 from pulumi_llmd.twin import facts
 from pulumi_llmd.twin.model import Graph, NodePool, PodTemplate, Resource, pod_templates
@@ -473,6 +474,48 @@ def check_scheduling(graph: Graph, pools: Sequence[NodePool]) -> Iterator[Findin
             )
 
 
+def check_role_scalers(graph: Graph) -> Iterator[Finding]:
+    """Every ``scaling.mode: External`` role of a DisaggregatedSet gets pods on the first deploy: a KEDA ScaledObject
+    with ``minReplicaCount`` >= 1 drives its DisaggregatedSetRoleScaler (the rules and their sources:
+    :func:`~pulumi_llmd.twin.model.role_scaling`). An HPA on the scaler, a ScaledObject with ``minReplicaCount`` 0 or
+    no autoscaler leave the role at 0 replicas: the model never serves."""
+    for urn, roles in sorted(graph.role_scaling.items()):
+        ds = graph.resources[urn]
+        for role, scaling in sorted(roles.items()):
+            driver = scaling.driver
+            if driver is not None and _awaited(ds) and graph.waits_for(driver.urn, urn):
+                yield Finding(
+                    "ordering",
+                    "autoscaler-after-its-role",
+                    driver.label(),
+                    f"drives {role} of {ds.label()} but is created only after Pulumi's await of the set, which waits "
+                    f"for pods the External role gets only from this autoscaler: the update hangs until its timeout",
+                    "let the autoscaler depend on the namespace and its autoscaler's CRDs, not on the DisaggregatedSet",
+                )
+            if scaling.problem is None:
+                continue
+            yield Finding(
+                "scheduling",
+                "role-scaler-start",
+                f"{ds.label()} ({role})",
+                f"role {role} is scaling.mode External and never gets a pod: {scaling.problem}; the model never serves",
+                "drive the role with a KEDA ScaledObject on the scaler with minReplicaCount >= 1 (autoscaling."
+                "autoscaler keda), or give the role static replicas",
+            )
+
+
+def _awaited(r: Resource) -> bool:
+    """Whether pulumi-kubernetes waits for custom resource ``r`` (custom timeouts or await annotations, not
+    ``skipAwait``): the twin's replay counts it awaited then (:func:`pulumi_llmd.twin.schedule.replay`)."""
+    if r.await_annotations.get("pulumi.com/skipAwait") == "true":
+        return False
+    return bool(
+        r.custom_timeouts.get("create")
+        or r.await_annotations.get("pulumi.com/timeoutSeconds")
+        or r.await_annotations.get("pulumi.com/waitFor")
+    )
+
+
 # --- weights ---------------------------------------------------------------------------------------------------------
 
 
@@ -526,7 +569,7 @@ def _weights_of(t: PodTemplate) -> Weights | None:
     pp = int(server.flag("--pipeline-parallel-size") or 1)
     dp = int(server.flag("--data-parallel-size") or 1)
     ep = server.flag("--enable-expert-parallel") is not None
-    devices = int(max((t.requests().get(r, 0) for r in ("nvidia.com/gpu", "google.com/tpu", "amd.com/gpu")), default=0))
+    devices = int(max((t.requests().get(r, 0) for r in catalog.ACCELERATOR_RESOURCE_NAMES), default=0))
     shards = tp * pp * (dp if ep else 1)
     return Weights(
         template=t,
@@ -879,6 +922,169 @@ def check_routing(graph: Graph) -> Iterator[Finding]:
                     )
                 elif kind == "InferencePool":
                     yield from _pool_reaches(backend, all_templates, services)
+    yield from _models_reachable(objects, pools, gateways, all_templates)
+
+
+#: Headers the body-based router sets (llm-d-inference-payload-processor ``body-field-to-header`` /
+#: ``base-model-to-header``; components/serving/body_router.py), lower-cased, and its model-mapping ConfigMap label.
+_MODEL_HEADER = "x-gateway-model-name"
+_BASE_MODEL_HEADER = "x-gateway-base-model-name"
+_MAPPING_LABEL = "inference.llm-d.ai/ipp-managed"
+
+
+def _served_names(templates: Sequence[PodTemplate]) -> list[str]:
+    """The names vLLM answers to in ``model``: ``--served-model-name`` (else the model id) and each LoRA adapter of
+    ``--lora-modules name=path`` (or its JSON form's ``name``)."""
+    names: list[str] = []
+    for t in templates:
+        for c in t.containers:
+            if not c.is_vllm:
+                continue
+            served = c.flag("--served-model-name") or c.model
+            if served:
+                names.append(served)
+            argv = c.argv
+            for i, word in enumerate(argv):
+                if word != "--lora-modules":
+                    continue
+                for module in argv[i + 1 :]:
+                    if module.startswith("--"):
+                        break
+                    if module.startswith("{"):
+                        try:
+                            names.append(str(yaml.safe_load(module).get("name")))
+                        except (yaml.YAMLError, AttributeError):
+                            continue
+                    else:
+                        names.append(module.split("=", 1)[0])
+    return list(dict.fromkeys(names))
+
+
+def _models_reachable(
+    objects: Sequence[Resource],
+    pools: Mapping[tuple[str, str], Resource],
+    gateways: Mapping[tuple[str, str], Resource],
+    templates: Sequence[PodTemplate],
+) -> Iterator[Finding]:
+    """Every name an InferencePool's model servers answer to reaches that pool through some HTTPRoute.
+
+    A rule without a header match sends every ``model`` to its pool (path routing). A rule matching
+    ``X-Gateway-Base-Model-Name`` only matches what the body-based router maps the requested name to: the
+    ``baseModel`` of the ConfigMap (label ``inference.llm-d.ai/ipp-managed``) that lists it as its base model or one of
+    its ``adapters`` - nothing (an empty header) for a name no ConfigMap lists (llm-d-inference-payload-processor
+    docs/configuration.md "Mapping Rules"). A rule matching ``X-Gateway-Model-Name`` matches the name itself. Header
+    rules need the router wired into their Gateway (a GCPRoutingExtension or an EnvoyFilter targeting it), else the
+    header is never set.
+    """
+    mapping: dict[tuple[str, str], list[str]] = {}
+    for r in objects:
+        if r.kind != "ConfigMap" or (r.metadata.get("labels") or {}).get(_MAPPING_LABEL) != "true":
+            continue
+        data = r.inputs.get("data") or {}
+        base = str(data.get("baseModel") or "")
+        if not base:
+            continue
+        try:
+            adapters = [str(a) for a in yaml.safe_load(str(data.get("adapters") or "")) or ()]
+        except yaml.YAMLError:
+            adapters = []
+        for name in [base, *adapters]:
+            mapping.setdefault((r.namespace, name), []).append(base)
+    for (ns, name), mapped in sorted(mapping.items()):
+        if len(set(mapped)) > 1:
+            yield Finding(
+                "routing",
+                "model-name-unique",
+                f"model name {name!r} ({ns})",
+                f"model-mapping ConfigMaps map it to several base models {sorted(set(mapped))}; the router resolves "
+                "a name to one base model",
+                "list each base model and adapter name in one ConfigMap only",
+            )
+    wired = {
+        (r.namespace, str(t.get("name")))
+        for r in objects
+        if r.kind in ("GCPRoutingExtension", "EnvoyFilter")
+        for t in r.spec.get("targetRefs") or ()
+        if t.get("kind") == "Gateway"
+    }
+    # pool -> (catch-all, base-model header values, model header values)
+    reach: dict[tuple[str, str], tuple[bool, set[str], set[str]]] = {}
+    for route in (r for r in objects if r.kind == "HTTPRoute"):
+        ns = route.namespace
+        parents = [
+            (str(p.get("namespace") or ns), str(p.get("name")))
+            for p in route.spec.get("parentRefs") or []
+            if p.get("kind", "Gateway") == "Gateway"
+        ]
+        for index, rule in enumerate(route.spec.get("rules") or []):
+            pools_of_rule = [
+                (str(ref.get("namespace") or ns), str(ref.get("name")))
+                for ref in rule.get("backendRefs") or []
+                if ref.get("kind") == "InferencePool"
+            ]
+            for match in rule.get("matches") or [{}]:
+                headers = {
+                    str(h.get("name", "")).lower(): str(h.get("value", ""))
+                    for h in match.get("headers") or ()
+                    if h.get("type", "Exact") == "Exact"
+                }
+                router_headers = {k: v for k, v in headers.items() if k in (_MODEL_HEADER, _BASE_MODEL_HEADER)}
+                if router_headers and not any(p in wired for p in parents):
+                    yield Finding(
+                        "routing",
+                        "body-router",
+                        f"{route.label()} rule {index}",
+                        f"matches {', '.join(sorted(router_headers))} but no body-based router is wired into its "
+                        "Gateway (no GCPRoutingExtension / EnvoyFilter targets it): the header is never set and the "
+                        "rule never matches",
+                        "deploy the body-based router (llmd:gateway.modelRouting: body)",
+                    )
+                for key in pools_of_rule:
+                    catch_all, bases, names = reach.get(key, (False, set(), set()))
+                    if not router_headers:
+                        catch_all = True
+                    if _BASE_MODEL_HEADER in router_headers:
+                        bases.add(router_headers[_BASE_MODEL_HEADER])
+                    if _MODEL_HEADER in router_headers:
+                        names.add(router_headers[_MODEL_HEADER])
+                    reach[key] = (catch_all, bases, names)
+    for key, pool in sorted(pools.items()):
+        selector = (pool.spec.get("selector") or {}).get("matchLabels") or {}
+        selected = [
+            t
+            for t in templates
+            if t.namespace == pool.namespace and all(t.labels.get(k) == v for k, v in selector.items())
+        ]
+        catch_all, bases, names = reach.get(key, (False, set(), set()))
+        if key not in reach:
+            yield Finding(
+                "routing",
+                "model-unreachable",
+                pool.label(),
+                "no HTTPRoute sends requests to this InferencePool: its model is unreachable through the gateway",
+                "add an HTTPRoute for the model (path prefix, or a rule on X-Gateway-Base-Model-Name)",
+            )
+            continue
+        if catch_all:
+            continue
+        for name in _served_names(selected):
+            resolved = mapping.get((pool.namespace, name), [])
+            if name in names or any(b in bases for b in resolved):
+                continue
+            how = (
+                f"the body-based router maps it to {resolved[0]!r}, which no rule to this pool matches"
+                if resolved
+                else "no model-mapping ConfigMap (label inference.llm-d.ai/ipp-managed) lists it, so the router "
+                "sets an empty X-Gateway-Base-Model-Name"
+            )
+            yield Finding(
+                "routing",
+                "model-unreachable",
+                pool.label(),
+                f'requests with "model": {name!r} never reach it: {how}',
+                "list the name in the model's mapping ConfigMap (baseModel or adapters) and match its base model on "
+                "X-Gateway-Base-Model-Name in an HTTPRoute rule to this pool",
+            )
 
 
 def _pool_reaches(
