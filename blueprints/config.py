@@ -269,9 +269,17 @@ class NetworkConfig(_Model):
 
 
 class SystemPoolConfig(_Model):
-    """The small CPU pool for system pods, the endpoint pickers and the gateway's helpers."""
+    """The small CPU pool for system pods, the endpoint pickers and the gateway's helpers (gcp and aws targets).
 
-    machine_type: str = "e2-standard-8"
+    ``machineType`` (default: unset = the cloud's default, :data:`~pulumi_llmd.components.catalog.
+    DEFAULT_SYSTEM_MACHINE_TYPES`: GKE ``e2-standard-8``, EKS ``m6i.2xlarge``): a general-purpose machine type of the
+    target's cloud the catalog lists (:data:`~pulumi_llmd.components.catalog.SYSTEM_MACHINES`); config validation
+    refuses another, refuses the key on an existing cluster, and checks every endpoint picker pod fits one node
+    (:func:`~pulumi_llmd.blueprints.paths.rules.system_pod_issues`). ``minNodes`` / ``maxNodes``: 1..100 (EKS: at
+    least 2 each).
+    """
+
+    machine_type: str | None = None
     min_nodes: Annotated[int, Field(ge=1, le=100)] = 1
     max_nodes: Annotated[int, Field(ge=1, le=100)] = 3
 
@@ -716,10 +724,10 @@ class WeightsCacheConfig(_Model):
     Job and mounted read-only by every server, instead of each server downloading from the Hugging Face Hub. The
     rules (kinds per target, defaults, sizes) are in :mod:`pulumi_llmd.blueprints.targets.weights_cache`."""
 
-    #: ``none`` (each server downloads), ``hyperdisk-ml`` (GKE), ``pvc`` (a ReadWriteMany PVC of
-    #: ``storageClassName``, or ``existingClaim``). Default: the target's default kind for models of at least 40 GiB,
-    #: else ``none``.
-    kind: Literal["none", "hyperdisk-ml", "pvc"]
+    #: ``none`` (each server downloads), ``hyperdisk-ml`` (GKE), ``fsx-lustre`` (EKS: an FSx for Lustre file
+    #: system), ``pvc`` (a ReadWriteMany PVC of ``storageClassName``, or ``existingClaim``). Default: the target's
+    #: default kind for models of at least 40 GiB, else ``none``.
+    kind: Literal["none", "hyperdisk-ml", "fsx-lustre", "pvc"]
     #: ``hyperdisk-ml``: the volume's provisioned throughput, MiB/s, shared by the servers reading it (400 to 1,200,000,
     #: Compute Engine "About Hyperdisk ML"). Default: 1024 x the model's servers, at least 2400 (the GKE
     #: Hyperdisk ML StorageClass example's), so each server starting at once reads at the loader's 1.0 GiB/s.
@@ -734,6 +742,10 @@ class WeightsCacheConfig(_Model):
     #: ``pvc``: the volume's read throughput as its provider publishes it, MiB/s, for the start estimates. Default: None
     #: (the loader-bound 1024 MiB/s).
     read_mib_per_s: Annotated[int, Field(ge=1, le=10_000_000)] | None = Field(default=None, alias="readMiBps")
+    #: ``fsx-lustre``: the file system's throughput per TiB of storage, MB/s/TiB (PERSISTENT_2: 125, 250, 500 or
+    #: 1000, FSx for Lustre user guide "Managing throughput capacity"). Default: None (1000; the capacity is then sized
+    #: so that every server starting at once reads at the loader's 1.0 GiB/s).
+    per_unit_storage_throughput: Literal[125, 250, 500, 1000] | None = None
 
 
 class ModelConfig(_Model):

@@ -9,8 +9,9 @@ Pure: no Pulumi resource is registered here and no cloud SDK is imported. Import
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
+from typing import Any
 
 from pulumi_llmd.blueprints.config import (
     ExistingTarget,
@@ -28,7 +29,7 @@ from pulumi_llmd.components import catalog, versions
 from pulumi_llmd.components.models import ModelSpec
 from pulumi_llmd.components.quantity import parse_quantity
 from pulumi_llmd.components.serving.leader_worker_set import WIDE_EP_RESOURCES
-from pulumi_llmd.components.serving.router import SMALL_EPP_RESOURCES
+from pulumi_llmd.components.serving.router import EPP_RESOURCES, SMALL_EPP_RESOURCES
 
 
 def tpu_topology(pool: PoolConfig, shape: catalog.MachineShape) -> str:
@@ -105,6 +106,50 @@ def picker_resources(config: StackConfig, model: ModelConfig) -> dict[str, dict[
     if isinstance(config.target, ExistingTarget) and all(p.is_cpu for p in config.pools):
         return {k: dict(v) for k, v in SMALL_EPP_RESOURCES.items()}
     return None
+
+
+def picker_container_resources(config: StackConfig, model: ModelConfig) -> Mapping[str, Mapping[str, str]]:
+    """The endpoint picker container's ``requests``/``limits`` as rendered: :func:`picker_resources`, else the
+    chart's :data:`~pulumi_llmd.components.serving.router.EPP_RESOURCES` (4 CPU / 8Gi requested)."""
+    return picker_resources(config, model) or EPP_RESOURCES
+
+
+def system_machine_type(config: StackConfig) -> str | None:
+    """The system pool's machine type: ``llmd:cluster.systemPool.machineType``, else the cloud's default
+    (:data:`~pulumi_llmd.components.catalog.DEFAULT_SYSTEM_MACHINE_TYPES`: gcp ``e2-standard-8``, aws
+    ``m6i.2xlarge``); None on an existing cluster (the stack creates no system pool)."""
+    default = catalog.DEFAULT_SYSTEM_MACHINE_TYPES.get(config.target.cloud_enum)
+    if default is None:
+        return None
+    return config.cluster.system_pool.machine_type or default
+
+
+def system_machine(config: StackConfig) -> catalog.SystemMachine | None:
+    """The system pool's machine (:func:`system_machine_type` in the catalog's
+    :data:`~pulumi_llmd.components.catalog.SYSTEM_MACHINES`); None on an existing cluster, or for a machine type the
+    catalog does not list (config validation reports it)."""
+    machine_type = system_machine_type(config)
+    if machine_type is None:
+        return None
+    try:
+        return catalog.system_machine(config.target.cloud_enum, machine_type)
+    except catalog.CatalogError:
+        return None
+
+
+def pod_requests(containers: Sequence[Mapping[str, Any]]) -> tuple[int, int]:
+    """What a pod of ``containers`` (Kubernetes container dicts, no init containers) requests of a node: (CPU
+    millicores, memory MiB), summed over the containers; a container's request defaults to its limit (Kubernetes
+    "Resource Management for Pods and Containers"), as the render's twin schedules."""
+    cpu = memory = 0.0
+    for container in containers:
+        resources = container.get("resources") or {}
+        wanted = {**(resources.get("limits") or {}), **(resources.get("requests") or {})}
+        if "cpu" in wanted:
+            cpu += parse_quantity(str(wanted["cpu"])) * 1000
+        if "memory" in wanted:
+            memory += parse_quantity(str(wanted["memory"])) / 2**20
+    return math.ceil(cpu - 1e-6), math.ceil(memory - 1e-6)
 
 
 #: vLLM's default ``--gpu-memory-utilization`` (share of each accelerator's memory vLLM may use).

@@ -66,7 +66,7 @@ from pulumi_llmd.blueprints.issues import (
 )
 from pulumi_llmd.blueprints.paths import path_rules
 from pulumi_llmd.blueprints.paths.routing import model_routing_issues
-from pulumi_llmd.blueprints.paths.rules import Placement, accelerator_image_issues
+from pulumi_llmd.blueprints.paths.rules import Placement, accelerator_image_issues, system_pod_issues
 from pulumi_llmd.blueprints.plan import size_default_resources
 from pulumi_llmd.blueprints.targets import Target as TargetRules
 from pulumi_llmd.blueprints.targets import target_class
@@ -211,6 +211,7 @@ def _check_models(
         issues.extend(weights_cache_issues(config, index, model, rules))
         issues.extend(workload_form_issues(key, model))
         issues.extend(path.keys(key, model))
+        issues.extend(system_pod_issues(config, key, model, path))
         if path.placement is None:
             continue  # a CPU path: no pool (its key rules refuse one)
         if not pool_names and not unchecked_pools:
@@ -447,6 +448,37 @@ def gateway_issues(config: StackConfig) -> list[ConfigIssue]:
     return issues
 
 
+def _check_system_pool(config: StackConfig, rules: type[TargetRules]) -> list[ConfigIssue]:
+    """``llmd:cluster.systemPool``: ``minNodes`` <= ``maxNodes``; ``machineType`` a system machine of the target's
+    cloud, listed in the catalog (:func:`~pulumi_llmd.components.catalog.system_machine`), and refused on an existing
+    cluster, whose nodes the stack does not create. Whether the pickers fit one of its nodes is
+    :func:`~pulumi_llmd.blueprints.paths.rules.system_pod_issues` (per model)."""
+    issues: list[ConfigIssue] = []
+    pool = config.cluster.system_pool
+    key = f"{CONFIG_NAMESPACE}:cluster.systemPool"
+    if pool.min_nodes > pool.max_nodes:
+        issues.append(
+            ConfigIssue(key=f"{key}.minNodes", value=pool.min_nodes, message=f"must be <= maxNodes ({pool.max_nodes})")
+        )
+    if pool.machine_type is None:
+        return issues
+    if not rules.creates_cluster:
+        issues.append(
+            ConfigIssue(
+                key=f"{key}.machineType",
+                value=pool.machine_type,
+                message="applies to a cluster the stack creates (target cloud gcp or aws); an existing cluster's "
+                "nodes are its own: leave systemPool.machineType out",
+            )
+        )
+        return issues
+    try:
+        catalog.system_machine(config.target.cloud_enum, pool.machine_type)
+    except catalog.CatalogError as exc:
+        issues.append(ConfigIssue(key=f"{key}.machineType", value=pool.machine_type, message=str(exc)))
+    return issues
+
+
 def _check_stack(config: StackConfig, unchecked_pools: frozenset[str] = frozenset()) -> list[ConfigIssue]:
     """Every cross-field rule: the target's own (:func:`~pulumi_llmd.blueprints.targets.target_class`), names and
     route prefixes once, the gateway, the pools (shape, size, the target's pool rules) and the models (the paths'
@@ -480,14 +512,7 @@ def _check_stack(config: StackConfig, unchecked_pools: frozenset[str] = frozense
             )
     issues.extend(gateway_issues(config))
     issues.extend(model_routing_issues(config))
-    if config.cluster.system_pool.min_nodes > config.cluster.system_pool.max_nodes:
-        issues.append(
-            ConfigIssue(
-                key=f"{CONFIG_NAMESPACE}:cluster.systemPool.minNodes",
-                value=config.cluster.system_pool.min_nodes,
-                message=f"must be <= maxNodes ({config.cluster.system_pool.max_nodes})",
-            )
-        )
+    issues.extend(_check_system_pool(config, rules))
     shapes: dict[str, catalog.MachineShape] = {}
     for index, pool in enumerate(config.pools):
         pool_issues, shape = _check_pool(rules, index, pool)

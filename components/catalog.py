@@ -39,7 +39,9 @@ __all__ = [
     "ACCELERATOR_RESOURCE_NAMES",
     "CONSUMPTION_OPTIONS",
     "CPU",
+    "DEFAULT_SYSTEM_MACHINE_TYPES",
     "MACHINES",
+    "SYSTEM_MACHINES",
     "Accelerator",
     "AcceleratorKind",
     "CatalogError",
@@ -47,6 +49,7 @@ __all__ = [
     "MachineShape",
     "NodeAllocatable",
     "RdmaKind",
+    "SystemMachine",
     "TpuShape",
     "accelerator",
     "accelerators",
@@ -58,6 +61,8 @@ __all__ = [
     "machine_for_accelerator",
     "machines",
     "node_allocatable",
+    "system_machine",
+    "system_machines",
     "tpu_chips",
     "tpu_hosts",
     "validate_extended_resource",
@@ -998,6 +1003,135 @@ def node_allocatable(shape: MachineShape, *, boot_disk_gib: int, ephemeral_on_lo
         extended=MappingProxyType(extended),
         source=host.source or shape.source,
     )
+
+
+# --- system-pool machines -------------------------------------------------------------------------------------------
+
+_SRC_GCE_GENERAL = (
+    "Compute Engine 'General-purpose machine family for Compute Engine' "
+    "(cloud.google.com/compute/docs/general-purpose-machines): E2 / N2 / N2D / C3 machine types, standard 4 GiB, "
+    "highmem 8 GiB, highcpu 1 GiB per vCPU"
+)
+_SRC_EC2_GENERAL = (
+    "Amazon EC2 instance types (aws.amazon.com/ec2/instance-types/): M5 / M6i / M7i 4 GiB, C5 / C6i / C7i 2 GiB, "
+    "R5 / R6i / R7i 8 GiB per vCPU; large = 2 vCPUs, xlarge = 4, <n>xlarge = 4 x n"
+)
+
+
+@dataclass(frozen=True)
+class SystemMachine:
+    """A general-purpose (CPU-only) machine type a system node pool may use (``llmd:cluster.systemPool.machineType``).
+
+    Attributes:
+        cloud: The cloud offering it.
+        machine_type: The cloud's machine / instance type name, e.g. ``e2-standard-8``, ``m6i.2xlarge``.
+        vcpus: vCPUs of one node.
+        memory_gib: Memory of one node, GiB.
+        source: Where the size comes from.
+    """
+
+    cloud: Cloud
+    machine_type: str
+    vcpus: int
+    memory_gib: int
+    source: str
+
+    def allocatable(self, *, boot_disk_gib: int = 100) -> NodeAllocatable:
+        """What one node offers pods: :func:`host_allocatable` (the cloud's reservation formulas, the same the render's
+        twin schedules against). ``boot_disk_gib``: the boot / root disk, GiB. Default: 100 (the EKS system node
+        group's root volume and GKE's default boot disk); it matters only for ephemeral storage."""
+        return host_allocatable(self.cloud, vcpus=self.vcpus, memory_gib=self.memory_gib, boot_disk_gib=boot_disk_gib)
+
+
+def _system_machines() -> dict[tuple[Cloud, str], SystemMachine]:
+    gib_per_vcpu = {"standard": 4, "highmem": 8, "highcpu": 1}
+    gce: dict[str, tuple[int, ...]] = {
+        "e2-standard": (2, 4, 8, 16, 32),
+        "e2-highmem": (2, 4, 8, 16),
+        "e2-highcpu": (2, 4, 8, 16, 32),
+        "n2-standard": (2, 4, 8, 16, 32, 48, 64, 80, 96, 128),
+        "n2-highmem": (2, 4, 8, 16, 32, 48, 64, 80, 96, 128),
+        "n2-highcpu": (2, 4, 8, 16, 32, 48, 64, 80, 96),
+        "n2d-standard": (2, 4, 8, 16, 32, 48, 64, 80, 96, 128, 224),
+        "c3-standard": (4, 8, 22, 44, 88, 176),
+    }
+    out: dict[tuple[Cloud, str], SystemMachine] = {}
+    for family, sizes in gce.items():
+        per = gib_per_vcpu[family.split("-")[1]]
+        for n in sizes:
+            name = f"{family}-{n}"
+            out[(Cloud.GCP, name)] = SystemMachine(Cloud.GCP, name, n, n * per, _SRC_GCE_GENERAL)
+    ec2: dict[str, tuple[int, tuple[str, ...]]] = {
+        "m5": (4, ("large", "xlarge", "2xlarge", "4xlarge", "8xlarge", "12xlarge", "16xlarge", "24xlarge")),
+        "m6i": (
+            4,
+            ("large", "xlarge", "2xlarge", "4xlarge", "8xlarge", "12xlarge", "16xlarge", "24xlarge", "32xlarge"),
+        ),
+        "m7i": (
+            4,
+            ("large", "xlarge", "2xlarge", "4xlarge", "8xlarge", "12xlarge", "16xlarge", "24xlarge", "48xlarge"),
+        ),
+        "c5": (2, ("large", "xlarge", "2xlarge", "4xlarge", "9xlarge", "12xlarge", "18xlarge", "24xlarge")),
+        "c6i": (
+            2,
+            ("large", "xlarge", "2xlarge", "4xlarge", "8xlarge", "12xlarge", "16xlarge", "24xlarge", "32xlarge"),
+        ),
+        "c7i": (
+            2,
+            ("large", "xlarge", "2xlarge", "4xlarge", "8xlarge", "12xlarge", "16xlarge", "24xlarge", "48xlarge"),
+        ),
+        "r5": (8, ("large", "xlarge", "2xlarge", "4xlarge", "8xlarge", "12xlarge", "16xlarge", "24xlarge")),
+        "r6i": (
+            8,
+            ("large", "xlarge", "2xlarge", "4xlarge", "8xlarge", "12xlarge", "16xlarge", "24xlarge", "32xlarge"),
+        ),
+        "r7i": (
+            8,
+            ("large", "xlarge", "2xlarge", "4xlarge", "8xlarge", "12xlarge", "16xlarge", "24xlarge", "48xlarge"),
+        ),
+    }
+    for family, (per, ec2_sizes) in ec2.items():
+        for size in ec2_sizes:
+            vcpus = 2 if size == "large" else 4 * int(size.removesuffix("xlarge") or 1)
+            name = f"{family}.{size}"
+            out[(Cloud.AWS, name)] = SystemMachine(Cloud.AWS, name, vcpus, vcpus * per, _SRC_EC2_GENERAL)
+    return out
+
+
+#: The general-purpose machine types a system pool may use, by (cloud, machine type).
+SYSTEM_MACHINES: Mapping[tuple[Cloud, str], SystemMachine] = MappingProxyType(_system_machines())
+#: The system pool's machine type when ``llmd:cluster.systemPool.machineType`` is not set: GKE ``e2-standard-8``
+#: (:mod:`pulumi_llmd.components.gcp.cluster`), EKS ``m6i.2xlarge`` (:mod:`pulumi_llmd.components.aws.cluster`).
+DEFAULT_SYSTEM_MACHINE_TYPES: Mapping[Cloud, str] = MappingProxyType(
+    {Cloud.GCP: "e2-standard-8", Cloud.AWS: "m6i.2xlarge"}
+)
+
+
+def system_machines(cloud: Cloud | str) -> list[SystemMachine]:
+    """The system-pool machine types the catalog knows on ``cloud``, smallest first (vCPUs, memory, name).
+
+    Raises:
+        CatalogError: ``cloud`` is not a known cloud.
+    """
+    c = _cloud(cloud)
+    return sorted(
+        (m for m in SYSTEM_MACHINES.values() if m.cloud is c), key=lambda m: (m.vcpus, m.memory_gib, m.machine_type)
+    )
+
+
+def system_machine(cloud: Cloud | str, machine_type: str) -> SystemMachine:
+    """The system-pool machine ``machine_type`` on ``cloud`` (:data:`SYSTEM_MACHINES`).
+
+    Raises:
+        CatalogError: Unknown cloud, or a machine type the catalog does not list as a system machine there; the
+            message lists the families and sizes it has, e.g. ``unknown system machine type 'x' on aws; known: ...``.
+    """
+    c = _cloud(cloud)
+    found = SYSTEM_MACHINES.get((c, machine_type))
+    if found is None:
+        known = ", ".join(m.machine_type for m in sorted(system_machines(c), key=lambda m: m.machine_type))
+        raise CatalogError(f"unknown system machine type {machine_type!r} on {c}; known: {known or 'none'}")
+    return found
 
 
 _TOPOLOGY = re.compile(r"[1-9][0-9]*(?:x[1-9][0-9]*){1,2}")

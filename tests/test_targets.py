@@ -44,7 +44,12 @@ def test_eks_stack_has_one_cluster_efa_node_group_and_device_plugins(eks: Render
     assert {i["interfaceType"] for i in interfaces[1:]} == {"efa-only"}
     (placement,) = _of_type(eks, "aws:ec2/placementGroup:PlacementGroup")
     assert placement["inputs"]["strategy"] == "cluster"
-    (ingress,) = _of_type(eks, "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule")
+    # The EFA rule of the node group (the FSx weights cache adds its own Lustre rules: tests/test_weights_cache_eks.py).
+    (ingress,) = [
+        r
+        for r in _of_type(eks, "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule")
+        if "lustre" not in r["name"]
+    ]
     assert ingress["inputs"]["referencedSecurityGroupId"] == ingress["inputs"]["securityGroupId"]
     charts = {r["inputs"]["chart"] for r in _of_type(eks, "kubernetes:helm.sh/v3:Release")}
     assert {"aws-efa-k8s-device-plugin", "nvidia-device-plugin", "dcgm-exporter", "istiod"} <= charts

@@ -234,10 +234,10 @@ def test_keys_of_another_kind_and_ranges() -> None:
     assert any(i.key.endswith("weightsCache.kind") for i in caught.value.issues), caught.value
 
 
-def test_paths_that_cannot_read_a_cache_yet() -> None:
-    config = _config("gke-b200-wide-ep")
-    config["models"][0]["weightsCache"] = {"kind": "hyperdisk-ml"}
-    _refused(config, "llmd:models[0].weightsCache.kind", "path wide-ep cannot read a weights cache yet")
+def test_paths_that_cannot_read_a_cache() -> None:
+    config = _config("kind-simulated-accelerators")
+    config["models"][0]["weightsCache"] = {"kind": "pvc", "storageClassName": "nfs"}
+    _refused(config, "llmd:models[0].weightsCache.kind", "path simulated-accelerators loads no weights")
 
 
 # --- the README's cold-start table ---------------------------------------------------------------------------------

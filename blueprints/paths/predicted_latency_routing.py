@@ -23,7 +23,7 @@ from pulumi_llmd.blueprints.config import LatencyPredictorConfig, ModelConfig, W
 from pulumi_llmd.blueprints.issues import ConfigIssue
 from pulumi_llmd.blueprints.paths.optimized_baseline import SingleRolePath
 from pulumi_llmd.blueprints.paths.routing import PickerSetup
-from pulumi_llmd.blueprints.paths.rules import PathRules, single_role_placement
+from pulumi_llmd.blueprints.paths.rules import PathRules, SystemPods, single_role_placement
 from pulumi_llmd.components.base import AcceleratorPool
 from pulumi_llmd.components.kube import k8s_object
 from pulumi_llmd.components.serving.latency_predictor import (
@@ -131,6 +131,29 @@ def predictor_issues(key: str, model: ModelConfig) -> list[ConfigIssue]:
     return issues
 
 
-#: This path's config rules (:func:`pulumi_llmd.blueprints.paths.path_rules`): the predictor's keys, and one fleet of
-#: decode servers sized as optimized-baseline's (:func:`~pulumi_llmd.blueprints.paths.rules.single_role_placement`).
-RULES = {WellLitPath.PREDICTED_LATENCY_ROUTING: PathRules(keys=predictor_issues, placement=single_role_placement)}
+def predictor_sidecars(model: ModelConfig) -> SystemPods:
+    """The latency predictor's sidecars on the endpoint picker's pod (the containers :meth:`PredictedLatencyRouting.
+    _before_servers` adds, from :func:`~pulumi_llmd.components.serving.latency_predictor.latency_predictor_pod`: a
+    training server, 2 CPU / 4Gi requested, and ``predictionServers`` prediction servers, 8 CPU / 4Gi each), sized by
+    ``latencyPredictor.predictionServers``; none when that is out of range (:func:`predictor_issues` reports it)."""
+    servers = model_predictor(model).prediction_servers
+    try:
+        pod = latency_predictor_pod(picker=f"{model.name}-epp", namespace="", labels={}, prediction_servers=servers)
+    except ValueError:
+        return SystemPods()
+    return SystemPods(
+        picker_sidecars=pod.containers,
+        sidecar_key="latencyPredictor.predictionServers",
+        sidecar_value=servers,
+        sidecar_fix="fewer prediction servers" if servers > 1 else "",
+    )
+
+
+#: This path's config rules (:func:`pulumi_llmd.blueprints.paths.path_rules`): the predictor's keys, one fleet of
+#: decode servers sized as optimized-baseline's (:func:`~pulumi_llmd.blueprints.paths.rules.single_role_placement`),
+#: and the picker pod with its predictor sidecars on the system pool (:func:`predictor_sidecars`).
+RULES = {
+    WellLitPath.PREDICTED_LATENCY_ROUTING: PathRules(
+        keys=predictor_issues, placement=single_role_placement, system_pods=predictor_sidecars
+    )
+}

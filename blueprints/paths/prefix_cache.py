@@ -19,7 +19,7 @@ from pulumi_llmd.blueprints.config import KvOffloadConfig, ModelConfig, WellLitP
 from pulumi_llmd.blueprints.issues import ConfigIssue
 from pulumi_llmd.blueprints.paths.optimized_baseline import SingleRolePath
 from pulumi_llmd.blueprints.paths.routing import PickerSetup
-from pulumi_llmd.blueprints.paths.rules import PathRules, Placement, single_role_placement
+from pulumi_llmd.blueprints.paths.rules import PathRules, Placement, SystemPods, single_role_placement
 from pulumi_llmd.components.base import AcceleratorPool
 from pulumi_llmd.components.serving.model_server import VLLM_PORT
 from pulumi_llmd.components.serving.picker_configs import (
@@ -28,7 +28,7 @@ from pulumi_llmd.components.serving.picker_configs import (
     precise_prefix_picker_config,
     tiered_prefix_picker_config,
 )
-from pulumi_llmd.components.serving.tokenizer import TokenizerRender
+from pulumi_llmd.components.serving.tokenizer import RENDER_RESOURCES, TokenizerRender
 
 #: vLLM block size of precise prefix-cache routing; the picker's tokenProcessorConfig.blockSize must match it.
 PRECISE_BLOCK_SIZE = 64
@@ -172,7 +172,13 @@ def _tiered_placement(p: Placement) -> tuple[list[ConfigIssue], int]:
 
 
 #: These paths' config rules (:func:`pulumi_llmd.blueprints.paths.path_rules`): one fleet of decode servers.
+def _render_pods(model: ModelConfig) -> SystemPods:
+    """The tokenizer render pods (no nodeSelector; accelerator nodes are tainted, so they land on the system pool):
+    one container of :data:`~pulumi_llmd.components.serving.tokenizer.RENDER_RESOURCES` each."""
+    return SystemPods(pods=(("the tokenizer render pod", ({"resources": RENDER_RESOURCES},)),))
+
+
 RULES = {
-    WellLitPath.PRECISE_PREFIX_CACHE_ROUTING: PathRules(placement=single_role_placement),
+    WellLitPath.PRECISE_PREFIX_CACHE_ROUTING: PathRules(placement=single_role_placement, system_pods=_render_pods),
     WellLitPath.TIERED_PREFIX_CACHE: PathRules(placement=_tiered_placement),
 }

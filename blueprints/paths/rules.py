@@ -9,17 +9,23 @@ keys. Pure: nothing is registered. Imports: ``issues <- config <- plan <- paths`
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import re
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from pydantic.alias_generators import to_camel
 
-from pulumi_llmd.blueprints.config import ModelConfig, ModelResources, PoolConfig, WellLitPath
-from pulumi_llmd.blueprints.issues import ConfigIssue
+from pulumi_llmd.blueprints.config import ModelConfig, ModelResources, PoolConfig, StackConfig, WellLitPath
+from pulumi_llmd.blueprints.issues import CONFIG_NAMESPACE, ConfigIssue
 from pulumi_llmd.blueprints.plan import (
     node_ephemeral_gib,
     offload_gib,
+    picker_container_resources,
+    pod_requests,
     server_resources,
+    system_machine,
+    system_machine_type,
     tpu_topology,
     weights_per_device_problem,
 )
@@ -53,6 +59,32 @@ def _no_key_rules(key: str, model: ModelConfig) -> list[ConfigIssue]:
 
 
 @dataclass(frozen=True)
+class SystemPods:
+    """What a well-lit path runs on the system pool for one model besides the endpoint picker's own container.
+
+    Attributes:
+        picker_sidecars: Containers the path adds to the picker's pod (Kubernetes container dicts with
+            ``resources``), e.g. predicted-latency-routing's latency predictor. Default: none.
+        sidecar_key: The model key (relative to ``llmd:models[i]``) that sizes the sidecars, named when the pod does
+            not fit, e.g. ``latencyPredictor.predictionServers``. Default: None (the path adds no sidecar).
+        sidecar_value: That key's value. Default: None.
+        sidecar_fix: The other way out than a larger system machine, e.g. ``fewer prediction servers``. Default: "".
+        pods: Other pods of the model on the system pool, as (what, containers), e.g. ``("the tokenizer render pod",
+            [...])`` of precise-prefix-cache-routing. Default: none.
+    """
+
+    picker_sidecars: Sequence[Mapping[str, Any]] = ()
+    sidecar_key: str | None = None
+    sidecar_value: object = None
+    sidecar_fix: str = ""
+    pods: Sequence[tuple[str, Sequence[Mapping[str, Any]]]] = ()
+
+
+def _no_system_pods(model: ModelConfig) -> SystemPods:
+    return SystemPods()
+
+
+@dataclass(frozen=True)
 class PathRules:
     """A well-lit path's config rules.
 
@@ -63,11 +95,97 @@ class PathRules:
         needs: What the path needs from its target, by the names targets list in ``Target.offers`` (e.g.
             ``"keda-prometheus"``: a Prometheus endpoint KEDA can query); config validation refuses the path on a
             target that does not offer one. Default: none (every target).
+        system_pods: What the path runs on the system pool for a model besides the picker container
+            (:class:`SystemPods`), for :func:`system_pod_issues`. Default: nothing.
     """
 
     keys: Callable[[str, ModelConfig], list[ConfigIssue]] = _no_key_rules
     placement: Callable[[Placement], tuple[list[ConfigIssue], int]] | None = None
     needs: frozenset[str] = frozenset()
+    system_pods: Callable[[ModelConfig], SystemPods] = _no_system_pods
+
+
+def _cores(millicores: int) -> str:
+    return f"{millicores / 1000:g}"
+
+
+def _gib(mib: int) -> str:
+    return f"{mib / 1024:.1f}".removesuffix(".0")
+
+
+def _larger_machine(config: StackConfig, cpu_millicores: int, memory_mib: int) -> catalog.SystemMachine | None:
+    """The smallest catalog system machine of the target's cloud whose one node holds ``cpu_millicores`` /
+    ``memory_mib``, of the current machine's family where one does (``e2-standard``, ``m6i``)."""
+    current = system_machine_type(config) or ""
+    family = re.split(r"-[0-9]+$|\.", current)[0]
+    fitting = [
+        m
+        for m in catalog.system_machines(config.target.cloud_enum)
+        if m.allocatable().cpu_millicores >= cpu_millicores and m.allocatable().memory_mib >= memory_mib
+    ]
+    same = [m for m in fitting if re.split(r"-[0-9]+$|\.", m.machine_type)[0] == family]
+    return next(iter(same or fitting), None)
+
+
+def system_pod_issues(config: StackConfig, key: str, model: ModelConfig, rules: PathRules) -> list[ConfigIssue]:
+    """Every pod ``model`` runs on the system pool fits one system node: the endpoint picker's pod (its container,
+    :func:`~pulumi_llmd.blueprints.plan.picker_container_resources`, plus the path's sidecars, e.g. the latency
+    predictor of predicted-latency-routing) and the path's other system pods (the tokenizer render pods of
+    precise-prefix-cache-routing), by ``rules.system_pods``.
+
+    A pod's requests are summed over its containers (:func:`~pulumi_llmd.blueprints.plan.pod_requests`, CPU
+    millicores and memory MiB) and compared with one node's allocatable: the catalog's reservation formulas for the
+    system machine (:meth:`~pulumi_llmd.components.catalog.SystemMachine.allocatable`, the formulas the render's twin
+    schedules against). Existing clusters (no system pool the stack knows) and an unknown system machine type
+    (reported by the target's rules) are skipped.
+
+    Returns one issue per pod that does not fit, keyed by what sized it: the path's sidecar key
+    (``llmd:models[0].latencyPredictor.predictionServers``), else ``router.resources.cpuRequest`` /
+    ``memoryRequest`` when set, else
+    ``llmd:cluster.systemPool.machineType``; the message names the requests, the node's allocatable, a catalog
+    machine type that holds the pod, and the path's other remedy.
+    """
+    machine = system_machine(config)
+    if machine is None:
+        return []
+    node = machine.allocatable()
+    extra = rules.system_pods(model)
+    picker = [{"resources": picker_container_resources(config, model)}, *extra.picker_sidecars]
+    pods: list[tuple[str, Sequence[Mapping[str, Any]], bool]] = [("the endpoint picker pod", picker, True)]
+    pods.extend((what, containers, False) for what, containers in extra.pods)
+    machine_key = f"{CONFIG_NAMESPACE}:cluster.systemPool.machineType"
+    issues: list[ConfigIssue] = []
+    for what, containers, is_picker in pods:
+        cpu, memory = pod_requests(containers)
+        if cpu <= node.cpu_millicores and memory <= node.memory_mib:
+            continue
+        fixes: list[str] = []
+        if is_picker and extra.picker_sidecars and extra.sidecar_key is not None:
+            where, value = f"{key}.{extra.sidecar_key}", extra.sidecar_value
+            if extra.sidecar_fix:
+                fixes.append(extra.sidecar_fix)
+        elif is_picker and model.router.resources is not None:
+            wanted = model.router.resources
+            field, value = ("cpuRequest", wanted.cpu_request)
+            if cpu <= node.cpu_millicores:
+                field, value = ("memoryRequest", wanted.memory_request)
+            where = f"{key}.router.resources.{field}"
+            fixes.append(f"a smaller {where}")
+        else:
+            where, value = machine_key, machine.machine_type
+        larger = _larger_machine(config, cpu, memory)
+        example = f" (e.g. {larger.machine_type})" if larger is not None else ""
+        allowed = f"{machine_key} with at least {_cores(cpu)} CPU and {_gib(memory)} GiB allocatable{example}"
+        issues.append(
+            ConfigIssue(
+                key=where,
+                value=value,
+                message=f"{what} of model '{model.name}' requests {_cores(cpu)} CPU and {_gib(memory)} GiB memory, "
+                f"more than one {machine.machine_type} system node allocates ({_cores(node.cpu_millicores)} CPU, "
+                f"{_gib(node.memory_mib)} GiB); allowed: {' or '.join([allowed, *fixes])}",
+            )
+        )
+    return issues
 
 
 def pod_fit_issues(

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 
 import pulumi
 
-from pulumi_llmd.blueprints.config import AwsTarget, PoolConfig, StackConfig
+from pulumi_llmd.blueprints.config import AwsTarget, ModelConfig, PoolConfig, StackConfig
 from pulumi_llmd.blueprints.issues import CONFIG_NAMESPACE, ConfigIssue
 from pulumi_llmd.blueprints.plan import StackPlan
 from pulumi_llmd.blueprints.targets import (
@@ -22,13 +22,14 @@ from pulumi_llmd.blueprints.targets import (
 )
 from pulumi_llmd.components import catalog
 from pulumi_llmd.components.aws import EksCluster, EksVpc, GpuNodeGroup
-from pulumi_llmd.components.base import Cluster
+from pulumi_llmd.components.base import AcceleratorPool, Cluster
 from pulumi_llmd.components.platform import DcgmExporter, EfaDevicePlugin, NvidiaDevicePlugin
+from pulumi_llmd.components.serving.weights_cache import WeightsCacheMount
 
 _AWS_CAPACITY = {"on-demand": "ON_DEMAND", "spot": "SPOT", "capacity-block": "CAPACITY_BLOCK"}
 
 
-def _eks(plan: StackPlan, target: AwsTarget) -> Cluster:
+def _eks(plan: StackPlan, target: AwsTarget) -> tuple[Cluster, EksCluster, EksVpc]:
     config = plan.config
     cl = config.cluster
     existing_vpc = target.vpc.existing_vpc_id is not None
@@ -48,6 +49,7 @@ def _eks(plan: StackPlan, target: AwsTarget) -> Cluster:
         kubernetes_version=cl.kubernetes_version,
         admin_principal_arns=target.admin_principal_arns,
         public_access_cidrs=cl.control_plane.authorized_cidrs or (),
+        system_instance_type=cl.system_pool.machine_type or catalog.DEFAULT_SYSTEM_MACHINE_TYPES[catalog.Cloud.AWS],
         system_min_nodes=max(2, cl.system_pool.min_nodes),
         system_max_nodes=max(2, cl.system_pool.max_nodes),
         deletion_protection=cl.deletion_protection,
@@ -73,7 +75,7 @@ def _eks(plan: StackPlan, target: AwsTarget) -> Cluster:
         )
         cluster.pools[pool.name] = group.pool
         cluster.pool_ready[pool.name] = [group.node_group]
-    return cluster
+    return cluster, eks, vpc
 
 
 # --- config rules ---------------------------------------------------------------------------------------------------
@@ -194,6 +196,102 @@ class EksTarget(Target):
 
     cloud = "aws"
     rdma_hint = "an EKS pool of an EFA instance type (p5, p5e, p5en, p4d) with efa on"
+    offers = frozenset({"keda-prometheus", "weights-cache:fsx-lustre", "weights-cache:pvc"})
+    #: Models of at least 40 GiB get an FSx for Lustre weights cache (``targets/weights_cache.py``).
+    default_weights_cache = "fsx-lustre"
+
+    def __init__(self, plan: StackPlan) -> None:
+        super().__init__(plan)
+        #: The cluster and its VPC (``build_cluster``), and the FSx CSI add-on once a cache needs it.
+        self._eks_cluster: EksCluster | None = None
+        self._vpc: EksVpc | None = None
+        self._fsx_addon: pulumi.Resource | None = None
+
+    def weights_cache(
+        self,
+        model: ModelConfig,
+        *,
+        kind: str,
+        namespace: str,
+        pool: AcceleratorPool,
+        image: str,
+        hf_token_secret: str | None,
+        opts: pulumi.ResourceOptions,
+    ) -> WeightsCacheMount:
+        """``fsx-lustre``: the ``aws-fsx-csi-driver`` add-on (once per cluster), an
+        :class:`~pulumi_llmd.components.aws.weights_cache.FsxLustreVolume` in the private subnet of the pool's zone
+        and the loader Job filling it; other kinds as every target builds them."""
+        if kind != "fsx-lustre":
+            return super().weights_cache(
+                model,
+                kind=kind,
+                namespace=namespace,
+                pool=pool,
+                image=image,
+                hf_token_secret=hf_token_secret,
+                opts=opts,
+            )
+        from pulumi_llmd.blueprints.targets.weights_cache import (
+            fsx_capacity,
+            fsx_per_unit_throughput,
+            pool_wait,
+            read_mib_per_server,
+            without_pool_wait,
+        )
+        from pulumi_llmd.components.aws.cluster import partition
+        from pulumi_llmd.components.aws.weights_cache import FsxLustreVolume, fsx_csi_driver
+        from pulumi_llmd.components.serving.weights_cache import WeightsCacheLoader
+
+        target = self.config.target
+        eks, vpc = self._eks_cluster, self._vpc
+        assert isinstance(target, AwsTarget) and eks is not None and vpc is not None and model.weights is not None
+        tags = {"llm-d.ai/cluster": self.config.cluster.name}
+        if self._fsx_addon is None:
+            self._fsx_addon = fsx_csi_driver(
+                self.config.cluster.name,
+                cluster_name=eks.name,
+                partition=partition(target.region),
+                tags=tags,
+                opts=pulumi.ResourceOptions(
+                    parent=opts.parent,
+                    depends_on=[eks.system_node_group, eks.addons["eks-pod-identity-agent"]],
+                ),
+            )
+        config_pool = next((p for p in self.config.pools if p.name == pool.name), None)
+        zone = (config_pool.availability_zone if config_pool else None) or target.availability_zones[0]
+        volume = FsxLustreVolume(
+            f"{model.name}-weights",
+            vpc_id=vpc.vpc_id,
+            subnet_id=vpc.private_subnet_ids_by_az[zone],
+            client_security_group_id=eks.cluster_security_group_id,
+            namespace=namespace,
+            claim=f"{model.name}-weights",
+            capacity_gib=fsx_capacity(model, pool.shape),
+            per_unit_storage_throughput=fsx_per_unit_throughput(model),
+            tags=tags,
+            opts=without_pool_wait(opts),
+        )
+        loader = WeightsCacheLoader(
+            f"{model.name}-weights",
+            namespace=namespace,
+            model=model.name,
+            hugging_face_id=model.hugging_face_id,
+            claim_name=volume.claim,
+            image=image,
+            weights_gib=model.weights.weights_gib,
+            pool=pool,
+            hf_token_secret=hf_token_secret,
+            pool_ready=[*pool_wait(opts), self._fsx_addon],
+            opts=pulumi.ResourceOptions.merge(
+                without_pool_wait(opts), pulumi.ResourceOptions(depends_on=[volume.claim_resource])
+            ),
+        )
+        return WeightsCacheMount(
+            kind="fsx-lustre",
+            claim_name=volume.claim,
+            read_mib_per_s=read_mib_per_server(model, "fsx-lustre", pool.shape),
+            ready=(loader.job, self._fsx_addon),
+        )
 
     @classmethod
     def check_config(cls, config: StackConfig) -> list[ConfigIssue]:
@@ -248,7 +346,8 @@ class EksTarget(Target):
     def build_cluster(self) -> Cluster:
         target = self.config.target
         assert isinstance(target, AwsTarget)
-        return _eks(self.plan, target)
+        cluster, self._eks_cluster, self._vpc = _eks(self.plan, target)
+        return cluster
 
     def platform(
         self, cluster: Cluster, *, after: Sequence[pulumi.Resource], parent: pulumi.Resource | None = None

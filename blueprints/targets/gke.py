@@ -106,7 +106,7 @@ def _gke(plan: StackPlan, target: GcpTarget, apis: list[pulumi.Resource] | None 
             if cl.secrets_kms_key is not None
             else None
         ),
-        system_machine_type=cl.system_pool.machine_type,
+        system_machine_type=cl.system_pool.machine_type or catalog.DEFAULT_SYSTEM_MACHINE_TYPES[catalog.Cloud.GCP],
         system_min_nodes=cl.system_pool.min_nodes,
         system_max_nodes=cl.system_pool.max_nodes,
         deletion_protection=cl.deletion_protection,
@@ -322,7 +322,7 @@ class GkeTarget(Target):
         target = self.config.target
         assert isinstance(target, GcpTarget) and model.weights is not None
         size = cache_size_gib(model.weights.weights_gib)
-        throughput = hyperdisk_ml_throughput(model)
+        throughput = hyperdisk_ml_throughput(model, pool.shape)
         prefix = f"{self.config.cluster.name}-{model.name}"
         common = {"project": target.project, "zone": target.zone, "namespace": namespace, "size_gib": size}
         # The fill volume does not wait for the pool's nodes; the loader (on those nodes) does.
@@ -364,7 +364,7 @@ class GkeTarget(Target):
         return WeightsCacheMount(
             kind="hyperdisk-ml",
             claim_name=cache.claim,
-            read_mib_per_s=read_mib_per_server(model, "hyperdisk-ml"),
+            read_mib_per_s=read_mib_per_server(model, "hyperdisk-ml", pool.shape),
             ready=(loader.job, cache.claim_resource),
         )
 

@@ -17,6 +17,13 @@ Kinds (a target offers ``weights-cache:<kind>`` in :attr:`~pulumi_llmd.blueprint
   limits of each machine type were not found in the stored pages: the estimate assumes the volume's throughput split
   evenly over the model's servers starting at once, and never more than the loader's 1.0 GiB/s per server.
   Not the default on TPU pools: Hyperdisk ML support of TPU machine types was not verified.
+* ``fsx-lustre`` (EKS; the default there): an FSx for Lustre ``PERSISTENT_2`` file system the stack creates in the
+  pool's zone, with the ``aws-fsx-csi-driver`` add-on, a static PV and a ReadWriteMany claim the loader fills and the
+  servers mount read-only (:class:`~pulumi_llmd.components.aws.weights_cache.FsxLustreVolume`, built by the EKS
+  target). Throughput: capacity (TiB) x ``perUnitStorageThroughput`` (125, 250, 500, 1000 MB/s/TiB; FSx for Lustre
+  user guide "Managing throughput capacity"), shared by the servers reading at once; capacity 1200 GiB, 2400 GiB,
+  then steps of 2400 GiB (API ``CreateFileSystem``). By default 1000 MB/s/TiB and the smallest capacity holding the
+  weights and giving every server starting at once the loader's 1.0 GiB/s (1.2 TiB: 1,144 MiB/s; 2.4 TiB: 2,289).
 * ``pvc`` (every target): a PVC the stack creates of ``storageClassName`` (ReadWriteMany: an NFS, Filestore, EFS,
   FSx or CephFS class of the cluster) or ``existingClaim``, filled by the loader and mounted read-only. Its read
   throughput is the provider's (``readMiBps``); without it, ~1.0 GiB/s per server, what llm-d measured from a warm
@@ -24,9 +31,13 @@ Kinds (a target offers ``weights-cache:<kind>`` in :attr:`~pulumi_llmd.blueprint
   benchmark results).
 * ``none``: each server downloads from the Hub (llm-d's default).
 
-Not yet: EKS FSx for Lustre and Mountpoint for S3 as built kinds (use ``pvc`` with an FSx or EFS StorageClass),
-GCS FUSE, the wide-ep path (its LeaderWorkerSet pods download for now), LoRA adapters with a cache (vLLM downloads
-adapters at start, which ``HF_HUB_OFFLINE`` forbids).
+Readers: every pod that loads the checkpoint counts, so a wide-ep engine of ``dataParallelSize /
+dataParallelSizeLocal`` pods counts that many readers per group (each pod reads the whole checkpoint, as the
+estimates assume: ``components/startup.py``), prefill and decode alike.
+
+Not yet: Mountpoint for S3 on EKS, GCS FUSE, LoRA adapters with a cache (vLLM downloads adapters at start, which
+``HF_HUB_OFFLINE`` forbids), Hyperdisk ML's per-VM throughput limits (not in the stored pages: the split assumes the
+volume's throughput is the bound).
 """
 
 from __future__ import annotations
@@ -39,6 +50,7 @@ import pulumi
 
 from pulumi_llmd.blueprints.issues import CONFIG_NAMESPACE, ConfigIssue
 from pulumi_llmd.components.base import AcceleratorPool
+from pulumi_llmd.components.catalog import MachineShape
 from pulumi_llmd.components.kube import k8s_object, with_depends_on
 from pulumi_llmd.components.serving.weights_cache import (
     DEFAULT_MIN_WEIGHTS_GIB,
@@ -60,6 +72,8 @@ __all__ = [
     "cache_options",
     "cache_readers",
     "cold_starts",
+    "fsx_capacity",
+    "fsx_per_unit_throughput",
     "hyperdisk_ml_throughput",
     "pool_wait",
     "read_mib_per_server",
@@ -72,8 +86,8 @@ __all__ = [
 HYPERDISK_ML_DEFAULT_MIB_PER_S: Final = 2400
 #: A ``pvc`` cache's read throughput per server without ``readMiBps``, MiB/s (llm-d's warm NFS measurement, ~1.1 GB/s).
 PVC_DEFAULT_READ_MIB_PER_S: Final = 1024
-#: Paths whose servers can read a cache (their pod templates come from ``vllm_pod_template``).
-_UNSUPPORTED_PATHS: Final = frozenset({"wide-ep", "simulated-accelerators"})
+#: Paths whose servers cannot read a cache (the simulator loads no weights).
+_UNSUPPORTED_PATHS: Final = frozenset({"simulated-accelerators"})
 
 
 def _is_tpu_pool(config: StackConfig, model: ModelConfig) -> bool:
@@ -104,29 +118,83 @@ def resolve_weights_cache(config: StackConfig, model: ModelConfig, target: type[
     return target.default_weights_cache
 
 
-def cache_readers(model: ModelConfig) -> int:
-    """How many servers of ``model`` read its cache when the stack first starts: its replicas (decode) plus its
-    prefill replicas."""
+def cache_readers(model: ModelConfig, shape: MachineShape | None = None) -> int:
+    """How many model-server pods of ``model`` read its cache when the stack first starts: its replicas (decode)
+    plus its prefill replicas; on wide-ep each group's pods (:func:`~pulumi_llmd.blueprints.plan.wide_ep_sizes` on
+    the pool's ``shape``; without it 8 GPUs per node are assumed).
+
+    Args:
+        shape: The pool's machine shape (wide-ep pods per group). Default: None (8 GPUs per node assumed).
+    """
+    if model.path.value == "wide-ep":
+        from pulumi_llmd.blueprints.plan import wide_ep_sizes
+        from pulumi_llmd.components import catalog
+
+        if shape is None:
+            shape = next(m for m in catalog.machines("gcp") if m.accelerator_count == 8)
+        roles = ("prefill", "decode") if model.prefill is not None else ("decode",)
+        return sum(s.replicas * s.group_size for s in (wide_ep_sizes(model, shape, r) for r in roles))
     return model.replicas + (model.prefill.replicas if model.prefill is not None else 0)
 
 
-def hyperdisk_ml_throughput(model: ModelConfig) -> int:
+def hyperdisk_ml_throughput(model: ModelConfig, shape: MachineShape | None = None) -> int:
     """The Hyperdisk ML throughput to provision for ``model``, MiB/s: ``throughputMiBps``, else enough for every
     server starting at once to read at the loader's 1.0 GiB/s (1024 x :func:`cache_readers`), at least
-    :data:`HYPERDISK_ML_DEFAULT_MIB_PER_S` and at most the documented 1,200,000 per volume."""
+    :data:`HYPERDISK_ML_DEFAULT_MIB_PER_S` and at most the documented 1,200,000 per volume.
+
+    Args:
+        shape: The pool's machine shape (wide-ep pods per group). Default: None (8 GPUs per node assumed).
+    """
     cfg = model.weights_cache
     if cfg is not None and cfg.throughput_mib_per_s is not None:
         return cfg.throughput_mib_per_s
-    return min(1_200_000, max(HYPERDISK_ML_DEFAULT_MIB_PER_S, 1024 * cache_readers(model)))
+    return min(1_200_000, max(HYPERDISK_ML_DEFAULT_MIB_PER_S, 1024 * cache_readers(model, shape)))
 
 
-def read_mib_per_server(model: ModelConfig, kind: str) -> float:
-    """One server's read throughput from the cache while all of ``model``'s servers start at once, MiB/s:
-    ``hyperdisk-ml``: the provisioned throughput / :func:`cache_readers`; ``pvc``: ``readMiBps`` (or
-    :data:`PVC_DEFAULT_READ_MIB_PER_S`) as published per client."""
+def fsx_per_unit_throughput(model: ModelConfig) -> int:
+    """``perUnitStorageThroughput`` of ``model``'s FSx for Lustre cache, MB/s/TiB (default 1000)."""
+    from pulumi_llmd.components.aws.weights_cache import FSX_DEFAULT_PER_UNIT_THROUGHPUT
+
+    cfg = model.weights_cache
+    given = cfg.per_unit_storage_throughput if cfg is not None else None
+    return given or FSX_DEFAULT_PER_UNIT_THROUGHPUT
+
+
+def fsx_capacity(model: ModelConfig, shape: MachineShape | None = None) -> int:
+    """The FSx for Lustre capacity of ``model``'s cache, GiB: the smallest valid one holding
+    :func:`~pulumi_llmd.components.serving.weights_cache.cache_size_gib` and giving every reader
+    (:func:`cache_readers`) 1024 MiB/s at :func:`fsx_per_unit_throughput`.
+
+    Args:
+        shape: The pool's machine shape (wide-ep pods per group). Default: None (8 GPUs per node assumed).
+    """
+    from pulumi_llmd.components.aws.weights_cache import fsx_capacity_gib
+
+    assert model.weights is not None
+    return fsx_capacity_gib(
+        cache_size_gib(model.weights.weights_gib),
+        fsx_per_unit_throughput(model),
+        1024.0 * cache_readers(model, shape),
+    )
+
+
+def read_mib_per_server(model: ModelConfig, kind: str, shape: MachineShape | None = None) -> float:
+    """One server pod's read throughput from the cache while all of ``model``'s pods start at once, MiB/s:
+    ``hyperdisk-ml``: the provisioned throughput / :func:`cache_readers`; ``fsx-lustre``: the file system's throughput
+    (capacity x per-unit throughput) / :func:`cache_readers`; ``pvc``: ``readMiBps`` (or
+    :data:`PVC_DEFAULT_READ_MIB_PER_S`) as published per client.
+
+    Args:
+        shape: The pool's machine shape (wide-ep pods per group). Default: None (8 GPUs per node assumed).
+    """
     cfg = model.weights_cache
     if kind == "hyperdisk-ml":
-        return hyperdisk_ml_throughput(model) / cache_readers(model)
+        return hyperdisk_ml_throughput(model, shape) / cache_readers(model, shape)
+    if kind == "fsx-lustre":
+        from pulumi_llmd.components.aws.weights_cache import fsx_throughput_mib_per_s
+
+        total = fsx_throughput_mib_per_s(fsx_capacity(model, shape), fsx_per_unit_throughput(model))
+        return total / cache_readers(model, shape)
     return float((cfg.read_mib_per_s if cfg is not None else None) or PVC_DEFAULT_READ_MIB_PER_S)
 
 
@@ -156,7 +224,7 @@ def weights_cache_issues(
             ConfigIssue(
                 key=f"{key}.kind",
                 value=cfg.kind,
-                message=f"path {model.path.value} cannot read a weights cache yet; allowed here: none",
+                message=f"path {model.path.value} loads no weights; allowed here: none",
             )
         )
     if model.lora_adapters:
@@ -177,28 +245,26 @@ def weights_cache_issues(
                 "allowed: set weightsGiB",
             )
         )
-    foreign = {
-        "hyperdisk-ml": ("storageClassName", "existingClaim", "readMiBps"),
-        "pvc": ("throughputMiBps",),
-    }[cfg.kind]
+    own = {
+        "hyperdisk-ml": "throughputMiBps",
+        "fsx-lustre": "perUnitStorageThroughput",
+        "pvc": "storageClassName or existingClaim, readMiBps",
+    }
     values = {
         "storageClassName": cfg.storage_class_name,
         "existingClaim": cfg.existing_claim,
         "readMiBps": cfg.read_mib_per_s,
         "throughputMiBps": cfg.throughput_mib_per_s,
+        "perUnitStorageThroughput": cfg.per_unit_storage_throughput,
     }
+    foreign = [name for name in values if name not in own[cfg.kind]]
     for name in foreign:
         if values[name] is not None:
             issues.append(
                 ConfigIssue(
                     key=f"{key}.{name}",
                     value=values[name],
-                    message=f"not a key of kind {cfg.kind}; allowed: "
-                    + (
-                        "throughputMiBps"
-                        if cfg.kind == "hyperdisk-ml"
-                        else "storageClassName or existingClaim, readMiBps"
-                    ),
+                    message=f"not a key of kind {cfg.kind}; allowed: {own[cfg.kind]}",
                 )
             )
     if cfg.kind == "pvc" and (cfg.storage_class_name is None) == (cfg.existing_claim is None):
@@ -259,7 +325,7 @@ def build_pvc_cache(
         opts=with_depends_on(without_pool_wait(opts), deps),
     )
     return WeightsCacheMount(
-        kind="pvc", claim_name=claim, read_mib_per_s=read_mib_per_server(model, "pvc"), ready=(loader.job,)
+        kind="pvc", claim_name=claim, read_mib_per_s=read_mib_per_server(model, "pvc", pool.shape), ready=(loader.job,)
     )
 
 
@@ -317,7 +383,10 @@ def cold_starts(config: StackConfig, target: type[Target]) -> list[ColdStart]:
         weights = model.weights.weights_gib
         without = first_start_estimate(weights_gib=weights, image=image, engine=engine)
         cached = first_start_estimate(
-            weights_gib=weights, image=image, engine=engine, cache_read_mib_per_s=read_mib_per_server(cfg, cache_kind)
+            weights_gib=weights,
+            image=image,
+            engine=engine,
+            cache_read_mib_per_s=read_mib_per_server(cfg, cache_kind, model.pool.shape),
         )
         out.append(
             ColdStart(

@@ -56,6 +56,12 @@ from pulumi_llmd.components.serving.model_server import (
     with_secret_env,
     workload_options,
 )
+from pulumi_llmd.components.serving.weights_cache import (
+    WeightsCacheMount,
+    cache_annotations,
+    cache_mount_parts,
+    current_weights_cache,
+)
 from pulumi_llmd.components.startup import startup_probe_seconds
 
 __all__ = [
@@ -469,6 +475,7 @@ def wide_ep_pod_template(
     sidecar_image: str | None = None,
     weights_gib: float | None = None,
     startup_seconds: int | None = None,
+    weights_cache: WeightsCacheMount | None = None,
 ) -> dict[str, Any]:
     """The pod template (``{"metadata", "spec"}``) of a wide-EP role's pods (pure function): the ``workerTemplate``
     of :func:`leader_worker_set_manifest` and of the DisaggregatedSet form's roles
@@ -495,7 +502,10 @@ def wide_ep_pod_template(
       experts from it) the Hugging Face cache's ``sizeLimit`` (:func:`~pulumi_llmd.components.models.cache_gib`) and
       an ``ephemeral-storage`` request (:func:`~pulumi_llmd.components.models.pod_ephemeral_gib`; the guide's
       DisaggregatedSet requests a flat 1Ti), so pods land only where the weights fit;
-    * ``startup_seconds`` widens the startup probe beyond the guide's 45 minutes (see :func:`_probes`).
+    * ``startup_seconds`` widens the startup probe beyond the guide's 45 minutes (see :func:`_probes`);
+    * with ``weights_cache`` (a filled weights cache, :mod:`~pulumi_llmd.components.serving.weights_cache`) the
+      Hugging Face cache is its claim mounted read-only, ``HF_HUB_OFFLINE=1``, no ``ephemeral-storage`` request for
+      the weights, and the pod annotations carry the cache's kind and read rate (the twin's estimate).
 
     Args:
         image: The wide-EP vLLM image. Default: None (the active llm-d release's ``wide_ep_image``,
@@ -504,6 +514,8 @@ def wide_ep_pod_template(
         weights_gib: The checkpoint size, GiB. Default: None (unsized cache, no ``ephemeral-storage`` request).
         startup_seconds: The expected first start, seconds (:func:`~pulumi_llmd.components.startup.
             startup_probe_seconds`). Default: None (the guide's 45 minutes).
+        weights_cache: The weights cache to read the checkpoint from. Default: None (the cache of the enclosing
+            :func:`~pulumi_llmd.components.serving.weights_cache.use_weights_cache`, else each pod downloads).
 
     Raises:
         ValueError: ``replicas < 1``, a quantity of ``resources`` that does not parse, or any of
@@ -516,11 +528,26 @@ def wide_ep_pod_template(
     devices = spec.devices_per_pod
     rdma = pool.rdma
     parts = rdma_pod_parts(name=name, pool=pool, devices=devices) if rdma is not None else RdmaParts()
-    annotations = {**parts.annotations, **weights_annotations(weights_gib)}
+    if weights_cache is None:
+        weights_cache = current_weights_cache()
+    annotations = {
+        **parts.annotations,
+        **weights_annotations(weights_gib),
+        **(cache_annotations(weights_cache) if weights_cache is not None else {}),
+    }
     claims = parts.claims
     container_resources = parts.container_resources(resources, pool, devices)
-    if weights_gib is not None:
+    if weights_gib is not None and weights_cache is None:
         container_resources["requests"]["ephemeral-storage"] = f"{pod_ephemeral_gib(weights_gib)}Gi"
+    cache_volume, cache_mount, cache_env = (
+        cache_mount_parts(weights_cache, "hf-cache")
+        if weights_cache is not None
+        else (
+            {"name": "hf-cache", "emptyDir": {"sizeLimit": f"{cache_gib(weights_gib)}Gi"} if weights_gib else {}},
+            {"name": "hf-cache", "mountPath": _HF_CACHE},
+            {},
+        )
+    )
 
     env = hf_token_env(hf_token_secret)
     if spec.kv_transfer_config is not None:
@@ -531,6 +558,7 @@ def wide_ep_pod_template(
         # DisaggregatedSet containers; vLLM issue 44548).
         **dict(release.vllm_env),
         **_GUIDE_ENV,
+        **cache_env,
         **_ROLE_ENV[spec.role],
         **(_FABRIC_ENV.get(rdma.fabric, {}) if rdma is not None else {}),
         **dict(pool.model_server_env),
@@ -560,7 +588,7 @@ def wide_ep_pod_template(
         },
         "volumeMounts": [
             {"name": "dshm", "mountPath": "/dev/shm"},
-            {"name": "hf-cache", "mountPath": _HF_CACHE},
+            cache_mount,
             {"name": "jit-cache", "mountPath": _JIT_CACHE},
         ],
     }
@@ -574,7 +602,7 @@ def wide_ep_pod_template(
     pod_spec["containers"] = [container]
     pod_spec["volumes"] = [
         {"name": "dshm", "emptyDir": {"medium": "Memory", "sizeLimit": resources.shm_size}},
-        {"name": "hf-cache", "emptyDir": {} if weights_gib is None else {"sizeLimit": f"{cache_gib(weights_gib)}Gi"}},
+        cache_volume,
         {"name": "jit-cache", "emptyDir": {}},
     ]
     if claims:

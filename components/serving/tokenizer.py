@@ -19,6 +19,12 @@ from pulumi_llmd.components.serving.model_server import hf_token_env
 
 #: Port of the render HTTP API.
 RENDER_PORT = 8000
+#: The render container's resources (requests 1 CPU / 4Gi, limits 4 CPU / 12Gi); the pods run on the system pool, where
+#: config validation checks one fits a node (:func:`~pulumi_llmd.blueprints.paths.rules.system_pod_issues`).
+RENDER_RESOURCES: Mapping[str, Mapping[str, str]] = {
+    "requests": {"cpu": "1", "memory": "4Gi"},
+    "limits": {"cpu": "4", "memory": "12Gi"},
+}
 
 
 def render_manifests(
@@ -56,7 +62,7 @@ def render_manifests(
         "args": [model, f"--port={RENDER_PORT}"],
         "ports": [{"name": "render-http", "containerPort": RENDER_PORT, "protocol": "TCP"}],
         "env": env,
-        "resources": {"requests": {"cpu": "1", "memory": "4Gi"}, "limits": {"cpu": "4", "memory": "12Gi"}},
+        "resources": {k: dict(v) for k, v in RENDER_RESOURCES.items()},
         "startupProbe": {
             "httpGet": {"path": "/health", "port": "render-http"},
             "initialDelaySeconds": 30,

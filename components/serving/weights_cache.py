@@ -75,7 +75,7 @@ NON_PUBLIC_RANGES: Final = (
 WHY_ANNOTATION: Final = "llm-d.ai/why"
 
 #: The kinds of weights cache (``llmd:models[i].weightsCache.kind``).
-WeightsCacheKind = Literal["none", "hyperdisk-ml", "pvc"]
+WeightsCacheKind = Literal["none", "hyperdisk-ml", "fsx-lustre", "pvc"]
 
 #: Models at least this large (GiB of weight files) get the target's default cache. Arithmetic: without a cache every
 #: server start downloads the checkpoint at 150 MB/s (:data:`~pulumi_llmd.components.startup.DOWNLOAD_MB_PER_S`);

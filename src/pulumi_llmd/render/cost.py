@@ -14,12 +14,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from pulumi_llmd.blueprints.config import StackConfig
-from pulumi_llmd.blueprints.plan import plan_stack
+from pulumi_llmd.blueprints.plan import plan_stack, system_machine_type
 from pulumi_llmd.components import prices
 
-#: The EKS system node group's instance type and its smallest size (components/aws/cluster.py; blueprints/targets/
-#: eks.py keeps at least 2 nodes).
-_EKS_SYSTEM_INSTANCE_TYPE = "m6i.2xlarge"
+#: The EKS system node group's smallest size (blueprints/targets/eks.py keeps at least 2 nodes).
 _EKS_SYSTEM_MIN_NODES = 2
 
 
@@ -229,10 +227,11 @@ def stack_cost(config: StackConfig) -> StackCost:
             )
         )
     system = config.cluster.system_pool
+    # The configured systemPool.machineType, else the cloud's default (gcp e2-standard-8, aws m6i.2xlarge).
+    system_type = system_machine_type(config) or ""
     if cloud == "gcp":
-        system_type, system_low, system_high = system.machine_type, system.min_nodes, system.max_nodes
+        system_low, system_high = system.min_nodes, system.max_nodes
     else:
-        system_type = _EKS_SYSTEM_INSTANCE_TYPE
         system_low = max(_EKS_SYSTEM_MIN_NODES, system.min_nodes)
         system_high = max(_EKS_SYSTEM_MIN_NODES, system.max_nodes)
     pools.append(PoolCost("system", system_type, "", 0, system_low, system_high, prices.price(cloud, system_type)))

@@ -196,6 +196,10 @@ class _Mocks(pulumi.runtime.Mocks):
                 outputs["vpcConfig"] = {"clusterSecurityGroupId": "sg-0mockcluster", **(outputs.get("vpcConfig") or {})}
             if args.typ == "aws:ec2/launchTemplate:LaunchTemplate":
                 outputs.setdefault("latestVersion", 1)
+            if args.typ == "aws:fsx/lustreFileSystem:LustreFileSystem":
+                # Computed by FSx: the file system's DNS name and Lustre mount name (the static PV names both).
+                outputs.setdefault("dnsName", f"{args.name}-id.fsx.mock.invalid")
+                outputs.setdefault("mountName", "mockmnt")
         return f"{args.name}-id", outputs
 
     def call(self, args: pulumi.runtime.MockCallArgs) -> tuple[dict[str, Any], list[tuple[str, str]]]:

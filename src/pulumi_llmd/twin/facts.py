@@ -46,6 +46,10 @@ DURATIONS: dict[str, Duration] = {
     "aws:eks/cluster:Cluster": Duration(600, "EKS user guide 'Create an Amazon EKS cluster' (10-15 minutes)"),
     "aws:eks/nodeGroup:NodeGroup": Duration(240, "assumption: managed node group, 4 min (EKS user guide)"),
     "aws:eks/addon:Addon": Duration(60, "assumption: EKS add-on create, 1 min"),
+    "aws:fsx/lustreFileSystem:LustreFileSystem": Duration(
+        600,
+        "FSx for Lustre FAQs ('Within minutes, your file system is running'); assumption: 10 min until AVAILABLE",
+    ),
     "aws:ec2/natGateway:NatGateway": Duration(120, "assumption: NAT gateway becomes available in ~2 min"),
     "aws:ec2/": Duration(5, "assumption: EC2 API create"),
     "aws:iam/": Duration(5, "assumption: IAM API create"),

@@ -54,7 +54,13 @@ def _allocatable(
     if shape is not None:
         alloc = catalog.node_allocatable(shape, boot_disk_gib=disk, ephemeral_on_local_ssd=on_local_ssd)
     else:
-        vcpus, memory = _general_machine(machine_type) or (4, 16)
+        # A system pool: the catalog's system machines (what config validation sized the pickers against), else the
+        # machine type's name.
+        try:
+            known = catalog.system_machine(cloud, machine_type)
+            vcpus, memory = known.vcpus, known.memory_gib
+        except catalog.CatalogError:
+            vcpus, memory = _general_machine(machine_type) or (4, 16)
         alloc = catalog.host_allocatable(cloud, vcpus=vcpus, memory_gib=memory, boot_disk_gib=disk)
     out = {
         "cpu": float(alloc.cpu_millicores),
