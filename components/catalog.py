@@ -176,6 +176,9 @@ class TpuShape:
             multi-host slice of ``chips // chips_per_host`` nodes (see :func:`tpu_hosts`).
         regions: Google Cloud regions offering this TPU version (conservative: only regions the docs list).
         source: Upstream document the facts come from.
+        workload_policy: True when GKE builds a multi-host slice of this version from a workload policy (a resource
+            policy with the slice's accelerator topology, given as the node pool's ``--placement-policy``) instead of
+            ``placement_policy.tpu_topology`` (TPU7x: GKE 'About Ironwood (TPU7x) in GKE'). Default: False.
     """
 
     accelerator_label: str
@@ -183,6 +186,7 @@ class TpuShape:
     topologies: tuple[str, ...]
     regions: tuple[str, ...]
     source: str
+    workload_policy: bool = False
 
 
 @dataclass(frozen=True)
@@ -381,6 +385,15 @@ _ACCELERATOR_TABLE: tuple[Accelerator, ...] = (
         32,
         _src("Cloud TPU v6e docs (cloud.google.com/tpu/docs/v6e: 32 GB HBM per chip)", _SRC_TPU_TOOLKIT),
     ),
+    _tpu_chip(
+        "tpu7x",
+        "Google Cloud TPU7x (Ironwood)",
+        192,
+        _src(
+            "Cloud TPU7x docs (docs.cloud.google.com/tpu/docs/tpu7x: 192 GiB HBM per chip, two TensorCores per chip)",
+            "GKE 'About Ironwood (TPU7x) in GKE' (docs.cloud.google.com/kubernetes-engine/docs/concepts/tpu-ironwood)",
+        ),
+    ),
     # Devices no cloud target of ours offers: existing clusters name them with ``accelerator`` (the pool describes its
     # nodes: devicesPerNode, vcpus, memoryGib).
     Accelerator(
@@ -410,6 +423,9 @@ ACCELERATOR_ALIASES: Mapping[str, str] = MappingProxyType(
         "tpu-v5e-slice": "tpu-v5-lite-podslice",
         "tpu-v5p": "tpu-v5p-slice",
         "tpu-v6e": "tpu-v6e-slice",
+        "tpu-v7": "tpu7x",
+        "tpu-v7x": "tpu7x",
+        "ironwood": "tpu7x",
         "amd-mi300x": "amd-instinct-mi300x",
         "mi300x": "amd-instinct-mi300x",
         "amd-mi325x": "amd-instinct-mi325x",
@@ -552,6 +568,20 @@ _SRC_V6E = _src(
     _SRC_TPU_REGIONS,
 )
 
+# TPU7x (Ironwood): one machine type, 4 chips per VM. Topologies: 2x2x1 is the single-host node (llm-d
+# optimized-baseline/modelserver/tpu/v7/vllm/patch-vllm.yaml), 2x2x2 the 2-host slice llm-d's TPU7x multi-host guide
+# serves (optimized-baseline/modelserver/tpu/v7/vllm-dynamic-slice/2x2x2/lws.yaml); larger slices are not listed.
+_V7_TOPOLOGIES_4T = ("2x2x1", "2x2x2")
+_V7_REGIONS = ("us-central1",)
+_SRC_V7 = _src(
+    "Cloud TPU7x docs (docs.cloud.google.com/tpu/docs/tpu7x: 4-chip VM 224 vCPUs, 960 GB RAM = 894 GiB)",
+    "GKE 'About Ironwood (TPU7x) in GKE' (4 chips and 2 NICs per VM, 2 NUMA nodes; GKE >= 1.34.0-gke.2201000; "
+    "multi-host node pools take a workload policy through --placement-policy instead of --tpu-topology)",
+    "Cloud TPU regions and zones (docs.cloud.google.com/tpu/docs/regions-zones: TPU7x in us-central1-c and "
+    "us-central1-ai1a)",
+    "consumption options assumed as for the other Cloud TPU versions (not confirmed for TPU7x)",
+)
+
 # (machine type, accelerator label, chips per VM, vCPUs, host GiB, topologies, regions, source)
 _GKE_TPU_TABLE: tuple[tuple[str, str, int, int, int, tuple[str, ...], tuple[str, ...], str], ...] = (
     ("ct5lp-hightpu-1t", "tpu-v5-lite-podslice", 1, 24, 48, ("1x1",), _V5E_REGIONS, _SRC_V5E),
@@ -564,6 +594,7 @@ _GKE_TPU_TABLE: tuple[tuple[str, str, int, int, int, tuple[str, ...], tuple[str,
     ("ct6e-standard-1t", "tpu-v6e-slice", 1, 44, 176, ("1x1",), _V6E_REGIONS, _SRC_V6E),
     ("ct6e-standard-4t", "tpu-v6e-slice", 4, 180, 720, _V6E_TOPOLOGIES_4T, _V6E_REGIONS, _SRC_V6E),
     ("ct6e-standard-8t", "tpu-v6e-slice", 8, 180, 1440, ("2x4",), _V6E_REGIONS, _SRC_V6E),
+    ("tpu7x-standard-4t", "tpu7x", 4, 224, 894, _V7_TOPOLOGIES_4T, _V7_REGIONS, _SRC_V7),
 )
 
 _GKE_TPU_MACHINES: tuple[MachineShape, ...] = tuple(
@@ -579,7 +610,7 @@ _GKE_TPU_MACHINES: tuple[MachineShape, ...] = tuple(
         efa_interfaces=0,
         network_cards=1,
         mtu=None,
-        tpu=TpuShape(label, chips, topologies, regions, src),
+        tpu=TpuShape(label, chips, topologies, regions, src, workload_policy=label == "tpu7x"),
         source=_src(src, _SRC_GCE_CONSUMPTION),
         consumption=_GCE_ALL,
     )

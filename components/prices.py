@@ -197,6 +197,12 @@ PRICES: Final[dict[tuple[str, str], MachinePrice]] = {
         _tpu("ct6e-standard-1t", "us-east5", "tpu-v6e-1", 2.7, 1),
         _tpu("ct6e-standard-4t", "us-east5", "tpu-v6e-4", 2.7, 4),
         _tpu("ct6e-standard-8t", "us-east5", "tpu-v6e-8", 2.7, 8),
+        _unknown(
+            "gcp",
+            "tpu7x-standard-4t",
+            "us-central1",
+            "no public on-demand rate was found (Cloud TPU7x docs: access through the Google Cloud account team)",
+        ),
         _e2(2, 0.06701),
         _e2(4, 0.13402),
         _e2(8, 0.26805),

@@ -550,6 +550,60 @@ AMD_DEVICE_METRICS_EXPORTER_PIN: Final = ImagePin(
     digest=None,  # digest not found offline: refresh with scripts/refresh_digests.py
     source="ROCm/gpu-operator v1.5.1 docs/metrics/exporter.md (FACTS 'AMD GPU Operator'); no public digest record",
 )
+#: Intel's Helm chart repository for the device plugins (intel/helm-charts README;
+#: intel/intel-device-plugins-for-kubernetes INSTALL.md "Install with HELM charts":
+#: ``helm repo add intel https://intel.github.io/helm-charts/``).
+INTEL_HELM_CHARTS: Final = "https://intel.github.io/helm-charts"
+_INTEL_DP_SOURCE: Final = (
+    "intel/intel-device-plugins-for-kubernetes release v0.37.0 (PR #2353 'Prepare 0.37.0 images'; GitHub release "
+    "2026-09-16); charts 0.37.0 in the intel helm index since 2026-09-21 (one third-party upgrade record rendering "
+    "intel-device-plugins-operator / -gpu 0.37.0); chart layout intel/helm-charts charts/device-plugin-operator and "
+    "charts/gpu-device-plugin (Chart.yaml name, values.yaml, templates/gpu.yaml); no public digest record"
+)
+#: Intel Device Plugins Operator chart (``intel-device-plugins-operator``): the operator Deployment, its CRDs
+#: (``deviceplugin.intel.com/v1`` GpuDevicePlugin, ...) and admission webhooks, whose certificates come from
+#: cert-manager (the chart README's prerequisite). The operator rejects plugin images older than its own version
+#: (pkg/controllers/reconciler.go ``ImageMinVersion``), so the operator and GPU plugin charts move in lockstep.
+INTEL_DEVICE_PLUGINS_OPERATOR_CHART_PIN: Final = ChartPin(
+    repository=INTEL_HELM_CHARTS,
+    name="intel-device-plugins-operator",
+    version="0.37.0",
+    digest=None,  # digest not found offline: refresh with scripts/refresh_digests.py
+    source=_INTEL_DP_SOURCE,
+)
+#: Intel GPU device plugin chart (``intel-device-plugins-gpu``): a ``GpuDevicePlugin`` custom resource the operator
+#: turns into the GPU plugin DaemonSet that advertises ``gpu.intel.com/i915`` (or ``gpu.intel.com/xe``) and, with
+#: ``enableMonitoring``, ``gpu.intel.com/i915_monitoring`` (intel/intel-device-plugins-for-kubernetes
+#: cmd/gpu_plugin/README.md; intel/helm-charts charts/gpu-device-plugin/templates/gpu.yaml).
+INTEL_GPU_PLUGIN_CHART_PIN: Final = ChartPin(
+    repository=INTEL_HELM_CHARTS,
+    name="intel-device-plugins-gpu",
+    version="0.37.0",
+    digest=None,  # digest not found offline: refresh with scripts/refresh_digests.py
+    source=_INTEL_DP_SOURCE,
+)
+#: The GPU plugin image the ``GpuDevicePlugin`` CR names (chart values ``image.hub`` / ``image.tag``; the template
+#: renders ``<hub>/intel-gpu-plugin:<tag>``, so the pin is its tag: a digest cannot be appended).
+INTEL_GPU_PLUGIN_IMAGE_PIN: Final = ImagePin(
+    repository="intel/intel-gpu-plugin",
+    tag="0.37.0",
+    digest=None,  # digest not found offline: refresh with scripts/refresh_digests.py
+    source=_INTEL_DP_SOURCE,
+)
+#: Intel XPU Manager (``xpumd`` + its Prometheus exporter, metrics ``xpum_*`` on port 29999): the GPU metrics exporter
+#: the Intel GPU plugin documents (intel/intel-device-plugins-for-kubernetes cmd/gpu_plugin/monitoring.md: the XPU
+#: Manager DaemonSet on ``gpu.intel.com/i915_monitoring`` plus a Service and ServiceMonitor; manifests intel/xpumanager
+#: deployment/kubernetes/daemonset/base/daemonset-intel-xpum.yaml and deployment/kubernetes/monitoring/).
+#: v1.2.27 is the newest image Intel published to Docker Hub (intel/xpumanager issue #90; Intel's gpu-base-operator
+#: tests load ``intel/xpumanager:v1.2.27``). XPUM 2.x (``xpumd`` chart, ghcr.io/intel/xpumanager/xpumd) publishes only
+#: ``0.0.0-main`` charts and floating images, so it is not pinned here.
+INTEL_XPUMANAGER_PIN: Final = ImagePin(
+    repository="intel/xpumanager",
+    tag="v1.2.27",
+    digest=None,  # digest not found offline: refresh with scripts/refresh_digests.py
+    source="intel/xpumanager issue #90 ('Latest XPUM container at DockerHub is v1.2.27'); intel/gpu-base-operator "
+    "controller tests (intel/xpumanager:v1.2.27); no public digest record",
+)
 DCGM_EXPORTER_CHART_REPO: Final = DCGM_EXPORTER_CHART_PIN.repository
 DCGM_EXPORTER_CHART: Final = DCGM_EXPORTER_CHART_PIN.name
 DCGM_EXPORTER_CHART_VERSION: Final = DCGM_EXPORTER_CHART_PIN.version
@@ -730,6 +784,11 @@ class LlmdRelease:
         amd_gpu_operator_chart / amd_metrics_exporter: the AMD GPU Operator chart (ROCm device plugin, node labeller,
             default DeviceConfig) and AMD's device-metrics exporter image, for AMD Instinct pools (the library's pins,
             shared by both records: :data:`AMD_GPU_OPERATOR_CHART_PIN`, :data:`AMD_DEVICE_METRICS_EXPORTER_PIN`).
+        intel_device_plugins_operator_chart / intel_gpu_plugin_chart / intel_gpu_plugin_image / intel_xpumanager: the
+            Intel Device Plugins Operator and GPU plugin charts (``gpu.intel.com/i915``), the GPU plugin image and
+            Intel XPU Manager (GPU metrics), for Intel GPU pools (the library's pins, shared by both records:
+            :data:`INTEL_DEVICE_PLUGINS_OPERATOR_CHART_PIN`, :data:`INTEL_GPU_PLUGIN_CHART_PIN`,
+            :data:`INTEL_GPU_PLUGIN_IMAGE_PIN`, :data:`INTEL_XPUMANAGER_PIN`).
         disaggregated_set_default: whether P/D and wide-EP are built as DisaggregatedSets unless a model says
             otherwise (llm-d v0.10.0's guides make it the base; in v0.9.0 it was the optional ``vllm-ds`` variant).
     """
@@ -771,6 +830,10 @@ class LlmdRelease:
     disaggregated_set_default: bool
     amd_gpu_operator_chart: ChartPin
     amd_metrics_exporter: ImagePin
+    intel_device_plugins_operator_chart: ChartPin
+    intel_gpu_plugin_chart: ChartPin
+    intel_gpu_plugin_image: ImagePin
+    intel_xpumanager: ImagePin
 
     @property
     def lws_version(self) -> str:
@@ -865,6 +928,10 @@ LLMD_V0_9_0: Final = LlmdRelease(
     disaggregated_set_default=False,
     amd_gpu_operator_chart=AMD_GPU_OPERATOR_CHART_PIN,
     amd_metrics_exporter=AMD_DEVICE_METRICS_EXPORTER_PIN,
+    intel_device_plugins_operator_chart=INTEL_DEVICE_PLUGINS_OPERATOR_CHART_PIN,
+    intel_gpu_plugin_chart=INTEL_GPU_PLUGIN_CHART_PIN,
+    intel_gpu_plugin_image=INTEL_GPU_PLUGIN_IMAGE_PIN,
+    intel_xpumanager=INTEL_XPUMANAGER_PIN,
 )
 #: llm-d v0.10.0, the newest verified release (llm-d/llm-d docs/api-reference/artifacts.md @ 1128ecf6: "the versions
 #: we test against for the v0.10.0 release"; guides' DisaggregatedSet bases @ 5e758d87 / bf09bb9d). Its date was not
@@ -908,6 +975,10 @@ LLMD_V0_10_0: Final = LlmdRelease(
     disaggregated_set_default=True,
     amd_gpu_operator_chart=AMD_GPU_OPERATOR_CHART_PIN,
     amd_metrics_exporter=AMD_DEVICE_METRICS_EXPORTER_PIN,
+    intel_device_plugins_operator_chart=INTEL_DEVICE_PLUGINS_OPERATOR_CHART_PIN,
+    intel_gpu_plugin_chart=INTEL_GPU_PLUGIN_CHART_PIN,
+    intel_gpu_plugin_image=INTEL_GPU_PLUGIN_IMAGE_PIN,
+    intel_xpumanager=INTEL_XPUMANAGER_PIN,
 )
 #: The releases a stack can select with ``llmd:release``, newest first.
 RELEASES: Final[Mapping[str, LlmdRelease]] = MappingProxyType({r.name: r for r in (LLMD_V0_10_0, LLMD_V0_9_0)})
@@ -997,4 +1068,5 @@ CHART_DEFAULT_IMAGES_NOT_DIGEST_PINNED: Final[tuple[str, ...]] = (
     "dcgm-exporter",
     "keda",
     "gpu-operator-charts",
+    "intel-device-plugins-operator",
 )

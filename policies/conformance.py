@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Mapping
+from types import MappingProxyType
 from typing import Any, Final
 
 from pulumi_llmd.policies.graph import (
@@ -70,13 +71,25 @@ AI_OPERATOR_GROUPS: Final = (
 METRICS_ADAPTERS: Final = ("custom-metrics-stackdriver-adapter", "prometheus-adapter", "keda", "datadog-cluster-agent")
 #: Charts of Prometheus-compatible monitoring systems.
 MONITORING_CHARTS: Final = ("kube-prometheus-stack", "prometheus", "victoria-metrics-k8s-stack", "prometheus-operator")
-#: Charts that expose per-GPU metrics: NVIDIA's DCGM exporter and GPU Operator, AMD's device-metrics exporter
-#: (ROCm/device-metrics-exporter helm chart).
-ACCELERATOR_METRICS_CHARTS: Final = ("dcgm-exporter", "gpu-operator", "device-metrics-exporter")
-#: DaemonSet names / image repositories of per-accelerator metrics exporters: NVIDIA DCGM exporter
-#: (``nvcr.io/nvidia/k8s/dcgm-exporter``), AMD device-metrics exporter (``rocm/device-metrics-exporter``, port 5000;
-#: ROCm/gpu-operator v1.5.1 docs/metrics/exporter.md).
-ACCELERATOR_METRICS_EXPORTERS: Final = ("dcgm-exporter", "device-metrics-exporter")
+#: Per-accelerator metrics exporters, the one table the ``accelerator_metrics`` check reads: the token found in a
+#: chart name, a DaemonSet name or a container image, and what the exporter is. NVIDIA DCGM exporter (chart
+#: ``dcgm-exporter``, image ``nvcr.io/nvidia/k8s/dcgm-exporter``); AMD device-metrics exporter (chart and image
+#: ``rocm/device-metrics-exporter``, port 5000; ROCm/gpu-operator v1.5.1 docs/metrics/exporter.md); Intel XPU Manager
+#: (image ``intel/xpumanager``, DaemonSet ``intel-xpumanager``, ``xpum_*`` metrics on port 29999; the Intel GPU plugin's
+#: cmd/gpu_plugin/monitoring.md) and its 2.x daemon ``xpumd`` (intel/xpumanager xpumd/charts/xpumd, image
+#: ``ghcr.io/intel/xpumanager/xpumd``, Prometheus endpoint on 8080).
+ACCELERATOR_METRICS_EXPORTER_KINDS: Final[Mapping[str, str]] = MappingProxyType(
+    {
+        "dcgm-exporter": "DCGM exporter",
+        "device-metrics-exporter": "AMD device-metrics exporter",
+        "xpumanager": "Intel XPU Manager exporter",
+        "xpumd": "Intel XPU Manager exporter",
+    }
+)
+#: Charts that expose per-accelerator metrics: the exporters' own charts and NVIDIA's GPU Operator (DCGM).
+ACCELERATOR_METRICS_CHARTS: Final = (*ACCELERATOR_METRICS_EXPORTER_KINDS, "gpu-operator")
+#: DaemonSet names / image repository tokens of per-accelerator metrics exporters.
+ACCELERATOR_METRICS_EXPORTERS: Final = tuple(ACCELERATOR_METRICS_EXPORTER_KINDS)
 #: The AMD GPU Operator chart: its default DeviceConfig runs AMD's device-metrics exporter unless
 #: ``deviceConfig.spec.metricsExporter.enable`` is false or the default CR is not installed
 #: (ROCm/gpu-operator helm-charts-k8s/values.yaml, templates/default-deviceconfig.yaml).
@@ -633,14 +646,15 @@ def assess_pod_autoscaling(graph: Graph) -> Assessment:
 
 
 def accelerator_metrics_exporters(graph: Graph) -> list[tuple[Resource, str]]:
-    """Every per-accelerator metrics exporter in the graph, with what it is: NVIDIA's DCGM exporter (chart, DaemonSet or
-    GPU Operator ClusterPolicy with ``dcgmExporter`` on) and AMD's device-metrics exporter (chart, DaemonSet, the AMD
-    GPU Operator chart's default DeviceConfig or an ``amd.com`` DeviceConfig with ``metricsExporter.enable``)."""
+    """Every per-accelerator metrics exporter in the graph, with what it is: a chart, DaemonSet or container image of
+    :data:`ACCELERATOR_METRICS_EXPORTER_KINDS` (NVIDIA's DCGM exporter, AMD's device-metrics exporter, Intel XPU
+    Manager), NVIDIA's GPU Operator ClusterPolicy with ``dcgmExporter`` on, the AMD GPU Operator chart's default
+    DeviceConfig or an ``amd.com`` DeviceConfig with ``metricsExporter.enable``."""
     found: list[tuple[Resource, str]] = [
-        (r, "DCGM exporter" if chart_basename(r) != "device-metrics-exporter" else "AMD device-metrics exporter")
+        (r, ACCELERATOR_METRICS_EXPORTER_KINDS.get(chart_basename(r), "DCGM exporter"))
         for r in graph.releases_of(*ACCELERATOR_METRICS_CHARTS)
     ]
-    names = dict(zip(ACCELERATOR_METRICS_EXPORTERS, ("DCGM exporter", "AMD device-metrics exporter"), strict=True))
+    names = ACCELERATOR_METRICS_EXPORTER_KINDS
     images: dict[str, str] = {}
     for t in graph.templates():
         images[t.workload.urn] = images.get(t.workload.urn, "") + " ".join(
@@ -677,8 +691,8 @@ def accelerator_metrics_exporters(graph: Graph) -> list[tuple[Resource, str]]:
 
 def assess_accelerator_metrics(graph: Graph) -> Assessment:
     """accelerator_metrics (KAR-0059): per-accelerator utilisation and memory metrics (DCGM on NVIDIA GPUs, AMD's
-    device-metrics exporter on AMD Instinct, GKE system metrics on TPUs); N/A without accelerators (CPU-only
-    serving)."""
+    device-metrics exporter on AMD Instinct, Intel XPU Manager on Intel GPUs: :func:`accelerator_metrics_exporters`;
+    GKE system metrics on TPUs); N/A without accelerators (CPU-only serving)."""
     pools = graph.accelerator_pools()
     gpu_pools = [p for p in pools if pool_accelerators(p)[0] != "tpu"]
     accelerated = [t for t in graph.templates() if uses_accelerators(t)]
@@ -711,7 +725,7 @@ def assess_accelerator_metrics(graph: Graph) -> Assessment:
             violations.append(
                 Violation(
                     "no accelerator metrics exporter (NVIDIA dcgm-exporter / GPU Operator, AMD device-metrics-exporter "
-                    "/ AMD GPU Operator)"
+                    "/ AMD GPU Operator, Intel XPU Manager)"
                 )
             )
         return Assessment(

@@ -331,6 +331,18 @@ PRIVILEGE_ESCALATION_ALLOWED: Final[Mapping[tuple[str, str, str], str]] = {
 }
 
 
+#: System agents the library deploys that may add capabilities beyond IPC_LOCK / SYS_RAWIO, with the reason.
+CAPABILITIES_ALLOWED: Final[Mapping[tuple[str, str, str], str]] = {
+    ("inteldeviceplugins-system", "DaemonSet", "intel-xpumanager"): (
+        "Intel XPU Manager's GPU metrics daemon adds SYS_ADMIN, 'required for engine utilization' (intel/xpumanager "
+        "deployment/kubernetes/daemonset/base/daemonset-intel-xpum.yaml; components/platform/devices.py)"
+    ),
+    ("inteldeviceplugins-system", "DaemonSet", "intel-xpumanager-xe"): (
+        "Intel XPU Manager's GPU metrics daemon (xe pools) adds SYS_ADMIN, as for i915 (same manifest)"
+    ),
+}
+
+
 def _allowed(table: Mapping[tuple[str, str, str], str], resource: Resource) -> bool:
     return (resource.namespace, resource.kind, resource.object_name) in table
 
@@ -370,7 +382,10 @@ def check_no_privilege_escalation(resource: Resource) -> list[Violation]:
 
 
 def check_capabilities(resource: Resource) -> list[Violation]:
-    """Added capabilities limited to IPC_LOCK / SYS_RAWIO, and only in containers that use accelerators or RDMA."""
+    """Added capabilities limited to IPC_LOCK / SYS_RAWIO, and only in containers that use accelerators or RDMA;
+    system agents in :data:`CAPABILITIES_ALLOWED` are exempt."""
+    if _allowed(CAPABILITIES_ALLOWED, resource):
+        return []
     found = []
     for _, container in _containers(resource):
         added = {str(c).removeprefix("CAP_") for c in items(dig(container, "securityContext", "capabilities", "add"))}

@@ -61,6 +61,12 @@ ALLOWED_PENDING = frozenset(
         # AMD GPU Operator v1.5.1 chart and device-metrics exporter v1.5.0: no public record of either digest.
         "AMD_GPU_OPERATOR_CHART_PIN",
         "AMD_DEVICE_METRICS_EXPORTER_PIN",
+        # Intel device plugins operator / GPU plugin 0.37.0 (charts and image) and XPU Manager v1.2.27: no public
+        # record of their digests.
+        "INTEL_DEVICE_PLUGINS_OPERATOR_CHART_PIN",
+        "INTEL_GPU_PLUGIN_CHART_PIN",
+        "INTEL_GPU_PLUGIN_IMAGE_PIN",
+        "INTEL_XPUMANAGER_PIN",
     }
 )
 

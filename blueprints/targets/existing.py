@@ -1,6 +1,7 @@
 """The existing-cluster target (kind, on-prem, CoreWeave, OpenShift): no cloud resources; the pools describe
 their nodes; the stack adds the Gateway API CRDs, Istio or agentgateway, DCGM on NVIDIA pools, the AMD GPU Operator
-(ROCm device plugin + device-metrics exporter) on AMD Instinct pools and kube-prometheus-stack. Imported only for
+(ROCm device plugin + device-metrics exporter) on AMD Instinct pools, Intel's device plugins operator + GPU plugin and
+Intel XPU Manager's exporter on Intel GPU pools, and kube-prometheus-stack. Imported only for
 ``target.cloud: existing``."""
 
 from __future__ import annotations
@@ -13,11 +14,17 @@ from pulumi_llmd.blueprints.config import ExistingTarget, PoolConfig, StackConfi
 from pulumi_llmd.blueprints.issues import ConfigIssue
 from pulumi_llmd.blueprints.targets import ISTIO_SERVICE_TYPE, Target, TargetPlatform, pool_key, refuse_cluster_keys
 from pulumi_llmd.components import catalog
-from pulumi_llmd.components.base import Cluster, Toleration
+from pulumi_llmd.components.base import AcceleratorPool, Cluster, Toleration
 from pulumi_llmd.components.catalog import RdmaKind
 from pulumi_llmd.components.cluster import ExistingCluster, ExistingPool
-from pulumi_llmd.components.platform import AmdGpuOperator, DcgmExporter
-from pulumi_llmd.components.platform.devices import AMD_GPU_TOLERATION
+from pulumi_llmd.components.platform import AmdGpuOperator, DcgmExporter, IntelGpuDevicePlugin, IntelXpuManager
+from pulumi_llmd.components.platform.devices import (
+    AMD_GPU_TOLERATION,
+    INTEL_GPU_NODE_SELECTOR,
+    INTEL_GPU_RESOURCES,
+    INTEL_XPUMANAGER_NAMESPACE,
+    intel_monitoring_resource,
+)
 from pulumi_llmd.components.platform.network_policy import PRIVATE_RANGES
 
 #: The extended resource of AMD Instinct GPUs (the ROCm device plugin; FACTS "AMD and other accelerators").
@@ -135,8 +142,9 @@ class ExistingClusterTarget(Target):
     ) -> TargetPlatform:
         """The self-managed gateway, kube-prometheus-stack and, with NVIDIA pools, the DCGM exporter: an existing
         cluster brings its own device plugin (or the GPU Operator); GPU metrics the stack adds, on the nodes the
-        NVIDIA feature discovery labels, tolerating every pool's taints. ``parent``: the component they belong to.
-        Default: None (a stack: no parent)."""
+        NVIDIA feature discovery labels, tolerating every pool's taints. AMD Instinct pools get the AMD GPU Operator
+        and Intel GPU pools Intel's device plugins and XPU Manager (:meth:`_intel_gpus`). ``parent``: the component
+        they belong to. Default: None (a stack: no parent)."""
         platform = self.self_managed_gateway(cluster, parent)
         k8s_opts = pulumi.ResourceOptions(provider=cluster.provider, depends_on=list(cluster.ready), parent=parent)
         nvidia_pools = [p for p in cluster.pools.values() if p.resource_name == "nvidia.com/gpu"]
@@ -163,7 +171,50 @@ class ExistingClusterTarget(Target):
             )
             for pool in amd_pools:
                 cluster.pool_ready.setdefault(pool.name, []).append(amd.release)
+        intel_pools = [p for p in cluster.pools.values() if p.resource_name in INTEL_GPU_RESOURCES]
+        if intel_pools:
+            self._intel_gpus(cluster, intel_pools, platform, parent)
         return platform
+
+    def _intel_gpus(
+        self,
+        cluster: Cluster,
+        pools: Sequence[AcceleratorPool],
+        platform: TargetPlatform,
+        parent: pulumi.Resource | None,
+    ) -> None:
+        """Intel GPU nodes (``gpu.intel.com/i915`` or ``/xe``): Intel's device plugins operator and GPU plugin
+        (:class:`~pulumi_llmd.components.platform.devices.IntelGpuDevicePlugin`; the operator's webhooks take their
+        certificates from the cert-manager the stack installs, so it waits for it) and Intel XPU Manager's metrics
+        exporter with a ServiceMonitor (after kube-prometheus-stack's CRDs), one per device resource the pools use.
+        They run on the pools' nodes (the pools' labels when all pools share them, else Intel's default NFD label
+        ``intel.feature.node.kubernetes.io/gpu``), tolerating every pool's taints. The model servers on Intel pools
+        wait for the plugin chart (their pods request its resource)."""
+        k8s_opts = pulumi.ResourceOptions(
+            provider=cluster.provider,
+            depends_on=[*cluster.ready, *(self.cert_manager.ready if self.cert_manager is not None else [])],
+            parent=parent,
+        )
+        tolerations = tuple(sorted({t for p in pools for t in p.tolerations}, key=lambda t: (t.key, t.value or "")))
+        selectors = {tuple(sorted(p.node_selector.items())) for p in pools}
+        selector = dict(next(iter(selectors))) if len(selectors) == 1 else dict(INTEL_GPU_NODE_SELECTOR)
+        plugin = IntelGpuDevicePlugin(node_selector=selector, tolerations=tolerations, opts=k8s_opts)
+        for resource in sorted({p.resource_name for p in pools}):
+            # i915 (the XPU Manager manifest's resource) keeps Intel's names; an xe pool gets its own exporter.
+            suffix = "" if resource == INTEL_GPU_RESOURCES[0] else "-" + resource.rsplit("/", 1)[1]
+            IntelXpuManager(
+                f"intel-xpumanager{suffix}",
+                monitoring_resource=intel_monitoring_resource(resource),
+                node_selector=selector,
+                tolerations=tolerations,
+                namespace=INTEL_XPUMANAGER_NAMESPACE,
+                service_monitor_after=platform.monitoring_crds,
+                opts=pulumi.ResourceOptions(
+                    provider=cluster.provider, depends_on=[*cluster.ready, plugin.release], parent=parent
+                ),
+            )
+        for pool in pools:
+            cluster.pool_ready.setdefault(pool.name, []).append(plugin.release)
 
     def api_server(self) -> tuple[list[str], list[int]]:
         """The private ranges (RFC 1918: kind's control-plane node sits on the docker network 172.18.0.0/16) on 443

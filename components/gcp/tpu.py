@@ -352,6 +352,15 @@ def tpu_topology_problem(key: str, topology: object, shape: MachineShape) -> str
             topology,
             f"{chips} chips, not a whole number of {shape.machine_type} hosts of {per_host} chips each; {allowed}",
         )
+    if shape.tpu.workload_policy and chips > per_host:
+        single = [t for t in shape.tpu.topologies if tpu_chips(t) <= per_host]
+        return format_problem(
+            key,
+            topology,
+            f"a multi-host {shape.accelerator.display} slice ({chips // per_host} hosts) needs a GKE workload policy "
+            "(a resource policy with the slice's accelerator topology, the node pool's --placement-policy), which "
+            f"this release does not create; allowed on {shape.machine_type}: {', '.join(single)} (single host)",
+        )
     return None
 
 

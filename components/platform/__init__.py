@@ -16,6 +16,8 @@ if TYPE_CHECKING:
         AmdGpuOperator,
         DcgmExporter,
         EfaDevicePlugin,
+        IntelGpuDevicePlugin,
+        IntelXpuManager,
         NvidiaDevicePlugin,
     )
     from pulumi_llmd.components.platform.gateway import GkeInferencePoolPolicies, InferenceGateway
@@ -67,6 +69,8 @@ _EXPORTS: dict[str, str] = {
     "GatewayCertificate": "pulumi_llmd.components.platform.cert_manager",
     "GkeInferencePoolPolicies": "pulumi_llmd.components.platform.gateway",
     "InferenceGateway": "pulumi_llmd.components.platform.gateway",
+    "IntelGpuDevicePlugin": "pulumi_llmd.components.platform.devices",
+    "IntelXpuManager": "pulumi_llmd.components.platform.devices",
     "IstioGateway": "pulumi_llmd.components.platform.gateways",
     "IstioJwtAuthentication": "pulumi_llmd.components.platform.gateway_auth",
     "Kueue": "pulumi_llmd.components.platform.scheduling",
@@ -108,6 +112,8 @@ __all__ = [
     "GatewayCertificate",
     "GkeInferencePoolPolicies",
     "InferenceGateway",
+    "IntelGpuDevicePlugin",
+    "IntelXpuManager",
     "IstioGateway",
     "IstioJwtAuthentication",
     "Kueue",

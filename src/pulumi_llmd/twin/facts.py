@@ -249,6 +249,9 @@ CHART_WEBHOOK_GROUPS: dict[str, tuple[str, ...]] = {
     # LWS with enableDisaggregatedSet registers ``vdisaggregatedset.kb.io`` on DisaggregatedSets, failurePolicy=fail
     # (kubernetes-sigs/lws pkg/webhooks/disaggregatedset/disaggregatedset_webhook.go kubebuilder marker).
     "lws": ("disaggregatedset.x-k8s.io",),
+    # The Intel device plugins operator validates and defaults its device plugin CRs (GpuDevicePlugin, ...) through
+    # webhooks served by its Deployment (intel/intel-device-plugins-for-kubernetes pkg/apis/deviceplugin/v1).
+    "intel-device-plugins-operator": ("deviceplugin.intel.com",),
 }
 #: Workload kinds each chart creates in its release namespace (what another release's webhooks may intercept).
 CHART_WORKLOADS: dict[str, tuple[str, ...]] = {
@@ -263,6 +266,8 @@ CHART_WORKLOADS: dict[str, tuple[str, ...]] = {
     "nvidia-device-plugin": ("DaemonSet", "Pod"),
     "aws-efa-k8s-device-plugin": ("DaemonSet", "Pod"),
     "dcgm-exporter": ("DaemonSet", "Pod"),
+    "intel-device-plugins-operator": ("Deployment", "Pod"),
+    "intel-device-plugins-gpu": (),  # a GpuDevicePlugin CR: the operator creates the DaemonSet in its namespace
     "cert-manager": ("Deployment", "Job", "Pod"),
     "keda": ("Deployment", "Pod"),
 }
@@ -278,6 +283,20 @@ DEVICE_PLUGIN_CHARTS: dict[str, str] = {
     "vpc.amazonaws.com/efa": "aws-efa-k8s-device-plugin",
     # The AMD GPU Operator's default DeviceConfig runs the ROCm device plugin (ROCm/gpu-operator helm-charts-k8s).
     "amd.com/gpu": "gpu-operator-charts",
+    # Intel's GpuDevicePlugin CR (chart intel-device-plugins-gpu, reconciled by the Intel device plugins operator)
+    # runs the GPU plugin (intel/intel-device-plugins-for-kubernetes cmd/gpu_plugin/README.md).
+    "gpu.intel.com/i915": "intel-device-plugins-gpu",
+    "gpu.intel.com/xe": "intel-device-plugins-gpu",
+    "gpu.intel.com/i915_monitoring": "intel-device-plugins-gpu",
+    "gpu.intel.com/xe_monitoring": "intel-device-plugins-gpu",
+}
+#: Per-node resources a device plugin advertises next to a pool's device resource: Intel's GPU plugin with
+#: ``enableMonitoring`` (which the library's IntelGpuDevicePlugin sets) adds one ``<resource>_monitoring`` per node,
+#: the resource Intel XPU Manager's exporter requests (intel/intel-device-plugins-for-kubernetes
+#: cmd/gpu_plugin/monitoring.md).
+COMPANION_RESOURCES: dict[str, dict[str, int]] = {
+    "gpu.intel.com/i915": {"gpu.intel.com/i915_monitoring": 1},
+    "gpu.intel.com/xe": {"gpu.intel.com/xe_monitoring": 1},
 }
 #: The node an existing cluster without described pools is assumed to offer for CPU pods: the README's kind
 #: laptop (Docker with about 8 GB of memory; 4 vCPUs assumed).

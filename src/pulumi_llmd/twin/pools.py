@@ -249,6 +249,7 @@ def existing_pools(r: Resource) -> list[NodePool]:
         cpu = p.get("accelerator") == catalog.CPU.name
         resource_name = "" if cpu else str(p.get("resourceName") or "nvidia.com/gpu")
         extended = {resource_name: int(p.get("devicesPerNode") or 1)} if resource_name else {}
+        extended.update(facts.COMPANION_RESOURCES.get(resource_name, {}))
         if p.get("rdmaResource"):
             extended[str(p["rdmaResource"])] = int(p.get("rdmaDevicesPerNode") or 1)
         described = catalog.host_allocatable(
