@@ -59,7 +59,7 @@ def default_offload_gib(shape: catalog.MachineShape, devices: int, memory_reques
     E.g. a3-highgpu-8g (1,872 GiB, TP 2 -> 4 pods per node, 96 GiB requested): (468 - 96) // 2 = 186 GiB.
     Raises ValueError for a memory request that does not parse.
     """
-    pods = max(1, shape.accelerator_count // max(1, devices))
+    pods = shape.pods_per_node(devices)
     request_gib = parse_quantity(memory_request) / 2**30
     return max(1, int((shape.memory_gib // pods - request_gib) // 2))
 
@@ -171,16 +171,18 @@ def weights_per_device_problem(
     """Why ``spec``'s weights split over ``shards`` devices cannot run on ``accelerator``, with the fewest shards
     that would fit; None when they fit or the accelerator's memory is unknown.
 
-    Rule: ``weights_gib / shards <= WEIGHTS_MAX_SHARE x utilization x accelerator.memory_gib`` (utilization defaults
+    Rule: ``weights_gib / shards <= WEIGHTS_MAX_SHARE x utilization x accelerator.device_memory_gib`` (``shards``
+    are vLLM devices; a device's HBM is the chip's over its vLLM devices, TPU7x 192 / 2 = 96 GiB; utilization defaults
     to vLLM's 0.9), leaving at least a fifth of vLLM's budget for the KV cache and activations. Examples:
     Qwen3-32B (61 GiB) on one L4 (24 GiB): 61 > 17.3 fails; Llama-3.3-70B (131 GiB) at TP 4 on A100 40GB:
     32.9 > 28.8 fails; Qwen3-32B at TP 2 on H100 80GB: 30.5 <= 57.6 fits; DeepSeek-R1 (641 GiB) over 16 B200 ranks:
     40 <= 129.6 fits.
     """
-    if accelerator.memory_gib <= 0 or spec.weights_gib <= 0:
+    memory_gib = accelerator.device_memory_gib
+    if memory_gib <= 0 or spec.weights_gib <= 0:
         return None
     util = utilization or DEFAULT_GPU_MEMORY_UTILIZATION
-    budget = WEIGHTS_MAX_SHARE * util * accelerator.memory_gib
+    budget = WEIGHTS_MAX_SHARE * util * memory_gib
     per_device = spec.weights_gib / shards
     if per_device <= budget:
         return None
@@ -188,8 +190,8 @@ def weights_per_device_problem(
     origin = "estimated from its id; set weightsGiB if wrong" if spec.estimated else spec.source.split(" (")[0]
     return (
         f"{spec.hf_id} weighs {spec.weights_gib:.1f} GiB ({origin}); over {shards} x {accelerator.name} "
-        f"({accelerator.memory_gib} GiB each) that is {per_device:.1f} GiB per device, more than "
-        f"{WEIGHTS_MAX_SHARE:.0%} of vLLM's budget of {util:g} x {accelerator.memory_gib} GiB = "
+        f"({memory_gib} GiB each) that is {per_device:.1f} GiB per device, more than "
+        f"{WEIGHTS_MAX_SHARE:.0%} of vLLM's budget of {util:g} x {memory_gib} GiB = "
         f"{budget / WEIGHTS_MAX_SHARE:.1f} GiB (the rest holds the KV cache and activations)",
         needed,
     )
@@ -264,7 +266,7 @@ def size_default_resources(config: StackConfig) -> StackConfig:
         except (KeyError, IndexError, ValueError, StopIteration, AttributeError):
             models.append(model)
             continue
-        share = min(1.0, model.gpus_per_replica / max(1, shape.accelerator_count))
+        share = min(1.0, shape.chips_for(model.gpus_per_replica) / max(1, shape.accelerator_count))
         default = ModelResources()
         cpu_request = min(int(parse_quantity(default.cpu_request)), max(1, int(shape.vcpus * share * 0.8)))
         cpu_limit = min(int(parse_quantity(default.cpu_limit)), max(cpu_request, int(shape.vcpus * share * 0.9)))
@@ -444,7 +446,7 @@ def _roles(model: ModelConfig, pool: PoolPlan) -> tuple[RolePlan, ...]:
                 )
             )
         return tuple(out)
-    decode_devices = model.gpus_per_replica
+    decode_devices = shape.chips_for(model.gpus_per_replica)
     if model.path is WellLitPath.PD_DISAGGREGATION:
         prefill = model.prefill or PrefillConfig()
         sizes_pd = {

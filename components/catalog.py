@@ -126,10 +126,17 @@ class Accelerator:
         display: Human-readable name, e.g. ``"NVIDIA H100 80GB"``.
         kind: GPU, TPU or CPU (no device).
         vendor: ``"nvidia"``, ``"google"``, ``"amd"``, ``"intel"``, or the vendor of a device the catalog does not list.
-        memory_gib: High-bandwidth memory of one device, GiB (0 when unknown, and for CPU serving).
+        memory_gib: High-bandwidth memory of one device as the device plugin counts it (one GPU, one TPU chip), GiB
+            (0 when unknown, and for CPU serving).
         resource_name: Extended resource pods request for it (``nvidia.com/gpu``, ``google.com/tpu``, ``amd.com/gpu``);
             empty for CPU serving (no device is requested).
         source: Upstream document the facts come from.
+        vllm_devices_per_chip: Devices vLLM (JAX) sees on one counted device, the unit of ``--tensor-parallel-size``:
+            2 on TPU7x, whose chips have two TensorCores that JAX exposes as two devices (Cloud TPU7x docs,
+            docs.cloud.google.com/tpu/docs/tpu7x: "Each TPU7x chip contains two TensorCores"; llm-d
+            ``optimized-baseline/modelserver/tpu/v7/vllm/patch-vllm.yaml`` runs ``--tensor-parallel-size=8`` on one
+            4-chip ``2x2x1`` host requesting ``google.com/tpu: 4``), 1 for every GPU and for v5e / v6e (one
+            TensorCore per chip) and v5p (megacore: its two TensorCores form one JAX device). Default: 1.
     """
 
     name: str
@@ -139,6 +146,13 @@ class Accelerator:
     memory_gib: int
     resource_name: str
     source: str
+    vllm_devices_per_chip: int = 1
+
+    @property
+    def device_memory_gib(self) -> int:
+        """HBM of one vLLM device, GiB: ``memory_gib // vllm_devices_per_chip`` (TPU7x: 192 GiB per chip over two
+        TensorCores = 96 GiB; every other device: ``memory_gib``). Weights-per-device checks use it."""
+        return self.memory_gib // max(1, self.vllm_devices_per_chip)
 
     @property
     def vllm_platform(self) -> str | None:
@@ -179,6 +193,10 @@ class TpuShape:
         workload_policy: True when GKE builds a multi-host slice of this version from a workload policy (a resource
             policy with the slice's accelerator topology, given as the node pool's ``--placement-policy``) instead of
             ``placement_policy.tpu_topology`` (TPU7x: GKE 'About Ironwood (TPU7x) in GKE'). Default: False.
+        whole_host: True when a pod on a single host requests every chip of it, whatever its TP (TPU7x: every llm-d v7
+            overlay requests ``google.com/tpu: 4`` on a ``2x2x1`` host, at TP 8 in ``optimized-baseline`` and at TP 4
+            in ``multimodal-serving/aggregation/modelserver/tpu/v7``, where vLLM uses 4 of the host's 8 TensorCores).
+            Default: False (a pod requests the chips its TP x PP needs).
     """
 
     accelerator_label: str
@@ -187,6 +205,7 @@ class TpuShape:
     regions: tuple[str, ...]
     source: str
     workload_policy: bool = False
+    whole_host: bool = False
 
 
 @dataclass(frozen=True)
@@ -256,6 +275,26 @@ class MachineShape:
             problems.append("tpu.chips_per_host / accelerator_label disagree with the accelerator fields")
         if problems:
             raise ValueError(f"catalog entry {self.cloud}/{self.machine_type}: " + "; ".join(problems))
+
+    @property
+    def vllm_devices(self) -> int:
+        """Devices vLLM sees on one node, the unit of TP x PP: ``accelerator_count x
+        accelerator.vllm_devices_per_chip`` (tpu7x-standard-4t: 4 chips x 2 TensorCores = 8; else the device count)."""
+        return self.accelerator_count * self.accelerator.vllm_devices_per_chip
+
+    def chips_for(self, devices: int) -> int:
+        """Accelerators (the device plugin's unit: GPUs, TPU chips) a pod of ``devices`` vLLM devices requests:
+        ``ceil(devices / vllm_devices_per_chip)``, and at least the whole host on a :attr:`TpuShape.whole_host`
+        machine (TPU7x: TP 4 or TP 8 both request ``google.com/tpu: 4``). A multi-host slice's ``devices`` give its
+        chips (TPU7x ``2x2x2``: 16 devices -> 8 chips). Equal to ``devices`` on every other shape."""
+        chips = -(-max(1, devices) // self.accelerator.vllm_devices_per_chip)
+        if self.tpu is not None and self.tpu.whole_host:
+            chips = max(chips, self.accelerator_count)
+        return chips
+
+    def pods_per_node(self, devices: int) -> int:
+        """Pods of ``devices`` vLLM devices one node holds: ``accelerator_count // chips_for(devices)``, at least 1."""
+        return max(1, self.accelerator_count // self.chips_for(devices))
 
     @property
     def total_accelerator_memory_gib(self) -> int:
@@ -354,8 +393,8 @@ def _gpu(name: str, display: str, memory_gib: int, source: str) -> Accelerator:
     return Accelerator(name, display, AcceleratorKind.GPU, "nvidia", memory_gib, _NVIDIA_GPU, source)
 
 
-def _tpu_chip(name: str, display: str, memory_gib: int, source: str) -> Accelerator:
-    return Accelerator(name, display, AcceleratorKind.TPU, "google", memory_gib, _GOOGLE_TPU, source)
+def _tpu_chip(name: str, display: str, memory_gib: int, source: str, devices_per_chip: int = 1) -> Accelerator:
+    return Accelerator(name, display, AcceleratorKind.TPU, "google", memory_gib, _GOOGLE_TPU, source, devices_per_chip)
 
 
 _ACCELERATOR_TABLE: tuple[Accelerator, ...] = (
@@ -392,7 +431,10 @@ _ACCELERATOR_TABLE: tuple[Accelerator, ...] = (
         _src(
             "Cloud TPU7x docs (docs.cloud.google.com/tpu/docs/tpu7x: 192 GiB HBM per chip, two TensorCores per chip)",
             "GKE 'About Ironwood (TPU7x) in GKE' (docs.cloud.google.com/kubernetes-engine/docs/concepts/tpu-ironwood)",
+            "llm-d optimized-baseline/modelserver/tpu/v7/vllm/patch-vllm.yaml (--tensor-parallel-size=8 on 4 chips: "
+            "each TensorCore is a vLLM device)",
         ),
+        devices_per_chip=2,
     ),
     # Devices no cloud target of ours offers: existing clusters name them with ``accelerator`` (the pool describes its
     # nodes: devicesPerNode, vcpus, memoryGib).
@@ -610,7 +652,9 @@ _GKE_TPU_MACHINES: tuple[MachineShape, ...] = tuple(
         efa_interfaces=0,
         network_cards=1,
         mtu=None,
-        tpu=TpuShape(label, chips, topologies, regions, src, workload_policy=label == "tpu7x"),
+        tpu=TpuShape(
+            label, chips, topologies, regions, src, workload_policy=label == "tpu7x", whole_host=label == "tpu7x"
+        ),
         source=_src(src, _SRC_GCE_CONSUMPTION),
         consumption=_GCE_ALL,
     )

@@ -82,6 +82,11 @@ G2_GPUS: Final[Mapping[str, int]] = {
     f"g2-standard-{cpu}": n for cpu, n in ((4, 1), (8, 1), (12, 1), (16, 1), (24, 2), (32, 1), (48, 4), (96, 8))
 }
 _GKE_GPU_MACHINE = re.compile(r"^a[0-9]+x?-[a-z]+gpu-([0-9]+)g(?:-|$)")
+#: vLLM (JAX) devices per TPU chip by ``cloud.google.com/gke-tpu-accelerator`` value, where it is not 1: TPU7x chips
+#: carry two TensorCores that JAX exposes as two devices (Cloud TPU7x docs, docs.cloud.google.com/tpu/docs/tpu7x), so
+#: llm-d runs ``--tensor-parallel-size=8`` on a 4-chip ``tpu7x`` host (``optimized-baseline/modelserver/tpu/v7``).
+#: Mirrors ``components/catalog.py`` ``Accelerator.vllm_devices_per_chip`` (the packs import no component code).
+TPU_DEVICES_PER_CHIP: Final[Mapping[str, int]] = {"tpu7x": 2}
 _TPU_MACHINE = re.compile(r"^(?:ct[0-9][a-z]*|tpu[0-9][a-z]*)-[a-z]+-([0-9]+)t$")
 #: Label prefixes the cloud / kubelet / feature discovery own: selectors on them are not ruled out by the graph.
 PROVIDER_LABEL_PREFIXES: Final = (
@@ -368,3 +373,10 @@ def describe_devices(shapes: Sequence[NodeShape]) -> str:
         instance = shape.labels.get("node.kubernetes.io/instance-type")
         parts.append(f"pool {shape.name}{f' ({instance})' if instance else ''}: {devices} per node")
     return "; ".join(parts)
+
+
+def tpu_devices_per_chip(template: PodTemplate) -> int:
+    """vLLM devices per requested ``google.com/tpu`` chip of a pod: :data:`TPU_DEVICES_PER_CHIP` of the TPU version
+    its ``nodeSelector`` names (``cloud.google.com/gke-tpu-accelerator``), else 1."""
+    label = mapping(template.spec.get("nodeSelector")).get("cloud.google.com/gke-tpu-accelerator")
+    return TPU_DEVICES_PER_CHIP.get(str(label), 1) if label else 1

@@ -45,7 +45,7 @@ from pulumi_llmd.policies.graph import (
     selector_matches,
 )
 from pulumi_llmd.policies.model import Enforcement, Resource, Violation
-from pulumi_llmd.policies.nodes import candidate_nodes, describe_devices, fits, pod_devices
+from pulumi_llmd.policies.nodes import candidate_nodes, describe_devices, fits, pod_devices, tpu_devices_per_chip
 from pulumi_llmd.redact import is_sensitive_name, looks_like_credential
 
 #: Name of the practices pack (what findings cite instead of a checklist id).
@@ -554,7 +554,10 @@ def _parallelism(args: Sequence[str]) -> tuple[int, int, int] | None:
 
 def check_parallelism_fits_node(graph: Graph) -> list[Violation]:
     """TP x PP x DP(local) of each vLLM server equals its accelerator limit, and the pod fits one node of a pool it
-    can be scheduled to.
+    can be scheduled to. On a TPU version with several vLLM devices per chip (TPU7x: two TensorCores,
+    :data:`~pulumi_llmd.policies.nodes.TPU_DEVICES_PER_CHIP`) the chips requested must hold TP x PP x DP devices: a
+    TPU7x pod takes its whole 4-chip host, at TP 8 or at TP 4 (llm-d's ``optimized-baseline`` and
+    ``multimodal-serving`` tpu/v7 overlays).
 
     The candidate pools are those whose nodes the pod's ``nodeSelector``, required node affinity and tolerations
     accept (:func:`~pulumi_llmd.policies.nodes.candidate_nodes`; GKE node pools and EKS node groups, devices per
@@ -573,6 +576,11 @@ def check_parallelism_fits_node(graph: Graph) -> list[Violation]:
                 continue
             tp, pp, dp = sizes
             wanted = tp * dp if multi_pod else tp * pp * dp
+            per_chip = tpu_devices_per_chip(template)
+            if per_chip > 1 and wanted <= devices * per_chip:
+                # TPU7x: two vLLM devices per chip; a pod takes its whole 4-chip host at TP 8 or at TP 4 (llm-d
+                # optimized-baseline and multimodal-serving tpu/v7 overlays both request google.com/tpu: 4).
+                continue
             if wanted != devices:
                 found.append(
                     Violation(

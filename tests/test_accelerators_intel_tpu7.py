@@ -3,14 +3,13 @@
 Intel: a held-out existing-cluster stack (the MI300X reference stack with an ``intel-xpu`` pool) renders with exit 0,
 no mandatory violation and a clean twin: Intel's device plugins operator + GPU plugin charts (``gpu.intel.com/i915``),
 Intel XPU Manager's exporter with a ServiceMonitor counted by ``accelerator_metrics``, the XPU vLLM build, and model
-servers that wait for the plugin. TPU7x: the catalog's ``tpu7x-standard-4t``, a single-host stack rendering clean on
-the Cloud TPU vLLM build, and a multi-host slice refused in config validation (it needs a GKE workload policy).
+servers that wait for the plugin. TPU7x: the catalog's ``tpu7x-standard-4t`` and a single-host stack rendering clean on
+the Cloud TPU vLLM build at TP 8 (two TensorCores per chip; multi-host TPU7x: tests/test_tpu7x.py).
 """
 
 from __future__ import annotations
 
 import copy
-import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -19,7 +18,7 @@ import pytest
 import yaml
 from conftest import REPO, make_stack_file
 
-from pulumi_llmd.blueprints import ConfigError, parse_stack_config
+from pulumi_llmd.blueprints import parse_stack_config
 from pulumi_llmd.components import catalog, versions
 from pulumi_llmd.components.gcp.tpu import tpu_topology_problem
 from pulumi_llmd.components.platform.devices import (
@@ -54,7 +53,7 @@ def intel_config() -> dict[str, Any]:
     return config
 
 
-def tpu7x_config(topology: str = "2x2x1", tp: int = 4) -> dict[str, Any]:
+def tpu7x_config(topology: str = "2x2x1", tp: int = 8) -> dict[str, Any]:
     """The v6e optimized-baseline reference stack moved to one TPU7x host per server in us-central1."""
     config = copy.deepcopy(_stack("gke-tpu-v6e-optimized-baseline"))
     config["target"].update(region="us-central1", zone="us-central1-c")
@@ -316,7 +315,7 @@ def test_single_host_tpu7x_renders_clean(tpu7x: RenderResult) -> None:
     container = server(tpu7x)
     assert container["image"] == versions.active_release().vllm_tpu.ref
     assert container["resources"]["limits"]["google.com/tpu"] == 4
-    assert "--tensor-parallel-size=4" in container["args"]
+    assert "--tensor-parallel-size=8" in container["args"]
     (deployment,) = [d for d in objects(tpu7x, "Deployment") if d["metadata"]["name"].endswith("-decode")]
     selector = deployment["spec"]["template"]["spec"]["nodeSelector"]
     assert selector["cloud.google.com/gke-tpu-accelerator"] == "tpu7x"
@@ -326,19 +325,17 @@ def test_single_host_tpu7x_renders_clean(tpu7x: RenderResult) -> None:
     assert "tpuTopology" not in (pool["inputs"].get("placementPolicy") or {})
 
 
-def test_multi_host_tpu7x_is_a_config_error_naming_key_value_and_allowed() -> None:
-    with pytest.raises(ConfigError) as info:
-        parse_stack_config(tpu7x_config("2x2x2", 8))
-    message = str(info.value)
-    assert re.search(r"pools\[0\]\.tpuTopology = '2x2x2'", message), message
-    assert "workload policy" in message and "allowed on tpu7x-standard-4t: 2x2x1 (single host)" in message
+def test_multi_host_tpu7x_passes_config_validation() -> None:
+    """The workload-policy refusal is lifted: a 2x2x2 slice at TP 16 (two TensorCores per chip) parses."""
+    parse_stack_config(tpu7x_config("2x2x2", 16))
 
 
-def test_the_node_pool_rule_refuses_multi_host_tpu7x_and_keeps_other_versions() -> None:
+def test_the_node_pool_rule_allows_multi_host_tpu7x_and_keeps_other_versions() -> None:
     v7 = catalog.machine("gcp", "tpu7x-standard-4t")
     assert tpu_topology_problem("topology", "2x2x1", v7) is None
-    problem = tpu_topology_problem("topology", "2x2x2", v7)
-    assert problem is not None and problem.startswith("topology = '2x2x2': a multi-host")
+    assert tpu_topology_problem("topology", "2x2x2", v7) is None
+    problem = tpu_topology_problem("topology", "4x4x4", v7)
+    assert problem is not None and "allowed on tpu7x-standard-4t: 2x2x1, 2x2x2" in problem
     v6e = catalog.machine("gcp", "ct6e-standard-4t")
     assert tpu_topology_problem("topology", "4x4", v6e) is None
 

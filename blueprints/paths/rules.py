@@ -255,7 +255,7 @@ def weights_issues(p: Placement, roles: Sequence[WeightsRole]) -> list[ConfigIss
         if problem is None:
             continue
         message, needed = problem
-        if needed <= shape.accelerator_count:
+        if needed <= shape.vllm_devices:
             allowed = f"at least {needed} accelerators per {role} replica (e.g. a larger {field})"
         else:
             allowed = (
@@ -266,7 +266,7 @@ def weights_issues(p: Placement, roles: Sequence[WeightsRole]) -> list[ConfigIss
     node_gib = node_ephemeral_gib(p.cloud, pool, shape)
     if node_gib is not None:
         per_pod = pod_ephemeral_gib(spec.weights_gib)
-        pods = max(shape.accelerator_count // max(1, devices) for _, _, _, _, devices in roles)
+        pods = max(shape.pods_per_node(devices) for _, _, _, _, devices in roles)
         if pods * per_pod > node_gib:
             where = "local SSDs" if shape.local_ssd_count else f"{pool.boot_disk_size_gb} GiB boot disk"
             fit = node_gib // per_pod
@@ -311,11 +311,11 @@ def single_role_placement(p: Placement, *, tpu: bool = True) -> tuple[list[Confi
     issues, fits = decode_fit_issues(p)
     if not fits:
         return issues, 0
-    if not p.shape.accelerator_count % p.model.gpus_per_replica:
+    if not p.shape.vllm_devices % p.model.gpus_per_replica:
         issues.extend(weights_issues(p, [decode_role(p.model)]))
     if not tpu:
         issues.extend(no_tpu_issues(p))
-    return issues, p.model.replicas * p.model.gpus_per_replica
+    return issues, p.model.replicas * p.shape.chips_for(p.model.gpus_per_replica)
 
 
 def accelerator_image_issues(p: Placement) -> list[ConfigIssue]:
@@ -362,22 +362,22 @@ def tpu_slice_hosts(p: Placement) -> int:
 
 
 def tpu_slice_placement(p: Placement, hosts: int) -> tuple[list[ConfigIssue], int]:
-    """A single-role model on a multi-host TPU slice: TP x PP = the slice's chips, one pod per host fits its node, the
-    weights fit the slice's memory; the fleet takes replicas x slice chips."""
+    """A single-role model on a multi-host TPU slice: TP x PP = the slice's vLLM devices (TPU7x: two per chip), one pod
+    per host fits its node, the weights fit the slice's memory; the fleet takes replicas x slice chips."""
     model, shape = p.model, p.shape
     problem = tpu_slice_problem(model.tensor_parallel_size, model.pipeline_parallel_size, shape, hosts, p.pool.name)
     if problem is not None:
         return [ConfigIssue(key=f"{p.key}.tensorParallelSize", value=model.tensor_parallel_size, message=problem)], 0
-    issues = pod_fit_issues(p.key, shape.accelerator_count, server_resources(model, shape), shape)
+    issues = pod_fit_issues(p.key, shape.vllm_devices, server_resources(model, shape), shape)
     role: WeightsRole = (
         "decode",
         "tensorParallelSize",
         model.tensor_parallel_size,
         model.gpus_per_replica,
-        shape.accelerator_count,
+        shape.vllm_devices,
     )
     issues.extend(weights_issues(p, [role]))
-    return issues, model.replicas * model.gpus_per_replica
+    return issues, model.replicas * hosts * shape.accelerator_count
 
 
 def required_prefill_issues(key: str, model: ModelConfig) -> list[ConfigIssue]:

@@ -6,7 +6,14 @@ GKE derives the TPU chips from the machine type (``ct5lp-hightpu-*`` v5e, ``ct5p
 (e.g. ``2x4``); pods select both and request ``google.com/tpu: <chips per host>``.
 
 Sources: GKE "Plan TPUs in GKE" and "Deploy TPU workloads in GKE Standard" (placement policy ``COMPACT`` with
-``tpu_topology`` for multi-host slices, atomic scaling of a multi-host slice, taint ``google.com/tpu``);
+``tpu_topology`` for multi-host slices, atomic scaling of a multi-host slice, taint ``google.com/tpu``); GKE "About
+Ironwood (TPU7x) in GKE" (docs.cloud.google.com/kubernetes-engine/docs/concepts/tpu-ironwood: a multi-host TPU7x node
+pool takes a *workload policy*, a Compute Engine resource policy of type ``HIGH_THROUGHPUT`` with the slice's
+accelerator topology, through ``--placement-policy`` instead of ``--tpu-topology``); ``gcloud compute resource-policies
+create workload-policy NAME --type=HIGH_THROUGHPUT --accelerator-topology=... --region=...`` (gcloud reference); the
+pulumi-gcp ``compute.ResourcePolicy`` ``workload_policy {type, accelerator_topology}`` and ``container.NodePool``
+``placement_policy {type, policy_name}`` ("the resource policy must be in the same project and region as the node
+pool");
 GoogleCloudPlatform/cluster-toolkit ``modules/compute/gke-node-pool``; llm-d guides
 ``optimized-baseline/modelserver/tpu/v6/vllm/patch-vllm.yaml`` (node selectors, ``google.com/tpu`` requests).
 """
@@ -51,6 +58,8 @@ __all__ = [
     "TPU_TOPOLOGY_LABEL",
     "TpuNodePool",
     "tpu_machine_types",
+    "workload_policy_name",
+    "zone_region",
 ]
 
 #: Node labels GKE puts on every TPU node; pods select both (llm-d TPU guides: ``nodeSelector``).
@@ -132,7 +141,11 @@ class TpuNodePool(pulumi.ComponentResource):
 
     What the node pool carries: the machine type (no ``guest_accelerators``: GKE derives the TPUs from it),
     ``placement_policy{type: COMPACT, tpu_topology}`` for a multi-host slice (none for single-host nodes, whose
-    topology the machine type fixes), the taint ``google.com/tpu=present:NoSchedule``, the labels
+    topology the machine type fixes); for a multi-host slice of a version GKE builds from a workload policy
+    (``shape.tpu.workload_policy``: TPU7x) instead a ``gcp.compute.ResourcePolicy`` ``<name>-workload-policy`` in the
+    zone's region (``workload_policy{type: HIGH_THROUGHPUT, accelerator_topology: <topology>}``) and
+    ``placement_policy{type: COMPACT, policy_name: <its name>}``, the pool waiting for the policy; the taint
+    ``google.com/tpu=present:NoSchedule``, the labels
     ``llm-d.ai/pool=<name>`` and ``llm-d.ai/accelerator=<tpu label>``, gVNIC, the GKE metadata server (Workload
     Identity), COS_CONTAINERD, one zone, and upgrades one node at a time without surge nodes.
 
@@ -148,7 +161,8 @@ class TpuNodePool(pulumi.ComponentResource):
     :class:`~pulumi_llmd.components.base.AcceleratorPool`: node selector ``cloud.google.com/gke-nodepool``,
     ``cloud.google.com/gke-tpu-accelerator`` and ``cloud.google.com/gke-tpu-topology``, toleration of the TPU
     taint, resource ``google.com/tpu`` x chips per host, ``model_server_env`` :data:`TPU_MODEL_SERVER_ENV`),
-    ``topology``, ``hosts`` (nodes per slice) and ``chips`` (chips per slice).
+    ``topology``, ``hosts`` (nodes per slice), ``chips`` (chips per slice) and ``workload_policy`` (the
+    ``gcp.compute.ResourcePolicy`` of a multi-host TPU7x slice, else None).
 
     Arguments: :class:`TpuNodePoolArgs` (as an object or keywords); the component's ``name`` is also the GKE node
     pool name (``cloud.google.com/gke-nodepool`` label). Given a :class:`~pulumi_llmd.components.gcp.GkeCluster` as
@@ -171,6 +185,7 @@ class TpuNodePool(pulumi.ComponentResource):
     topology: str
     hosts: int
     chips: int
+    workload_policy: gcp.compute.ResourcePolicy | None
 
     @overload
     def __init__(self, name: str, args: TpuNodePoolArgs, opts: pulumi.ResourceOptions | None = None) -> None: ...
@@ -225,6 +240,27 @@ class TpuNodePool(pulumi.ComponentResource):
         assert shape.tpu is not None  # checked by _validate
         self.topology, self.hosts, self.chips = topology, hosts, tpu_chips(topology)
         label = shape.tpu.accelerator_label
+        depends_on = [*_opts_depends_on(opts), *ref.depends_on]
+        placement: gcp.container.NodePoolPlacementPolicyArgs | None = None
+        self.workload_policy = None
+        if hosts > 1 and shape.tpu.workload_policy:
+            # GKE 'About Ironwood (TPU7x) in GKE': the slice's placement comes from a workload policy (a resource
+            # policy in the node pool's project and region), given as the pool's placement policy.
+            self.workload_policy = gcp.compute.ResourcePolicy(
+                f"{name}-workload-policy",
+                name=workload_policy_name(name),
+                project=project,
+                region=zone_region(zone),
+                description=f"High-throughput workload policy of the {topology} {label} slice of node pool {name}",
+                workload_policy=gcp.compute.ResourcePolicyWorkloadPolicyArgs(
+                    type="HIGH_THROUGHPUT", accelerator_topology=topology
+                ),
+                opts=pulumi.ResourceOptions(parent=self, depends_on=list(_opts_depends_on(opts))),
+            )
+            placement = gcp.container.NodePoolPlacementPolicyArgs(type="COMPACT", policy_name=self.workload_policy.name)
+            depends_on.append(self.workload_policy)
+        elif hosts > 1:
+            placement = gcp.container.NodePoolPlacementPolicyArgs(type="COMPACT", tpu_topology=topology)
 
         self.node_pool = gke_node_pool(
             name,
@@ -246,10 +282,8 @@ class TpuNodePool(pulumi.ComponentResource):
             boot_disk_size_gb=boot_disk_size_gb,
             service_account=service_account,
             node_config=node_config,
-            depends_on=[*_opts_depends_on(opts), *ref.depends_on],
-            placement_policy=(
-                gcp.container.NodePoolPlacementPolicyArgs(type="COMPACT", tpu_topology=topology) if hosts > 1 else None
-            ),
+            depends_on=depends_on,
+            placement_policy=placement,
         )
         self.pool = AcceleratorPool(
             name=name,
@@ -328,8 +362,8 @@ def tpu_topology_problem(key: str, topology: object, shape: MachineShape) -> str
     else None. ``shape`` must be a TPU shape.
 
     The one wording of this rule: ``TpuNodePool(topology=...)`` and config validation's ``tpuTopology`` check
-    (``blueprints/targets/gke.py``, with the stack file's key; it additionally refuses multi-host slices, which the
-    stacks do not serve) both call it.
+    (``blueprints/targets/gke.py``, with the stack file's key) both call it. Multi-host TPU7x slices are allowed:
+    :class:`TpuNodePool` creates their GKE workload policy.
     """
     assert shape.tpu is not None
     per_host = shape.tpu.chips_per_host
@@ -352,16 +386,19 @@ def tpu_topology_problem(key: str, topology: object, shape: MachineShape) -> str
             topology,
             f"{chips} chips, not a whole number of {shape.machine_type} hosts of {per_host} chips each; {allowed}",
         )
-    if shape.tpu.workload_policy and chips > per_host:
-        single = [t for t in shape.tpu.topologies if tpu_chips(t) <= per_host]
-        return format_problem(
-            key,
-            topology,
-            f"a multi-host {shape.accelerator.display} slice ({chips // per_host} hosts) needs a GKE workload policy "
-            "(a resource policy with the slice's accelerator topology, the node pool's --placement-policy), which "
-            f"this release does not create; allowed on {shape.machine_type}: {', '.join(single)} (single host)",
-        )
     return None
+
+
+def zone_region(zone: str) -> str:
+    """The region of a Compute Engine zone (``us-central1-c`` -> ``us-central1``)."""
+    match = _ZONE.fullmatch(zone) if isinstance(zone, str) else None
+    return match["region"] if match is not None else str(zone).rsplit("-", 1)[0]
+
+
+def workload_policy_name(pool: str) -> str:
+    """The name of a multi-host TPU7x node pool's workload policy: ``<pool>-workload-policy``, cut to the 63
+    characters of a Compute Engine resource name (RFC 1035)."""
+    return f"{pool[:47].rstrip('-')}-workload-policy"
 
 
 def _check_zone(shape: MachineShape, location: str | None, zone: str, problems: list[str]) -> None:

@@ -169,12 +169,13 @@ class PodResources:
 def pod_fit_problems(devices: int, resources: PodResources, shape: MachineShape) -> list[tuple[str, str, str]]:
     """Why model-server pods of ``devices`` accelerators would not fit ``shape`` nodes: ``(field, value, message)``.
 
-    ``shape.accelerator_count // devices`` pods share a node, so their CPU and memory requests must fit its vCPUs
-    and host memory (catalog values, before system reservations); limits must not be below requests.
+    ``shape.pods_per_node(devices)`` pods share a node (``accelerator_count // chips_for(devices)``: a TPU7x pod
+    takes its whole host), so their CPU and memory requests must fit its vCPUs and host memory (catalog values,
+    before system reservations); limits must not be below requests. ``devices`` are vLLM devices (TP x PP).
     Raises ValueError for a quantity that does not parse.
     """
     problems: list[tuple[str, str, str]] = []
-    pods = max(1, shape.accelerator_count // max(1, devices))
+    pods = shape.pods_per_node(devices)
     cpu = parse_quantity(resources.cpu_request) * pods
     memory_gib = parse_quantity(resources.memory_request) * pods / 2**30
     where = f"{pods} pod(s) per {shape.machine_type} node"
@@ -259,35 +260,53 @@ def devices_fit_problem(
     """What is wrong with a server's parallelism on ``shape`` nodes (the text after ``key = value:``), or None.
 
     One rule for :class:`ModelServer` (``spec.tensor_parallel_size``) and the stack file's ``tensorParallelSize``:
-    TP and PP are integers >= 1 and TP x PP accelerators fit one node (a pod never spans nodes).
+    TP and PP are integers >= 1 and TP x PP vLLM devices fit one node (a pod never spans nodes): the node's
+    :attr:`~pulumi_llmd.components.catalog.MachineShape.vllm_devices` (tpu7x-standard-4t: 4 chips x 2 TensorCores
+    = 8, as llm-d's v7 overlays run ``--tensor-parallel-size=8``; else the node's GPUs / chips).
     """
     for what, size in (("TP", tensor_parallel_size), ("PP", pipeline_parallel_size)):
         if isinstance(size, bool) or not isinstance(size, int) or size < 1:
             return f"{what} = {size!r}: allowed an integer >= 1"
     assert isinstance(tensor_parallel_size, int) and isinstance(pipeline_parallel_size, int)
-    need, per_node = tensor_parallel_size * pipeline_parallel_size, shape.accelerator_count
+    need, per_node = tensor_parallel_size * pipeline_parallel_size, shape.vllm_devices
     if need > per_node:
         return (
             f"TP x PP = {need} ({tensor_parallel_size} x {pipeline_parallel_size}): {need} accelerators per replica "
-            f"does not fit one {shape.machine_type} node ({per_node} devices, {shape.accelerator.name}); allowed: "
-            f"TP x PP <= {per_node}"
+            f"does not fit one {shape.machine_type} node ({_devices_text(shape)}); allowed: TP x PP <= {per_node}"
         )
     return None
+
+
+def _devices_text(shape: MachineShape) -> str:
+    """``8 devices, nvidia-h100-80gb``, or on a chip with several vLLM devices ``8 vLLM devices: 4 tpu7x chips x 2
+    TensorCores``."""
+    per_chip = shape.accelerator.vllm_devices_per_chip
+    if per_chip == 1:
+        return f"{shape.vllm_devices} devices, {shape.accelerator.name}"
+    return (
+        f"{shape.vllm_devices} vLLM devices: {shape.accelerator_count} {shape.accelerator.name} chips x {per_chip} "
+        "TensorCores"
+    )
 
 
 def tpu_slice_problem(
     tensor_parallel_size: int, pipeline_parallel_size: int, shape: MachineShape, hosts: int, pool_name: str
 ) -> str | None:
     """What is wrong with a server's parallelism on a multi-host TPU slice of ``pool`` (the text after
-    ``key = value:``), or None: one vLLM engine spans the whole slice, so TP x PP = chips of the slice (hosts x chips
-    per host; v5e/v6e: one TensorCore per chip), as llm-d's TPU multi-host guide sizes ``--tensor-parallel-size``."""
-    chips = hosts * shape.accelerator_count
+    ``key = value:``), or None: one vLLM engine spans the whole slice, so TP x PP = vLLM devices of the slice (hosts x
+    :attr:`~pulumi_llmd.components.catalog.MachineShape.vllm_devices`: v5e/v6e one TensorCore per chip; TPU7x two, so
+    a ``2x2x2`` slice of 8 chips is TP 16, as llm-d's ``tpu/v7/vllm-dynamic-slice/2x2x2/lws.yaml`` runs
+    ``--tensor-parallel-size=16``), as llm-d's TPU multi-host guides size ``--tensor-parallel-size``."""
+    devices = hosts * shape.vllm_devices
     need = tensor_parallel_size * pipeline_parallel_size
-    if need != chips:
+    if need != devices:
+        per_host = f"{shape.accelerator_count} chips"
+        if shape.accelerator.vllm_devices_per_chip > 1:
+            per_host += f" x {shape.accelerator.vllm_devices_per_chip} TensorCores"
         return (
             f"TP x PP = {need} ({tensor_parallel_size} x {pipeline_parallel_size}): a server spans one multi-host TPU "
-            f"slice of pool '{pool_name}' ({hosts} {shape.machine_type} hosts x {shape.accelerator_count} chips); "
-            f"allowed: TP x PP = {chips}"
+            f"slice of pool '{pool_name}' ({hosts} {shape.machine_type} hosts x {per_host}); "
+            f"allowed: TP x PP = {devices}"
         )
     return None
 
@@ -297,7 +316,7 @@ def devices_divide_problem(tensor_parallel_size: int, pipeline_parallel_size: in
     ``key = value:``), or None: the remainder would be stranded on every node. One rule for the stack file's
     ``tensorParallelSize`` (``blueprints/paths/rules.py``) and ``LlmdInference(tensor_parallel_size=...)``.
     Call it once :func:`devices_fit_problem` found nothing."""
-    need, per_node = tensor_parallel_size * pipeline_parallel_size, shape.accelerator_count
+    need, per_node = tensor_parallel_size * pipeline_parallel_size, shape.vllm_devices
     if need < 1 or per_node % need == 0:
         return None
     return (
@@ -672,14 +691,16 @@ def vllm_pod_template(
     pod only on a node with room for its weights. ``startup_seconds`` (see
     :func:`~pulumi_llmd.components.startup.startup_probe_seconds`) widens the startup probe beyond the guide's hour.
 
-    The pod requests and limits ``spec.devices`` x ``pool.resource_name``, lands on the pool through its node
-    selector and tolerations, mounts an in-memory ``/dev/shm``, reads ``HF_TOKEN`` from ``hf_token_secret`` (when
-    given) and has probes sized for model loads that take many minutes. Its env starts with the active llm-d
-    release's ``vllm_env`` (``USER=llm-d``, :func:`~pulumi_llmd.components.versions.active_release`). On a TPU pool
-    it runs vLLM's TPU image (see :func:`vllm_image`) without that ``USER`` workaround and
-    ``/dev/shm``, as llm-d's TPU overlays do; ``spec.tensor_parallel_size`` is then the chips of a host (v6e: one core
-    per chip). The startup probe allows 15 s + 120 x 30 s
-    (about an hour) before liveness takes over (values from llm-d's optimized-baseline guide).
+    The pod requests and limits ``pool.shape.chips_for(spec.devices)`` x ``pool.resource_name`` (``spec.devices`` on
+    every GPU / v5e / v6e / v5p pool; a TPU7x pod requests its host's 4 chips for TP 8, two TensorCores per chip),
+    lands on the pool through its node selector and tolerations, mounts an in-memory ``/dev/shm``, reads
+    ``HF_TOKEN`` from ``hf_token_secret`` (when given) and has probes sized for model loads that take many minutes.
+    Its env starts with the active llm-d release's ``vllm_env`` (``USER=llm-d``,
+    :func:`~pulumi_llmd.components.versions.active_release`). On a TPU pool it runs vLLM's TPU image (see
+    :func:`vllm_image`) without that ``USER`` workaround and ``/dev/shm``, as llm-d's TPU overlays do;
+    ``spec.tensor_parallel_size`` is then the vLLM devices of a host (v6e: one TensorCore per chip; TPU7x: two). The
+    startup probe allows 15 s + 120 x 30 s (about an hour) before liveness takes over (values from llm-d's
+    optimized-baseline guide).
 
     Args:
         image: The vLLM image. Default: None (the active llm-d release's vLLM build for the pool, :func:`vllm_image`).
@@ -697,7 +718,7 @@ def vllm_pod_template(
             enclosing :func:`~pulumi_llmd.components.serving.weights_cache.use_weights_cache`, else a download into
             the emptyDir).
     """
-    devices = spec.devices
+    devices = pool.shape.chips_for(spec.devices)
     if weights_cache is None:
         weights_cache = current_weights_cache()
     tpu = pool.shape.accelerator.kind is AcceleratorKind.TPU
@@ -995,7 +1016,7 @@ class ModelServer(pulumi.ComponentResource):
         k8s_object(f"{name}-pdb", disruption_budget_manifest(name, ns, labels), child)
         self.name = name
         self.labels = dict(labels)
-        self.devices_per_replica = spec.devices
+        self.devices_per_replica = pool.shape.chips_for(spec.devices)
         #: The first-start estimate the timeouts and the startup probe are sized from.
         self.startup_estimate = estimate
-        self.register_outputs({"name": name, "replicas": replicas, "devicesPerReplica": spec.devices})
+        self.register_outputs({"name": name, "replicas": replicas, "devicesPerReplica": self.devices_per_replica})

@@ -23,6 +23,13 @@ The guide's v7 overlay adds Kueue dynamic-slicing parts (``kueue.x-k8s.io/queue-
 on a node pool that *is* one static slice (``TpuNodePool`` with a multi-host ``topology``) the pods select the pool's
 ``gke-tpu-accelerator`` / ``gke-tpu-topology`` labels instead, and the webhook injects the TPU env. The guide itself
 flags the Ray helper's path in the ``vllm/vllm-tpu`` image as to be verified (``TODO(#TBD)``): so does this module.
+
+TPU7x (the guide's own hardware): a ``TpuNodePool`` with a multi-host ``2x2x2`` topology is one static slice built from
+a GKE workload policy; its pods get the same env, ports, Ray launch and LeaderWorkerSet as above, with
+``--tensor-parallel-size`` = 2 x the slice's chips (two TensorCores per chip, the guide's ``--tensor-parallel-size=16``
+on 8 chips). The guide's Kueue dynamic-slicing parts (LocalQueue label, slice-topology annotation, webhook skip,
+partition-state selector) stay out: they carve sub-slices out of a larger Kueue-managed slice, which this release
+does not build.
 """
 
 from __future__ import annotations
@@ -84,7 +91,8 @@ def tpu_slice_lws_manifest(
     """The LeaderWorkerSet of ``replicas`` slices of ``hosts`` pods each (pure function).
 
     ``pod`` is a vLLM pod template (:func:`~pulumi_llmd.components.serving.model_server.vllm_pod_template`) whose
-    container runs ``vllm serve`` with TP = the slice's chips; it becomes the leader (the ``vllm serve`` args moved into
+    container runs ``vllm serve`` with TP = the slice's vLLM devices (chips x TensorCores per chip: v6e ``4x4`` 16,
+    TPU7x ``2x2x2`` 16); it becomes the leader (the ``vllm serve`` args moved into
     the guide's Ray launch script, the TPU env and the JAX port added, ``pool.resource_name`` set to the chips of one
     host) and, with ``worker_labels``, without probes and with only the JAX port, the workers.
 

@@ -37,6 +37,12 @@ DURATIONS: dict[str, Duration] = {
     "gcp:compute/router:Router": Duration(20, "assumption: Cloud Router create operation"),
     "gcp:compute/routerNat:RouterNat": Duration(30, "assumption: Cloud NAT create operation"),
     "gcp:compute/firewall:Firewall": Duration(15, "assumption: firewall rule create operation"),
+    "gcp:compute/resourcePolicy:ResourcePolicy": Duration(
+        20,
+        "assumption: Compute Engine create operation (a regional resource policy, e.g. the workload policy of a "
+        "multi-host TPU7x node pool: 'gcloud compute resource-policies create workload-policy' returns in seconds; "
+        "the node pool is created after it, GKE 'About Ironwood (TPU7x) in GKE')",
+    ),
     "gcp:compute/": Duration(20, "assumption: Compute Engine create operation"),
     "gcp:container/cluster:Cluster": Duration(420, _GKE_CREATE),
     "gcp:container/nodePool:NodePool": Duration(180, "assumption: CPU node pool, 3 min"),

@@ -80,8 +80,11 @@ def _zones(inputs: Mapping[str, Any]) -> int:
     return 1 if re.search(r"-[a-z]$", location) else 3
 
 
-def gke_pool(r: Resource) -> NodePool:
-    """A GKE node pool from its ``gcp:container/nodePool:NodePool`` inputs."""
+def gke_pool(r: Resource, workload_topologies: Mapping[str, str] | None = None) -> NodePool:
+    """A GKE node pool from its ``gcp:container/nodePool:NodePool`` inputs. ``workload_topologies`` maps the names of
+    the render's Compute Engine workload policies to their ``acceleratorTopology``: a multi-host TPU7x pool names its
+    policy in ``placementPolicy.policyName`` instead of giving ``tpuTopology`` (GKE 'About Ironwood (TPU7x) in GKE').
+    Default: None (no workload policy)."""
     i = r.inputs
     node = i.get("nodeConfig") or {}
     machine_type = str(node.get("machineType", ""))
@@ -128,7 +131,9 @@ def gke_pool(r: Resource) -> NodePool:
         labels["cloud.google.com/gke-tpu-accelerator"] = shape.tpu.accelerator_label
         # GKE labels every TPU node with its slice topology; a single-host pool gets the machine's own topology
         # (GKE docs 'Plan TPUs in GKE': cloud.google.com/gke-tpu-topology).
-        topology = str((i.get("placementPolicy") or {}).get("tpuTopology") or shape.tpu.topologies[0])
+        placement = i.get("placementPolicy") or {}
+        from_policy = (workload_topologies or {}).get(str(placement.get("policyName") or ""))
+        topology = str(placement.get("tpuTopology") or from_policy or shape.tpu.topologies[0])
         if topology:
             labels["cloud.google.com/gke-tpu-topology"] = topology
         accelerator = True
@@ -315,10 +320,16 @@ def discover(graph: Graph) -> list[NodePool]:
         for resource, chart in facts.DEVICE_PLUGIN_CHARTS.items()
         if r.chart == chart
     }
+    workload_topologies = {
+        str(r.inputs.get("name") or r.name): str((r.inputs.get("workloadPolicy") or {}).get("acceleratorTopology"))
+        for r in graph.custom()
+        if r.type == "gcp:compute/resourcePolicy:ResourcePolicy"
+        and (r.inputs.get("workloadPolicy") or {}).get("acceleratorTopology")
+    }
     pools: list[NodePool] = []
     for r in graph.custom():
         if r.type == "gcp:container/nodePool:NodePool":
-            pools.append(gke_pool(r))
+            pools.append(gke_pool(r, workload_topologies))
         elif r.type == "aws:eks/nodeGroup:NodeGroup":
             pools.append(eks_pool(r, graph, plugins))
     for r in sorted(graph.resources.values(), key=lambda r: r.urn):

@@ -673,7 +673,9 @@ def check_weights(graph: Graph, pools: Sequence[NodePool]) -> Iterator[Finding]:
 
 
 def check_cloud(graph: Graph, pools: Sequence[NodePool]) -> Iterator[Finding]:
-    """Google APIs enabled by the stack before use, consumption options the machine offers, RDMA prerequisites."""
+    """Google APIs enabled by the stack before use, consumption options the machine offers, a node pool created after
+    the resource policy its ``placementPolicy.policyName`` names (``placement-policy``: a TPU7x workload policy),
+    RDMA prerequisites."""
     services: dict[str, Resource] = {}
     for r in graph.custom():
         if r.type == "gcp:projects/service:Service":
@@ -732,6 +734,26 @@ def check_cloud(graph: Graph, pools: Sequence[NodePool]) -> Iterator[Finding]:
                 f"{pool.shape.machine_type} is not offered as {pool.consumption}; "
                 f"offered: {', '.join(sorted(offered))}",
                 "use a reservation, flex-start or spot as the machine's docs say",
+            )
+    policies = {
+        str(r.inputs.get("name", r.name)): r
+        for r in graph.custom()
+        if r.type == "gcp:compute/resourcePolicy:ResourcePolicy"
+    }
+    for r in graph.custom():
+        # GKE 'About Ironwood (TPU7x) in GKE': a multi-host TPU7x node pool names its workload policy in
+        # placementPolicy.policyName; GKE refuses the pool while the resource policy does not exist.
+        placement = r.inputs.get("placementPolicy") if r.type == "gcp:container/nodePool:NodePool" else None
+        policy_name = placement.get("policyName") if isinstance(placement, Mapping) else None
+        policy = policies.get(str(policy_name)) if policy_name else None
+        if policy is not None and not graph.waits_for(r.urn, policy.urn):
+            yield Finding(
+                "cloud",
+                "placement-policy",
+                r.label(),
+                f"names resource policy {policy_name!r} in placementPolicy.policyName but may be created before it; "
+                "GKE refuses a node pool whose placement policy does not exist",
+                f"depend on {policy.label()}",
             )
     cluster = _gke_cluster(graph)
     for r in graph.custom():
