@@ -2,18 +2,19 @@
 """Vendor llm-d's Grafana dashboards and Prometheus alert rules into the package.
 
 Copies, byte for byte, the files of llm-d's observability recipe (``guides/recipes/observability/grafana/dashboards/
-*.json`` and ``guides/recipes/observability/alerts/epp-alerting-rules.yaml`` of llm-d/llm-d) from the reference tree
-beside the repository (``../shared/reference/llm-d-guides/current-v0.9.0/recipes/observability/``) into
+*.json`` and ``guides/recipes/observability/alerts/epp-alerting-rules.yaml`` of llm-d/llm-d) from a copy of that
+recipe folder you point it at (``--src``, with ``--tsv`` the provenance table that names each file's repository,
+commit and upstream path; the files carried today were read at llm-d/llm-d d557f83e, 2026-08-20) into
 ``src/pulumi_llmd/observability/`` (one flat folder, so the files are package data of ``pulumi_llmd.observability``),
 and writes ``SOURCES.md`` there: one row per file with the repository, the commit and the upstream path (read from
-the reference tree's provenance table ``SOURCES.current-v0.9.0.tsv``) and the sha256 of the bytes carried.
-``components/platform/observability.py`` reads them; nothing reads the reference tree at run or test time.
+the provenance table) and the sha256 of the bytes carried. ``components/platform/observability.py`` reads the carried
+files and checks them against those sha256s; the project never reads an upstream tree at run or test time, and this
+script has no default upstream location.
 
 Usage::
 
-    python scripts/vendor_observability.py            # write the files
-    python scripts/vendor_observability.py --check    # exit 1 if the carried files differ from upstream
-    python scripts/vendor_observability.py --src DIR --tsv FILE --out DIR
+    python scripts/vendor_observability.py --src DIR --tsv FILE            # write the files
+    python scripts/vendor_observability.py --src DIR --tsv FILE --check    # exit 1 if the carried files are stale
 """
 
 from __future__ import annotations
@@ -25,9 +26,6 @@ import sys
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-GUIDES = REPO_ROOT.parent / "shared" / "reference" / "llm-d-guides"
-DEFAULT_SRC = GUIDES / "current-v0.9.0" / "recipes" / "observability"
-DEFAULT_TSV = GUIDES / "SOURCES.current-v0.9.0.tsv"
 DEFAULT_OUT = REPO_ROOT / "src" / "pulumi_llmd" / "observability"
 #: Folders of the recipe carried (relative to ``--src``) and the file suffix taken from each.
 CARRIED = (("grafana/dashboards", ".json"), ("alerts", ".yaml"))
@@ -88,8 +86,8 @@ def sources_md(files: list[tuple[str, bytes, str, str, str]]) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--src", type=Path, default=DEFAULT_SRC)
-    parser.add_argument("--tsv", type=Path, default=DEFAULT_TSV)
+    parser.add_argument("--src", type=Path, required=True, help="the upstream guides/recipes/observability folder")
+    parser.add_argument("--tsv", type=Path, required=True, help="provenance table: file, repository, commit, path")
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT)
     parser.add_argument("--check", action="store_true", help="exit 1 when the carried files are stale")
     args = parser.parse_args(argv)

@@ -145,10 +145,11 @@ def test_keda_and_a_scaled_object_on_every_target(renders: Callable[[str], Rende
         assert meta["authModes"] == "tls"
         assert 'namespace="llm-d-workload-autoscaling"' in meta["query"]  # always pinned
         assert 'pod=~"qwen3-32b-epp-.*"' in meta["query"]
-        assert trigger["authenticationRef"] == {"name": "keda-prometheus-auth"}  # ca + client cert (mTLS material)
+        # ca + client cert (mTLS material)
+        assert trigger["authenticationRef"] == {"name": "qwen3-32b-keda-prometheus-auth"}
     assert triggers["epp-queue-size"]["metadata"]["threshold"] == "1"
     assert triggers["epp-running-requests"]["metadata"]["threshold"] == "16"
-    assert [t["metadata"]["name"] for t in _kind(result, "TriggerAuthentication")] == ["keda-prometheus-auth"]
+    assert [t["metadata"]["name"] for t in _kind(result, "TriggerAuthentication")] == ["qwen3-32b-keda-prometheus-auth"]
     assert not _kind(result, "HorizontalPodAutoscaler")  # KEDA owns the HPA it generates
 
 
@@ -362,3 +363,23 @@ def test_pd_disaggregated_set_scales_through_role_scalers(tmp_path: Path) -> Non
         }
         for role in ("prefill", "decode")
     }
+
+
+def test_two_autoscaled_models_in_one_namespace_get_their_own_trigger_authentication(tmp_path: Path) -> None:
+    """Each model's ScaledObjects read their own TriggerAuthentication (``<model>-keda-prometheus-auth``): one shared
+    name would be created twice and the API server refuses the second (the twin's ``admission/unique-object``)."""
+    data = _existing_workload_autoscaling()
+    second = copy.deepcopy(data["models"][0])
+    second.update(name="qwen3-8b", huggingFaceId="Qwen/Qwen3-8B", tensorParallelSize=1)
+    data["models"].append(second)
+    data["gateway"]["modelRouting"] = "body"
+    data["pools"][0]["nodeCount"] = 2  # one model-server node each at KEDA's maximum
+    result = render_stack(str(_write(tmp_path, "kind-simulated-accelerators", data, "keda-two")), project_dir=REPO)
+    assert not result.schema_issues
+    assert result.policy is not None and result.policy.mandatory == []
+    assert result.twin is not None and result.twin.ok, result.twin.findings
+    names = sorted(t["metadata"]["name"] for t in _kind(result, "TriggerAuthentication"))
+    assert names == ["qwen3-32b-keda-prometheus-auth", "qwen3-8b-keda-prometheus-auth"]
+    for scaled in _kind(result, "ScaledObject"):
+        model = scaled["metadata"]["name"].removesuffix("-decode")
+        assert {t["authenticationRef"]["name"] for t in scaled["spec"]["triggers"]} == {f"{model}-keda-prometheus-auth"}

@@ -183,7 +183,7 @@ def test_certificates_follow_cert_manager_and_scaled_objects_follow_their_secret
     issuer = _urn(rendered, "ClusterIssuer", INTERNAL_CA_ISSUER)["urn"]
     assert waits(issuer, cert_manager)
     keda_cert = _urn(rendered, "Certificate", "qwen3-32b-keda-prometheus-client")["urn"]
-    auth = _urn(rendered, "TriggerAuthentication", "keda-prometheus-auth")["urn"]
+    auth = _urn(rendered, "TriggerAuthentication", "qwen3-32b-keda-prometheus-auth")["urn"]
     scaled = _urn(rendered, "ScaledObject", "qwen3-32b-decode")["urn"]
     assert waits(auth, keda_cert) and waits(scaled, auth)
 
@@ -196,7 +196,7 @@ def test_trigger_authentication_and_triggers(rendered: RenderResult) -> None:
         assert trigger["metadata"]["serverAddress"] == f"{URL}:9090"
         assert trigger["metadata"]["authModes"] == "tls"
         assert trigger["metadata"].get("unsafeSsl", "false") == "false"
-        assert trigger["authenticationRef"] == {"name": "keda-prometheus-auth"}
+        assert trigger["authenticationRef"] == {"name": "qwen3-32b-keda-prometheus-auth"}
 
 
 def test_helm_values_of_prometheus_adapter_and_grafana(rendered: RenderResult) -> None:

@@ -374,3 +374,13 @@ def test_check_replays_a_render_and_exits_5_on_a_twin_failure(tmp_path: Path) ->
     skipped = runner.invoke(app, ["check", str(tmp_path), "--no-twin", "--no-verify"])
     assert skipped.exit_code == 0, skipped.output
     assert "first-deploy twin" not in skipped.output
+
+
+def test_an_object_registered_twice_is_refused_by_the_api_server() -> None:
+    entries = golden(FLAGSHIP)
+    twin = copy.deepcopy(kube(entries, "Service"))
+    twin["urn"] += "-again"
+    twin["name"] += "-again"
+    entries.append(twin)
+    found = messages(entries, "admission/unique-object")
+    assert found and "AlreadyExists" in found[0]

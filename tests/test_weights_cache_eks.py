@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from typing import Any
 
@@ -100,8 +101,12 @@ def test_fsx_file_system_security_group_and_addon(eks: RenderResult) -> None:
     assert association["serviceAccount"] == "fsx-csi-controller-sa"
     roles = _resources(eks, "aws:iam/role:Role")
     assert "pods.eks.amazonaws.com" in roles["llm-d-fsx-csi"]["inputs"]["assumeRolePolicy"]
-    attachments = _resources(eks, "aws:iam/rolePolicyAttachment:RolePolicyAttachment")
-    assert attachments["llm-d-fsx-csi-AmazonFSxFullAccess"]["inputs"]["policyArn"].endswith("/AmazonFSxFullAccess")
+    # Static volumes only: the controller may describe file systems, never create or delete them (least privilege).
+    policy = json.loads(_resources(eks, "aws:iam/rolePolicy:RolePolicy")["llm-d-fsx-csi-describe"]["inputs"]["policy"])
+    assert [s["Action"] for s in policy["Statement"]] == [["fsx:Describe*"]]
+    assert "llm-d-fsx-csi-AmazonFSxFullAccess" not in _resources(
+        eks, "aws:iam/rolePolicyAttachment:RolePolicyAttachment"
+    )
 
 
 def test_fsx_static_volume_loader_and_read_only_servers(eks: RenderResult) -> None:

@@ -86,7 +86,7 @@ def test_scaled_object_has_the_guides_triggers(rendered: Rendered) -> None:
         assert trigger["metadata"]["serverAddress"] == (
             "https://monitoring.googleapis.com/v1/projects/my-gcp-project/location/global/prometheus"
         )
-        assert trigger["authenticationRef"] == {"name": "keda-prometheus-auth"}
+        assert trigger["authenticationRef"] == {"name": "qwen3-32b-keda-prometheus-auth"}
     auth = _one(rendered(STACK), "TriggerAuthentication")
     assert auth["spec"] == {"podIdentity": {"provider": "gcp"}}
 

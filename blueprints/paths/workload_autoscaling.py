@@ -79,8 +79,14 @@ from pulumi_llmd.components.serving.autoscaling import (
 )
 from pulumi_llmd.components.serving.router import OPTIMIZED_BASELINE_SCORERS
 
-#: The TriggerAuthentication's name (the guide's ``keda-prometheus-auth``).
+#: The TriggerAuthentication's name after the model's (the guide's ``keda-prometheus-auth``; one per model, so two
+#: autoscaled models in one namespace do not register the same object).
 TRIGGER_AUTHENTICATION = "keda-prometheus-auth"
+
+
+def trigger_authentication_name(model: str) -> str:
+    """``<model>-keda-prometheus-auth``: the TriggerAuthentication ``model``'s ScaledObjects reference."""
+    return f"{model}-{TRIGGER_AUTHENTICATION}"
 
 
 def keda_epp_picker_config() -> str:
@@ -105,7 +111,7 @@ class WorkloadAutoscaling(SingleRolePath):
     """One model on the workload-autoscaling path. Type token ``llmd:paths:WorkloadAutoscaling``.
 
     :class:`SingleRolePath`'s children without the HPA (the servers leave ``spec.replicas`` to KEDA), the picker with
-    the ``flowControl`` gate, a ``TriggerAuthentication`` ``keda-prometheus-auth`` (the target's, e.g. GCP pod
+    the ``flowControl`` gate, a ``TriggerAuthentication`` ``<model>-keda-prometheus-auth`` (the target's, e.g. GCP pod
     identity; :meth:`~pulumi_llmd.blueprints.targets.Target.keda_prometheus`) and a KEDA
     ``ScaledObject`` ``<model>-decode`` on the decode Deployment (see the module docstring for every value). Both wait
     for the namespace, which waits for the KEDA release (its CRDs and ScaledObject webhook).
@@ -164,7 +170,7 @@ class WorkloadAutoscaling(SingleRolePath):
             thresholds=thresholds,
             min_replicas=settings.min_replicas if settings.min_replicas is not None else model.replicas,
             max_replicas=settings.max_replicas or max(decode.max_replicas, model.replicas),
-            authentication=TRIGGER_AUTHENTICATION if self.trigger_authentication is not None else None,
+            authentication=trigger_authentication_name(model.name) if self.trigger_authentication is not None else None,
             cooldown_period=settings.cooldown_period,
             trigger_metadata=metadata,
         )
@@ -188,8 +194,8 @@ class WorkloadAutoscaling(SingleRolePath):
 def keda_trigger_authentication(
     model: str, namespace: str, keda: KedaPrometheus, opts: pulumi.ResourceOptions
 ) -> pulumi.Resource | None:
-    """The ``TriggerAuthentication`` ``keda-prometheus-auth`` of ``model``'s ScaledObjects (the target's spec: GCP
-    pod identity on GKE, TLS with a client certificate on kube-prometheus-stack), or None where the target's
+    """The ``TriggerAuthentication`` ``<model>-keda-prometheus-auth`` of ``model``'s ScaledObjects (the target's
+    spec: GCP pod identity on GKE, TLS with a client certificate on kube-prometheus-stack), or None where the target's
     Prometheus takes none.
 
     With ``keda.client_certificate_issuer`` it first issues KEDA's client certificate: Certificate
@@ -221,7 +227,7 @@ def keda_trigger_authentication(
         {
             "apiVersion": KEDA_API_VERSION,
             "kind": "TriggerAuthentication",
-            "metadata": {"name": TRIGGER_AUTHENTICATION, "namespace": namespace},
+            "metadata": {"name": trigger_authentication_name(model), "namespace": namespace},
             "spec": spec,
         },
         opts,
@@ -229,19 +235,8 @@ def keda_trigger_authentication(
 
 
 def router_version() -> str:
-    """The pinned endpoint picker's version (the release matrix's when it exists, else ``versions``)."""
-    active = getattr(versions, "active_release", None)
-    if active is not None:
-        release = active()
-        for field in ("router_version", "llmd_router_version", "epp_version"):
-            value = getattr(release, field, None)
-            if isinstance(value, str):
-                return value
-        pin = getattr(release, "epp", None) or getattr(release, "epp_image", None)
-        tag = getattr(pin, "tag", None)
-        if isinstance(tag, str):
-            return tag
-    return str(versions.LLMD_ROUTER_VERSION)
+    """The active llm-d release's router (endpoint picker) version (``v0.10.0``)."""
+    return versions.active_release().router_version
 
 
 def token_aware_scaled_objects(
@@ -310,7 +305,7 @@ def token_aware_scaled_objects(
             thresholds={trigger: threshold},
             min_replicas=min_replicas[role],
             max_replicas=max_replicas[role],
-            authentication=TRIGGER_AUTHENTICATION if auth is not None else None,
+            authentication=trigger_authentication_name(model.name) if auth is not None else None,
             target_kind=(api_version, kind),
             behavior=TOKEN_AWARE_BEHAVIOR,
             labels={"app.kubernetes.io/part-of": "keda-epp-token-aware", "llm-d.ai/role": role},

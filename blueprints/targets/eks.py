@@ -238,7 +238,6 @@ class EksTarget(Target):
             read_mib_per_server,
             without_pool_wait,
         )
-        from pulumi_llmd.components.aws.cluster import partition
         from pulumi_llmd.components.aws.weights_cache import FsxLustreVolume, fsx_csi_driver
         from pulumi_llmd.components.serving.weights_cache import WeightsCacheLoader
 
@@ -250,7 +249,6 @@ class EksTarget(Target):
             self._fsx_addon = fsx_csi_driver(
                 self.config.cluster.name,
                 cluster_name=eks.name,
-                partition=partition(target.region),
                 tags=tags,
                 opts=pulumi.ResourceOptions(
                     parent=opts.parent,

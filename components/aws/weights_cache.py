@@ -4,9 +4,11 @@ Built by the EKS target (``blueprints/targets/eks.py``) for ``llmd:models[i].wei
 
 * the FSx for Lustre CSI driver as the EKS managed add-on ``aws-fsx-csi-driver`` (:func:`fsx_csi_driver`), its
   controller service account ``fsx-csi-controller-sa`` given an IAM role through an EKS Pod Identity association on
-  the add-on ("The Amazon FSx CSI Driver EKS add-on requires the EKS Pod Identity agent for authentication"; role
-  with the ``AmazonFSxFullAccess`` managed policy: EKS user guide "Deploy the FSx for Lustre driver", Step 1), as the
-  project's other workloads get AWS credentials (``components/aws/cluster.py``: Pod Identity, no IRSA);
+  the add-on ("The Amazon FSx CSI Driver EKS add-on requires the EKS Pod Identity agent for authentication"), as the
+  project's other workloads get AWS credentials (``components/aws/cluster.py``: Pod Identity, no IRSA). The EKS user
+  guide ("Deploy the FSx for Lustre driver", Step 1) attaches ``AmazonFSxFullAccess`` for dynamic provisioning; the
+  volumes here are static, so the controller never creates or deletes a file system and its role may only describe
+  them (least privilege: an inline ``fsx:Describe*`` policy);
 * :class:`FsxLustreVolume`: a security group admitting Lustre traffic, TCP 988 and 1018-1023, from itself and from
   the cluster security group the nodes carry, and the cluster security group admitting the same from the file
   system ("You must set up the security group to allow inbound traffic on ports 988 and 1018-1023", FSx for Lustre
@@ -21,7 +23,7 @@ Static provisioning (the file system a Pulumi resource, the PV naming it) rather
 is created by ``pulumi up`` itself, which waits until it is ``AVAILABLE`` (``CreateFileSystem`` "returns while the
 file system's lifecycle state is still CREATING", AWS CLI ``fsx create-file-system``), so the loader starts on a
 mounted volume and the first-deploy twin sees the file system's creation on the timeline; the CSI controller then
-provisions nothing (its role serves the driver's dynamic provisioning if a user adds a StorageClass of their own).
+provisions nothing (a user who adds a StorageClass for dynamic provisioning grants its role more).
 
 Sizes and throughput (FSx for Lustre API ``CreateFileSystem`` ``StorageCapacity``: "For SCRATCH_2, PERSISTENT_2, and
 PERSISTENT_1 deployment types using SSD storage type, the valid values are 1200 GiB, 2400 GiB, and increments of
@@ -152,13 +154,12 @@ def fsx_csi_driver(
     name: str,
     *,
     cluster_name: pulumi.Input[str],
-    partition: str,
     tags: Mapping[str, str] | None = None,
     opts: pulumi.ResourceOptions | None = None,
 ) -> aws.eks.Addon:
     """Register the ``aws-fsx-csi-driver`` EKS add-on with its controller's IAM role (trusting
-    ``pods.eks.amazonaws.com``, ``AmazonFSxFullAccess``) bound by a Pod Identity association on the add-on (see the
-    module docstring); default add-on version for the cluster, conflicts overwritten as the core add-ons
+    ``pods.eks.amazonaws.com``, allowed ``fsx:Describe*`` only) bound by a Pod Identity association on the add-on
+    (see the module docstring); default add-on version for the cluster, conflicts overwritten as the core add-ons
     (``components/aws/cluster.py``). ``opts.depends_on`` should hold the system node group (the controller is a
     Deployment) and the Pod Identity agent add-on.
 
@@ -173,10 +174,15 @@ def fsx_csi_driver(
         tags=dict(tags or {}),
         opts=opts,
     )
-    attachment = aws.iam.RolePolicyAttachment(
-        f"{name}-fsx-csi-AmazonFSxFullAccess",
+    attachment = aws.iam.RolePolicy(
+        f"{name}-fsx-csi-describe",
         role=role.name,
-        policy_arn=f"arn:{partition}:iam::aws:policy/AmazonFSxFullAccess",
+        policy=json.dumps(
+            {
+                "Version": "2012-10-17",
+                "Statement": [{"Effect": "Allow", "Action": ["fsx:Describe*"], "Resource": "*"}],
+            }
+        ),
         opts=opts,
     )
     return aws.eks.Addon(

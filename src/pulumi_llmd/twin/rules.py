@@ -323,9 +323,32 @@ _LEVELS = {"privileged": 0, "baseline": 1, "restricted": 2}
 
 
 def check_admission(graph: Graph) -> Iterator[Finding]:
-    """Pod Security Admission: every pod template meets its namespace's ``enforce`` level (the Pod Security
-    Standards checks of :func:`pulumi_llmd.components.platform.pod_security.pod_security_violations`: one home for
-    the standard, used by the namespace's level decision and by the twin)."""
+    """The API server's admission of each object.
+
+    * One object per API group, kind, namespace and name: a second create of the same object is refused
+      (``409 AlreadyExists``, Kubernetes API conventions "Concurrency Control and Consistency"; pulumi-kubernetes
+      does not adopt an object it did not create), so two components registering the same Kubernetes name stop the
+      deploy half way.
+    * Pod Security Admission: every pod template meets its namespace's ``enforce`` level (the Pod Security
+      Standards checks of :func:`pulumi_llmd.components.platform.pod_security.pod_security_violations`: one home for
+      the standard, used by the namespace's level decision and by the twin)."""
+    first: dict[tuple[str, str, str, str], Resource] = {}
+    for r in graph.custom():
+        name = str(r.metadata.get("name") or "")
+        if not r.kind or not name:
+            continue
+        key = (r.api_group, r.kind, r.namespace, name)
+        if key in first:
+            yield Finding(
+                "admission",
+                "unique-object",
+                r.label(),
+                f"registered twice (Pulumi resources {first[key].name!r} and {r.name!r}): the API server refuses the "
+                "second create with AlreadyExists",
+                "give each object its own name (e.g. after its model)",
+            )
+        else:
+            first[key] = r
     levels: dict[str, str] = {}
     for r in graph.custom():
         if r.kind == "Namespace":
